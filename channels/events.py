@@ -1,0 +1,129 @@
+"""The catalogue of channel events and the one place that appends them.
+
+Every change a channel's members must see is an ``Event`` row at the channel's
+next position, written in the same transaction as the change. After commit the
+action publishes it once with ``publish_events``; grepping for ``publish(``
+finds only this module and presence/typing signals.
+
+Event kinds (``data`` fields):
+
+- ``post.created``     ``{"post": PostPublic}``
+- ``post.edited``      ``{"post": PostPublic}``
+- ``post.deleted``     ``{"post_id": int}``
+- ``comment.created``  ``{"post": PostPublic (parent_id set), "comment_count": int}``
+- ``comment.edited``   ``{"post": PostPublic}``
+- ``comment.deleted``  ``{"post_id": int, "parent_id": int, "comment_count": int}``
+- ``like.added``       ``{"post_id": int, "user_id": int, "like_count": int}``
+- ``like.removed``     ``{"post_id": int, "user_id": int, "like_count": int}``
+- ``member.joined``    ``{"user": AuthorPublic}``
+- ``member.left``      ``{"user_id": int}``
+- ``channel.updated``  ``{"name": str, "description": str}``
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Final
+
+from sqlalchemy import update
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from channels.broker.base import Broker, channel_topic
+from channels.models import Channel, Event, EventPublic
+from core.clock import iso
+
+log = logging.getLogger(__name__)
+
+EVENT_KINDS: Final = frozenset(
+    {
+        "post.created",
+        "post.edited",
+        "post.deleted",
+        "comment.created",
+        "comment.edited",
+        "comment.deleted",
+        "like.added",
+        "like.removed",
+        "member.joined",
+        "member.left",
+        "channel.updated",
+    }
+)
+
+
+async def append_event(
+    db: AsyncSession,
+    channel_id: int,
+    kind: str,
+    data: dict[str, Any],
+    *,
+    actor_id: int | None,
+    client_id: str | None = None,
+) -> Event:
+    """Take the channel's next seq and add the event, inside the caller's transaction.
+
+    The UPDATE locks the channel row until commit (PostgreSQL; SQLite has one
+    writer), so seqs are committed in order and never leave a gap.
+    """
+    assert kind in EVENT_KINDS, kind
+    seq = (
+        await db.exec(
+            update(Channel)  # type: ignore[call-overload]
+            .where(col(Channel.id) == channel_id)
+            .values(last_seq=col(Channel.last_seq) + 1)
+            .returning(col(Channel.last_seq))
+        )
+    ).scalar_one()
+    event = Event(
+        channel_id=channel_id, seq=seq, kind=kind, data=data, actor_id=actor_id, client_id=client_id
+    )
+    db.add(event)
+    return event
+
+
+def event_public(event: Event, epoch: str) -> EventPublic:
+    return EventPublic(
+        channel_id=event.channel_id,
+        epoch=epoch,
+        seq=event.seq,
+        kind=event.kind,
+        data=event.data,
+        created_at=iso(event.created_at) or "",
+    )
+
+
+def bus_message(event: EventPublic) -> dict[str, Any]:
+    """What travels on the bus: the event with its position, and when it left."""
+    return {
+        "t": "ev",
+        "c": event.channel_id,
+        "e": event.epoch,
+        "s": event.seq,
+        "k": event.kind,
+        "d": event.data,
+        "at": event.created_at,
+        "ts": time.time(),
+    }
+
+
+def event_from_bus(message: dict[str, Any]) -> EventPublic:
+    return EventPublic(
+        channel_id=message["c"],
+        epoch=message["e"],
+        seq=message["s"],
+        kind=message["k"],
+        data=message["d"],
+        created_at=message["at"],
+    )
+
+
+async def publish_events(bus: Broker, events: list[EventPublic]) -> None:
+    """After commit. A failed publish loses nothing: the database has the event and
+    every node fills gaps from it (see server/hub.py), so it is logged, not raised."""
+    for event in events:
+        try:
+            await bus.publish(channel_topic(event.channel_id), bus_message(event))
+        except Exception as exc:
+            log.warning("publish of %s:%s failed: %s", event.channel_id, event.seq, exc)

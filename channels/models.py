@@ -1,0 +1,186 @@
+"""Tables for channels, membership, posts (comments are posts with a parent),
+likes and the per-channel event log, and the API shapes built from them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field as PField
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from core.clock import utcnow
+
+MAX_BODY_CHARS = 10_000
+PAGE_SIZE = 50
+
+
+class ChannelKind(enum.StrEnum):
+    department = "department"
+    group = "group"
+
+
+class Channel(SQLModel, table=True):
+    __tablename__ = "channel"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)
+    name: str = Field(max_length=100)
+    description: str = Field(default="", max_length=500)
+    is_private: bool = False
+    # The department this channel belongs to (kind == "department"), one each.
+    department_id: int | None = Field(default=None, foreign_key="department.id", unique=True)
+    # Positions are (epoch, seq). The epoch changes only if the log is ever reset,
+    # telling clients that their seq no longer means anything here.
+    epoch: str = Field(max_length=16)
+    last_seq: int = 0
+    created_by: int | None = Field(default=None, foreign_key="account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Membership(SQLModel, table=True):
+    __tablename__ = "membership"
+    channel_id: int = Field(foreign_key="channel.id", primary_key=True)
+    user_id: int = Field(foreign_key="account.id", primary_key=True, index=True)
+    joined_at: datetime = Field(default_factory=utcnow)
+
+
+class Post(SQLModel, table=True):
+    """A post, or a comment when ``parent_id`` is set (one level of thread)."""
+
+    __tablename__ = "post"
+    __table_args__ = (Index("ix_post_channel_parent_id", "channel_id", "parent_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: int = Field(foreign_key="channel.id")
+    author_id: int = Field(foreign_key="account.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="post.id")
+    body: str = Field(max_length=MAX_BODY_CHARS)
+    created_at: datetime = Field(default_factory=utcnow)
+    edited_at: datetime | None = None
+    deleted_at: datetime | None = None
+    like_count: int = 0
+    comment_count: int = 0
+
+
+class Like(SQLModel, table=True):
+    __tablename__ = "post_like"
+    post_id: int = Field(foreign_key="post.id", primary_key=True)
+    user_id: int = Field(foreign_key="account.id", primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Event(SQLModel, table=True):
+    """One fact in a channel's log, at position (channel's epoch, seq).
+
+    ``(actor_id, client_id)`` is unique: a write retried with the same client id
+    finds its earlier event instead of applying twice.
+    """
+
+    __tablename__ = "channel_event"
+    __table_args__ = (UniqueConstraint("actor_id", "client_id", name="uq_event_actor_client"),)
+    channel_id: int = Field(foreign_key="channel.id", primary_key=True)
+    seq: int = Field(primary_key=True)
+    kind: str = Field(max_length=40)
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    actor_id: int | None = Field(default=None, foreign_key="account.id")
+    client_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# ---- API shapes -------------------------------------------------------------
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ChannelPublic(BaseModel):
+    id: int
+    kind: str
+    name: str
+    description: str
+    is_private: bool
+    department_id: int | None
+    epoch: str
+    seq: int
+    member_count: int
+    is_member: bool
+
+
+class ChannelCreate(StrictModel):
+    name: str = PField(min_length=1, max_length=100)
+    description: str = PField(default="", max_length=500)
+    is_private: bool = False
+
+
+class ChannelUpdate(StrictModel):
+    name: str | None = PField(default=None, min_length=1, max_length=100)
+    description: str | None = PField(default=None, max_length=500)
+
+
+class AuthorPublic(BaseModel):
+    id: int
+    display_name: str
+    department: str | None
+
+
+class PostPublic(BaseModel):
+    id: int
+    channel_id: int
+    parent_id: int | None
+    author: AuthorPublic
+    body: str
+    html: str
+    created_at: str
+    edited_at: str | None
+    like_count: int
+    comment_count: int
+    liked_by_me: bool = False
+
+
+class ClientId(StrictModel):
+    cid: str | None = PField(default=None, min_length=1, max_length=64)
+
+
+class PostCreate(ClientId):
+    body: str = PField(min_length=1, max_length=MAX_BODY_CHARS)
+
+
+class PostEdit(ClientId):
+    body: str = PField(min_length=1, max_length=MAX_BODY_CHARS)
+
+
+class Written(BaseModel):
+    """What a write answers: where its event sits in the channel's log."""
+
+    channel_id: int
+    epoch: str
+    seq: int
+    post: PostPublic | None = None
+    duplicate: bool = False
+
+
+class EventPublic(BaseModel):
+    channel_id: int
+    epoch: str
+    seq: int
+    kind: str
+    data: dict[str, Any]
+    created_at: str
+
+
+class HistoryPage(BaseModel):
+    channel: ChannelPublic
+    posts: list[PostPublic]
+    before: int | None  # pass as ?before= for the next older page; None at the start
+
+
+class Thread(BaseModel):
+    post: PostPublic
+    comments: list[PostPublic]
+
+
+class LikerPublic(BaseModel):
+    id: int
+    display_name: str

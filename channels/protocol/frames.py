@@ -1,0 +1,182 @@
+"""Client commands and server frames.
+
+Client to server (``id`` is chosen by the client and echoed in the answer;
+``cid`` makes a write idempotent)::
+
+    {"op": "sub", "id": 1, "channel": 5, "epoch": "9f1c22ab", "seq": 10}
+    {"op": "unsub", "id": 2, "channel": 5}
+    {"op": "post", "id": 3, "channel": 5, "body": "hello", "cid": "b1e0..."}
+    {"op": "comment", "id": 4, "post": 9, "body": "welcome!", "cid": "..."}
+    {"op": "edit", "id": 5, "post": 9, "body": "hello all", "cid": "..."}
+    {"op": "delete", "id": 6, "post": 9, "cid": "..."}
+    {"op": "like", "id": 7, "post": 9, "cid": "..."}
+    {"op": "unlike", "id": 8, "post": 9, "cid": "..."}
+    {"op": "typing", "channel": 5}
+    {"op": "status", "status": "away"}
+    {"op": "who", "id": 9, "channel": 5}
+    {"op": "ping", "id": 10}
+
+Server to client: ``hello``, ``subbed``, ``event``, ``ack``, ``error``,
+``presence``, ``typing``, ``who``, ``pong`` (built by the functions below).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from channels.models import MAX_BODY_CHARS, EventPublic, Written
+from channels.protocol.errors import ProtocolError
+
+PROTOCOL_VERSION: Final = 1
+
+_Id = Annotated[int, Field(ge=0, le=2**53)]
+_Ref = Annotated[int, Field(ge=1, le=2**63 - 1)]
+_Body = Annotated[str, Field(min_length=1, max_length=MAX_BODY_CHARS)]
+_Cid = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    id: _Id | None = None
+
+
+class Sub(_Command):
+    op: Literal["sub"]
+    channel: _Ref
+    epoch: Annotated[str, Field(max_length=16)] | None = None
+    seq: Annotated[int, Field(ge=0)] | None = None
+
+
+class Unsub(_Command):
+    op: Literal["unsub"]
+    channel: _Ref
+
+
+class PostCmd(_Command):
+    op: Literal["post"]
+    channel: _Ref
+    body: _Body
+    cid: _Cid | None = None
+
+
+class CommentCmd(_Command):
+    op: Literal["comment"]
+    post: _Ref
+    body: _Body
+    cid: _Cid | None = None
+
+
+class EditCmd(_Command):
+    op: Literal["edit"]
+    post: _Ref
+    body: _Body
+    cid: _Cid | None = None
+
+
+class DeleteCmd(_Command):
+    op: Literal["delete"]
+    post: _Ref
+    cid: _Cid | None = None
+
+
+class LikeCmd(_Command):
+    op: Literal["like", "unlike"]
+    post: _Ref
+    cid: _Cid | None = None
+
+
+class Typing(_Command):
+    op: Literal["typing"]
+    channel: _Ref
+
+
+class Status(_Command):
+    op: Literal["status"]
+    status: Literal["online", "away"]
+
+
+class Who(_Command):
+    op: Literal["who"]
+    channel: _Ref
+
+
+class Ping(_Command):
+    op: Literal["ping"]
+
+
+Command = Annotated[
+    Sub | Unsub | PostCmd | CommentCmd | EditCmd | DeleteCmd | LikeCmd | Typing | Status | Who | Ping,
+    Field(discriminator="op"),
+]
+_commands: TypeAdapter[Command] = TypeAdapter(Command)
+OPS: Final = frozenset(
+    {"sub", "unsub", "post", "comment", "edit", "delete", "like", "unlike", "typing", "status",
+     "who", "ping"}
+)
+
+
+def parse_command(frame: dict[str, Any]) -> Command:
+    """Validate one decoded frame. Raises ProtocolError with ``unknown_op`` or
+    ``invalid`` (naming the first bad field), carrying the frame's id if it had one."""
+    raw_id = frame.get("id")
+    frame_id = raw_id if isinstance(raw_id, int) and not isinstance(raw_id, bool) else None
+    op = frame.get("op")
+    if op not in OPS:
+        raise ProtocolError("unknown_op", f"unknown op {op!r}", frame_id)
+    try:
+        return _commands.validate_python(frame)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"][1:]) or "frame"
+        raise ProtocolError("invalid", f"{where}: {first['msg']}", frame_id) from None
+
+
+# ---- server frames -----------------------------------------------------------
+
+
+def hello(user: dict[str, Any], encoding: str, limits: dict[str, int]) -> dict[str, Any]:
+    return {"type": "hello", "v": PROTOCOL_VERSION, "encoding": encoding, "user": user,
+            "limits": limits}
+
+
+def subbed(frame_id: int | None, channel: int, epoch: str, seq: int, recovered: bool) -> dict[str, Any]:
+    return {"type": "subbed", "id": frame_id, "channel": channel, "epoch": epoch, "seq": seq,
+            "recovered": recovered}
+
+
+def event(ev: EventPublic) -> dict[str, Any]:
+    return {"type": "event", "channel": ev.channel_id, "epoch": ev.epoch, "seq": ev.seq,
+            "kind": ev.kind, "data": ev.data, "at": ev.created_at}
+
+
+def ack(frame_id: int | None, written: Written) -> dict[str, Any]:
+    frame: dict[str, Any] = {
+        "type": "ack", "id": frame_id, "channel": written.channel_id, "epoch": written.epoch,
+        "seq": written.seq, "duplicate": written.duplicate,
+    }
+    if written.post is not None:
+        frame["post"] = written.post.model_dump()
+    return frame
+
+
+def error(frame_id: int | None, code: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "id": frame_id, "code": code, "message": message}
+
+
+def presence(user_id: int, status: str) -> dict[str, Any]:
+    return {"type": "presence", "user": user_id, "status": status}
+
+
+def typing(channel: int, user_id: int, name: str) -> dict[str, Any]:
+    return {"type": "typing", "channel": channel, "user": user_id, "name": name}
+
+
+def who(frame_id: int | None, channel: int, statuses: dict[int, str]) -> dict[str, Any]:
+    return {"type": "who", "id": frame_id, "channel": channel,
+            "users": [{"user": u, "status": s} for u, s in sorted(statuses.items())]}
+
+
+def pong(frame_id: int | None) -> dict[str, Any]:
+    return {"type": "pong", "id": frame_id}

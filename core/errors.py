@@ -1,0 +1,45 @@
+"""Domain errors. Each carries a stable ``code`` that HTTP routes and WebSocket
+frames report as is (see docs/protocol.md, "Error codes")."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or self.code)
+        self.message = message or self.code
+
+
+class InvalidError(DomainError):
+    code = "invalid"
+    status = 400
+
+
+class UnauthorizedError(DomainError):
+    code = "unauthorized"
+    status = 401
+
+
+class ForbiddenError(DomainError):
+    code = "forbidden"
+    status = 403
+
+
+class NotFoundError(DomainError):
+    """Also what a caller gets for what exists but is not theirs to see."""
+
+    code = "not_found"
+    status = 404
+
+
+class ConflictError(DomainError):
+    code = "conflict"
+    status = 409
+
+
+class RateLimitedError(DomainError):
+    code = "rate_limited"
+    status = 429

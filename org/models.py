@@ -1,0 +1,153 @@
+"""Tables and API shapes for people, departments, sessions, tokens and invites."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field as PField
+from sqlmodel import Field, SQLModel
+
+from core.clock import utcnow
+
+
+class Role(enum.StrEnum):
+    admin = "admin"
+    moderator = "moderator"
+    member = "member"
+
+
+class Department(SQLModel, table=True):
+    __tablename__ = "department"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "account"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    display_name: str = Field(max_length=100)
+    department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
+    role: str = Field(default=Role.member.value, max_length=20)
+    is_active: bool = True
+    password_hash: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def can_moderate(self) -> bool:
+        return self.role in (Role.admin.value, Role.moderator.value)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.admin.value
+
+
+class AuthSession(SQLModel, table=True):
+    """A browser session; the cookie holds the token, the table only its hash."""
+
+    __tablename__ = "auth_session"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="account.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal token for bots and scripts (``Authorization: Bearer``)."""
+
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="account.id", index=True)
+    name: str = Field(max_length=100)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Invite(SQLModel, table=True):
+    """A one-time link that creates an account; the first admin is made from one too."""
+
+    __tablename__ = "invite"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    email: str | None = Field(default=None, max_length=254)
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    role: str = Field(default=Role.member.value, max_length=20)
+    created_by: int | None = Field(default=None, foreign_key="account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class LoginFailure(SQLModel, table=True):
+    """Failed sign-ins, counted per email to throttle guessing on every node alike."""
+
+    __tablename__ = "login_failure"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, index=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+
+
+# ---- API shapes -------------------------------------------------------------
+
+
+class StrictModel(BaseModel):
+    """Request bodies: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class DepartmentPublic(BaseModel):
+    id: int
+    name: str
+
+
+class UserPublic(BaseModel):
+    id: int
+    email: str
+    display_name: str
+    department_id: int | None
+    department: str | None
+    role: str
+    is_active: bool
+
+
+class SignIn(StrictModel):
+    email: str = PField(min_length=3, max_length=254)
+    password: str = PField(min_length=1, max_length=200)
+
+
+class UserCreate(StrictModel):
+    email: str = PField(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    display_name: str = PField(min_length=1, max_length=100)
+    password: str = PField(min_length=8, max_length=200)
+    department_id: int | None = None
+    role: Role = Role.member
+
+
+class UserUpdate(StrictModel):
+    display_name: str | None = PField(default=None, min_length=1, max_length=100)
+    department_id: int | None = None
+    role: Role | None = None
+    is_active: bool | None = None
+
+
+class DepartmentCreate(StrictModel):
+    name: str = PField(min_length=1, max_length=100)
+
+
+class InviteCreate(StrictModel):
+    email: str | None = PField(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    department_id: int | None = None
+    role: Role = Role.member
+
+
+class InviteAccept(StrictModel):
+    email: str = PField(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    display_name: str = PField(min_length=1, max_length=100)
+    password: str = PField(min_length=8, max_length=200)
+
+
+class TokenCreate(StrictModel):
+    name: str = PField(min_length=1, max_length=100)

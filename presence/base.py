@@ -1,0 +1,52 @@
+"""The presence contract."""
+
+from __future__ import annotations
+
+import enum
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+
+TTL = 60.0  # seconds an entry lives without a refresh; nodes refresh every TTL / 3
+
+
+class Status(enum.StrEnum):
+    online = "online"
+    away = "away"
+    offline = "offline"
+
+
+def combine(statuses: Iterable[str]) -> Status:
+    seen = set(statuses)
+    if Status.online.value in seen:
+        return Status.online
+    if Status.away.value in seen:
+        return Status.away
+    return Status.offline
+
+
+class PresenceStore(ABC):
+    def __init__(self, node_id: str) -> None:
+        self.node_id = node_id
+
+    @abstractmethod
+    async def set(self, user_id: int, conn_id: str, status: Status | None) -> tuple[Status, Status]:
+        """Set (or with None remove) one connection's entry.
+
+        Returns:
+            The person's status before and after, so callers push only changes.
+        """
+
+    @abstractmethod
+    async def refresh(self, entries: Mapping[str, tuple[int, Status]]) -> None:
+        """Extend the life of this node's entries (conn_id -> (user_id, status))."""
+
+    @abstractmethod
+    async def statuses(self, user_ids: Iterable[int]) -> dict[int, Status]:
+        """Current status of each person (offline ones included)."""
+
+    @abstractmethod
+    async def clear_node(self) -> list[int]:
+        """Remove every entry of this node (on shutdown); returns the people touched."""
+
+    async def close(self) -> None:
+        pass

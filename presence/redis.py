@@ -1,0 +1,95 @@
+"""Presence in Redis, shared by every node.
+
+Keys (``{prefix}`` defaults to ``kaisha``):
+
+- ``{prefix}:presence:u:{user_id}``: hash conn_id -> "status|expires_at"; the key
+  itself expires TTL after its last write, and stale fields are ignored, so a
+  node that dies without cleaning up stops counting within TTL.
+- ``{prefix}:presence:node:{node_id}``: set of "user_id|conn_id" this node holds,
+  so a node clears exactly its own entries on shutdown.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+
+import redis.asyncio as redis
+
+from presence.base import TTL, PresenceStore, Status, combine
+
+
+def _alive(fields: Mapping[bytes, bytes], now: float) -> Status:
+    statuses = []
+    for value in fields.values():
+        status, _, expires = value.decode().partition("|")
+        if float(expires) > now:
+            statuses.append(status)
+    return combine(statuses)
+
+
+class RedisPresence(PresenceStore):
+    def __init__(self, url: str, *, node_id: str, prefix: str = "kaisha") -> None:
+        super().__init__(node_id)
+        self._redis = redis.Redis.from_url(url, socket_connect_timeout=2)
+        self._prefix = f"{prefix}:presence:"
+
+    def _user_key(self, user_id: int) -> str:
+        return f"{self._prefix}u:{user_id}"
+
+    @property
+    def _node_key(self) -> str:
+        return f"{self._prefix}node:{self.node_id}"
+
+    async def set(self, user_id: int, conn_id: str, status: Status | None) -> tuple[Status, Status]:
+        now = time.time()
+        key = self._user_key(user_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hgetall(key)
+            if status is None:
+                pipe.hdel(key, conn_id)
+                pipe.srem(self._node_key, f"{user_id}|{conn_id}")
+            else:
+                pipe.hset(key, conn_id, f"{status.value}|{now + TTL}")
+                pipe.expire(key, int(TTL) + 1)
+                pipe.sadd(self._node_key, f"{user_id}|{conn_id}")
+            pipe.hgetall(key)
+            results = await pipe.execute()
+        return _alive(results[0], now), _alive(results[-1], now)
+
+    async def refresh(self, entries: Mapping[str, tuple[int, Status]]) -> None:
+        if not entries:
+            return
+        expires = time.time() + TTL
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for conn_id, (user_id, status) in entries.items():
+                key = self._user_key(user_id)
+                pipe.hset(key, conn_id, f"{status.value}|{expires}")
+                pipe.expire(key, int(TTL) + 1)
+            await pipe.execute()
+
+    async def statuses(self, user_ids: Iterable[int]) -> dict[int, Status]:
+        ids = list(user_ids)
+        if not ids:
+            return {}
+        now = time.time()
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for user_id in ids:
+                pipe.hgetall(self._user_key(user_id))
+            results = await pipe.execute()
+        return {u: _alive(fields, now) for u, fields in zip(ids, results, strict=True)}
+
+    async def clear_node(self) -> list[int]:
+        members = await self._redis.smembers(self._node_key)
+        users: set[int] = set()
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for member in members:
+                user, _, conn = member.decode().partition("|")
+                users.add(int(user))
+                pipe.hdel(self._user_key(int(user)), conn)
+            pipe.delete(self._node_key)
+            await pipe.execute()
+        return sorted(users)
+
+    async def close(self) -> None:
+        await self._redis.aclose()

@@ -1,0 +1,83 @@
+"""``python -m server``: the one way to run a node (``make run`` and the Procfile).
+
+Applies migrations, then serves under uvicorn. On SIGTERM or Ctrl-C every
+WebSocket is first closed with ``CLOSE_SHUTDOWN`` (4500, "reconnect") after
+what is queued for it, so clients resume on another node; in-flight HTTP
+requests and WebSocket commands finish before the process exits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from types import FrameType
+from typing import Any
+
+import uvicorn
+
+from server.app import create_app
+from server.settings import Settings
+
+
+class JsonLogFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(level: str) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonLogFormatter}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
+                                "stream": "ext://sys.stderr"}},
+        "root": {"handlers": ["stderr"], "level": level},
+        "loggers": {
+            "uvicorn": {"handlers": [], "propagate": True},
+            "uvicorn.access": {"handlers": [], "propagate": True, "level": "WARNING"},
+            "uvicorn.error": {"handlers": [], "propagate": True},
+        },
+    }
+
+
+class Server(uvicorn.Server):
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        app: Any = self.config.loaded_app
+        while app is not None and not hasattr(app, "state"):
+            app = getattr(app, "app", None)
+        services = getattr(getattr(app, "state", None), "services", None)
+        if services is not None:
+            services.hub.close_all()
+        super().handle_exit(sig, frame)
+
+
+def main() -> None:
+    settings = Settings.from_env()
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        ws="websockets-sansio",
+        ws_max_size=settings.max_frame_bytes,
+        log_config=configure_logging(settings.log_level),
+        timeout_graceful_shutdown=10,
+        proxy_headers=True,
+        lifespan="on",
+    )
+    server = Server(config)
+    print(f"Kaisha on http://{settings.host}:{settings.port}  (node {settings.node_id})",
+          file=sys.stderr, flush=True)
+    server.run()
+
+
+if __name__ == "__main__":
+    main()

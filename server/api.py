@@ -1,0 +1,321 @@
+"""The HTTP API's one registry: every route under ``/api/`` is declared here
+with its request and response models, and both the Starlette routes and the
+OpenAPI 3 document are built from it, so they cannot drift apart.
+
+Also the request plumbing shared by every route: authentication (session
+cookie or bearer token), CSRF and Origin checks for cookie-authenticated
+writes, bounded JSON bodies parsed into strict models, and domain errors
+turned into ``{"error": {"code", "message"}}`` with a fitting status.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from core.errors import DomainError, ForbiddenError, UnauthorizedError
+from org.auth import user_for_session, user_for_token
+from org.models import AuthSession, User
+from server.services import Services
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "kaisha_session"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class HttpError(DomainError):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+@dataclass(slots=True)
+class Principal:
+    user: User
+    session: AuthSession | None  # None when signed in with an API token
+
+
+async def authenticate(conn: HTTPConnection, services: Services) -> Principal | None:
+    header = conn.headers.get("authorization", "")
+    token = conn.query_params.get("token") if conn.scope["type"] == "websocket" else None
+    if header.lower().startswith("bearer "):
+        token = header[7:].strip()
+    if token:
+        async with services.db.reader() as db:
+            user = await user_for_token(db, token)
+        return Principal(user, None) if user else None
+    cookie = conn.cookies.get(SESSION_COOKIE)
+    if cookie:
+        async with services.db.reader() as db:
+            found = await user_for_session(db, cookie)
+        return Principal(*found) if found else None
+    return None
+
+
+def origin_allowed(conn: HTTPConnection, allowed: Sequence[str]) -> bool:
+    """The request's Origin is one of ``allowed`` or, by default, the server's own."""
+    origin = conn.headers.get("origin")
+    if origin is None:
+        return True
+    if allowed:
+        return origin in allowed
+    host = conn.headers.get("host", "")
+    return re.sub(r"^https?://", "", origin) == host
+
+
+@dataclass(slots=True)
+class Ctx:
+    request: Request
+    services: Services
+    principal: Principal | None
+    body: Any = None
+
+    @property
+    def user(self) -> User:
+        if self.principal is None:
+            raise UnauthorizedError("sign in first")
+        return self.principal.user
+
+    def path_int(self, name: str) -> int:
+        raw = self.request.path_params[name]
+        return int(raw)
+
+    def query_int(self, name: str) -> int | None:
+        raw = self.request.query_params.get(name)
+        if raw is None or raw == "":
+            return None
+        if not raw.isdigit() or len(raw) > 18:
+            raise HttpError(400, "invalid", f"{name}: expected a whole number")
+        return int(raw)
+
+
+Handler = Callable[[Ctx], Awaitable[Any]]
+
+
+@dataclass(slots=True)
+class Param:
+    name: str
+    description: str
+    type: str = "string"
+
+
+@dataclass(slots=True)
+class Endpoint:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    body: type[BaseModel] | None
+    returns: Any
+    auth: bool
+    status: int
+    query: tuple[Param, ...] = field(default_factory=tuple)
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    return value
+
+
+def error_response(status: int, code: str, message: str, extra: dict[str, Any] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, **(extra or {})}}, status)
+
+
+async def read_json(request: Request, limit: int) -> Any:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise HttpError(413, "too_large", f"request body over {limit} bytes")
+    ctype = request.headers.get("content-type", "").split(";")[0].strip()
+    if ctype != "application/json":
+        raise HttpError(415, "unsupported_media_type", "send application/json")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HttpError(413, "too_large", f"request body over {limit} bytes")
+        chunks.append(chunk)
+    try:
+        return json.loads(b"".join(chunks))
+    except (ValueError, RecursionError) as exc:
+        raise HttpError(400, "bad_json", f"the body is not valid JSON: {exc}") from None
+
+
+class Api:
+    def __init__(self) -> None:
+        self.endpoints: list[Endpoint] = []
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        summary: str,
+        body: type[BaseModel] | None = None,
+        returns: Any = None,
+        auth: bool = True,
+        status: int = 200,
+        query: Sequence[Param] = (),
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.endpoints.append(
+                Endpoint(method, path, handler, summary, body, returns, auth, status, tuple(query))
+            )
+            return handler
+
+        return register
+
+    def routes(self) -> list[Route]:
+        by_path: dict[str, list[Endpoint]] = {}
+        for ep in self.endpoints:
+            by_path.setdefault(ep.path, []).append(ep)
+        return [
+            Route(path, self._dispatcher(eps), methods=[e.method for e in eps])
+            for path, eps in by_path.items()
+        ]
+
+    def _dispatcher(self, endpoints: list[Endpoint]) -> Callable[[Request], Awaitable[Response]]:
+        by_method = {e.method: e for e in endpoints}
+
+        async def dispatch(request: Request) -> Response:
+            endpoint = by_method[request.method if request.method != "HEAD" else "GET"]
+            return await self._run(endpoint, request)
+
+        return dispatch
+
+    async def _run(self, endpoint: Endpoint, request: Request) -> Response:
+        services: Services = request.app.state.services
+        try:
+            principal = await authenticate(request, services)
+            if endpoint.auth and principal is None:
+                raise UnauthorizedError("sign in first")
+            if principal is not None and principal.session is not None:
+                _check_csrf(request, principal.session, services.settings.allowed_origins)
+            ctx = Ctx(request, services, principal)
+            if endpoint.body is not None:
+                raw = await read_json(request, services.settings.max_body_bytes)
+                ctx.body = endpoint.body.model_validate(raw)
+            result = await endpoint.handler(ctx)
+        except ValidationError as exc:
+            details = [
+                {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+                for e in exc.errors(include_url=False, include_input=False)
+            ]
+            first = details[0] if details else {"field": "", "message": "invalid"}
+            return error_response(
+                422, "invalid", f"{first['field']}: {first['message']}", {"fields": details}
+            )
+        except DomainError as exc:
+            return error_response(exc.status, exc.code, exc.message)
+        except ValueError as exc:  # a malformed path or query number
+            return error_response(400, "invalid", str(exc))
+        if isinstance(result, Response):
+            return result
+        if result is None:
+            return Response(status_code=204)
+        return JSONResponse(jsonable(result), endpoint.status)
+
+    def openapi(self) -> dict[str, Any]:
+        schemas: dict[str, Any] = {}
+
+        def ref(model: Any) -> dict[str, Any]:
+            schema = TypeAdapter(model).json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(schema.pop("$defs", {}))
+            title = schema.get("title")
+            if isinstance(model, type) and issubclass(model, BaseModel) and title:
+                schemas[title] = schema
+                return {"$ref": f"#/components/schemas/{title}"}
+            return schema
+
+        error = {
+            "description": "An error",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+        paths: dict[str, Any] = {}
+        for ep in self.endpoints:
+            op: dict[str, Any] = {
+                "summary": ep.summary,
+                "operationId": ep.handler.__name__,
+                "responses": {"4XX": error},
+            }
+            params = [
+                {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+                for name in re.findall(r"{(\w+)(?::\w+)?}", ep.path)
+            ] + [
+                {"name": q.name, "in": "query", "required": False, "description": q.description,
+                 "schema": {"type": q.type}}
+                for q in ep.query
+            ]
+            if params:
+                op["parameters"] = params
+            if ep.body is not None:
+                op["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": ref(ep.body)}},
+                }
+            if ep.returns is None:
+                op["responses"]["204"] = {"description": "Done"}
+            else:
+                op["responses"][str(ep.status)] = {
+                    "description": "OK",
+                    "content": {"application/json": {"schema": ref(ep.returns)}},
+                }
+            if not ep.auth:
+                op["security"] = []
+            path = re.sub(r"{(\w+):\w+}", r"{\1}", ep.path)
+            paths.setdefault(path, {})[ep.method.lower()] = op
+        schemas["Error"] = {
+            "type": "object",
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                    "required": ["code", "message"],
+                }
+            },
+            "required": ["error"],
+        }
+        return {
+            "openapi": "3.1.0",
+            "info": {"title": "Kaisha API", "version": "1"},
+            "paths": paths,
+            "components": {
+                "schemas": schemas,
+                "securitySchemes": {
+                    "cookie": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE},
+                    "bearer": {"type": "http", "scheme": "bearer"},
+                },
+            },
+            "security": [{"cookie": []}, {"bearer": []}],
+        }
+
+
+def _check_csrf(request: Request, session: AuthSession, allowed: Sequence[str]) -> None:
+    if request.method in SAFE_METHODS:
+        return
+    if request.headers.get(CSRF_HEADER) != session.csrf_token:
+        raise ForbiddenError("missing or wrong CSRF token (send the X-CSRF-Token header)")
+    if not origin_allowed(request, allowed):
+        raise ForbiddenError("cross-origin request refused")
+
+
+api = Api()

@@ -1,0 +1,131 @@
+"""The app factory. Resources are made and closed only in ``lifespan``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import server.routes  # noqa: F401  (registers the API routes)
+from channels.broker import make_broker
+from channels.broker.base import CONTROL_TOPIC
+from presence import make_presence
+from server.api import api, error_response
+from server.bootstrap import ensure_first_admin
+from server.db import Database
+from server.hub import Hub
+from server.metrics import Metrics
+from server.services import Services
+from server.settings import Settings
+from server.signals import Signals
+from server.ws import websocket_endpoint
+
+log = logging.getLogger(__name__)
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        b"img-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; "
+        b"base-uri 'none'; form-action 'self'",
+    ),
+]
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + SECURITY_HEADERS
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def healthz(request: Request) -> Response:
+    services: Services = request.app.state.services
+    checks: dict[str, str] = {}
+    for name, probe in (("database", services.db.ping), ("bus", services.bus.ping)):
+        try:
+            await asyncio.wait_for(probe(), 2.0)
+            checks[name] = "ok"
+        except Exception as exc:
+            checks[name] = f"error: {type(exc).__name__}"
+    healthy = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ok" if healthy else "unavailable", **checks}, 200 if healthy else 503)
+
+
+async def metrics(request: Request) -> Response:
+    services: Services = request.app.state.services
+    services.metrics.published.inc(services.bus.published - services.metrics.published._value.get())
+    return Response(services.metrics.render(), media_type="text/plain; version=0.0.4")
+
+
+async def openapi(request: Request) -> Response:
+    return JSONResponse(api.openapi())
+
+
+async def api_not_found(request: Request) -> Response:
+    return error_response(404, "not_found", f"no route {request.method} {request.url.path}")
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        db = Database(settings.database_url)
+        await db.migrate()
+        bus = make_broker(settings.redis_url, prefix=settings.bus_prefix)
+        await bus.start()
+        metrics_ = Metrics()
+        hub = Hub(db, bus, metrics_)
+        store = make_presence(settings.redis_url, node_id=settings.node_id, prefix=settings.bus_prefix)
+        signals = Signals(hub, bus, store)
+        await bus.subscribe(CONTROL_TOPIC)
+        await signals.start()
+        hub.start(settings.heal_interval)
+        services = Services(settings, db, bus, metrics_, hub, signals)
+        app.state.services = services
+        await ensure_first_admin(services)
+        log.info("node %s ready", settings.node_id)
+        try:
+            yield
+        finally:
+            hub.close_all()
+            await hub.stop()
+            await signals.stop()
+            await bus.close()
+            await db.close()
+
+    routes = [
+        *api.routes(),
+        Route("/api/openapi.json", openapi),
+        Route("/api/{rest:path}", api_not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        Route("/healthz", healthz),
+        Route("/metrics", metrics),
+        WebSocketRoute("/ws", websocket_endpoint),
+        Mount("/", StaticFiles(directory=settings.web_dir, html=True), name="web"),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(SecurityHeaders)
+    return app

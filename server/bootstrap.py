@@ -1,0 +1,57 @@
+"""First run: make sure someone can become the first administrator.
+
+With ``ADMIN_EMAIL`` and ``ADMIN_PASSWORD`` set (automation), that account is
+created. Otherwise a one-time setup link is printed; whoever opens it first
+chooses the admin's email, name and password. Nothing is printed once any
+account exists.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from channels.actions import do_create_user
+from core.errors import ConflictError
+from org import auth
+from org.models import Role, UserCreate
+from server.services import Services
+
+log = logging.getLogger(__name__)
+
+
+async def ensure_first_admin(services: Services) -> None:
+    settings = services.settings
+    async with services.db.writer() as db:
+        if await auth.user_count(db) > 0:
+            return
+        if settings.admin_email and settings.admin_password:
+            try:
+                await do_create_user(
+                    db,
+                    services.bus,
+                    None,
+                    UserCreate(
+                        email=settings.admin_email,
+                        display_name="Administrator",
+                        password=settings.admin_password,
+                        role=Role.admin,
+                    ),
+                )
+            except ConflictError:  # another node made it first
+                return
+            log.info("first administrator %s created from ADMIN_EMAIL", settings.admin_email)
+            return
+        token = await auth.create_invite(db, created_by=None, role=Role.admin)
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    link = f"http://{host}:{settings.port}/#/invite/{token}"
+    banner = (
+        "\n"
+        "  ==============================================================\n"
+        "   First run: no accounts yet. Create the first administrator:\n"
+        f"   {link}\n"
+        "   Open it in a browser and choose your email, name and password.\n"
+        "   The link works once and expires in 7 days; restarting prints a new one.\n"
+        "  ==============================================================\n"
+    )
+    print(banner, file=sys.stderr, flush=True)

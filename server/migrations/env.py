@@ -1,0 +1,22 @@
+"""Alembic environment: runs on the connection the app hands over
+(server/db.py), on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import channels.models  # noqa: F401  (registers the tables)
+import org.models  # noqa: F401
+
+target_metadata = SQLModel.metadata
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations through server.db.Database.migrate()")
+context.configure(
+    connection=connection,
+    target_metadata=target_metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,78 @@
+"""One live connection's bounded outbox.
+
+Fan-out never awaits a client: the hub offers already-encoded frames and moves
+on. A writer task per connection drains the outbox into the socket. When a
+client reads too slowly and its outbox is full, the connection is closed with
+``CLOSE_SLOW_CONSUMER``; the client reconnects and resumes from its last seq,
+so nothing is lost and nobody else waits for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from channels.protocol.codec import Encoding
+from channels.protocol.errors import CLOSE_SLOW_CONSUMER
+from org.models import User
+from presence.base import Status
+
+Frame = str | bytes
+
+
+@dataclass(eq=False, slots=True)
+class Connection:
+    user: User
+    encoding: Encoding
+    limit: int
+    conn_id: str = field(default_factory=lambda: secrets.token_hex(8))
+    status: Status = Status.online
+    channels: set[int] = field(default_factory=set)
+    queue: collections.deque[Frame] = field(default_factory=collections.deque)
+    wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    close_code: int | None = None
+    close_reason: str = ""
+    on_overflow: Callable[[], None] = lambda: None
+
+    @property
+    def user_id(self) -> int:
+        assert self.user.id is not None
+        return self.user.id
+
+    def offer(self, frame: Frame) -> bool:
+        """Queue a frame without waiting. False if the connection is closing."""
+        if self.close_code is not None:
+            return False
+        if len(self.queue) >= self.limit:
+            self.on_overflow()
+            self.close(CLOSE_SLOW_CONSUMER, "too slow: reconnect and resume", drop_pending=True)
+            return False
+        self.queue.append(frame)
+        self.wakeup.set()
+        return True
+
+    def close(self, code: int, reason: str, *, drop_pending: bool = False) -> None:
+        """Ask the writer to close after sending what is queued (or drop it)."""
+        if self.close_code is not None:
+            return
+        if drop_pending:
+            self.queue.clear()
+        self.close_code = code
+        self.close_reason = reason
+        self.wakeup.set()
+
+    async def drain(
+        self, send: Callable[[Frame], Awaitable[None]], close: Callable[[int, str], Awaitable[None]]
+    ) -> None:
+        """The writer loop: returns after sending the close frame."""
+        while True:
+            await self.wakeup.wait()
+            self.wakeup.clear()
+            while self.queue:
+                await send(self.queue.popleft())
+            if self.close_code is not None:
+                await close(self.close_code, self.close_reason)
+                return

@@ -1,0 +1,218 @@
+"""Channels, membership, history, posts, comments and likes over HTTP. Writes
+here are the same actions the WebSocket runs, with the same client ids."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+from sqlmodel import col, select
+
+from channels import actions, history
+from channels.access import access_channel
+from channels.models import (
+    PAGE_SIZE,
+    ChannelCreate,
+    ChannelPublic,
+    ChannelUpdate,
+    ClientId,
+    EventPublic,
+    HistoryPage,
+    LikerPublic,
+    Membership,
+    PostCreate,
+    PostEdit,
+    StrictModel,
+    Thread,
+    Written,
+)
+from core.errors import InvalidError
+from org.models import User
+from server.api import Ctx, Param, api
+from server.routes.people import PersonPublic, _people
+
+
+class Invitees(StrictModel):
+    user_ids: list[int] = Field(min_length=1, max_length=100)
+
+
+class EventsPage(BaseModel):
+    epoch: str
+    seq: int
+    recovered: bool
+    events: list[EventPublic]
+
+
+@api.route("GET", "/api/channels", summary="Channels one may see (own ones and public ones)",
+           returns=list[ChannelPublic],
+           query=[Param("joined", "1: only channels one is in"), Param("q", "search name and description")])
+async def list_channels(ctx: Ctx) -> list[ChannelPublic]:
+    joined = ctx.request.query_params.get("joined") in ("1", "true")
+    query = (ctx.request.query_params.get("q") or "").strip() or None
+    async with ctx.services.db.reader() as db:
+        return await history.list_channels(db, ctx.user, joined_only=joined, query=query)
+
+
+@api.route("POST", "/api/channels", summary="Create an interest group", body=ChannelCreate,
+           returns=ChannelPublic, status=201)
+async def create_channel(ctx: Ctx) -> ChannelPublic:
+    async with ctx.services.db.writer() as db:
+        channel = await actions.do_create_channel(db, ctx.services.bus, ctx.user, ctx.body)
+        assert channel.id is not None
+        return await history.get_channel(db, ctx.user, channel.id)
+
+
+@api.route("GET", "/api/channels/{channel_id:int}", summary="One channel", returns=ChannelPublic)
+async def get_channel(ctx: Ctx) -> ChannelPublic:
+    async with ctx.services.db.reader() as db:
+        return await history.get_channel(db, ctx.user, ctx.path_int("channel_id"))
+
+
+@api.route("PATCH", "/api/channels/{channel_id:int}",
+           summary="Rename or describe a group (its creator or an admin)", body=ChannelUpdate,
+           returns=Written)
+async def update_channel(ctx: Ctx) -> Written:
+    async with ctx.services.db.writer() as db:
+        return await actions.do_update_channel(
+            db, ctx.services.bus, ctx.user, ctx.path_int("channel_id"), ctx.body
+        )
+
+
+@api.route("POST", "/api/channels/{channel_id:int}/join", summary="Join a public group",
+           returns=Written)
+async def join_channel(ctx: Ctx) -> Written:
+    async with ctx.services.db.writer() as db:
+        return await actions.do_join_channel(db, ctx.services.bus, ctx.user, ctx.path_int("channel_id"))
+
+
+@api.route("POST", "/api/channels/{channel_id:int}/leave", summary="Leave a group", returns=Written)
+async def leave_channel(ctx: Ctx) -> Written:
+    async with ctx.services.db.writer() as db:
+        return await actions.do_leave_channel(db, ctx.services.bus, ctx.user, ctx.path_int("channel_id"))
+
+
+@api.route("POST", "/api/channels/{channel_id:int}/invite",
+           summary="Add people to a group (members; the way into a private one)", body=Invitees,
+           returns=Written)
+async def invite_to_channel(ctx: Ctx) -> Written:
+    async with ctx.services.db.writer() as db:
+        return await actions.do_invite_to_channel(
+            db, ctx.services.bus, ctx.user, ctx.path_int("channel_id"), ctx.body.user_ids
+        )
+
+
+@api.route("GET", "/api/channels/{channel_id:int}/members",
+           summary="Who is in the channel, with presence", returns=list[PersonPublic])
+async def channel_members(ctx: Ctx) -> list[PersonPublic]:
+    channel_id = ctx.path_int("channel_id")
+    async with ctx.services.db.reader() as db:
+        await access_channel(db, ctx.user, channel_id)
+        users = list(
+            (
+                await db.exec(
+                    select(User)
+                    .join(Membership, col(Membership.user_id) == col(User.id))
+                    .where(Membership.channel_id == channel_id, col(User.is_active))
+                    .order_by(col(User.display_name))
+                )
+            ).all()
+        )
+    return await _people(ctx, users)
+
+
+@api.route("GET", "/api/channels/{channel_id:int}/posts",
+           summary="A page of posts, newest page first (older pages with ?before=)",
+           returns=HistoryPage,
+           query=[Param("before", "post id: the page before it", "integer"),
+                  Param("limit", f"1-{PAGE_SIZE}", "integer")])
+async def channel_posts(ctx: Ctx) -> HistoryPage:
+    limit = ctx.query_int("limit") or PAGE_SIZE
+    if not 1 <= limit <= PAGE_SIZE:
+        raise InvalidError(f"limit: 1 to {PAGE_SIZE}")
+    async with ctx.services.db.reader() as db:
+        return await history.history_page(
+            db, ctx.user, ctx.path_int("channel_id"), before=ctx.query_int("before"), limit=limit
+        )
+
+
+@api.route("GET", "/api/channels/{channel_id:int}/events",
+           summary="Events after a position (for clients filling a gap)", returns=EventsPage,
+           query=[Param("epoch", "the epoch of the position"),
+                  Param("seq", "the last seq seen", "integer")])
+async def channel_events(ctx: Ctx) -> EventsPage:
+    channel_id = ctx.path_int("channel_id")
+    since = ctx.query_int("seq") or 0
+    async with ctx.services.db.reader() as db:
+        access = await access_channel(db, ctx.user, channel_id)
+        channel = access.channel
+        recovered = ctx.request.query_params.get("epoch") == channel.epoch
+        events = (
+            await history.events_between(db, channel_id, channel.epoch, since, channel.last_seq)
+            if recovered else []
+        )
+    return EventsPage(epoch=channel.epoch, seq=channel.last_seq, recovered=recovered, events=events)
+
+
+@api.route("POST", "/api/channels/{channel_id:int}/posts", summary="Post to a channel",
+           body=PostCreate, returns=Written, status=201)
+async def create_post(ctx: Ctx) -> Written:
+    async with ctx.services.db.writer() as db:
+        return await actions.do_create_post(
+            db, ctx.services.bus, ctx.user, ctx.path_int("channel_id"), ctx.body.body, ctx.body.cid
+        )
+
+
+@api.route("GET", "/api/posts/{post_id:int}", summary="A post with its comments", returns=Thread)
+async def get_post(ctx: Ctx) -> Thread:
+    async with ctx.services.db.reader() as db:
+        return await history.thread(db, ctx.user, ctx.path_int("post_id"))
+
+
+@api.route("PATCH", "/api/posts/{post_id:int}", summary="Edit a post or comment", body=PostEdit,
+           returns=Written)
+async def edit_post(ctx: Ctx) -> Written:
+    async with ctx.services.db.writer() as db:
+        return await actions.do_edit_post(
+            db, ctx.services.bus, ctx.user, ctx.path_int("post_id"), ctx.body.body, ctx.body.cid
+        )
+
+
+@api.route("DELETE", "/api/posts/{post_id:int}", summary="Delete a post or comment",
+           returns=Written, query=[Param("cid", "client id making the delete idempotent")])
+async def delete_post(ctx: Ctx) -> Written:
+    cid = ClientId(cid=ctx.request.query_params.get("cid")).cid
+    async with ctx.services.db.writer() as db:
+        return await actions.do_delete_post(db, ctx.services.bus, ctx.user, ctx.path_int("post_id"), cid)
+
+
+@api.route("POST", "/api/posts/{post_id:int}/comments", summary="Comment on a post",
+           body=PostCreate, returns=Written, status=201)
+async def create_comment(ctx: Ctx) -> Written:
+    async with ctx.services.db.writer() as db:
+        return await actions.do_create_comment(
+            db, ctx.services.bus, ctx.user, ctx.path_int("post_id"), ctx.body.body, ctx.body.cid
+        )
+
+
+@api.route("PUT", "/api/posts/{post_id:int}/like", summary="Like a post", body=ClientId,
+           returns=Written)
+async def like_post(ctx: Ctx) -> Written:
+    async with ctx.services.db.writer() as db:
+        return await actions.do_set_like(
+            db, ctx.services.bus, ctx.user, ctx.path_int("post_id"), True, ctx.body.cid
+        )
+
+
+@api.route("DELETE", "/api/posts/{post_id:int}/like", summary="Take back a like", returns=Written,
+           query=[Param("cid", "client id making the unlike idempotent")])
+async def unlike_post(ctx: Ctx) -> Written:
+    cid = ClientId(cid=ctx.request.query_params.get("cid")).cid
+    async with ctx.services.db.writer() as db:
+        return await actions.do_set_like(
+            db, ctx.services.bus, ctx.user, ctx.path_int("post_id"), False, cid
+        )
+
+
+@api.route("GET", "/api/posts/{post_id:int}/likes", summary="Who liked a post",
+           returns=list[LikerPublic])
+async def post_likes(ctx: Ctx) -> list[LikerPublic]:
+    async with ctx.services.db.reader() as db:
+        return await history.likers(db, ctx.user, ctx.path_int("post_id"))

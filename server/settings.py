@@ -1,0 +1,75 @@
+"""Settings, from the environment only (see README, "Configuration")."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_DATABASE = "sqlite+aiosqlite:///./data/kaisha.db"
+
+
+def _database_url(raw: str) -> str:
+    """Accept the usual spellings (postgres://, postgresql://) and pick the async driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+asyncpg://" + raw[len(prefix) :]
+    if raw.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + raw[len("sqlite:///") :]
+    return raw
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return default if raw in (None, "") else int(raw)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE
+    redis_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Origins allowed to open WebSockets and send cookie-authenticated writes;
+    # empty means "the origin the page was served from" (Host header).
+    allowed_origins: tuple[str, ...] = ()
+    cookie_secure: bool = False
+    node_id: str = field(default_factory=lambda: secrets.token_hex(4))
+    bus_prefix: str = "kaisha"
+    admin_email: str | None = None
+    admin_password: str | None = None
+    max_body_bytes: int = 256 * 1024
+    max_frame_bytes: int = 64 * 1024
+    outbox_frames: int = 2000
+    max_subscriptions: int = 500
+    frame_rate: int = 50  # frames per second per connection, sustained
+    frame_burst: int = 200
+    heal_interval: float = 2.0
+    log_level: str = "INFO"
+    web_dir: Path = Path(__file__).resolve().parent.parent / "web"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        origins = tuple(o.strip() for o in env.get("ALLOWED_ORIGINS", "").split(",") if o.strip())
+        return cls(
+            database_url=_database_url(env.get("DATABASE_URL") or DEFAULT_DATABASE),
+            redis_url=env.get("REDIS_URL") or None,
+            host=env.get("HOST") or "127.0.0.1",
+            port=_int("PORT", 8000),
+            allowed_origins=origins,
+            cookie_secure=env.get("COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
+            node_id=env.get("NODE_ID") or secrets.token_hex(4),
+            bus_prefix=env.get("BUS_PREFIX") or "kaisha",
+            admin_email=env.get("ADMIN_EMAIL") or None,
+            admin_password=env.get("ADMIN_PASSWORD") or None,
+            max_body_bytes=_int("MAX_BODY_BYTES", 256 * 1024),
+            max_frame_bytes=_int("MAX_FRAME_BYTES", 64 * 1024),
+            outbox_frames=_int("OUTBOX_FRAMES", 2000),
+            log_level=env.get("LOG_LEVEL") or "INFO",
+        )

@@ -1,0 +1,77 @@
+"""Ephemeral signals: presence changes and typing. They cross nodes on the bus
+but have no position and never enter history or SQL (rule 7 of the hub)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from channels.broker.base import PRESENCE_TOPIC, Broker, channel_topic
+from channels.protocol import frames
+from presence.base import TTL, PresenceStore, Status
+from server.hub import Hub
+from server.outbox import Connection
+
+log = logging.getLogger(__name__)
+
+
+class Signals:
+    def __init__(self, hub: Hub, bus: Broker, store: PresenceStore) -> None:
+        self._hub = hub
+        self._bus = bus
+        self.store = store
+        self._refresher: asyncio.Task[None] | None = None
+        hub.on_presence = self._on_presence
+
+    def _on_presence(self, message: dict[str, Any]) -> None:
+        self._hub.broadcast(frames.presence(int(message["u"]), str(message["st"])))
+
+    async def set_status(self, conn: Connection, status: Status | None) -> None:
+        """Record one connection's status (None: gone) and tell everyone if the
+        person's status changed."""
+        try:
+            before, after = await self.store.set(conn.user_id, conn.conn_id, status)
+        except Exception as exc:  # presence is best effort; delivery must not suffer
+            log.warning("presence update failed: %s", exc)
+            return
+        if before != after:
+            await self._publish_presence(conn.user_id, after)
+
+    async def _publish_presence(self, user_id: int, status: Status) -> None:
+        with contextlib.suppress(Exception):
+            await self._bus.publish(PRESENCE_TOPIC, {"t": "presence", "u": user_id, "st": status.value})
+
+    async def typing(self, conn: Connection, channel_id: int) -> None:
+        message = {"t": "typing", "c": channel_id, "u": conn.user_id, "n": conn.user.display_name}
+        with contextlib.suppress(Exception):
+            await self._bus.publish(channel_topic(channel_id), message)
+
+    async def start(self) -> None:
+        await self._bus.subscribe(PRESENCE_TOPIC)
+        self._refresher = asyncio.create_task(self._refresh_forever(), name="presence-refresh")
+
+    async def _refresh_forever(self) -> None:
+        while True:
+            await asyncio.sleep(TTL / 3)
+            entries = {c.conn_id: (c.user_id, c.status) for c in self._hub.connections}
+            try:
+                await self.store.refresh(entries)
+            except Exception as exc:
+                log.warning("presence refresh failed: %s", exc)
+
+    async def stop(self) -> None:
+        if self._refresher is not None:
+            self._refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refresher
+        try:
+            users = await self.store.clear_node()
+            statuses = await self.store.statuses(users)
+            for user_id, status in statuses.items():
+                if status is Status.offline:
+                    await self._publish_presence(user_id, status)
+        except Exception as exc:
+            log.warning("presence cleanup failed: %s", exc)
+        await self.store.close()
