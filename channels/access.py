@@ -41,7 +41,7 @@ async def access_channel(
         .where(Channel.id == channel_id)
     )
     if for_update:
-        query = query.with_for_update(of=Channel)  # type: ignore[arg-type]
+        query = query.with_for_update(of=Channel)
     row = (await db.exec(query)).first()
     if row is None:
         raise NotFoundError("no such channel")

@@ -73,7 +73,11 @@ async def _write(
     db: AsyncSession, bus: Broker, actor: User, client_id: str | None, apply: Apply
 ) -> Written:
     """Run ``apply`` once per (actor, client id), commit, then publish its events."""
-    if client_id and actor.id is not None and (prior := await _prior_write(db, actor.id, client_id)):
+    if (
+        client_id
+        and actor.id is not None
+        and (prior := await _prior_write(db, actor.id, client_id))
+    ):
         return prior
     pending: Pending = []
     try:
@@ -188,7 +192,7 @@ async def _bump(db: AsyncSession, post_id: int, column: str, delta: int) -> int:
     return int(
         (
             await db.exec(
-                update(Post)  # type: ignore[call-overload]
+                update(Post)
                 .where(col(Post.id) == post_id)
                 .values({column: counter + delta})
                 .returning(counter)
@@ -249,7 +253,7 @@ async def do_set_like(
     and answers with the channel's current position."""
 
     async def apply(pending: Pending) -> Written:
-        post, access = await access_post(db, actor, post_id)
+        _, access = await access_post(db, actor, post_id)
         access.require_member()
         assert actor.id is not None
         existing = (
@@ -280,16 +284,14 @@ async def _add_member(
     assert channel.id is not None and user.id is not None
     db.add(Membership(channel_id=channel.id, user_id=user.id))
     author = await _author(db, user)
-    return await _event(
-        db, pending, channel, "member.joined", {"user": author.model_dump()}, actor
-    )
+    return await _event(db, pending, channel, "member.joined", {"user": author.model_dump()}, actor)
 
 
 async def _remove_member(
     db: AsyncSession, pending: Pending, channel: Channel, user_id: int, actor: User | None
 ) -> Written:
     await db.exec(
-        delete(Membership).where(  # type: ignore[call-overload]
+        delete(Membership).where(
             col(Membership.channel_id) == channel.id, col(Membership.user_id) == user_id
         )
     )
@@ -381,9 +383,7 @@ async def do_invite_to_channel(
             raise ForbiddenError("department channels follow your department")
         already = set(
             (
-                await db.exec(
-                    select(Membership.user_id).where(Membership.channel_id == channel_id)
-                )
+                await db.exec(select(Membership.user_id).where(Membership.channel_id == channel_id))
             ).all()
         )
         people = (
@@ -414,9 +414,7 @@ async def _department_channel(db: AsyncSession, department_id: int | None) -> Ch
     return (await db.exec(select(Channel).where(Channel.department_id == department_id))).first()
 
 
-async def do_create_department(
-    db: AsyncSession, bus: Broker, actor: User, name: str
-) -> Department:
+async def do_create_department(db: AsyncSession, bus: Broker, actor: User, name: str) -> Department:
     _require_admin(actor)
     department = Department(name=name)
 
@@ -462,7 +460,9 @@ async def do_rename_department(
     return department
 
 
-async def do_create_user(db: AsyncSession, bus: Broker, actor: User | None, data: UserCreate) -> User:
+async def do_create_user(
+    db: AsyncSession, bus: Broker, actor: User | None, data: UserCreate
+) -> User:
     """Create an account (``actor`` None only for first-run setup and invitations,
     whose callers have authorised it)."""
     if actor is not None:
@@ -505,9 +505,12 @@ async def do_update_user(
         (data.is_active is False) or (data.role is not None and data.role.value != user.role)
     ):
         raise InvalidError("admins cannot demote or deactivate themselves")
-    if "department_id" in fields and data.department_id is not None:
-        if await db.get(Department, data.department_id) is None:
-            raise InvalidError("no such department")
+    if (
+        "department_id" in fields
+        and data.department_id is not None
+        and await db.get(Department, data.department_id) is None
+    ):
+        raise InvalidError("no such department")
 
     async def apply(pending: Pending) -> Written:
         assert user is not None and user.id is not None
@@ -519,7 +522,7 @@ async def do_update_user(
         if data.is_active is not None:
             user.is_active = data.is_active
             if not data.is_active:
-                await db.exec(delete(AuthSession).where(col(AuthSession.user_id) == user.id))  # type: ignore[call-overload]
+                await db.exec(delete(AuthSession).where(col(AuthSession.user_id) == user.id))
         if "department_id" in fields and data.department_id != user.department_id:
             old = await _department_channel(db, user.department_id)
             user.department_id = data.department_id

@@ -70,7 +70,7 @@ async def append_event(
     assert kind in EVENT_KINDS, kind
     seq = (
         await db.exec(
-            update(Channel)  # type: ignore[call-overload]
+            update(Channel)
             .where(col(Channel.id) == channel_id)
             .values(last_seq=col(Channel.last_seq) + 1)
             .returning(col(Channel.last_seq))

@@ -84,12 +84,12 @@ async def list_channels(
 ) -> list[ChannelPublic]:
     """Channels ``user`` may see: their own, and public ones. Private channels of
     others never appear."""
-    mine = (
-        select(Membership.channel_id).where(Membership.user_id == user.id).scalar_subquery()
-    )
+    mine = select(Membership.channel_id).where(Membership.user_id == user.id).scalar_subquery()
     is_member = col(Channel.id).in_(mine)
     stmt = select(Channel, _member_count(), is_member)
-    stmt = stmt.where(is_member if joined_only else or_(is_member, col(Channel.is_private).is_(False)))
+    stmt = stmt.where(
+        is_member if joined_only else or_(is_member, col(Channel.is_private).is_(False))
+    )
     if query:
         pattern = f"%{query.lower()}%"
         stmt = stmt.where(
@@ -135,7 +135,11 @@ async def _with_authors(
 
 
 async def history_page(
-    db: AsyncSession, user: User, channel_id: int, *, before: int | None = None,
+    db: AsyncSession,
+    user: User,
+    channel_id: int,
+    *,
+    before: int | None = None,
     limit: int = PAGE_SIZE,
 ) -> HistoryPage:
     """Top-level posts, newest page first; within the page oldest first, as shown."""

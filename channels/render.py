@@ -9,9 +9,8 @@ from functools import lru_cache
 
 from markdown_it import MarkdownIt
 
-_md = (
-    MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True})
-    .disable(["image", "heading", "lheading", "hr", "html_block", "html_inline"])
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}).disable(
+    ["image", "heading", "lheading", "hr", "html_block", "html_inline"]
 )
 
 
@@ -26,4 +25,5 @@ _md.add_render_rule("link_open", _link_open)
 
 @lru_cache(maxsize=4096)
 def render(body: str) -> str:
-    return _md.render(body).strip()
+    html: str = _md.render(body)
+    return html.strip()

@@ -77,7 +77,7 @@ async def sign_in(db: AsyncSession, email: str, password: str) -> tuple[User, st
         db.add(LoginFailure(email=email))
         await db.commit()
         raise UnauthorizedError("wrong email or password")
-    await db.exec(delete(LoginFailure).where(col(LoginFailure.email) == email))  # type: ignore[call-overload]
+    await db.exec(delete(LoginFailure).where(col(LoginFailure.email) == email))
     token, session = await open_session(db, user)
     return user, token, session
 
@@ -97,7 +97,7 @@ async def open_session(db: AsyncSession, user: User) -> tuple[str, AuthSession]:
 
 
 async def sign_out(db: AsyncSession, token: str) -> None:
-    await db.exec(delete(AuthSession).where(col(AuthSession.token_hash) == digest(token)))  # type: ignore[call-overload]
+    await db.exec(delete(AuthSession).where(col(AuthSession.token_hash) == digest(token)))
     await db.commit()
 
 

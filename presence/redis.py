@@ -84,7 +84,8 @@ class RedisPresence(PresenceStore):
         users: set[int] = set()
         async with self._redis.pipeline(transaction=False) as pipe:
             for member in members:
-                user, _, conn = member.decode().partition("|")
+                text = member.decode() if isinstance(member, bytes) else member
+                user, _, conn = text.partition("|")
                 users.add(int(user))
                 pipe.hdel(self._user_key(int(user)), conn)
             pipe.delete(self._node_key)

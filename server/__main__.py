@@ -38,8 +38,13 @@ def configure_logging(level: str) -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": JsonLogFormatter}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
-                                "stream": "ext://sys.stderr"}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
         "root": {"handlers": ["stderr"], "level": level},
         "loggers": {
             "uvicorn": {"handlers": [], "propagate": True},
@@ -74,8 +79,11 @@ def main() -> None:
         lifespan="on",
     )
     server = Server(config)
-    print(f"Kaisha on http://{settings.host}:{settings.port}  (node {settings.node_id})",
-          file=sys.stderr, flush=True)
+    print(
+        f"Kaisha on http://{settings.host}:{settings.port}  (node {settings.node_id})",
+        file=sys.stderr,
+        flush=True,
+    )
     server.run()
 
 

@@ -136,7 +136,9 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def error_response(status: int, code: str, message: str, extra: dict[str, Any] | None = None) -> JSONResponse:
+def error_response(
+    status: int, code: str, message: str, extra: dict[str, Any] | None = None
+) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message, **(extra or {})}}, status)
 
 
@@ -261,8 +263,13 @@ class Api:
                 {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
                 for name in re.findall(r"{(\w+)(?::\w+)?}", ep.path)
             ] + [
-                {"name": q.name, "in": "query", "required": False, "description": q.description,
-                 "schema": {"type": q.type}}
+                {
+                    "name": q.name,
+                    "in": "query",
+                    "required": False,
+                    "description": q.description,
+                    "schema": {"type": q.type},
+                }
                 for q in ep.query
             ]
             if params:

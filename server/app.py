@@ -71,7 +71,9 @@ async def healthz(request: Request) -> Response:
         except Exception as exc:
             checks[name] = f"error: {type(exc).__name__}"
     healthy = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ok" if healthy else "unavailable", **checks}, 200 if healthy else 503)
+    return JSONResponse(
+        {"status": "ok" if healthy else "unavailable", **checks}, 200 if healthy else 503
+    )
 
 
 async def metrics(request: Request) -> Response:
@@ -99,7 +101,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await bus.start()
         metrics_ = Metrics()
         hub = Hub(db, bus, metrics_)
-        store = make_presence(settings.redis_url, node_id=settings.node_id, prefix=settings.bus_prefix)
+        store = make_presence(
+            settings.redis_url, node_id=settings.node_id, prefix=settings.bus_prefix
+        )
         signals = Signals(hub, bus, store)
         await bus.subscribe(CONTROL_TOPIC)
         await signals.start()

@@ -109,8 +109,12 @@ class Hub:
     # ---- subscriptions ----------------------------------------------------------
 
     async def subscribe(
-        self, conn: Connection, channel_id: int, frame_id: int | None,
-        epoch: str | None, since: int | None,
+        self,
+        conn: Connection,
+        channel_id: int,
+        frame_id: int | None,
+        epoch: str | None,
+        since: int | None,
     ) -> None:
         """Offer ``subbed``, then the events after ``since`` (if it can be
         recovered), then live events, with nothing missed or repeated between."""
@@ -122,8 +126,13 @@ class Hub:
             follow.busy -= 1
 
     async def _subscribe_locked(
-        self, conn: Connection, follow: _Follow, channel_id: int, frame_id: int | None,
-        epoch: str | None, since: int | None,
+        self,
+        conn: Connection,
+        follow: _Follow,
+        channel_id: int,
+        frame_id: int | None,
+        epoch: str | None,
+        since: int | None,
     ) -> None:
         async with follow.lock:
             recovered = (
@@ -132,8 +141,12 @@ class Hub:
                 and since <= follow.head
                 and follow.head - since <= MAX_REPLAY
             )
-            conn.offer(encode(conn.encoding, frames.subbed(
-                frame_id, channel_id, follow.epoch, follow.head, recovered)))
+            conn.offer(
+                encode(
+                    conn.encoding,
+                    frames.subbed(frame_id, channel_id, follow.epoch, follow.head, recovered),
+                )
+            )
             if recovered:
                 assert since is not None
                 async with self._db.reader() as db:

@@ -31,7 +31,9 @@ class Metrics:
             registry=self.registry,
         )
         self.gap_fills = Counter(
-            "kaisha_gap_fills", "Events fetched from the database to fill a gap", registry=self.registry
+            "kaisha_gap_fills",
+            "Events fetched from the database to fill a gap",
+            registry=self.registry,
         )
 
     def render(self) -> bytes:

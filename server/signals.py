@@ -41,7 +41,9 @@ class Signals:
 
     async def _publish_presence(self, user_id: int, status: Status) -> None:
         with contextlib.suppress(Exception):
-            await self._bus.publish(PRESENCE_TOPIC, {"t": "presence", "u": user_id, "st": status.value})
+            await self._bus.publish(
+                PRESENCE_TOPIC, {"t": "presence", "u": user_id, "st": status.value}
+            )
 
     async def typing(self, conn: Connection, channel_id: int) -> None:
         message = {"t": "typing", "c": channel_id, "u": conn.user_id, "n": conn.user.display_name}

@@ -109,16 +109,18 @@ class _Session:
         writer = asyncio.create_task(conn.drain(self._send_wire, self._close_wire))
         services.hub.register(conn)
         user = conn.user
-        self.send(frames.hello(
-            {"id": user.id, "display_name": user.display_name, "role": user.role},
-            conn.encoding.value,
-            {
-                "max_frame_bytes": services.settings.max_frame_bytes,
-                "frame_rate": services.settings.frame_rate,
-                "max_subscriptions": services.settings.max_subscriptions,
-                "outbox_frames": conn.limit,
-            },
-        ))
+        self.send(
+            frames.hello(
+                {"id": user.id, "display_name": user.display_name, "role": user.role},
+                conn.encoding.value,
+                {
+                    "max_frame_bytes": services.settings.max_frame_bytes,
+                    "frame_rate": services.settings.frame_rate,
+                    "max_subscriptions": services.settings.max_subscriptions,
+                    "outbox_frames": conn.limit,
+                },
+            )
+        )
         await services.signals.set_status(conn, Status.online)
         try:
             await self._read_loop()
@@ -147,7 +149,9 @@ class _Session:
                 if self.bucket.refused > self.bucket.burst:
                     self.conn.close(CLOSE_FLOOD, "too many frames: slow down and reconnect")
                     return
-                self.send(frames.error(None, "rate_limited", "too many frames; this one was dropped"))
+                self.send(
+                    frames.error(None, "rate_limited", "too many frames; this one was dropped")
+                )
                 continue
             await self._handle(payload)
 
@@ -160,8 +164,11 @@ class _Session:
             if reply is not None:
                 self.send(reply)
         except ProtocolError as exc:
-            self.send(frames.error(exc.frame_id if exc.frame_id is not None else frame_id,
-                                   exc.code, exc.message))
+            self.send(
+                frames.error(
+                    exc.frame_id if exc.frame_id is not None else frame_id, exc.code, exc.message
+                )
+            )
         except DomainError as exc:
             self.send(frames.error(frame_id, exc.code, exc.message))
         except Exception:
@@ -175,9 +182,14 @@ class _Session:
             case frames.Ping():
                 return frames.pong(cmd.id)
             case frames.Sub():
-                if cmd.channel not in conn.channels and len(conn.channels) >= services.settings.max_subscriptions:
-                    raise ProtocolError("too_many_subscriptions",
-                                        f"at most {services.settings.max_subscriptions} channels")
+                if (
+                    cmd.channel not in conn.channels
+                    and len(conn.channels) >= services.settings.max_subscriptions
+                ):
+                    raise ProtocolError(
+                        "too_many_subscriptions",
+                        f"at most {services.settings.max_subscriptions} channels",
+                    )
                 async with db.reader() as session:
                     await access_channel(session, user, cmd.channel)
                 if cmd.channel in conn.channels:
@@ -189,13 +201,19 @@ class _Session:
                 return {"type": "unsubbed", "id": cmd.id, "channel": cmd.channel}
             case frames.PostCmd():
                 async with db.writer() as session:
-                    written = await actions.do_create_post(session, bus, user, cmd.channel, cmd.body, cmd.cid)
+                    written = await actions.do_create_post(
+                        session, bus, user, cmd.channel, cmd.body, cmd.cid
+                    )
             case frames.CommentCmd():
                 async with db.writer() as session:
-                    written = await actions.do_create_comment(session, bus, user, cmd.post, cmd.body, cmd.cid)
+                    written = await actions.do_create_comment(
+                        session, bus, user, cmd.post, cmd.body, cmd.cid
+                    )
             case frames.EditCmd():
                 async with db.writer() as session:
-                    written = await actions.do_edit_post(session, bus, user, cmd.post, cmd.body, cmd.cid)
+                    written = await actions.do_edit_post(
+                        session, bus, user, cmd.post, cmd.body, cmd.cid
+                    )
             case frames.DeleteCmd():
                 async with db.writer() as session:
                     written = await actions.do_delete_post(session, bus, user, cmd.post, cmd.cid)
@@ -216,9 +234,13 @@ class _Session:
             case frames.Who():
                 async with db.reader() as session:
                     await access_channel(session, user, cmd.channel)
-                    members = (await session.exec(
-                        select(Membership.user_id).where(col(Membership.channel_id) == cmd.channel)
-                    )).all()
+                    members = (
+                        await session.exec(
+                            select(Membership.user_id).where(
+                                col(Membership.channel_id) == cmd.channel
+                            )
+                        )
+                    ).all()
                 statuses = await services.signals.store.statuses(members)
                 return frames.who(cmd.id, cmd.channel, {u: s.value for u, s in statuses.items()})
         return frames.ack(cmd.id, written)

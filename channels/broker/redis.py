@@ -15,7 +15,8 @@ from typing import Any
 
 import msgpack
 import redis.asyncio as redis
-from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeout
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeout
 
 from channels.broker.base import Broker
 

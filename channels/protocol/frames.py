@@ -107,13 +107,35 @@ class Ping(_Command):
 
 
 Command = Annotated[
-    Sub | Unsub | PostCmd | CommentCmd | EditCmd | DeleteCmd | LikeCmd | Typing | Status | Who | Ping,
+    Sub
+    | Unsub
+    | PostCmd
+    | CommentCmd
+    | EditCmd
+    | DeleteCmd
+    | LikeCmd
+    | Typing
+    | Status
+    | Who
+    | Ping,
     Field(discriminator="op"),
 ]
 _commands: TypeAdapter[Command] = TypeAdapter(Command)
 OPS: Final = frozenset(
-    {"sub", "unsub", "post", "comment", "edit", "delete", "like", "unlike", "typing", "status",
-     "who", "ping"}
+    {
+        "sub",
+        "unsub",
+        "post",
+        "comment",
+        "edit",
+        "delete",
+        "like",
+        "unlike",
+        "typing",
+        "status",
+        "who",
+        "ping",
+    }
 )
 
 
@@ -137,24 +159,48 @@ def parse_command(frame: dict[str, Any]) -> Command:
 
 
 def hello(user: dict[str, Any], encoding: str, limits: dict[str, int]) -> dict[str, Any]:
-    return {"type": "hello", "v": PROTOCOL_VERSION, "encoding": encoding, "user": user,
-            "limits": limits}
+    return {
+        "type": "hello",
+        "v": PROTOCOL_VERSION,
+        "encoding": encoding,
+        "user": user,
+        "limits": limits,
+    }
 
 
-def subbed(frame_id: int | None, channel: int, epoch: str, seq: int, recovered: bool) -> dict[str, Any]:
-    return {"type": "subbed", "id": frame_id, "channel": channel, "epoch": epoch, "seq": seq,
-            "recovered": recovered}
+def subbed(
+    frame_id: int | None, channel: int, epoch: str, seq: int, recovered: bool
+) -> dict[str, Any]:
+    return {
+        "type": "subbed",
+        "id": frame_id,
+        "channel": channel,
+        "epoch": epoch,
+        "seq": seq,
+        "recovered": recovered,
+    }
 
 
 def event(ev: EventPublic) -> dict[str, Any]:
-    return {"type": "event", "channel": ev.channel_id, "epoch": ev.epoch, "seq": ev.seq,
-            "kind": ev.kind, "data": ev.data, "at": ev.created_at}
+    return {
+        "type": "event",
+        "channel": ev.channel_id,
+        "epoch": ev.epoch,
+        "seq": ev.seq,
+        "kind": ev.kind,
+        "data": ev.data,
+        "at": ev.created_at,
+    }
 
 
 def ack(frame_id: int | None, written: Written) -> dict[str, Any]:
     frame: dict[str, Any] = {
-        "type": "ack", "id": frame_id, "channel": written.channel_id, "epoch": written.epoch,
-        "seq": written.seq, "duplicate": written.duplicate,
+        "type": "ack",
+        "id": frame_id,
+        "channel": written.channel_id,
+        "epoch": written.epoch,
+        "seq": written.seq,
+        "duplicate": written.duplicate,
     }
     if written.post is not None:
         frame["post"] = written.post.model_dump()
@@ -174,8 +220,12 @@ def typing(channel: int, user_id: int, name: str) -> dict[str, Any]:
 
 
 def who(frame_id: int | None, channel: int, statuses: dict[int, str]) -> dict[str, Any]:
-    return {"type": "who", "id": frame_id, "channel": channel,
-            "users": [{"user": u, "status": s} for u, s in sorted(statuses.items())]}
+    return {
+        "type": "who",
+        "id": frame_id,
+        "channel": channel,
+        "users": [{"user": u, "status": s} for u, s in sorted(statuses.items())],
+    }
 
 
 def pong(frame_id: int | None) -> dict[str, Any]:

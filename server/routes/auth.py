@@ -10,7 +10,16 @@ from channels.actions import do_create_user
 from core.clock import utcnow
 from core.errors import InvalidError, UnauthorizedError
 from org import auth
-from org.models import Department, InviteAccept, Role, SignIn, TokenCreate, User, UserCreate, UserPublic
+from org.models import (
+    Department,
+    InviteAccept,
+    Role,
+    SignIn,
+    TokenCreate,
+    User,
+    UserCreate,
+    UserPublic,
+)
 from server.api import SESSION_COOKIE, Ctx, api, jsonable
 from server.services import Services
 
@@ -74,8 +83,14 @@ def _signed_in(ctx: Ctx, user: User, token: str, csrf: str, dept: str | None) ->
     return response
 
 
-@api.route("POST", "/api/session", summary="Sign in with email and password", body=SignIn,
-           returns=SessionInfo, auth=False)
+@api.route(
+    "POST",
+    "/api/session",
+    summary="Sign in with email and password",
+    body=SignIn,
+    returns=SessionInfo,
+    auth=False,
+)
 async def sign_in(ctx: Ctx) -> JSONResponse:
     async with ctx.services.db.writer() as db:
         user, token, session = await auth.sign_in(db, ctx.body.email, ctx.body.password)
@@ -104,27 +119,46 @@ async def sign_out(ctx: Ctx) -> JSONResponse:
     return response
 
 
-@api.route("GET", "/api/setup", summary="Whether the first administrator is still to be created",
-           returns=SetupState, auth=False)
+@api.route(
+    "GET",
+    "/api/setup",
+    summary="Whether the first administrator is still to be created",
+    returns=SetupState,
+    auth=False,
+)
 async def setup_state(ctx: Ctx) -> SetupState:
     async with ctx.services.db.reader() as db:
         return SetupState(needs_setup=await auth.user_count(db) == 0)
 
 
-@api.route("GET", "/api/invites/{token}", summary="What an invitation link offers",
-           returns=InviteInfo, auth=False)
+@api.route(
+    "GET",
+    "/api/invites/{token}",
+    summary="What an invitation link offers",
+    returns=InviteInfo,
+    auth=False,
+)
 async def invite_info(ctx: Ctx) -> InviteInfo:
     async with ctx.services.db.reader() as db:
         invite = await auth.open_invite(db, ctx.request.path_params["token"])
         dept = await db.get(Department, invite.department_id) if invite.department_id else None
         first = await auth.user_count(db) == 0
-    return InviteInfo(email=invite.email, role=invite.role, department=dept.name if dept else None,
-                      first_admin=first)
+    return InviteInfo(
+        email=invite.email,
+        role=invite.role,
+        department=dept.name if dept else None,
+        first_admin=first,
+    )
 
 
-@api.route("POST", "/api/invites/{token}/accept",
-           summary="Create one's account from an invitation link, and sign in",
-           body=InviteAccept, returns=SessionInfo, auth=False)
+@api.route(
+    "POST",
+    "/api/invites/{token}/accept",
+    summary="Create one's account from an invitation link, and sign in",
+    body=InviteAccept,
+    returns=SessionInfo,
+    auth=False,
+)
 async def accept_invite(ctx: Ctx) -> JSONResponse:
     data: InviteAccept = ctx.body
     services = ctx.services
@@ -151,8 +185,14 @@ async def accept_invite(ctx: Ctx) -> JSONResponse:
     return _signed_in(ctx, user, token, session.csrf_token, public.department)
 
 
-@api.route("POST", "/api/tokens", summary="Create a personal API token (shown once)",
-           body=TokenCreate, returns=TokenIssued, status=201)
+@api.route(
+    "POST",
+    "/api/tokens",
+    summary="Create a personal API token (shown once)",
+    body=TokenCreate,
+    returns=TokenIssued,
+    status=201,
+)
 async def create_token(ctx: Ctx) -> TokenIssued:
     if ctx.principal is None or ctx.principal.session is None:
         raise UnauthorizedError("create tokens from a signed-in browser session")
@@ -166,5 +206,7 @@ async def department_names(services: Services, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     async with services.db.reader() as db:
-        rows = (await db.exec(select(Department.id, Department.name).where(col(Department.id).in_(ids)))).all()
+        rows = (
+            await db.exec(select(Department.id, Department.name).where(col(Department.id).in_(ids)))
+        ).all()
     return {i: n for i, n in rows if i is not None}

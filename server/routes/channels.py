@@ -41,9 +41,16 @@ class EventsPage(BaseModel):
     events: list[EventPublic]
 
 
-@api.route("GET", "/api/channels", summary="Channels one may see (own ones and public ones)",
-           returns=list[ChannelPublic],
-           query=[Param("joined", "1: only channels one is in"), Param("q", "search name and description")])
+@api.route(
+    "GET",
+    "/api/channels",
+    summary="Channels one may see (own ones and public ones)",
+    returns=list[ChannelPublic],
+    query=[
+        Param("joined", "1: only channels one is in"),
+        Param("q", "search name and description"),
+    ],
+)
 async def list_channels(ctx: Ctx) -> list[ChannelPublic]:
     joined = ctx.request.query_params.get("joined") in ("1", "true")
     query = (ctx.request.query_params.get("q") or "").strip() or None
@@ -51,8 +58,14 @@ async def list_channels(ctx: Ctx) -> list[ChannelPublic]:
         return await history.list_channels(db, ctx.user, joined_only=joined, query=query)
 
 
-@api.route("POST", "/api/channels", summary="Create an interest group", body=ChannelCreate,
-           returns=ChannelPublic, status=201)
+@api.route(
+    "POST",
+    "/api/channels",
+    summary="Create an interest group",
+    body=ChannelCreate,
+    returns=ChannelPublic,
+    status=201,
+)
 async def create_channel(ctx: Ctx) -> ChannelPublic:
     async with ctx.services.db.writer() as db:
         channel = await actions.do_create_channel(db, ctx.services.bus, ctx.user, ctx.body)
@@ -66,9 +79,13 @@ async def get_channel(ctx: Ctx) -> ChannelPublic:
         return await history.get_channel(db, ctx.user, ctx.path_int("channel_id"))
 
 
-@api.route("PATCH", "/api/channels/{channel_id:int}",
-           summary="Rename or describe a group (its creator or an admin)", body=ChannelUpdate,
-           returns=Written)
+@api.route(
+    "PATCH",
+    "/api/channels/{channel_id:int}",
+    summary="Rename or describe a group (its creator or an admin)",
+    body=ChannelUpdate,
+    returns=Written,
+)
 async def update_channel(ctx: Ctx) -> Written:
     async with ctx.services.db.writer() as db:
         return await actions.do_update_channel(
@@ -76,22 +93,31 @@ async def update_channel(ctx: Ctx) -> Written:
         )
 
 
-@api.route("POST", "/api/channels/{channel_id:int}/join", summary="Join a public group",
-           returns=Written)
+@api.route(
+    "POST", "/api/channels/{channel_id:int}/join", summary="Join a public group", returns=Written
+)
 async def join_channel(ctx: Ctx) -> Written:
     async with ctx.services.db.writer() as db:
-        return await actions.do_join_channel(db, ctx.services.bus, ctx.user, ctx.path_int("channel_id"))
+        return await actions.do_join_channel(
+            db, ctx.services.bus, ctx.user, ctx.path_int("channel_id")
+        )
 
 
 @api.route("POST", "/api/channels/{channel_id:int}/leave", summary="Leave a group", returns=Written)
 async def leave_channel(ctx: Ctx) -> Written:
     async with ctx.services.db.writer() as db:
-        return await actions.do_leave_channel(db, ctx.services.bus, ctx.user, ctx.path_int("channel_id"))
+        return await actions.do_leave_channel(
+            db, ctx.services.bus, ctx.user, ctx.path_int("channel_id")
+        )
 
 
-@api.route("POST", "/api/channels/{channel_id:int}/invite",
-           summary="Add people to a group (members; the way into a private one)", body=Invitees,
-           returns=Written)
+@api.route(
+    "POST",
+    "/api/channels/{channel_id:int}/invite",
+    summary="Add people to a group (members; the way into a private one)",
+    body=Invitees,
+    returns=Written,
+)
 async def invite_to_channel(ctx: Ctx) -> Written:
     async with ctx.services.db.writer() as db:
         return await actions.do_invite_to_channel(
@@ -99,8 +125,12 @@ async def invite_to_channel(ctx: Ctx) -> Written:
         )
 
 
-@api.route("GET", "/api/channels/{channel_id:int}/members",
-           summary="Who is in the channel, with presence", returns=list[PersonPublic])
+@api.route(
+    "GET",
+    "/api/channels/{channel_id:int}/members",
+    summary="Who is in the channel, with presence",
+    returns=list[PersonPublic],
+)
 async def channel_members(ctx: Ctx) -> list[PersonPublic]:
     channel_id = ctx.path_int("channel_id")
     async with ctx.services.db.reader() as db:
@@ -118,11 +148,16 @@ async def channel_members(ctx: Ctx) -> list[PersonPublic]:
     return await _people(ctx, users)
 
 
-@api.route("GET", "/api/channels/{channel_id:int}/posts",
-           summary="A page of posts, newest page first (older pages with ?before=)",
-           returns=HistoryPage,
-           query=[Param("before", "post id: the page before it", "integer"),
-                  Param("limit", f"1-{PAGE_SIZE}", "integer")])
+@api.route(
+    "GET",
+    "/api/channels/{channel_id:int}/posts",
+    summary="A page of posts, newest page first (older pages with ?before=)",
+    returns=HistoryPage,
+    query=[
+        Param("before", "post id: the page before it", "integer"),
+        Param("limit", f"1-{PAGE_SIZE}", "integer"),
+    ],
+)
 async def channel_posts(ctx: Ctx) -> HistoryPage:
     limit = ctx.query_int("limit") or PAGE_SIZE
     if not 1 <= limit <= PAGE_SIZE:
@@ -133,10 +168,16 @@ async def channel_posts(ctx: Ctx) -> HistoryPage:
         )
 
 
-@api.route("GET", "/api/channels/{channel_id:int}/events",
-           summary="Events after a position (for clients filling a gap)", returns=EventsPage,
-           query=[Param("epoch", "the epoch of the position"),
-                  Param("seq", "the last seq seen", "integer")])
+@api.route(
+    "GET",
+    "/api/channels/{channel_id:int}/events",
+    summary="Events after a position (for clients filling a gap)",
+    returns=EventsPage,
+    query=[
+        Param("epoch", "the epoch of the position"),
+        Param("seq", "the last seq seen", "integer"),
+    ],
+)
 async def channel_events(ctx: Ctx) -> EventsPage:
     channel_id = ctx.path_int("channel_id")
     since = ctx.query_int("seq") or 0
@@ -146,13 +187,20 @@ async def channel_events(ctx: Ctx) -> EventsPage:
         recovered = ctx.request.query_params.get("epoch") == channel.epoch
         events = (
             await history.events_between(db, channel_id, channel.epoch, since, channel.last_seq)
-            if recovered else []
+            if recovered
+            else []
         )
     return EventsPage(epoch=channel.epoch, seq=channel.last_seq, recovered=recovered, events=events)
 
 
-@api.route("POST", "/api/channels/{channel_id:int}/posts", summary="Post to a channel",
-           body=PostCreate, returns=Written, status=201)
+@api.route(
+    "POST",
+    "/api/channels/{channel_id:int}/posts",
+    summary="Post to a channel",
+    body=PostCreate,
+    returns=Written,
+    status=201,
+)
 async def create_post(ctx: Ctx) -> Written:
     async with ctx.services.db.writer() as db:
         return await actions.do_create_post(
@@ -166,8 +214,13 @@ async def get_post(ctx: Ctx) -> Thread:
         return await history.thread(db, ctx.user, ctx.path_int("post_id"))
 
 
-@api.route("PATCH", "/api/posts/{post_id:int}", summary="Edit a post or comment", body=PostEdit,
-           returns=Written)
+@api.route(
+    "PATCH",
+    "/api/posts/{post_id:int}",
+    summary="Edit a post or comment",
+    body=PostEdit,
+    returns=Written,
+)
 async def edit_post(ctx: Ctx) -> Written:
     async with ctx.services.db.writer() as db:
         return await actions.do_edit_post(
@@ -175,16 +228,29 @@ async def edit_post(ctx: Ctx) -> Written:
         )
 
 
-@api.route("DELETE", "/api/posts/{post_id:int}", summary="Delete a post or comment",
-           returns=Written, query=[Param("cid", "client id making the delete idempotent")])
+@api.route(
+    "DELETE",
+    "/api/posts/{post_id:int}",
+    summary="Delete a post or comment",
+    returns=Written,
+    query=[Param("cid", "client id making the delete idempotent")],
+)
 async def delete_post(ctx: Ctx) -> Written:
     cid = ClientId(cid=ctx.request.query_params.get("cid")).cid
     async with ctx.services.db.writer() as db:
-        return await actions.do_delete_post(db, ctx.services.bus, ctx.user, ctx.path_int("post_id"), cid)
+        return await actions.do_delete_post(
+            db, ctx.services.bus, ctx.user, ctx.path_int("post_id"), cid
+        )
 
 
-@api.route("POST", "/api/posts/{post_id:int}/comments", summary="Comment on a post",
-           body=PostCreate, returns=Written, status=201)
+@api.route(
+    "POST",
+    "/api/posts/{post_id:int}/comments",
+    summary="Comment on a post",
+    body=PostCreate,
+    returns=Written,
+    status=201,
+)
 async def create_comment(ctx: Ctx) -> Written:
     async with ctx.services.db.writer() as db:
         return await actions.do_create_comment(
@@ -192,8 +258,9 @@ async def create_comment(ctx: Ctx) -> Written:
         )
 
 
-@api.route("PUT", "/api/posts/{post_id:int}/like", summary="Like a post", body=ClientId,
-           returns=Written)
+@api.route(
+    "PUT", "/api/posts/{post_id:int}/like", summary="Like a post", body=ClientId, returns=Written
+)
 async def like_post(ctx: Ctx) -> Written:
     async with ctx.services.db.writer() as db:
         return await actions.do_set_like(
@@ -201,8 +268,13 @@ async def like_post(ctx: Ctx) -> Written:
         )
 
 
-@api.route("DELETE", "/api/posts/{post_id:int}/like", summary="Take back a like", returns=Written,
-           query=[Param("cid", "client id making the unlike idempotent")])
+@api.route(
+    "DELETE",
+    "/api/posts/{post_id:int}/like",
+    summary="Take back a like",
+    returns=Written,
+    query=[Param("cid", "client id making the unlike idempotent")],
+)
 async def unlike_post(ctx: Ctx) -> Written:
     cid = ClientId(cid=ctx.request.query_params.get("cid")).cid
     async with ctx.services.db.writer() as db:
@@ -211,8 +283,9 @@ async def unlike_post(ctx: Ctx) -> Written:
         )
 
 
-@api.route("GET", "/api/posts/{post_id:int}/likes", summary="Who liked a post",
-           returns=list[LikerPublic])
+@api.route(
+    "GET", "/api/posts/{post_id:int}/likes", summary="Who liked a post", returns=list[LikerPublic]
+)
 async def post_likes(ctx: Ctx) -> list[LikerPublic]:
     async with ctx.services.db.reader() as db:
         return await history.likers(db, ctx.user, ctx.path_int("post_id"))

@@ -6,7 +6,12 @@ from pydantic import BaseModel
 from sqlalchemy import func, or_
 from sqlmodel import col, select
 
-from channels.actions import do_create_department, do_create_user, do_rename_department, do_update_user
+from channels.actions import (
+    do_create_department,
+    do_create_user,
+    do_rename_department,
+    do_update_user,
+)
 from core.errors import ForbiddenError, NotFoundError
 from org import auth
 from org.models import (
@@ -38,7 +43,9 @@ def _require_admin(user: User) -> None:
 
 
 async def _people(ctx: Ctx, users: list[User]) -> list[PersonPublic]:
-    names = await department_names(ctx.services, {u.department_id for u in users if u.department_id})
+    names = await department_names(
+        ctx.services, {u.department_id for u in users if u.department_id}
+    )
     statuses = await ctx.services.signals.store.statuses([u.id for u in users if u.id is not None])
     return [
         PersonPublic(
@@ -49,9 +56,13 @@ async def _people(ctx: Ctx, users: list[User]) -> list[PersonPublic]:
     ]
 
 
-@api.route("GET", "/api/users", summary="The people directory (name, department, online)",
-           returns=list[PersonPublic],
-           query=[Param("q", "match on name or email"), Param("department", "department id", "integer")])
+@api.route(
+    "GET",
+    "/api/users",
+    summary="The people directory (name, department, online)",
+    returns=list[PersonPublic],
+    query=[Param("q", "match on name or email"), Param("department", "department id", "integer")],
+)
 async def list_users(ctx: Ctx) -> list[PersonPublic]:
     q = (ctx.request.query_params.get("q") or "").strip().lower()
     department = ctx.query_int("department")
@@ -59,8 +70,9 @@ async def list_users(ctx: Ctx) -> list[PersonPublic]:
     if not ctx.user.is_admin:
         stmt = stmt.where(col(User.is_active))
     if q:
-        stmt = stmt.where(or_(func.lower(User.display_name).like(f"%{q}%"),
-                              func.lower(User.email).like(f"%{q}%")))
+        stmt = stmt.where(
+            or_(func.lower(User.display_name).like(f"%{q}%"), func.lower(User.email).like(f"%{q}%"))
+        )
     if department is not None:
         stmt = stmt.where(User.department_id == department)
     async with ctx.services.db.reader() as db:
@@ -68,7 +80,9 @@ async def list_users(ctx: Ctx) -> list[PersonPublic]:
     return await _people(ctx, users)
 
 
-@api.route("GET", "/api/users/{user_id:int}", summary="One person's profile card", returns=PersonPublic)
+@api.route(
+    "GET", "/api/users/{user_id:int}", summary="One person's profile card", returns=PersonPublic
+)
 async def get_user(ctx: Ctx) -> PersonPublic:
     async with ctx.services.db.reader() as db:
         user = await db.get(User, ctx.path_int("user_id"))
@@ -77,8 +91,14 @@ async def get_user(ctx: Ctx) -> PersonPublic:
     return (await _people(ctx, [user]))[0]
 
 
-@api.route("POST", "/api/users", summary="Create an account (admins)", body=UserCreate,
-           returns=PersonPublic, status=201)
+@api.route(
+    "POST",
+    "/api/users",
+    summary="Create an account (admins)",
+    body=UserCreate,
+    returns=PersonPublic,
+    status=201,
+)
 async def create_user(ctx: Ctx) -> PersonPublic:
     _require_admin(ctx.user)
     async with ctx.services.db.writer() as db:
@@ -86,25 +106,42 @@ async def create_user(ctx: Ctx) -> PersonPublic:
     return (await _people(ctx, [user]))[0]
 
 
-@api.route("PATCH", "/api/users/{user_id:int}",
-           summary="Change name, department, role or active flag (admins)", body=UserUpdate,
-           returns=PersonPublic)
+@api.route(
+    "PATCH",
+    "/api/users/{user_id:int}",
+    summary="Change name, department, role or active flag (admins)",
+    body=UserUpdate,
+    returns=PersonPublic,
+)
 async def update_user(ctx: Ctx) -> PersonPublic:
     async with ctx.services.db.writer() as db:
-        user = await do_update_user(db, ctx.services.bus, ctx.user, ctx.path_int("user_id"), ctx.body)
+        user = await do_update_user(
+            db, ctx.services.bus, ctx.user, ctx.path_int("user_id"), ctx.body
+        )
     return (await _people(ctx, [user]))[0]
 
 
-@api.route("POST", "/api/invites", summary="Create an invitation link (admins)", body=InviteCreate,
-           returns=InviteIssued, status=201)
+@api.route(
+    "POST",
+    "/api/invites",
+    summary="Create an invitation link (admins)",
+    body=InviteCreate,
+    returns=InviteIssued,
+    status=201,
+)
 async def create_invite(ctx: Ctx) -> InviteIssued:
     _require_admin(ctx.user)
     data: InviteCreate = ctx.body
     async with ctx.services.db.writer() as db:
         if data.department_id is not None and await db.get(Department, data.department_id) is None:
             raise NotFoundError("no such department")
-        token = await auth.create_invite(db, created_by=ctx.user, email=data.email,
-                                         department_id=data.department_id, role=data.role)
+        token = await auth.create_invite(
+            db,
+            created_by=ctx.user,
+            email=data.email,
+            department_id=data.department_id,
+            role=data.role,
+        )
     base = str(ctx.request.base_url).rstrip("/")
     return InviteIssued(token=token, url=f"{base}/#/invite/{token}")
 
@@ -117,16 +154,27 @@ async def list_departments(ctx: Ctx) -> list[DepartmentPublic]:
     return [DepartmentPublic(id=d.id or 0, name=d.name) for d in rows]
 
 
-@api.route("POST", "/api/departments", summary="Create a department and its channel (admins)",
-           body=DepartmentCreate, returns=DepartmentPublic, status=201)
+@api.route(
+    "POST",
+    "/api/departments",
+    summary="Create a department and its channel (admins)",
+    body=DepartmentCreate,
+    returns=DepartmentPublic,
+    status=201,
+)
 async def create_department(ctx: Ctx) -> DepartmentPublic:
     async with ctx.services.db.writer() as db:
         dept = await do_create_department(db, ctx.services.bus, ctx.user, ctx.body.name)
     return DepartmentPublic(id=dept.id or 0, name=dept.name)
 
 
-@api.route("PATCH", "/api/departments/{department_id:int}", summary="Rename a department (admins)",
-           body=DepartmentCreate, returns=DepartmentPublic)
+@api.route(
+    "PATCH",
+    "/api/departments/{department_id:int}",
+    summary="Rename a department (admins)",
+    body=DepartmentCreate,
+    returns=DepartmentPublic,
+)
 async def rename_department(ctx: Ctx) -> DepartmentPublic:
     async with ctx.services.db.writer() as db:
         dept = await do_rename_department(

@@ -1,0 +1,42 @@
+"""Fixtures: a real server on each backend, and a seeded company in it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from server.settings import Settings
+from tests.support.backends import check_redis, clean_postgres, prepare_postgres, settings_for
+from tests.support.clients import Company, make_company
+from tests.support.servers import Running, serve
+
+_pg_ready = False
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for a fresh, empty backend: SQLite + in-process bus, or PostgreSQL + Redis."""
+    global _pg_ready
+    backend: str = request.param
+    if backend == "postgres":
+        if not _pg_ready:
+            await prepare_postgres()
+            _pg_ready = True
+        await clean_postgres()
+        await check_redis()
+    return settings_for(backend, tmp_path)
+
+
+@pytest.fixture
+async def server(settings: Settings) -> AsyncIterator[Running]:
+    async with serve(settings) as running:
+        yield running
+
+
+@pytest.fixture
+async def company(server: Running) -> AsyncIterator[Company]:
+    company = await make_company(server)
+    yield company
+    await company.close()

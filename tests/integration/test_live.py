@@ -1,0 +1,96 @@
+"""Posts, comments and likes reach subscribers live, on both backends; resume
+by position replays what was missed; retried writes apply once."""
+
+from __future__ import annotations
+
+from tests.support.clients import Company, Live, department_channel
+
+
+async def test_post_reaches_other_subscriber_live(company: Company) -> None:
+    alice, bob = company.people["alice"], company.people["bob"]
+    channel = await department_channel(alice.api, company.departments["Engineering"])
+    a = await Live.connect(company.server, alice.token)
+    b = await Live.connect(company.server, bob.token, encoding="msgpack")
+    for live in (a, b):
+        subbed = await live.request(
+            {
+                "op": "sub",
+                "channel": channel["id"],
+                "epoch": channel["epoch"],
+                "seq": channel["seq"],
+            }
+        )
+        assert subbed["type"] == "subbed" and subbed["recovered"] is True
+
+    ack = await a.request(
+        {"op": "post", "channel": channel["id"], "body": "hello *team*", "cid": "a-1"}
+    )
+    assert ack["type"] == "ack" and ack["seq"] == channel["seq"] + 1
+    event = await b.wait(lambda f: f["type"] == "event" and f["kind"] == "post.created")
+    assert event["seq"] == ack["seq"]
+    post = event["data"]["post"]
+    assert post["body"] == "hello *team*"
+    assert post["html"] == "<p>hello <em>team</em></p>"
+    assert post["author"] == {"id": alice.id, "display_name": "Alice", "department": "Engineering"}
+
+    comment = await b.request(
+        {"op": "comment", "post": post["id"], "body": "welcome", "cid": "b-1"}
+    )
+    liked = await b.request({"op": "like", "post": post["id"], "cid": "b-2"})
+    assert (comment["type"], liked["type"]) == ("ack", "ack")
+    seen = await a.wait(lambda f: f["type"] == "event" and f["kind"] == "like.added")
+    assert seen["data"] == {"post_id": post["id"], "user_id": bob.id, "like_count": 1}
+    kinds = [e["kind"] for e in a.events(channel["id"])]
+    assert kinds == ["post.created", "comment.created", "like.added"]
+    seqs = [e["seq"] for e in a.events(channel["id"])]
+    assert seqs == list(range(channel["seq"] + 1, channel["seq"] + 4))
+
+    thread = await alice.api.call("GET", f"/api/posts/{post['id']}")
+    assert thread["post"]["like_count"] == 1 and thread["post"]["comment_count"] == 1
+    assert [c["body"] for c in thread["comments"]] == ["welcome"]
+    await a.close()
+    await b.close()
+
+
+async def test_resume_replays_missed_events_in_order(company: Company) -> None:
+    alice, bob = company.people["alice"], company.people["bob"]
+    channel = await department_channel(alice.api, company.departments["Engineering"])
+    for i in range(5):
+        await alice.api.call("POST", f"/api/channels/{channel['id']}/posts", {"body": f"m{i}"})
+    b = await Live.connect(company.server, bob.token)
+    await b.request(
+        {
+            "op": "sub",
+            "channel": channel["id"],
+            "epoch": channel["epoch"],
+            "seq": channel["seq"] + 2,
+        }
+    )
+    await b.wait(lambda f: f["type"] == "event" and f["seq"] == channel["seq"] + 5)
+    replayed = b.events(channel["id"])
+    assert [e["data"]["post"]["body"] for e in replayed] == ["m2", "m3", "m4"]
+
+    # A position from another epoch cannot be recovered: the client must refetch.
+    c = await Live.connect(company.server, bob.token)
+    subbed = await c.request({"op": "sub", "channel": channel["id"], "epoch": "00000000", "seq": 1})
+    assert subbed["recovered"] is False and subbed["seq"] == channel["seq"] + 5
+    await b.close()
+    await c.close()
+
+
+async def test_retried_write_is_applied_once(company: Company) -> None:
+    alice = company.people["alice"]
+    channel = await department_channel(alice.api, company.departments["Engineering"])
+    path = f"/api/channels/{channel['id']}/posts"
+    first = await alice.api.call("POST", path, {"body": "once", "cid": "retry-1"})
+    again = await alice.api.call("POST", path, {"body": "once", "cid": "retry-1"})
+    assert again["duplicate"] is True and again["seq"] == first["seq"]
+    assert again["post"]["id"] == first["post"]["id"]
+    live = await Live.connect(company.server, alice.token)
+    over_ws = await live.request(
+        {"op": "post", "channel": channel["id"], "body": "once", "cid": "retry-1"}
+    )
+    assert over_ws["duplicate"] is True and over_ws["seq"] == first["seq"]
+    page = await alice.api.call("GET", f"/api/channels/{channel['id']}/posts")
+    assert [p["body"] for p in page["posts"]] == ["once"]
+    await live.close()

@@ -1,0 +1,73 @@
+"""The two backends every integration test runs against: SQLite + in-process bus,
+and PostgreSQL + Redis. A test that cannot reach a service fails; it never skips."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import secrets
+from pathlib import Path
+
+import asyncpg
+import redis.asyncio as redis
+
+from server.db import Database
+from server.settings import Settings
+
+PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
+PG_DATABASE = "kaisha_test"
+PG_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_DATABASE}"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+ADMIN_EMAIL = "admin@example.com"
+ADMIN_PASSWORD = "correct-horse-battery"
+
+TABLES = (
+    "channel_event, post_like, post, membership, channel, invite, api_token, auth_session, "
+    "login_failure, account, department"
+)
+
+
+async def prepare_postgres() -> None:
+    """Create the test database once and bring it to the newest migration."""
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", PG_DATABASE)
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
+    finally:
+        await conn.close()
+    db = Database(PG_URL)
+    try:
+        await db.migrate()
+    finally:
+        await db.close()
+
+
+async def clean_postgres() -> None:
+    conn = await asyncpg.connect(PG_URL.replace("+asyncpg", ""))
+    try:
+        await conn.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+    finally:
+        await conn.close()
+
+
+async def check_redis() -> None:
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        await asyncio.wait_for(client.ping(), 5)
+    finally:
+        await client.aclose()
+
+
+def settings_for(backend: str, tmp_path: Path, **overrides: object) -> Settings:
+    base = Settings(
+        admin_email=ADMIN_EMAIL,
+        admin_password=ADMIN_PASSWORD,
+        bus_prefix="t" + secrets.token_hex(4),
+        heal_interval=0.5,
+    )
+    if backend == "sqlite":
+        base = dataclasses.replace(base, database_url=f"sqlite+aiosqlite:///{tmp_path}/kaisha.db")
+    else:
+        base = dataclasses.replace(base, database_url=PG_URL, redis_url=REDIS_URL)
+    return dataclasses.replace(base, **overrides)  # type: ignore[arg-type]

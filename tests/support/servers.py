@@ -1,0 +1,136 @@
+"""Real servers on loopback: uvicorn in this event loop (fast, for most tests)
+or in a child process (for killing and restarting nodes)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Generator
+from dataclasses import dataclass
+
+import httpx
+import uvicorn
+
+from server.app import create_app
+from server.settings import Settings
+from tests.support.timing import deadline, wait_for
+
+
+class _QuietServer(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield  # the test runner owns the signals
+
+
+@dataclass
+class Running:
+    host: str
+    port: int
+
+    @property
+    def http(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://{self.host}:{self.port}/ws"
+
+
+@contextlib.asynccontextmanager
+async def serve(settings: Settings) -> AsyncIterator[Running]:
+    """Run the app under uvicorn on a free port in this loop."""
+    config = uvicorn.Config(
+        create_app(settings),
+        host="127.0.0.1",
+        port=0,
+        ws="websockets-sansio",
+        ws_max_size=settings.max_frame_bytes,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
+    server = _QuietServer(config)
+    task = asyncio.create_task(server.serve())
+    await wait_for(lambda: server.started or task.done(), 30, "server start")
+    if task.done():
+        task.result()
+        raise RuntimeError("server stopped during start")
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield Running("127.0.0.1", port)
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, deadline(20))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class Node:
+    """A server process (``python -m server``), as the Procfile runs it."""
+
+    def __init__(self, settings: Settings, port: int | None = None) -> None:
+        self.settings = settings
+        self.port = port or free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def running(self) -> Running:
+        return Running("127.0.0.1", self.port)
+
+    def env(self) -> dict[str, str]:
+        s = self.settings
+        env = dict(os.environ)
+        env.update(
+            DATABASE_URL=s.database_url,
+            HOST="127.0.0.1",
+            PORT=str(self.port),
+            BUS_PREFIX=s.bus_prefix,
+            LOG_LEVEL="WARNING",
+        )
+        if s.redis_url:
+            env["REDIS_URL"] = s.redis_url
+        if s.admin_email and s.admin_password:
+            env["ADMIN_EMAIL"] = s.admin_email
+            env["ADMIN_PASSWORD"] = s.admin_password
+        return env
+
+    async def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "server"],
+            env=self.env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+        async def healthy() -> bool:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"node exited with {self.proc.returncode}")
+            try:
+                async with httpx.AsyncClient() as client:
+                    r = await client.get(self.running.http + "/healthz", timeout=1)
+                return r.status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        await wait_for(healthy, 30, f"node on port {self.port}")
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def terminate(self) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(deadline(20))
