@@ -145,7 +145,7 @@ def parse_command(frame: dict[str, Any]) -> Command:
     raw_id = frame.get("id")
     frame_id = raw_id if isinstance(raw_id, int) and not isinstance(raw_id, bool) else None
     op = frame.get("op")
-    if op not in OPS:
+    if not isinstance(op, str) or op not in OPS:
         raise ProtocolError("unknown_op", f"unknown op {op!r}", frame_id)
     try:
         return _commands.validate_python(frame)

@@ -161,8 +161,7 @@ class Live:
         except Exception:
             pass
         finally:
-            rcvd = self.ws.close_rcvd
-            self.closed.set_result((rcvd.code, rcvd.reason) if rcvd else (None, ""))
+            self.closed.set_result((self.ws.close_code, self.ws.close_reason or ""))
             self._arrived.set()
 
     async def send(self, frame: dict[str, Any]) -> None:

@@ -1,0 +1,177 @@
+"""Bad input gets the documented error or close code, leaves other clients
+alone and stored data unchanged."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import msgpack
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from tests.support.clients import Company, Live, department_channel
+
+
+async def _snapshot(company: Company, channel_id: int) -> Any:
+    page = await company.people["alice"].api.call("GET", f"/api/channels/{channel_id}/posts")
+    return page["channel"]["seq"], [(p["id"], p["body"]) for p in page["posts"]]
+
+
+BAD_FRAMES: list[tuple[str | bytes, str]] = [
+    ("not json", "bad_frame"),
+    ("[1,2,3]", "bad_frame"),
+    ('"just a string"', "bad_frame"),
+    ("{}", "unknown_op"),
+    ('{"op":"explode"}', "unknown_op"),
+    ('{"op":"post","channel":1}', "invalid"),
+    ('{"op":"post","channel":"1","body":"x"}', "invalid"),
+    ('{"op":"post","channel":1,"body":""}', "invalid"),
+    ('{"op":"post","channel":1,"body":"x","admin":true}', "invalid"),
+    ('{"op":"like","post":-4}', "invalid"),
+    ('{"op":"sub","channel":1,"seq":"ten"}', "invalid"),
+    ('{"op":"status","status":"invisible"}', "invalid"),
+    ('{"op":"post","channel":1,"body":"' + "x" * 10_001 + '"}', "invalid"),
+    ('{"op":"typing","channel":999}', "not_subscribed"),
+    ('{"op":"sub","channel":999999}', "not_found"),
+    (b"\x93\x01\x02\x03", "bad_frame"),  # binary frame on a json session
+]
+
+
+async def test_malformed_frames_get_errors_and_change_nothing(company: Company) -> None:
+    alice, bob = company.people["alice"], company.people["bob"]
+    channel = await department_channel(alice.api, company.departments["Engineering"])
+    before = await _snapshot(company, channel["id"])
+    bystander = await Live.connect(company.server, bob.token)
+    await bystander.request({"op": "sub", "channel": channel["id"], "epoch": channel["epoch"],
+                             "seq": channel["seq"]})
+    live = await Live.connect(company.server, alice.token)
+    for payload, code in BAD_FRAMES:
+        start = len(live.frames)
+        await live.ws.send(payload)
+        error = await live.wait(lambda f: f["type"] == "error", start=start)
+        assert error["code"] == code, (payload[:60], error)
+    assert await _snapshot(company, channel["id"]) == before
+    # The same connection and the bystander still work.
+    ack = await live.request({"op": "post", "channel": channel["id"], "body": "still here"})
+    assert ack["type"] == "ack"
+    await bystander.wait(lambda f: f["type"] == "event" and f["seq"] == ack["seq"])
+    await live.close()
+    await bystander.close()
+
+
+async def test_malformed_msgpack_frames(company: Company) -> None:
+    alice = company.people["alice"]
+    live = await Live.connect(company.server, alice.token, encoding="msgpack")
+    for payload, code in [
+        (b"\xc1", "bad_frame"),  # never-used msgpack byte
+        (msgpack.packb([1, 2]), "bad_frame"),
+        (msgpack.packb({"op": "post", "channel": 1, "body": b"bytes"}), "invalid"),
+        (msgpack.packb({"op": "nope"}), "unknown_op"),
+        ('{"op":"ping"}', "bad_frame"),  # text frame on a msgpack session
+    ]:
+        start = len(live.frames)
+        await live.ws.send(payload)
+        error = await live.wait(lambda f: f["type"] == "error", start=start)
+        assert error["code"] == code, (payload, error)
+    assert (await live.request({"op": "ping"}))["type"] == "pong"
+    await live.close()
+
+
+async def test_invalid_utf8_and_oversized_frames_close_the_connection(company: Company) -> None:
+    alice = company.people["alice"]
+    live = await Live.connect(company.server, alice.token)
+    await live.ws.send(b'{"op":"ping","x":"\xff\xfe"}', text=True)
+    code, _ = await live.closed
+    assert code == 1007
+    live = await Live.connect(company.server, alice.token)
+    await live.ws.send(json.dumps({"op": "ping", "pad": "x" * 70_000}))
+    code, _ = await live.closed
+    assert code == 1009
+
+
+async def test_flood_of_subscribes_is_limited_and_others_unaffected(company: Company) -> None:
+    alice, bob = company.people["alice"], company.people["bob"]
+    channel = await department_channel(alice.api, company.departments["Engineering"])
+    bystander = await Live.connect(company.server, bob.token)
+    await bystander.request({"op": "sub", "channel": channel["id"]})
+    flood = await Live.connect(company.server, alice.token)
+    frame = json.dumps({"op": "sub", "channel": channel["id"]})
+    for _ in range(1000):
+        if flood.closed.done():
+            break
+        await flood.ws.send(frame)
+    code, _ = await flood.closed
+    assert code == 4529
+    assert any(f.get("code") == "rate_limited" for f in flood.frames)
+    written = await alice.api.call("POST", f"/api/channels/{channel['id']}/posts", {"body": "ok"})
+    await bystander.wait(lambda f: f["type"] == "event" and f["seq"] == written["seq"])
+    await bystander.close()
+
+
+async def test_http_bad_bodies_are_refused_and_store_nothing(company: Company) -> None:
+    alice = company.people["alice"]
+    channel = await department_channel(alice.api, company.departments["Engineering"])
+    path = f"/api/channels/{channel['id']}/posts"
+    before = await _snapshot(company, channel["id"])
+    http = alice.api.http
+    cases: list[tuple[dict[str, Any], int, str]] = [
+        ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 400, "bad_json"),
+        ({"content": b"body=hi", "headers": {"content-type": "text/plain"}}, 415,
+         "unsupported_media_type"),
+        ({"json": {"body": "x", "extra": 1}}, 422, "invalid"),
+        ({"json": {"body": 5}}, 422, "invalid"),
+        ({"json": {}}, 422, "invalid"),
+        ({"json": {"body": "x" * 10_001}}, 422, "invalid"),
+        ({"json": {"body": "x" * 300_000}}, 413, "too_large"),
+    ]
+    for kwargs, status, code in cases:
+        r = await http.post(path, **kwargs)
+        assert (r.status_code, r.json()["error"]["code"]) == (status, code), r.text
+    r = await http.get(f"/api/channels/{channel['id']}/posts?before=abc")
+    assert r.status_code == 400
+    r = await http.get("/api/channels/notanumber")
+    assert r.status_code == 404
+    assert await _snapshot(company, channel["id"]) == before
+
+
+async def test_unknown_api_route_answers_json_404(company: Company) -> None:
+    async with httpx.AsyncClient(base_url=company.server.http) as http:
+        r = await http.get("/api/nothing/here")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=10,
+)
+_frames = st.dictionaries(
+    st.sampled_from(["op", "id", "channel", "post", "body", "cid", "seq", "epoch", "status", "x"]),
+    st.sampled_from(["sub", "post", "like", "edit", "ping", "status", "who"]) | _json_values,
+    max_size=6,
+)
+
+
+async def test_fuzzed_frames_never_break_the_connection(company: Company) -> None:
+    """Whatever object arrives, the answer is a frame (or nothing, for typing and
+    status) and the connection stays usable."""
+    alice = company.people["alice"]
+    live = await Live.connect(company.server, alice.token)
+    sent: list[dict[str, Any]] = []
+
+    @hsettings(max_examples=150, deadline=None, database=None,
+               suppress_health_check=[HealthCheck.too_slow])
+    @given(frame=_frames)
+    def collect(frame: dict[str, Any]) -> None:
+        sent.append(frame)
+
+    collect()
+    for frame in sent:
+        frame.pop("id", None)
+        answer = await live.request(frame) if frame.get("op") not in ("typing", "status") else None
+        if answer is not None:
+            assert answer["type"] in ("error", "ack", "subbed", "pong", "who", "unsubbed")
+            assert answer["type"] != "error" or answer["code"] != "internal", answer
+    assert (await live.request({"op": "ping"}))["type"] == "pong"
+    await live.close()

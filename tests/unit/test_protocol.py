@@ -1,0 +1,110 @@
+"""The protocol with bytes alone: decoding, validation and frame building never await."""
+
+from __future__ import annotations
+
+import json
+
+import msgpack
+import pytest
+from hypothesis import given, strategies as st
+
+from channels.protocol import frames
+from channels.protocol.codec import Encoding, choose_encoding, decode, encode
+from channels.protocol.errors import ProtocolError
+
+
+def test_subprotocol_choice() -> None:
+    assert choose_encoding([]) is Encoding.json
+    assert choose_encoding(["msgpack"]) is Encoding.msgpack
+    assert choose_encoding(["v9", "json"]) is Encoding.json
+    assert choose_encoding(["v9"]) is None
+
+
+@pytest.mark.parametrize("encoding", list(Encoding))
+def test_round_trip(encoding: Encoding) -> None:
+    frame = {"op": "post", "id": 3, "channel": 5, "body": "こんにちは", "cid": "c-1"}
+    wire = encode(encoding, frame)
+    assert isinstance(wire, str if encoding is Encoding.json else bytes)
+    assert decode(encoding, wire) == frame
+    command = frames.parse_command(decode(encoding, wire))
+    assert isinstance(command, frames.PostCmd)
+    assert (command.channel, command.body, command.cid, command.id) == (5, "こんにちは", "c-1", 3)
+
+
+def test_json_frames_are_compact_utf8() -> None:
+    assert encode(Encoding.json, {"type": "pong", "id": 1, "x": "日本"}) == (
+        '{"type":"pong","id":1,"x":"日本"}'
+    )
+
+
+@pytest.mark.parametrize(
+    ("frame", "code", "message_part"),
+    [
+        ({"op": "sub"}, "invalid", "channel"),
+        ({"op": "sub", "channel": True}, "invalid", "channel"),
+        ({"op": "sub", "channel": 1.5}, "invalid", "channel"),
+        ({"op": "post", "channel": 1, "body": "x", "cid": "x" * 65}, "invalid", "cid"),
+        ({"op": "post", "channel": 1, "body": "x", "extra": 1}, "invalid", "extra"),
+        ({"op": "like", "post": 0}, "invalid", "post"),
+        ({"op": "PING"}, "unknown_op", "PING"),
+        ({"op": ["sub"]}, "unknown_op", "sub"),
+        ({}, "unknown_op", "None"),
+    ],
+)
+def test_invalid_commands_name_the_problem(frame: dict[str, object], code: str,
+                                           message_part: str) -> None:
+    with pytest.raises(ProtocolError) as caught:
+        frames.parse_command({**frame, "id": 9})
+    assert caught.value.code == code
+    assert message_part in caught.value.message
+    assert caught.value.frame_id == 9
+
+
+def test_every_op_parses() -> None:
+    samples = [
+        {"op": "sub", "channel": 1, "epoch": "ab", "seq": 0},
+        {"op": "unsub", "channel": 1},
+        {"op": "post", "channel": 1, "body": "b"},
+        {"op": "comment", "post": 1, "body": "b"},
+        {"op": "edit", "post": 1, "body": "b"},
+        {"op": "delete", "post": 1},
+        {"op": "like", "post": 1},
+        {"op": "unlike", "post": 1},
+        {"op": "typing", "channel": 1},
+        {"op": "status", "status": "away"},
+        {"op": "who", "channel": 1},
+        {"op": "ping"},
+    ]
+    assert {s["op"] for s in samples} == frames.OPS
+    for sample in samples:
+        assert frames.parse_command(sample).op == sample["op"]  # type: ignore[union-attr]
+
+
+@given(st.binary(max_size=200))
+def test_any_bytes_decode_to_a_frame_or_bad_frame(data: bytes) -> None:
+    for encoding, payload in ((Encoding.msgpack, data), (Encoding.json, data.decode("latin-1"))):
+        try:
+            frame = decode(encoding, payload)
+        except ProtocolError as exc:
+            assert exc.code == "bad_frame"
+            continue
+        assert isinstance(frame, dict)
+        try:
+            frames.parse_command(frame)
+        except ProtocolError as exc:
+            assert exc.code in ("unknown_op", "invalid")
+
+
+_int64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)  # what msgpack can carry
+
+
+@given(st.dictionaries(st.text(max_size=10), st.none() | _int64 | st.text(max_size=10)
+                       | st.lists(_int64, max_size=3), max_size=6))
+def test_any_object_parses_or_fails_cleanly(frame: dict[str, object]) -> None:
+    try:
+        frames.parse_command(frame)
+    except ProtocolError as exc:
+        assert exc.code in ("unknown_op", "invalid")
+    wire = json.dumps(frame)
+    assert decode(Encoding.json, wire) == frame
+    assert decode(Encoding.msgpack, msgpack.packb(frame)) == frame
