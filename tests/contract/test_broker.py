@@ -22,7 +22,9 @@ async def make(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
     made: list[Broker] = []
 
     async def factory() -> Broker:
-        bus: Broker = MemoryBroker() if request.param == "memory" else RedisBroker(REDIS_URL, prefix=prefix)
+        bus: Broker = (
+            MemoryBroker() if request.param == "memory" else RedisBroker(REDIS_URL, prefix=prefix)
+        )
         await bus.start()
         made.append(bus)
         return bus

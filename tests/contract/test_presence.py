@@ -21,7 +21,8 @@ async def make(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
 
     def factory(node: str) -> PresenceStore:
         store: PresenceStore = (
-            MemoryPresence(node_id=node) if request.param == "memory"
+            MemoryPresence(node_id=node)
+            if request.param == "memory"
             else RedisPresence(REDIS_URL, node_id=node, prefix=prefix)
         )
         made.append(store)

@@ -43,8 +43,9 @@ async def test_malformed_frames_get_errors_and_change_nothing(company: Company) 
     channel = await department_channel(alice.api, company.departments["Engineering"])
     before = await _snapshot(company, channel["id"])
     bystander = await Live.connect(company.server, bob.token)
-    await bystander.request({"op": "sub", "channel": channel["id"], "epoch": channel["epoch"],
-                             "seq": channel["seq"]})
+    await bystander.request(
+        {"op": "sub", "channel": channel["id"], "epoch": channel["epoch"], "seq": channel["seq"]}
+    )
     live = await Live.connect(company.server, alice.token)
     for payload, code in BAD_FRAMES:
         start = len(live.frames)
@@ -116,9 +117,16 @@ async def test_http_bad_bodies_are_refused_and_store_nothing(company: Company) -
     before = await _snapshot(company, channel["id"])
     http = alice.api.http
     cases: list[tuple[dict[str, Any], int, str]] = [
-        ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 400, "bad_json"),
-        ({"content": b"body=hi", "headers": {"content-type": "text/plain"}}, 415,
-         "unsupported_media_type"),
+        (
+            {"content": b"{not json", "headers": {"content-type": "application/json"}},
+            400,
+            "bad_json",
+        ),
+        (
+            {"content": b"body=hi", "headers": {"content-type": "text/plain"}},
+            415,
+            "unsupported_media_type",
+        ),
         ({"json": {"body": "x", "extra": 1}}, 422, "invalid"),
         ({"json": {"body": 5}}, 422, "invalid"),
         ({"json": {}}, 422, "invalid"),
@@ -143,7 +151,9 @@ async def test_unknown_api_route_answers_json_404(company: Company) -> None:
 
 _json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=10,
 )
 _frames = st.dictionaries(
@@ -160,8 +170,9 @@ async def test_fuzzed_frames_never_break_the_connection(company: Company) -> Non
     live = await Live.connect(company.server, alice.token)
     sent: list[dict[str, Any]] = []
 
-    @hsettings(max_examples=150, deadline=None, database=None,
-               suppress_health_check=[HealthCheck.too_slow])
+    @hsettings(
+        max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+    )
     @given(frame=_frames)
     def collect(frame: dict[str, Any]) -> None:
         sent.append(frame)

@@ -17,8 +17,17 @@ async def _close_code(server: Running, **kw: object) -> int | None:
         return ws.close_code
 
 
-@pytest.mark.parametrize("path", ["/api/channels", "/api/users", "/api/session",
-                                  "/api/channels/1/posts", "/api/posts/1", "/api/departments"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/channels",
+        "/api/users",
+        "/api/session",
+        "/api/channels/1/posts",
+        "/api/posts/1",
+        "/api/departments",
+    ],
+)
 async def test_api_refuses_the_signed_out(server: Running, path: str) -> None:
     anon = Api(server.http)
     r = await anon.raw("GET", path)
@@ -41,16 +50,18 @@ async def test_cookie_websocket_from_foreign_origin_is_refused(company: Company)
     headers = {"cookie": cookie}
     foreign = await _close_code(server, additional_headers=headers, origin="http://evil.example")
     assert foreign == 4003
-    async with connect(server.ws, additional_headers=headers,
-                       origin=f"http://127.0.0.1:{server.port}") as ws:  # type: ignore[arg-type]
+    async with connect(
+        server.ws, additional_headers=headers, origin=f"http://127.0.0.1:{server.port}"
+    ) as ws:  # type: ignore[arg-type]
         hello = await ws.recv()
         assert '"type":"hello"' in str(hello)
 
 
 async def test_cookie_writes_need_the_csrf_token(company: Company) -> None:
     admin = company.admin
-    r = await admin.raw("POST", "/api/departments", {"name": "Legal"},
-                        headers={"x-csrf-token": "wrong"})
+    r = await admin.raw(
+        "POST", "/api/departments", {"name": "Legal"}, headers={"x-csrf-token": "wrong"}
+    )
     assert r.status_code == 403
     names = [d["name"] for d in await admin.call("GET", "/api/departments")]
     assert "Legal" not in names
@@ -64,16 +75,20 @@ async def test_deactivated_person_is_disconnected_at_once_and_locked_out(company
     assert code == 4003
     assert (await carol.api.raw("GET", "/api/channels")).status_code == 401
     fresh = Api(company.server.http)
-    r = await fresh.raw("POST", "/api/session", {"email": carol.email, "password": "password-carol"})
+    r = await fresh.raw(
+        "POST", "/api/session", {"email": carol.email, "password": "password-carol"}
+    )
     assert r.status_code == 401
     await fresh.close()
 
 
 async def test_private_group_is_invisible_to_non_members(company: Company) -> None:
     alice, bob, carol = (company.people[n] for n in ("alice", "bob", "carol"))
-    group = await alice.api.call("POST", "/api/channels",
-                                 {"name": "Secret Project", "description": "hush",
-                                  "is_private": True})
+    group = await alice.api.call(
+        "POST",
+        "/api/channels",
+        {"name": "Secret Project", "description": "hush", "is_private": True},
+    )
     cid = group["id"]
     post = await alice.api.call("POST", f"/api/channels/{cid}/posts", {"body": "classified"})
     post_id = post["post"]["id"]

@@ -9,8 +9,9 @@ from server.outbox import Connection
 
 
 def _conn(limit: int) -> Connection:
-    return Connection(user=User(id=1, email="a@b.c", display_name="A"), encoding=Encoding.json,
-                      limit=limit)
+    return Connection(
+        user=User(id=1, email="a@b.c", display_name="A"), encoding=Encoding.json, limit=limit
+    )
 
 
 async def test_overflow_closes_with_slow_consumer_code_and_drops_queue() -> None:

@@ -51,8 +51,9 @@ def test_json_frames_are_compact_utf8() -> None:
         ({}, "unknown_op", "None"),
     ],
 )
-def test_invalid_commands_name_the_problem(frame: dict[str, object], code: str,
-                                           message_part: str) -> None:
+def test_invalid_commands_name_the_problem(
+    frame: dict[str, object], code: str, message_part: str
+) -> None:
     with pytest.raises(ProtocolError) as caught:
         frames.parse_command({**frame, "id": 9})
     assert caught.value.code == code
@@ -98,8 +99,13 @@ def test_any_bytes_decode_to_a_frame_or_bad_frame(data: bytes) -> None:
 _int64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)  # what msgpack can carry
 
 
-@given(st.dictionaries(st.text(max_size=10), st.none() | _int64 | st.text(max_size=10)
-                       | st.lists(_int64, max_size=3), max_size=6))
+@given(
+    st.dictionaries(
+        st.text(max_size=10),
+        st.none() | _int64 | st.text(max_size=10) | st.lists(_int64, max_size=3),
+        max_size=6,
+    )
+)
 def test_any_object_parses_or_fails_cleanly(frame: dict[str, object]) -> None:
     try:
         frames.parse_command(frame)

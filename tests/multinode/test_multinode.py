@@ -1,0 +1,192 @@
+"""Several server processes on loopback sharing PostgreSQL and Redis, as the
+Procfile runs them: delivery across nodes, node death, Redis restarts and lost
+acks lose nothing and duplicate nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from server.settings import Settings
+from tests.support.backends import check_redis, clean_postgres, prepare_postgres, settings_for
+from tests.support.clients import Api, Company, Live, department_channel, make_company
+from tests.support.resuming import ResumingClient
+from tests.support.servers import Node
+from tests.support.timing import deadline, wait_for
+
+POSTS = 1000
+CLIENTS = 100
+
+
+@pytest.fixture
+async def cluster_settings(tmp_path: Path) -> Settings:
+    await prepare_postgres()
+    await clean_postgres()
+    await check_redis()
+    return settings_for("postgres", tmp_path)
+
+
+@pytest.fixture
+async def nodes(cluster_settings: Settings) -> AsyncIterator[list[Node]]:
+    started = [Node(cluster_settings) for _ in range(2)]
+    try:
+        for node in started:
+            await node.start()
+        yield started
+    finally:
+        for node in started:
+            node.kill()
+
+
+@pytest.fixture
+async def company(nodes: list[Node]) -> AsyncIterator[Company]:
+    company = await make_company(nodes[0].running)
+    yield company
+    await company.close()
+
+
+async def _publish(live: Live, channel: int, count: int, prefix: str) -> None:
+    """Send posts one after another, each acknowledged before the next; a post
+    whose ack did not come is retried with the same client id."""
+    for i in range(count):
+        frame = {"op": "post", "channel": channel, "body": f"{prefix}{i}", "cid": f"{prefix}-{i}"}
+        ack = await live.request(frame, seconds=30)
+        assert ack["type"] == "ack", ack
+
+
+async def test_post_through_one_node_reaches_subscribers_on_the_other(
+    company: Company, nodes: list[Node]
+) -> None:
+    alice, bob = company.people["alice"], company.people["bob"]
+    channel = await department_channel(alice.api, company.departments["Engineering"])
+    on_b = await Live.connect(nodes[1].running, bob.token)
+    await on_b.request(
+        {"op": "sub", "channel": channel["id"], "epoch": channel["epoch"], "seq": channel["seq"]}
+    )
+    on_a = await Live.connect(nodes[0].running, alice.token)
+    ack = await on_a.request(
+        {"op": "post", "channel": channel["id"], "body": "across", "cid": "x1"}
+    )
+    event = await on_b.wait(lambda f: f["type"] == "event" and f["seq"] == ack["seq"])
+    assert event["data"]["post"]["body"] == "across"
+    # Presence is shared: bob (on B) sees alice (on A) online.
+    who = await on_b.request({"op": "who", "channel": channel["id"]})
+    assert {"user": alice.id, "status": "online"} in who["users"]
+    await on_a.close()
+    await on_b.close()
+
+
+async def test_killing_a_node_mid_stream_loses_and_duplicates_nothing(
+    company: Company, nodes: list[Node]
+) -> None:
+    alice, bob = company.people["alice"], company.people["bob"]
+    channel = await department_channel(alice.api, company.departments["Engineering"])
+    running = [n.running for n in nodes]
+    clients = [
+        ResumingClient(
+            running, bob.token, channel["id"], channel["epoch"], channel["seq"], start=i % 2
+        )
+        for i in range(CLIENTS)
+    ]
+    for client in clients:
+        await asyncio.wait_for(client.subscribed.wait(), deadline(30))
+    publisher = await Live.connect(nodes[1].running, alice.token)
+    stream = asyncio.create_task(_publish(publisher, channel["id"], POSTS, "p"))
+    await wait_for(lambda: min(len(c.bodies) for c in clients) >= POSTS // 4, 60, "a quarter")
+    nodes[0].kill()
+    await asyncio.wait_for(stream, deadline(120))
+    await wait_for(
+        lambda: all(len(c.bodies) >= POSTS for c in clients), 90, "every post everywhere"
+    )
+    expected = [f"p{i}" for i in range(POSTS)]
+    for client in clients:
+        assert client.bodies == expected
+        assert client.gaps == 0 and client.unrecovered == 0
+    moved = [c for c in clients if c.reconnects > 0]
+    assert len(moved) >= CLIENTS // 2  # everyone who was on the dead node came back
+    for client in clients:
+        await client.stop()
+    await publisher.close()
+
+
+async def test_redis_restart_during_a_stream_loses_nothing(
+    company: Company, nodes: list[Node]
+) -> None:
+    alice, bob = company.people["alice"], company.people["bob"]
+    channel = await department_channel(alice.api, company.departments["Engineering"])
+    running = [n.running for n in nodes]
+    clients = [
+        ResumingClient(
+            running, bob.token, channel["id"], channel["epoch"], channel["seq"], start=i % 2
+        )
+        for i in range(10)
+    ]
+    for client in clients:
+        await asyncio.wait_for(client.subscribed.wait(), deadline(30))
+    publisher = await Live.connect(nodes[1].running, alice.token)
+    await _publish(publisher, channel["id"], 50, "r")
+    restart_redis()
+    await _publish(publisher, channel["id"], 50, "s")
+    await wait_for(lambda: all(len(c.bodies) >= 100 for c in clients), 60, "posts after restart")
+    expected = [f"r{i}" for i in range(50)] + [f"s{i}" for i in range(50)]
+    for client in clients:
+        assert client.bodies == expected and client.gaps == 0
+        await client.stop()
+    await publisher.close()
+
+
+def restart_redis() -> None:
+    subprocess.run(
+        ["redis-cli", "-h", "127.0.0.1", "-p", "6379", "shutdown", "nosave"],
+        check=False,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            "redis-server",
+            "--daemonize",
+            "yes",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "6379",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+async def test_write_retried_after_lost_ack_is_applied_once(
+    company: Company, nodes: list[Node]
+) -> None:
+    alice = company.people["alice"]
+    channel = await department_channel(alice.api, company.departments["Engineering"])
+    watcher = await Live.connect(nodes[1].running, alice.token)
+    await watcher.request(
+        {"op": "sub", "channel": channel["id"], "epoch": channel["epoch"], "seq": channel["seq"]}
+    )
+    doomed = await Live.connect(nodes[0].running, alice.token)
+    # Send and hang up without reading the ack, as if the network dropped it.
+    await doomed.send(
+        {"op": "post", "id": 1, "channel": channel["id"], "body": "only once", "cid": "lost-ack-1"}
+    )
+    await watcher.wait(lambda f: f["type"] == "event" and f["kind"] == "post.created")
+    nodes[0].kill()
+    retry = await watcher.request(
+        {"op": "post", "channel": channel["id"], "body": "only once", "cid": "lost-ack-1"}
+    )
+    assert retry["type"] == "ack" and retry["duplicate"] is True
+    assert retry["seq"] == channel["seq"] + 1
+    survivor = Api(nodes[1].running.http, alice.token)
+    page = await survivor.call("GET", f"/api/channels/{channel['id']}/posts")
+    assert [p["body"] for p in page["posts"]] == ["only once"]
+    await survivor.close()
+    await watcher.close()
