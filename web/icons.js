@@ -1,0 +1,39 @@
+// Small line icons as inline SVG (built as DOM, so they follow currentColor
+// and need no font or image request).
+const NS = 'http://www.w3.org/2000/svg';
+
+const PATHS = {
+  heart: ['M12 20.3s-7.6-4.6-7.6-10.2A4.3 4.3 0 0 1 12 7.4a4.3 4.3 0 0 1 7.6 2.7c0 5.6-7.6 10.2-7.6 10.2z'],
+  comment: ['M4.5 5.5h15v10.5h-9.5l-5.5 4z'],
+  people: ['M15.5 19v-1.2a3.8 3.8 0 0 0-3.8-3.8H7.3a3.8 3.8 0 0 0-3.8 3.8V19', 'M9.5 4.2a3.3 3.3 0 1 1 0 6.6a3.3 3.3 0 1 1 0-6.6z', 'M20.5 19v-1.2a3.8 3.8 0 0 0-2.8-3.6', 'M15.2 4.4a3.3 3.3 0 0 1 0 6.3'],
+  lock: ['M6 11h12v9H6z', 'M8.5 11V8a3.5 3.5 0 0 1 7 0v3'],
+  hash: ['M5 9.5h14M5 14.5h14M10.5 4.5l-2 15M15.5 4.5l-2 15'],
+  send: ['M4.5 11.8 19.5 4.5l-5.3 15-2.9-6.4z', 'M11.3 13.1 19.5 4.5'],
+  close: ['M6.5 6.5l11 11M17.5 6.5l-11 11'],
+  plus: ['M12 5.5v13M5.5 12h13'],
+  userPlus: ['M14 19v-1.2a3.8 3.8 0 0 0-3.8-3.8H6.3a3.8 3.8 0 0 0-3.8 3.8V19', 'M8.3 4.2a3.3 3.3 0 1 1 0 6.6a3.3 3.3 0 1 1 0-6.6z', 'M18.5 8v6M15.5 11h6'],
+  compass: ['M12 3.5a8.5 8.5 0 1 1 0 17a8.5 8.5 0 1 1 0-17z', 'M15.3 8.7l-1.9 4.7-4.7 1.9 1.9-4.7z'],
+  shield: ['M12 3.5 19 6v5.5c0 4.3-3 7.6-7 9-4-1.4-7-4.7-7-9V6z'],
+  logout: ['M14.5 4.5h-8v15h8', 'M10.5 12h10M17 8.5l3.5 3.5-3.5 3.5'],
+};
+
+export function icon(name, { filled = false, size = 18 } = {}) {
+  const svg = document.createElementNS(NS, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', String(size));
+  svg.setAttribute('height', String(size));
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  svg.setAttribute('class', `icon icon-${name}`);
+  svg.setAttribute('fill', filled ? 'currentColor' : 'none');
+  svg.setAttribute('stroke', 'currentColor');
+  svg.setAttribute('stroke-width', '1.8');
+  svg.setAttribute('stroke-linecap', 'round');
+  svg.setAttribute('stroke-linejoin', 'round');
+  for (const d of PATHS[name] ?? []) {
+    const path = document.createElementNS(NS, 'path');
+    path.setAttribute('d', d);
+    svg.append(path);
+  }
+  return svg;
+}

@@ -1,0 +1,43 @@
+// Post bodies arrive as HTML rendered and sanitised by the server (raw HTML in
+// a body is escaped there). As a second line of defence the client copies only
+// an allowlist of elements and attributes out of an inert <template>, so even a
+// server bug could not run script here.
+
+const ALLOWED = new Set([
+  'P', 'BR', 'STRONG', 'EM', 'CODE', 'PRE', 'A', 'UL', 'OL', 'LI', 'BLOCKQUOTE', 'DEL', 'S',
+]);
+const SAFE_URL = /^(https?:|mailto:|#|\/(?!\/))/i;
+
+function copy(node, into) {
+  for (const child of node.childNodes) {
+    if (child.nodeType === Node.TEXT_NODE) {
+      into.append(document.createTextNode(child.nodeValue));
+    } else if (child.nodeType === Node.ELEMENT_NODE) {
+      if (!ALLOWED.has(child.tagName)) {
+        copy(child, into); // keep the text, drop the element
+        continue;
+      }
+      const el = document.createElement(child.tagName.toLowerCase());
+      if (child.tagName === 'A') {
+        const href = child.getAttribute('href') || '';
+        if (SAFE_URL.test(href.trim())) el.setAttribute('href', href.trim());
+        el.setAttribute('rel', 'noopener noreferrer nofollow');
+        el.setAttribute('target', '_blank');
+      }
+      if (child.tagName === 'OL' && /^\d+$/.test(child.getAttribute('start') || '')) {
+        el.setAttribute('start', child.getAttribute('start'));
+      }
+      copy(child, el);
+      into.append(el);
+    }
+  }
+}
+
+/** A fragment holding the allowed part of `html`. */
+export function safeFragment(html) {
+  const template = document.createElement('template');
+  template.innerHTML = html; // inert: template content runs nothing and loads nothing
+  const out = document.createDocumentFragment();
+  copy(template.content, out);
+  return out;
+}

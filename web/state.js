@@ -1,0 +1,87 @@
+// What the whole client shares while someone is signed in: who they are, the
+// channels they are in, who is online, which channel is open, and the
+// connection. Views read it and listen to its events; only a few functions here
+// change it.
+//   events: channels, presence {user, status}, unread {channel, count}, me
+import { get } from './api.js';
+import { Emitter } from './emitter.js';
+import { load, save } from './storage.js';
+
+export const app = new Emitter();
+app.me = null;
+app.conn = null;
+app.channels = []; // the channels one is in, as GET /api/channels?joined=1 gives them
+app.presence = new Map(); // user id -> online | away | offline
+app.openChannel = null;
+app.myStatus = 'online';
+
+export function setMyStatus(status) {
+  app.myStatus = status;
+  save('status', status);
+  app.conn?.setStatus(status);
+  setPresence(app.me.id, status);
+}
+
+export function isAdmin() {
+  return app.me?.role === 'admin';
+}
+
+export function channelById(id) {
+  return app.channels.find((c) => c.id === id) ?? null;
+}
+
+export function setPresence(userId, status) {
+  if (app.presence.get(userId) === status) return;
+  app.presence.set(userId, status);
+  app.emit('presence', { user: userId, status });
+}
+
+/** Take statuses from a people list (members, directory) as a starting point. */
+export function notePresence(people) {
+  for (const p of people) if (p.status) setPresence(p.id, p.status);
+}
+
+let refreshing = null;
+
+/** Reload the channel list and follow every joined channel from its saved position. */
+export function refreshChannels() {
+  refreshing ??= (async () => {
+    try {
+      const list = await get('/api/channels?joined=1');
+      const positions = load('positions', {});
+      const joined = new Set(list.map((c) => c.id));
+      for (const c of list) app.conn?.watch(c.id, positions[c.id]);
+      for (const old of app.channels) {
+        if (!joined.has(old.id) && old.id !== app.openChannel) app.conn?.unwatch(old.id);
+      }
+      app.channels = list;
+      app.emit('channels', list);
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+// ---- positions, saved so unread counts survive a reload -----------------------
+
+let positions = null;
+let saveTimer = null;
+
+export function rememberPosition({ channel, epoch, seq }) {
+  positions ??= load('positions', {});
+  if (!channelById(channel)) return;
+  positions[channel] = { epoch, seq };
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(() => save('positions', positions), 300);
+}
+
+export function forgetSession() {
+  clearTimeout(saveTimer);
+  if (positions) save('positions', positions);
+  positions = null;
+  app.me = null;
+  app.channels = [];
+  app.presence.clear();
+  app.openChannel = null;
+}

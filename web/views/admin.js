@@ -1,0 +1,57 @@
+// Administration (admins only): accounts, invitation links, departments.
+import { get } from '../api.js';
+import { h } from '../dom.js';
+import { Emitter } from '../emitter.js';
+import { t } from '../i18n/index.js';
+import { app, isAdmin } from '../state.js';
+import { accountsSection } from './admin_accounts.js';
+import { departmentsSection } from './admin_departments.js';
+import { invitesSection } from './admin_invites.js';
+import { notFound } from './notfound.js';
+
+export function mount(container) {
+  if (!isAdmin()) {
+    app.emit('title', t('notfound.title'));
+    container.replaceChildren(notFound(t('admin.only')));
+    return { destroy() {} };
+  }
+  app.emit('title', t('admin.title'));
+  // Shared by the sections: the department list, reloaded when one changes.
+  const shared = new Emitter();
+  shared.departments = [];
+  shared.reloadDepartments = async () => {
+    shared.departments = await get('/api/departments');
+    shared.emit('departments', shared.departments);
+  };
+  const sections = [accountsSection(shared), invitesSection(shared), departmentsSection(shared)];
+  container.replaceChildren(
+    h(
+      'div',
+      { class: 'page admin', dataset: { testid: 'admin-page' } },
+      h('div', { class: 'page-head' }, h('h1', { text: t('admin.title') })),
+      h(
+        'nav',
+        { class: 'tabs', 'aria-label': t('admin.sections') },
+        h('a', { href: '#admin-accounts', onclick: jump, text: t('admin.accounts') }),
+        h('a', { href: '#admin-invites', onclick: jump, text: t('admin.invites') }),
+        h('a', { href: '#admin-departments', onclick: jump, text: t('admin.departments') }),
+      ),
+      sections.map((s) => s.el),
+    ),
+  );
+  shared.reloadDepartments().catch(() => {});
+
+  function jump(ev) {
+    // In-page links would change the route; scroll instead.
+    ev.preventDefault();
+    const target = document.getElementById(ev.currentTarget.getAttribute('href').slice(1));
+    target?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+    target?.querySelector('h2')?.focus();
+  }
+
+  return {
+    destroy() {
+      for (const s of sections) s.destroy?.();
+    },
+  };
+}

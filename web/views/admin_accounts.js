@@ -1,0 +1,126 @@
+// Admin: the list of accounts (change department, role, active) and a form to create one.
+import { get, patch, post } from '../api.js';
+import { avatar, field, h } from '../dom.js';
+import { t } from '../i18n/index.js';
+import { app } from '../state.js';
+import { departmentSelect, roleSelect } from './admin_fields.js';
+import { errorBox, errorText, toast } from './errors.js';
+
+export function accountsSection(shared) {
+  const list = h('ul', { class: 'account-list', dataset: { testid: 'accounts-list' } });
+  const el = h(
+    'section',
+    { id: 'admin-accounts', class: 'admin-section', 'aria-labelledby': 'admin-accounts-title' },
+    h('h2', { id: 'admin-accounts-title', tabindex: '-1', text: t('admin.accounts') }),
+    createForm(),
+    list,
+  );
+  const disposers = [];
+
+  async function load() {
+    try {
+      const people = await get('/api/users');
+      list.replaceChildren(...people.map(row));
+    } catch (err) {
+      list.replaceChildren(h('li', { role: 'alert', text: errorText(err) }));
+    }
+  }
+
+  function row(person) {
+    const self = person.id === app.me.id;
+    const label = (what) => `${what}: ${person.display_name}`;
+    const dept = departmentSelect(shared, person.department_id, { 'aria-label': label(t('people.department')), dataset: { testid: 'account-department' } });
+    const role = roleSelect(person.role, { 'aria-label': label(t('people.role')), disabled: self, dataset: { testid: 'account-role' } });
+    const active = h('input', { type: 'checkbox', checked: person.is_active, disabled: self, 'aria-label': label(t('admin.active')), dataset: { testid: 'account-active' } });
+    disposers.push(dept.dispose);
+    const save = async (changes, revert) => {
+      try {
+        const updated = await patch(`/api/users/${person.id}`, changes);
+        Object.assign(person, updated);
+        li.classList.toggle('inactive', !person.is_active);
+        toast(t('admin.saved', { name: person.display_name }));
+      } catch (err) {
+        revert();
+        toast(errorText(err));
+      }
+    };
+    dept.addEventListener('change', () => {
+      const before = person.department_id;
+      save({ department_id: dept.value ? Number(dept.value) : null }, () => (dept.value = before ?? ''));
+    });
+    role.addEventListener('change', () => {
+      const before = person.role;
+      save({ role: role.value }, () => (role.value = before));
+    });
+    active.addEventListener('change', () => {
+      save({ is_active: active.checked }, () => (active.checked = !active.checked));
+    });
+    const li = h(
+      'li',
+      { class: `account${person.is_active ? '' : ' inactive'}`, dataset: { testid: 'account', userId: String(person.id) } },
+      h('div', { class: 'account-who' }, avatar(person, 'small'), h('div', {}, h('strong', { text: person.display_name }), h('small', { class: 'muted', text: person.email }))),
+      h('div', { class: 'account-controls' }, dept, role, h('label', { class: 'check' }, active, h('span', { text: t('admin.active') }))),
+    );
+    return li;
+  }
+
+  function createForm() {
+    const email = h('input', { type: 'email', required: true, autocomplete: 'off', dataset: { testid: 'new-account-email' } });
+    const name = h('input', { type: 'text', required: true, maxlength: '100', dataset: { testid: 'new-account-name' } });
+    const password = h('input', { type: 'password', required: true, minlength: '8', autocomplete: 'new-password', dataset: { testid: 'new-account-password' } });
+    const dept = departmentSelect(shared, null, { dataset: { testid: 'new-account-department' } });
+    const role = roleSelect('member', { dataset: { testid: 'new-account-role' } });
+    disposers.push(dept.dispose);
+    const error = errorBox('new-account-error');
+    const submit = h('button', { type: 'submit', class: 'btn primary', dataset: { testid: 'new-account-submit' }, text: t('admin.createAccount') });
+    return h(
+      'details',
+      { class: 'card' },
+      h('summary', { text: t('admin.createAccount') }),
+      h(
+        'form',
+        {
+          class: 'grid-form',
+          dataset: { testid: 'new-account-form' },
+          onsubmit: async (ev) => {
+            ev.preventDefault();
+            error.set('');
+            if (password.value.length < 8) return error.set(t('invite.shortPassword'));
+            submit.disabled = true;
+            try {
+              const created = await post('/api/users', {
+                email: email.value.trim(),
+                display_name: name.value.trim(),
+                password: password.value,
+                department_id: dept.value ? Number(dept.value) : null,
+                role: role.value,
+              });
+              toast(t('admin.accountCreated', { name: created.display_name }));
+              ev.target.reset();
+              load();
+            } catch (err) {
+              error.set(errorText(err, { conflict: t('invite.emailTaken') }));
+            } finally {
+              submit.disabled = false;
+            }
+          },
+        },
+        field(t('invite.email'), email),
+        field(t('invite.name'), name),
+        field(t('invite.password'), password, t('invite.passwordHint')),
+        field(t('people.department'), dept),
+        field(t('people.role'), role),
+        error,
+        h('div', { class: 'row end span' }, submit),
+      ),
+    );
+  }
+
+  load();
+  return {
+    el,
+    destroy() {
+      for (const d of disposers) d?.();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+// Turning API and socket errors into messages from the catalogue (the
+// server's own messages are English and for developers).
+import { h } from '../dom.js';
+import { t } from '../i18n/index.js';
+
+const KNOWN = new Set([
+  'network', 'not_found', 'forbidden', 'conflict', 'invalid', 'rate_limited', 'too_large',
+  'unauthorized', 'timeout', 'disconnected', 'internal',
+]);
+
+export function errorText(err, overrides = {}) {
+  const code = err?.code ?? 'internal';
+  if (overrides[code]) return overrides[code];
+  return t(KNOWN.has(code) ? `error.${code}` : 'error.internal');
+}
+
+/** A live region for a form's error message; set(text) shows it, set('') hides it. */
+export function errorBox(testid = 'form-error') {
+  const box = h('p', { class: 'form-error', role: 'alert', hidden: true, dataset: { testid } });
+  box.set = (text) => {
+    box.textContent = text || '';
+    box.hidden = !text;
+  };
+  return box;
+}
+
+let toastTimer = null;
+
+/** A short message at the bottom of the screen (errors of background actions). */
+export function toast(text) {
+  let el = document.getElementById('toast');
+  if (!el) {
+    el = h('div', { id: 'toast', class: 'toast', role: 'status', dataset: { testid: 'toast' } });
+    document.body.append(el);
+  }
+  el.textContent = text;
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    el.hidden = true;
+  }, 5000);
+}

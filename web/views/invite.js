@@ -1,0 +1,98 @@
+// An invitation link (#/invite/<token>): create one's account and sign in.
+// The first-run setup link is the same page, for the first administrator.
+import { get, post } from '../api.js';
+import { field, h } from '../dom.js';
+import { t } from '../i18n/index.js';
+import { errorBox, errorText } from './errors.js';
+import { languagePicker } from './langpick.js';
+
+export function mount(container, [token], { signedIn }) {
+  let alive = true;
+  const card = h('section', { class: 'center-card', 'aria-busy': 'true', dataset: { testid: 'invite-page' } });
+  container.replaceChildren(h('div', { class: 'auth-page' }, card));
+  card.append(h('p', { class: 'muted', text: t('common.loading') }));
+
+  get(`/api/invites/${encodeURIComponent(token)}`)
+    .then((info) => alive && render(info))
+    .catch((err) => alive && renderInvalid(err));
+
+  function brand() {
+    return h('div', { class: 'brand big' }, h('span', { class: 'logo', 'aria-hidden': 'true', text: '会' }), 'Kaisha');
+  }
+
+  function renderInvalid(err) {
+    card.setAttribute('aria-busy', 'false');
+    card.replaceChildren(
+      brand(),
+      h('h1', { text: t('invite.invalidTitle') }),
+      h('p', { role: 'alert', dataset: { testid: 'invite-invalid' }, text: err.code === 'not_found' ? t('invite.invalid') : errorText(err) }),
+      h('p', {}, h('a', { href: '#/signin', text: t('invite.toSignin') })),
+      languagePicker(),
+    );
+  }
+
+  function render(info) {
+    card.setAttribute('aria-busy', 'false');
+    const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true, value: info.email ?? '', readonly: info.email ? true : null, dataset: { testid: 'invite-email' } });
+    const name = h('input', { type: 'text', name: 'name', autocomplete: 'name', required: true, maxlength: '100', dataset: { testid: 'invite-name' } });
+    const password = h('input', { type: 'password', name: 'password', autocomplete: 'new-password', required: true, minlength: '8', dataset: { testid: 'invite-password' } });
+    const error = errorBox('invite-error');
+    const submit = h('button', { type: 'submit', class: 'btn primary wide', dataset: { testid: 'invite-submit' }, text: info.first_admin ? t('invite.createAdmin') : t('invite.join') });
+    const details = [];
+    if (info.department) details.push(h('li', { text: t('invite.department', { name: info.department }) }));
+    if (info.role !== 'member') details.push(h('li', { text: t('invite.role', { role: t(`role.${info.role}`) }) }));
+
+    card.replaceChildren(
+      brand(),
+      h('h1', { id: 'invite-title', text: info.first_admin ? t('invite.setupTitle') : t('invite.title') }),
+      h('p', { class: 'muted', text: info.first_admin ? t('invite.setupLead') : t('invite.lead') }),
+      details.length ? h('ul', { class: 'facts' }, details) : null,
+      h(
+        'form',
+        { class: 'stack', novalidate: true, onsubmit: onSubmit, 'aria-labelledby': 'invite-title' },
+        field(t('invite.email'), email),
+        field(t('invite.name'), name, t('invite.nameHint')),
+        field(t('invite.password'), password, t('invite.passwordHint')),
+        error,
+        submit,
+      ),
+      languagePicker(),
+    );
+    document.title = `${info.first_admin ? t('invite.setupTitle') : t('invite.title')} · Kaisha`;
+    (info.email ? name : email).focus();
+
+    async function onSubmit(ev) {
+      ev.preventDefault();
+      error.set('');
+      if (!email.value.trim() || !name.value.trim()) return error.set(t('invite.missing'));
+      if (password.value.length < 8) return error.set(t('invite.shortPassword'));
+      submit.disabled = true;
+      try {
+        const session = await post(`/api/invites/${encodeURIComponent(token)}/accept`, {
+          email: email.value.trim(),
+          display_name: name.value.trim(),
+          password: password.value,
+        });
+        signedIn(session);
+        location.hash = '#/';
+      } catch (err) {
+        const fieldName = err.fields?.[0]?.field;
+        error.set(
+          errorText(err, {
+            conflict: t('invite.emailTaken'),
+            not_found: t('invite.invalid'),
+            invalid: fieldName === 'email' ? t('invite.badEmail') : t('invite.missing'),
+          }),
+        );
+      } finally {
+        submit.disabled = false;
+      }
+    }
+  }
+
+  return {
+    destroy() {
+      alive = false;
+    },
+  };
+}

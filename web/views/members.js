@@ -1,0 +1,90 @@
+// The members panel: who is in the channel, and who of them is online now
+// (kept current by presence frames and member.joined / member.left events).
+import { get } from '../api.js';
+import { avatar, h } from '../dom.js';
+import { icon } from '../icons.js';
+import { t } from '../i18n/index.js';
+import { app, notePresence } from '../state.js';
+import { openProfile, statusDot } from './profile.js';
+
+export class MembersPanel {
+  constructor(channelId, { onClose }) {
+    this.channelId = channelId;
+    this.members = new Map(); // id -> person
+    this.onlineList = h('ul', { class: 'people-list', dataset: { testid: 'members-online' } });
+    this.offlineList = h('ul', { class: 'people-list', dataset: { testid: 'members-offline' } });
+    this.onlineHeading = h('h3', { class: 'side-heading' });
+    this.offlineHeading = h('h3', { class: 'side-heading' });
+    this.el = h(
+      'aside',
+      { class: 'side-panel members-panel', 'aria-labelledby': `members-title-${channelId}`, dataset: { testid: 'members-panel' } },
+      h(
+        'div',
+        { class: 'panel-head' },
+        h('h2', { id: `members-title-${channelId}`, text: t('members.title') }),
+        h('button', { class: 'icon-btn', 'aria-label': t('common.close'), onclick: onClose, }, icon('close')),
+      ),
+      h('div', { class: 'panel-scroll' }, this.onlineHeading, this.onlineList, this.offlineHeading, this.offlineList),
+    );
+    this.off = app.on('presence', ({ user }) => this.members.has(user) && this.render());
+  }
+
+  async load() {
+    const people = await get(`/api/channels/${this.channelId}/members`);
+    notePresence(people);
+    this.members = new Map(people.map((p) => [p.id, p]));
+    this.render();
+  }
+
+  joined(user) {
+    this.members.set(user.id, { ...user, status: app.presence.get(user.id) ?? 'offline' });
+    this.render();
+  }
+
+  left(userId) {
+    this.members.delete(userId);
+    this.render();
+  }
+
+  status(id) {
+    return app.presence.get(id) ?? this.members.get(id)?.status ?? 'offline';
+  }
+
+  render() {
+    const sorted = [...this.members.values()].sort((a, b) => a.display_name.localeCompare(b.display_name));
+    const online = sorted.filter((p) => this.status(p.id) !== 'offline');
+    const offline = sorted.filter((p) => this.status(p.id) === 'offline');
+    this.onlineHeading.textContent = t('members.online', { count: online.length });
+    this.offlineHeading.textContent = t('members.offline', { count: offline.length });
+    this.onlineList.replaceChildren(...online.map((p) => this.row(p)));
+    this.offlineList.replaceChildren(...offline.map((p) => this.row(p)));
+    this.offlineHeading.hidden = offline.length === 0;
+  }
+
+  row(p) {
+    const status = this.status(p.id);
+    return h(
+      'li',
+      { dataset: { testid: 'member', userId: String(p.id), status } },
+      h(
+        'button',
+        { class: 'person-row', onclick: () => openProfile(p.id) },
+        h('span', { class: 'avatar-wrap' }, avatar(p, 'small'), statusDot(status)),
+        h(
+          'span',
+          { class: 'person-text' },
+          h('span', { class: 'name', text: p.display_name }),
+          p.department ? h('small', { class: 'muted', text: p.department }) : null,
+        ),
+      ),
+    );
+  }
+
+  get count() {
+    return this.members.size;
+  }
+
+  destroy() {
+    this.off();
+  }
+}

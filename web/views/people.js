@@ -1,0 +1,75 @@
+// The people directory: search by name or email; name, department, online.
+import { get } from '../api.js';
+import { avatar, debounce, field, h } from '../dom.js';
+import { t } from '../i18n/index.js';
+import { app, notePresence } from '../state.js';
+import { errorText } from './errors.js';
+import { openProfile, statusDot } from './profile.js';
+
+export function mount(container) {
+  let alive = true;
+  let seq = 0;
+  let people = [];
+  app.emit('title', t('people.title'));
+  const search = h('input', { type: 'search', autocomplete: 'off', dataset: { testid: 'people-search' } });
+  const results = h('ul', { class: 'card-list people-grid', dataset: { testid: 'people-results' } });
+  container.replaceChildren(
+    h(
+      'div',
+      { class: 'page', dataset: { testid: 'people-page' } },
+      h('div', { class: 'page-head' }, h('h1', { text: t('people.title') })),
+      h('div', { class: 'search-row' }, field(t('people.search'), search)),
+      results,
+    ),
+  );
+
+  function render() {
+    results.replaceChildren(
+      ...(people.length
+        ? people.map((p) => {
+            const status = app.presence.get(p.id) ?? p.status;
+            return h(
+              'li',
+              { dataset: { testid: 'person', userId: String(p.id), status } },
+              h(
+                'button',
+                { class: 'card person-card', onclick: () => openProfile(p.id) },
+                h('span', { class: 'avatar-wrap' }, avatar(p), statusDot(status)),
+                h(
+                  'span',
+                  { class: 'person-text' },
+                  h('strong', { class: 'name', text: p.display_name }),
+                  h('small', { class: 'muted', text: p.department ?? t('people.noDepartment') }),
+                  h('small', { class: `status-text ${status}`, text: t(`status.${status}`) }),
+                ),
+              ),
+            );
+          })
+        : [h('li', { class: 'muted', text: t('people.none') })]),
+    );
+  }
+
+  async function find() {
+    const mine = ++seq;
+    const q = search.value.trim();
+    try {
+      const list = await get(`/api/users${q ? `?q=${encodeURIComponent(q)}` : ''}`);
+      if (!alive || mine !== seq) return;
+      people = list.filter((p) => p.is_active);
+      notePresence(people);
+      render();
+    } catch (err) {
+      if (alive) results.replaceChildren(h('li', { role: 'alert', text: errorText(err) }));
+    }
+  }
+
+  const off = app.on('presence', ({ user }) => people.some((p) => p.id === user) && render());
+  search.addEventListener('input', debounce(find, 250));
+  find();
+  return {
+    destroy() {
+      alive = false;
+      off();
+    },
+  };
+}

@@ -1,0 +1,127 @@
+// The signed-in frame: sidebar (a drawer on phones), top bar with the menu
+// button, the connection banner, and the <main> element routes render into.
+import { h } from '../dom.js';
+import { t } from '../i18n/index.js';
+import { app } from '../state.js';
+import { mountSidebar } from './sidebar.js';
+
+const NARROW = window.matchMedia('(max-width: 800px)');
+
+export function mountShell(root, { signOut }) {
+  const offs = [];
+  const main = h('main', { id: 'main', class: 'main', tabindex: '-1', dataset: { testid: 'main' } });
+  const sidebarEl = h('nav', {
+    id: 'sidebar',
+    class: 'sidebar',
+    'aria-label': t('nav.label'),
+    dataset: { testid: 'sidebar' },
+  });
+  const menuButton = h(
+    'button',
+    {
+      class: 'icon-btn menu-btn',
+      'aria-controls': 'sidebar',
+      'aria-expanded': 'false',
+      dataset: { testid: 'menu-button' },
+      onclick: () => setDrawer(!root.classList.contains('drawer-open')),
+    },
+    h('span', { class: 'burger', 'aria-hidden': 'true' }),
+    h('span', { class: 'sr-only', text: t('nav.menu') }),
+  );
+  const title = h('span', { class: 'topbar-title', dataset: { testid: 'topbar-title' } }, 'Kaisha');
+  const retry = h('button', {
+    class: 'link-btn',
+    text: t('conn.retryNow'),
+    onclick: () => app.conn?.retryNow(),
+  });
+  const bannerText = h('span', { text: t('conn.reconnecting') });
+  const banner = h(
+    'div',
+    { class: 'conn-banner', role: 'status', hidden: true, dataset: { testid: 'conn-banner' } },
+    h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+    bannerText,
+    retry,
+  );
+  const scrim = h('div', { class: 'scrim', onclick: () => setDrawer(false) });
+  const frame = h(
+    'div',
+    { class: 'shell' },
+    h('a', { class: 'skip-link', href: '#main', text: t('nav.skip'), onclick: skipToMain }),
+    sidebarEl,
+    scrim,
+    h(
+      'div',
+      { class: 'main-col' },
+      h('header', { class: 'topbar' }, menuButton, title),
+      banner,
+      main,
+    ),
+  );
+  root.replaceChildren(frame);
+
+  function skipToMain(ev) {
+    ev.preventDefault();
+    main.focus();
+  }
+
+  function setDrawer(open) {
+    root.classList.toggle('drawer-open', open);
+    menuButton.setAttribute('aria-expanded', String(open));
+    if (open) sidebarEl.querySelector('a, button')?.focus();
+  }
+
+  const sidebar = mountSidebar(sidebarEl, { signOut, closeDrawer: () => setDrawer(false) });
+
+  let wasDown = false;
+  function showState({ state }) {
+    if (state === 'open') wasDown = false;
+    if (state === 'down') wasDown = true;
+    if (state === 'stopped') wasDown = false;
+    banner.hidden = !(wasDown && (state === 'down' || state === 'connecting'));
+  }
+  if (app.conn) {
+    offs.push(app.conn.on('state', showState));
+    showState({ state: app.conn.state });
+  }
+  offs.push(
+    app.on('forbidden', () => {
+      banner.hidden = false;
+      banner.classList.add('fatal');
+      banner.setAttribute('role', 'alert');
+      bannerText.textContent = t('conn.forbidden');
+      retry.remove();
+    }),
+  );
+  offs.push(
+    app.on('title', (text) => {
+      title.textContent = text || 'Kaisha';
+      document.title = text ? `${text} · Kaisha` : 'Kaisha';
+    }),
+  );
+  const onKey = (ev) => {
+    if (ev.key === 'Escape' && root.classList.contains('drawer-open')) {
+      setDrawer(false);
+      menuButton.focus();
+    }
+  };
+  document.addEventListener('keydown', onKey);
+  offs.push(() => document.removeEventListener('keydown', onKey));
+  const onWidth = () => !NARROW.matches && setDrawer(false);
+  NARROW.addEventListener('change', onWidth);
+  offs.push(() => NARROW.removeEventListener('change', onWidth));
+
+  return {
+    main,
+    /** Called on every navigation: close the drawer, mark the current link, set the title. */
+    routeChanged(name, params) {
+      if (root.classList.contains('drawer-open')) setDrawer(false);
+      sidebar.highlight(name, params);
+    },
+    destroy() {
+      for (const off of offs) off();
+      sidebar.destroy();
+      root.classList.remove('drawer-open');
+      root.replaceChildren();
+    },
+  };
+}

@@ -1,0 +1,165 @@
+// The sidebar: the person and their status, navigation, the channels they are
+// in (Departments, Interest groups) with unread counts, language and sign-out.
+import { avatar, h } from '../dom.js';
+import { icon } from '../icons.js';
+import { LANGUAGES, lang, t } from '../i18n/index.js';
+import { app, isAdmin, setMyStatus } from '../state.js';
+import { unreadCount } from '../unread.js';
+import { openProfile } from './profile.js';
+
+export function mountSidebar(el, { signOut }) {
+  const offs = [];
+  const me = app.me;
+  const links = new Map(); // route key -> <a>
+
+  const statusButton = h('button', {
+    class: 'status-toggle',
+    dataset: { testid: 'status-toggle' },
+    onclick: () => setMyStatus(app.myStatus === 'away' ? 'online' : 'away'),
+  });
+  function renderStatus() {
+    const away = app.myStatus === 'away';
+    statusButton.replaceChildren(
+      h('span', { class: `dot ${away ? 'away' : 'online'}`, 'aria-hidden': 'true' }),
+      h('span', { text: away ? t('status.away') : t('status.online') }),
+    );
+    statusButton.setAttribute('aria-label', t('status.toggle', { status: away ? t('status.away') : t('status.online') }));
+    statusButton.dataset.status = app.myStatus;
+  }
+
+  const meCard = h(
+    'div',
+    { class: 'me', dataset: { testid: 'me' } },
+    h(
+      'button',
+      { class: 'me-name', onclick: () => openProfile(me.id), title: t('people.profile') },
+      avatar(me),
+      h(
+        'span',
+        { class: 'me-text' },
+        h('strong', { text: me.display_name, dataset: { testid: 'me-name' } }),
+        h('small', { text: me.department ?? t('people.noDepartment') }),
+      ),
+    ),
+    statusButton,
+  );
+
+  function navLink(key, href, label, testid, iconName) {
+    const a = h('a', { href, class: 'nav-link', dataset: { testid } }, icon(iconName, { size: 16 }), label);
+    links.set(key, a);
+    return h('li', {}, a);
+  }
+
+  const nav = h(
+    'ul',
+    { class: 'nav-list' },
+    navLink('directory', '#/directory', t('nav.directory'), 'nav-directory', 'compass'),
+    navLink('people', '#/people', t('nav.people'), 'nav-people', 'people'),
+    isAdmin() ? navLink('admin', '#/admin', t('nav.admin'), 'nav-admin', 'shield') : null,
+  );
+
+  const departments = h('ul', { class: 'channel-list', dataset: { testid: 'dept-channels' } });
+  const groups = h('ul', { class: 'channel-list', dataset: { testid: 'group-channels' } });
+  const deptHeading = h('h2', { class: 'side-heading', id: 'side-depts', text: t('nav.departments') });
+  const groupHeading = h('h2', { class: 'side-heading', id: 'side-groups', text: t('nav.groups') });
+  departments.setAttribute('aria-labelledby', 'side-depts');
+  groups.setAttribute('aria-labelledby', 'side-groups');
+
+  function channelLink(c) {
+    const count = unreadCount(c.id);
+    const label = h('span', { class: 'channel-name', text: c.name });
+    const a = h(
+      'a',
+      {
+        href: `#/c/${c.id}`,
+        class: `nav-link channel-link${count ? ' unread' : ''}`,
+        dataset: { testid: 'channel-link', channelId: String(c.id) },
+      },
+      h('span', { class: 'hash' }, icon(c.is_private ? 'lock' : 'hash', { size: 16 })),
+      label,
+      count
+        ? h('span', {
+            class: 'badge',
+            dataset: { testid: 'unread-badge' },
+            'aria-label': t('nav.unread', { count }),
+            text: count > 99 ? '99+' : String(count),
+          })
+        : null,
+    );
+    links.set(`channel:${c.id}`, a);
+    return h('li', {}, a);
+  }
+
+  function renderChannels() {
+    for (const key of [...links.keys()]) if (key.startsWith('channel:')) links.delete(key);
+    const depts = app.channels.filter((c) => c.kind === 'department');
+    const grps = app.channels.filter((c) => c.kind !== 'department');
+    departments.replaceChildren(
+      ...(depts.length ? depts.map(channelLink) : [h('li', { class: 'muted small', text: t('nav.noDepartment') })]),
+    );
+    groups.replaceChildren(
+      ...(grps.length
+        ? grps.map(channelLink)
+        : [h('li', {}, h('a', { href: '#/directory', class: 'muted small', text: t('nav.findGroups') }))]),
+    );
+    highlight(lastRoute.name, lastRoute.params);
+  }
+
+  const langSelect = h(
+    'select',
+    {
+      id: 'lang-select',
+      dataset: { testid: 'lang-select' },
+      onchange: (ev) => app.emit('language', ev.target.value),
+    },
+    Object.entries(LANGUAGES).map(([code, name]) =>
+      h('option', { value: code, selected: code === lang(), text: name }),
+    ),
+  );
+
+  el.replaceChildren(
+    h('div', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true', text: '会' }), 'Kaisha'),
+    meCard,
+    nav,
+    deptHeading,
+    departments,
+    groupHeading,
+    groups,
+    h(
+      'div',
+      { class: 'side-footer' },
+      h('label', { for: 'lang-select', class: 'small', text: t('nav.language') }),
+      langSelect,
+      h('button', {
+        class: 'btn ghost',
+        dataset: { testid: 'sign-out' },
+        onclick: signOut,
+        text: t('nav.signOut'),
+      }),
+    ),
+  );
+
+  let lastRoute = { name: null, params: [] };
+  function highlight(name, params) {
+    lastRoute = { name, params };
+    const key = name === 'channel' ? `channel:${params[0]}` : name;
+    for (const [k, a] of links) {
+      if (k === key) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    }
+  }
+
+  renderStatus();
+  renderChannels();
+  offs.push(
+    app.on('channels', renderChannels),
+    app.on('unread', renderChannels),
+    app.on('presence', ({ user }) => user === me.id && renderStatus()),
+  );
+  return {
+    highlight,
+    destroy() {
+      for (const off of offs) off();
+    },
+  };
+}
