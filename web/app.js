@@ -98,6 +98,9 @@ export function signedIn(session) {
   sessionOff.push(
     startUnread(conn),
     conn.on('position', rememberPosition),
+    conn.on('state', ({ state }) => {
+      document.documentElement.dataset.conn = state; // for tests and styling
+    }),
     conn.on('presence', (f) => setPresence(f.user, f.status)),
     conn.on('hello', () => {
       // After a reconnect the channel list may have changed (invitations, leaves).
@@ -141,6 +144,7 @@ export function signedOut(reason) {
   for (const off of sessionOff.splice(0)) off();
   app.conn?.stop();
   app.conn = null;
+  delete document.documentElement.dataset.conn;
   forgetSession();
   setStorageUser(null);
   setCsrf(null);

@@ -7,6 +7,7 @@ import { departmentSelect, roleSelect } from './admin_fields.js';
 import { errorBox, errorText, toast } from './errors.js';
 
 export function accountsSection(shared) {
+  const disposers = [];
   const list = h('ul', { class: 'account-list', dataset: { testid: 'accounts-list' } });
   const el = h(
     'section',
@@ -15,7 +16,6 @@ export function accountsSection(shared) {
     createForm(),
     list,
   );
-  const disposers = [];
 
   async function load() {
     try {

@@ -1,0 +1,124 @@
+"""The channel view in the browser: live posts, comments and likes between two
+people; post bodies shown as text, never as markup; a phone-sized screen."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Kaisha, SignIn, connected, post_locator, unique
+
+pytestmark = pytest.mark.browser
+
+
+def test_post_comment_and_like_reach_the_other_person_live(kaisha: Kaisha, sign_in: SignIn) -> None:
+    dept = kaisha.department(unique("Sales"))
+    alice = kaisha.person(unique("Alice"), dept["id"])
+    bob = kaisha.person(unique("Bob"), dept["id"])
+    a = sign_in(alice["email"])
+    b = sign_in(bob["email"])
+    for person in (a, b):
+        person.open(f"#/c/{dept['channel_id']}")
+        connected(person.page)
+        expect(person.page.get_by_test_id("channel-name")).to_contain_text(dept["name"])
+
+    body = unique("Lunch at noon? ")
+    a.page.get_by_test_id("composer-input").fill(body)
+    a.page.get_by_test_id("composer-input").press("Enter")
+
+    # B sees it without reloading, with author, department and time.
+    on_b = post_locator(b.page, body)
+    expect(on_b).to_have_count(1)
+    expect(on_b.get_by_test_id("post-author")).to_have_text(alice["display_name"])
+    expect(on_b.get_by_test_id("post-dept")).to_have_text(dept["name"])
+    expect(on_b.locator("time")).not_to_be_empty()
+
+    # A opens the post to watch its comments.
+    on_a = post_locator(a.page, body)
+    expect(on_a).to_have_count(1)
+    expect(a.page.get_by_test_id("pending-post")).to_have_count(0)
+    on_a.get_by_test_id("comment-button").click()
+    thread_a = a.page.get_by_test_id("thread-panel")
+    expect(thread_a.get_by_test_id("post-body")).to_contain_text(body)
+
+    # B likes the post and comments on it.
+    on_b.get_by_test_id("like-button").click()
+    expect(on_b.get_by_test_id("like-button")).to_have_attribute("aria-pressed", "true")
+    on_b.get_by_test_id("comment-button").click()
+    comment = unique("Yes, see you there ")
+    b.page.get_by_test_id("comment-composer-input").fill(comment)
+    b.page.get_by_test_id("comment-composer-input").press("Enter")
+    expect(b.page.get_by_test_id("thread-panel").get_by_test_id("comment")).to_have_count(1)
+
+    # A sees the like count, who liked, and the comment appear.
+    expect(on_a.get_by_test_id("like-count")).to_have_text("1")
+    expect(on_a.get_by_test_id("comment-count")).to_have_text("1 comment")
+    expect(thread_a.get_by_test_id("comment")).to_have_count(1)
+    expect(thread_a.get_by_test_id("comment")).to_contain_text(comment)
+    expect(thread_a.get_by_test_id("comment").get_by_test_id("post-author")).to_have_text(
+        bob["display_name"]
+    )
+    on_a.get_by_test_id("like-count").hover()
+    expect(a.page.get_by_test_id("likers")).to_contain_text(bob["display_name"])
+
+    # A edits the post; B sees the new text and the "edited" marker.
+    on_a = a.page.locator(f"[data-testid=timeline] [data-post-id='{on_a.get_attribute('data-post-id')}']")
+    on_a.hover()
+    on_a.get_by_test_id("edit-button").click()
+    on_a.get_by_test_id("edit-input").fill(body + " (room 3)")
+    on_a.get_by_test_id("edit-save").click()
+    expect(on_b.get_by_test_id("post-body")).to_contain_text("(room 3)")
+    expect(on_b.get_by_test_id("edited")).to_be_visible()
+    assert a.dialogs == [] and b.dialogs == []
+
+
+def test_html_in_a_post_is_shown_as_text(kaisha: Kaisha, sign_in: SignIn) -> None:
+    dept = kaisha.department(unique("Security"))
+    mallory = kaisha.person(unique("Mallory"), dept["id"])
+    victim = kaisha.person(unique("Victim"), dept["id"])
+    m = sign_in(mallory["email"])
+    v = sign_in(victim["email"])
+    for person in (m, v):
+        person.open(f"#/c/{dept['channel_id']}")
+        connected(person.page)
+
+    body = "<img src=x onerror=alert(1)>"
+    m.page.get_by_test_id("composer-input").fill(body)
+    m.page.get_by_test_id("composer-input").press("Enter")
+    for person in (m, v):
+        shown = post_locator(person.page, "onerror")
+        expect(shown.get_by_test_id("post-body")).to_have_text(body)
+        expect(shown.locator("img")).to_have_count(0)
+    # Also after a reload (the history page rather than the live event).
+    v.page.reload()
+    expect(post_locator(v.page, "onerror").get_by_test_id("post-body")).to_have_text(body)
+    expect(v.page.locator("[data-testid=post-body] img")).to_have_count(0)
+    assert m.dialogs == [] and v.dialogs == []
+
+
+def test_phone_screen_can_post_and_read(kaisha: Kaisha, sign_in: SignIn) -> None:
+    dept = kaisha.department(unique("Support"))
+    kenji = kaisha.person(unique("Kenji"), dept["id"])
+    phone = sign_in(kenji["email"], viewport={"width": 360, "height": 740})
+    page = phone.open(f"#/c/{dept['channel_id']}")
+    connected(page)
+
+    # The sidebar is a drawer behind the menu button.
+    expect(page.get_by_test_id("sidebar")).not_to_be_in_viewport()
+    expect(page.get_by_test_id("menu-button")).to_be_visible()
+    composer = page.get_by_test_id("composer-input")
+    expect(composer).to_be_in_viewport()
+
+    body = unique("Posted from my phone ")
+    composer.fill(body)
+    page.get_by_test_id("composer-send").click()
+    expect(post_locator(page, body)).to_be_in_viewport()
+    expect(page.get_by_test_id("pending-post")).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    # The menu opens the drawer, and following a link closes it again.
+    page.get_by_test_id("menu-button").click()
+    expect(page.get_by_test_id("sidebar")).to_be_in_viewport()
+    page.get_by_test_id("nav-people").click()
+    expect(page.get_by_test_id("people-page")).to_be_visible()
+    expect(page.get_by_test_id("sidebar")).not_to_be_in_viewport()
