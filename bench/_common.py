@@ -14,6 +14,7 @@ import array
 import asyncio
 import base64
 import contextlib
+import ctypes
 import multiprocessing as mp
 import multiprocessing.connection as mpc
 import os
@@ -64,6 +65,15 @@ def raise_nofile(limit: int = NOFILE) -> None:
             continue
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def _child_setup() -> None:
+    """preexec_fn of server processes: more file descriptors, and die with this process
+    (PR_SET_PDEATHSIG), so a crashed or interrupted benchmark leaves no server behind."""
+    raise_nofile()
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def cpu_seconds(pid: int) -> float:
@@ -189,7 +199,7 @@ class ServerProcess:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=log,
-                preexec_fn=raise_nofile,
+                preexec_fn=_child_setup,
             )
 
     async def start(self, health_path: str | None = "/healthz", within: float = 60) -> None:
@@ -644,7 +654,15 @@ async def _worker(pipe: mpc.Connection) -> None:
     loop = asyncio.get_running_loop()
     sink = _WorkerSink()
     commands: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
-    loop.add_reader(pipe.fileno(), lambda: commands.put_nowait(pipe.recv()))
+
+    def readable() -> None:
+        try:
+            commands.put_nowait(pipe.recv())
+        except (EOFError, OSError):  # the controller is gone: stop
+            loop.remove_reader(pipe.fileno())
+            commands.put_nowait(("gone",))
+
+    loop.add_reader(pipe.fileno(), readable)
     while True:
         cmd = await commands.get()
         op = cmd[0]
@@ -672,6 +690,8 @@ async def _worker(pipe: mpc.Connection) -> None:
             sink.conns.clear()
             await asyncio.sleep(0.2)
             pipe.send(("closed",))
+        elif op == "gone":
+            return
         elif op == "exit":
             loop.remove_reader(pipe.fileno())
             pipe.send(("bye",))
@@ -734,6 +754,10 @@ class Workers:
 
     async def received(self) -> int:
         return sum(r[1] for r in await self.ask_all(("count",)))
+
+    async def closed(self) -> int:
+        """Connections that have closed (for any reason) since they were opened."""
+        return sum(r[2] for r in await self.ask_all(("count",)))
 
     async def collect(self) -> Collected:
         total = Collected()

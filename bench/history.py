@@ -1,0 +1,344 @@
+"""History: a channel holding 1,000,000 posts, on SQLite and on PostgreSQL.
+
+For each backend a server (``python -m server``) is started, a department with
+one member is made through the HTTP API, one post is written through the API
+(its row is the template), then 1,000,000 posts are bulk-inserted straight
+into the ``post`` table (a recursive CTE on SQLite, ``generate_series`` on
+PostgreSQL). Then, sequentially, after a warm-up:
+
+- ``latest``: the newest page of 50 (what opening a channel loads);
+- ``older``: a 50-post page before a random post id (scrolling back, anywhere
+  in the million);
+
+each measured two ways: in this process through the server's own
+``channels.history.history_page`` (database + ORM + rendering, no HTTP), and
+over HTTP, ``GET /api/channels/{id}/posts[?before=]`` (what a client sees).
+The query plans of the real statements (captured as the app issues them) are
+printed, with whether ``ix_post_channel_parent_id`` is used.
+
+    .venv/bin/python bench/history.py            # 1,000,000 posts, 200 requests each
+    .venv/bin/python bench/history.py --quick    # 100,000 posts, 50 requests each
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import random
+import sqlite3
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import httpx
+from _common import (
+    PG_BENCH_DB,
+    PG_BENCH_URL,
+    Http,
+    ServerProcess,
+    kaisha_node,
+    machine_lines,
+    make_org,
+    ms,
+    percentile,
+    pg_drop_database,
+    pg_fresh_database,
+    say,
+    table,
+)
+from sqlalchemy import event
+from sqlmodel import select
+
+from channels.history import history_page
+from channels.render import render
+from org.models import User
+from server.db import Database
+
+TARGET_P99 = 0.010
+INDEX = "ix_post_channel_parent_id"
+QUIET_POSTS = 1000
+
+# Light Markdown, as people write it: the server renders each body on every read.
+BODY = (
+    "'**Update ' || {n} || '**: shipped the _new_ build of `service-' || ({n} % 97) || "
+    "'`, notes at https://example.com/notes/' || {n} || ' - thanks everyone!'"
+)
+
+
+Seed = list[tuple[int, int]]  # (channel id, posts), inserted in this order
+
+
+async def seed_sqlite(path: str, author: int, plan: Seed) -> float:
+    """Bulk-insert top-level posts; created_at is copied from a post the app wrote."""
+
+    def run() -> None:
+        conn = sqlite3.connect(path, timeout=60)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            (template,) = conn.execute("SELECT created_at FROM post ORDER BY id LIMIT 1").fetchone()
+            with conn:
+                for channel, count in plan:
+                    conn.execute(
+                        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+                        "WHERE x < ?) INSERT INTO post (channel_id, author_id, parent_id, body, "
+                        "created_at, like_count, comment_count) "
+                        f"SELECT ?, ?, NULL, {BODY.format(n='x')}, ?, 0, 0 FROM c",
+                        (count, channel, author, template),
+                    )
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+
+    started = time.monotonic()
+    await asyncio.to_thread(run)
+    return time.monotonic() - started
+
+
+async def seed_postgres(author: int, plan: Seed) -> float:
+    started = time.monotonic()
+    conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:5432/{PG_BENCH_DB}")
+    try:
+        for channel, count in plan:
+            await conn.execute(
+                "INSERT INTO post (channel_id, author_id, parent_id, body, created_at, "
+                "like_count, comment_count) "
+                f"SELECT $1, $2, NULL, {BODY.format(n='g')}, "
+                "now() - ($3 - g) * interval '1 second', 0, 0 FROM generate_series(1, $3) g",
+                channel,
+                author,
+                count,
+            )
+        # What autovacuum would do soon after such a load; plans need the statistics.
+        await conn.execute("VACUUM ANALYZE post")
+    finally:
+        await conn.close()
+    return time.monotonic() - started
+
+
+async def timed(fn: Callable[[], Awaitable[Any]], requests: int, warmup: int) -> list[float]:
+    for _ in range(warmup):
+        await fn()
+    out: list[float] = []
+    for _ in range(requests):
+        t0 = time.perf_counter()
+        await fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+class Captured:
+    """The SQL statements an engine runs while this is active."""
+
+    def __init__(self) -> None:
+        self.statements: list[tuple[str, Any]] = []
+        self.active = False
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, params: Any, *rest: Any) -> None:
+        if self.active:
+            self.statements.append((statement, params))
+
+
+async def explain(db: Database, statement: str, params: Any, postgres: bool) -> list[str]:
+    prefix = "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " if postgres else "EXPLAIN QUERY PLAN "
+    async with db.engine.connect() as conn:
+        result = await conn.exec_driver_sql(prefix + statement, params)
+        rows = result.all()
+    if postgres:
+        return [str(r[0]) for r in rows]
+    return [str(r[-1]) for r in rows]
+
+
+Row = list[str]
+
+
+def is_page_query(sql: str) -> bool:
+    return "FROM post" in sql and "LIMIT" in sql
+
+
+def figure(backend: str, name: str, lat: list[float], note: str = "") -> Row:
+    p50, p99 = percentile(lat, 50), percentile(lat, 99)
+    verdict = "met" if p99 <= TARGET_P99 else "NOT met"
+    say(
+        f"  {name:<34} p50 {ms(p50):>9}  p99 {ms(p99):>9}  max {ms(max(lat)):>9}"
+        + (f"  {note}" if note else "")
+    )
+    return [backend, name, ms(p50), ms(p99), ms(max(lat)), verdict]
+
+
+async def bench_backend(backend: str, posts: int, requests: int, warmup: int) -> list[Row]:
+    say(f"\n== {backend}")
+    postgres = backend == "postgres"
+    tmp = tempfile.TemporaryDirectory(prefix="kaisha-bench-")
+    if postgres:
+        await pg_fresh_database()
+        url = PG_BENCH_URL
+    else:
+        url = f"sqlite+aiosqlite:///{tmp.name}/kaisha.db"
+    node: ServerProcess = kaisha_node("node", url)
+    db: Database | None = None
+    rows: list[Row] = []
+    try:
+        await node.start()
+        org = await make_org(node.http, 1, name="History")
+        token, user_id, big = org.tokens[0], org.user_ids[0], org.channel_id
+        api = Http(node.http, token)
+        try:
+            await api.call("POST", f"/api/channels/{big}/posts", {"body": "the first post"})
+            quiet = (await api.call("POST", "/api/channels", {"name": "quiet"}))["id"]
+        finally:
+            await api.close()
+        # A quiet channel's 1,000 posts first (low ids), then the big channel's
+        # million on top: the quiet channel's page lies under a million newer rows.
+        plan = [(quiet, QUIET_POSTS), (big, posts)]
+        if postgres:
+            took = await seed_postgres(user_id, plan)
+        else:
+            took = await seed_sqlite(f"{tmp.name}/kaisha.db", user_id, plan)
+        say(
+            f"  seeded {posts:,} posts in channel {big} and {QUIET_POSTS:,} in channel {quiet} "
+            f"in {took:.1f} s" + (" (with VACUUM ANALYZE)" if postgres else "")
+        )
+
+        db = Database(url)
+        capture = Captured()
+        event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
+        async with db.reader() as session:
+            user = (await session.exec(select(User).where(User.id == user_id))).one()
+        database = db
+        newest = posts + QUIET_POSTS + 1
+        rng = random.Random(7)
+
+        def older_before() -> int:
+            return rng.randint(QUIET_POSTS + 100, newest)
+
+        async def page(channel: int, before: int | None) -> None:
+            async with database.reader() as session:
+                got = await history_page(session, user, channel, before=before)
+            assert len(got.posts) == 50, len(got.posts)
+
+        # The page query exactly as the app issues it, to time alone and EXPLAIN.
+        marker = 123_457
+        capture.active = True
+        await page(big, marker)
+        capture.active = False
+        issued = [s for s in capture.statements if is_page_query(s[0])]
+        if not issued:
+            raise RuntimeError("could not capture the page query")
+        statement, params = issued[0]
+        slot = list(params).index(marker)
+
+        def with_before(before: int) -> tuple[Any, ...]:
+            values = list(params)
+            values[slot] = before
+            return tuple(values)
+
+        async def sql_only() -> None:
+            async with database.engine.connect() as conn:
+                result = await conn.exec_driver_sql(statement, with_before(older_before()))
+                assert len(result.all()) == 51
+
+        bodies = [
+            f"**Update {n}**: shipped the _new_ build of `service-{n % 97}`, notes at "
+            f"https://example.com/notes/{n} - thanks everyone!"
+            for n in range(10_000_000, 10_000_000 + 50 * (requests + warmup))
+        ]
+        cursor = iter(range(0, len(bodies), 50))
+
+        async def render_50() -> None:
+            start = next(cursor)
+            for body in bodies[start : start + 50]:
+                render.__wrapped__(body)
+
+        client = httpx.AsyncClient(
+            base_url=node.http, headers={"authorization": f"Bearer {token}"}, timeout=30
+        )
+
+        async def http(path: str) -> None:
+            r = await client.get(path)
+            r.raise_for_status()
+
+        cases: list[tuple[str, Callable[[], Awaitable[None]], str]] = [
+            ("latest page, HTTP", lambda: http(f"/api/channels/{big}/posts"), ""),
+            (
+                "older page, HTTP",
+                lambda: http(f"/api/channels/{big}/posts?before={older_before()}"),
+                "",
+            ),
+            ("quiet channel page, HTTP", lambda: http(f"/api/channels/{quiet}/posts"), ""),
+            ("latest page, in-process", lambda: page(big, None), "history_page()"),
+            ("older page, in-process", lambda: page(big, older_before()), "history_page()"),
+            ("older page, SQL alone", sql_only, "the page query only"),
+            ("render 50 bodies (uncached)", render_50, "part of an older page"),
+            ("HTTP baseline: one channel", lambda: http(f"/api/channels/{big}"), "auth, 2 queries"),
+        ]
+        try:
+            for name, fn, note in cases:
+                rows.append(figure(backend, name, await timed(fn, requests, warmup), note))
+        finally:
+            await client.aclose()
+
+        say("  the page query, as issued:")
+        say("    " + " ".join(statement.split()))
+        for title, channel, before in (
+            (f"older page of the big channel (before={marker})", big, marker),
+            ("latest page of the quiet channel", quiet, None),
+        ):
+            capture.statements.clear()
+            capture.active = True
+            await page(channel, before)
+            capture.active = False
+            stmt, args = next(s for s in capture.statements if is_page_query(s[0]))
+            plan_lines = await explain(db, stmt, args, postgres)
+            used = any(INDEX in line for line in plan_lines)
+            say(f"  plan, {title}: uses {INDEX}: {'yes' if used else 'no'}")
+            for line in plan_lines:
+                say("    " + line)
+    finally:
+        if db is not None:
+            await db.close()
+        node.stop()
+        if postgres:
+            with contextlib.suppress(Exception):
+                await pg_drop_database()
+        tmp.cleanup()
+    return rows
+
+
+async def main(args: argparse.Namespace) -> None:
+    posts = 100_000 if args.quick else args.posts
+    requests = 50 if args.quick else args.requests
+    say("Kaisha history benchmark")
+    for line in machine_lines():
+        say(line)
+    say(f"{posts:,} posts in one channel; {requests} sequential requests per figure, after 20")
+    say("warm-up requests; pages of 50 top-level posts (bodies rendered from Markdown each time)")
+    started = time.monotonic()
+    rows: list[list[str]] = []
+    for backend in args.backends:
+        rows += await bench_backend(backend, posts, requests, 20)
+    say("\n== Summary")
+    say(table(["backend", "measure", "p50", "p99", "max", "p99 <= 10 ms"], rows))
+    say(
+        "The target applies to the page fetches (HTTP = what a client waits for); the SQL, "
+        "render and baseline rows break the in-process time down."
+    )
+    say(f"\ntotal {time.monotonic() - started:.0f} s")
+
+
+def parse() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="100,000 posts, 50 requests")
+    p.add_argument("--posts", type=int, default=1_000_000)
+    p.add_argument("--requests", type=int, default=200)
+    p.add_argument(
+        "--backends", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"]
+    )
+    return p.parse_args()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse()))
