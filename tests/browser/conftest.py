@@ -177,7 +177,9 @@ class Kaisha:
         dept: dict[str, Any] = self.admin.call("POST", "/api/departments", {"name": name})
         channels = self.admin.call("GET", "/api/channels")
         dept["channel_id"] = next(
-            c["id"] for c in channels if c["kind"] == "department" and c["department_id"] == dept["id"]
+            c["id"]
+            for c in channels
+            if c["kind"] == "department" and c["department_id"] == dept["id"]
         )
         return dept
 

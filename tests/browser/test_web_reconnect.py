@@ -16,9 +16,7 @@ pytestmark = pytest.mark.browser
 RECONNECT_MS = deadline(30) * 1000
 
 
-def test_pages_reconnect_and_resume_after_a_server_restart(
-    kaisha: Kaisha, sign_in: SignIn
-) -> None:
+def test_pages_reconnect_and_resume_after_a_server_restart(kaisha: Kaisha, sign_in: SignIn) -> None:
     dept = kaisha.department(unique("Ops"))
     alice = kaisha.person(unique("Alice"), dept["id"])
     bob = kaisha.person(unique("Bob"), dept["id"])
@@ -46,6 +44,11 @@ def test_pages_reconnect_and_resume_after_a_server_restart(
     kaisha.server.stop()
     for person in people:
         expect(person.page.get_by_test_id("conn-banner")).to_be_visible()
+    # A post written while offline waits as "sending" and goes out after the reconnect.
+    offline = unique("Written while offline ")
+    people[0].page.get_by_test_id("composer-input").fill(offline)
+    people[0].page.get_by_test_id("composer-input").press("Enter")
+    expect(people[0].page.get_by_test_id("pending-post")).to_have_attribute("data-state", "sending")
 
     kaisha.server.start()
     during = unique("Posted while the pages were reconnecting ")
@@ -61,8 +64,9 @@ def test_pages_reconnect_and_resume_after_a_server_restart(
         page = person.page
         expect(post_locator(page, after)).to_have_count(1)
         # Exactly once each, in order, nothing duplicated by the replay.
-        for body in (before, during, after):
+        for body in (before, during, after, offline):
             expect(post_locator(page, body)).to_have_count(1)
+        expect(page.get_by_test_id("pending-post")).to_have_count(0)
         texts = page.get_by_test_id("timeline").get_by_test_id("post-body").all_inner_texts()
         assert texts.index(before) < texts.index(during) < texts.index(after)
         assert len(texts) == len(set(texts))

@@ -62,13 +62,22 @@ def test_post_comment_and_like_reach_the_other_person_live(kaisha: Kaisha, sign_
     expect(a.page.get_by_test_id("likers")).to_contain_text(bob["display_name"])
 
     # A edits the post; B sees the new text and the "edited" marker.
-    on_a = a.page.locator(f"[data-testid=timeline] [data-post-id='{on_a.get_attribute('data-post-id')}']")
+    on_a = a.page.locator(
+        f"[data-testid=timeline] [data-post-id='{on_a.get_attribute('data-post-id')}']"
+    )
     on_a.hover()
     on_a.get_by_test_id("edit-button").click()
     on_a.get_by_test_id("edit-input").fill(body + " (room 3)")
     on_a.get_by_test_id("edit-save").click()
     expect(on_b.get_by_test_id("post-body")).to_contain_text("(room 3)")
     expect(on_b.get_by_test_id("edited")).to_be_visible()
+
+    # A deletes it (after confirming on the page); it disappears for B.
+    on_a.hover()
+    on_a.get_by_test_id("delete-button").click()
+    on_a.get_by_test_id("delete-confirm").click()
+    expect(on_b).to_have_count(0)
+    expect(b.page.get_by_test_id("thread-missing")).to_be_visible()
     assert a.dialogs == [] and b.dialogs == []
 
 
@@ -122,3 +131,66 @@ def test_phone_screen_can_post_and_read(kaisha: Kaisha, sign_in: SignIn) -> None
     page.get_by_test_id("nav-people").click()
     expect(page.get_by_test_id("people-page")).to_be_visible()
     expect(page.get_by_test_id("sidebar")).not_to_be_in_viewport()
+
+
+def test_unread_counts_drafts_presence_and_typing(kaisha: Kaisha, sign_in: SignIn) -> None:
+    dept = kaisha.department(unique("Design"))
+    alice = kaisha.person(unique("Alice"), dept["id"])
+    bob = kaisha.person(unique("Bob"), dept["id"])
+    as_alice = kaisha.api_as(alice["email"])
+    group = as_alice.call("POST", "/api/channels", {"name": unique("Running club ")})
+    kaisha.api_as(bob["email"]).call("POST", f"/api/channels/{group['id']}/join")
+
+    b = sign_in(bob["email"])
+    b.open(f"#/c/{dept['channel_id']}")
+    connected(b.page)
+    link = b.page.locator(f"[data-testid=channel-link][data-channel-id='{group['id']}']")
+    expect(link).to_be_visible()
+    for n in range(2):
+        as_alice.call("POST", f"/api/channels/{group['id']}/posts", {"body": f"Run {n}"})
+    expect(link.get_by_test_id("unread-badge")).to_have_text("2")
+    b.page.reload()  # kept across reloads (the replay does not count twice)
+    connected(b.page)
+    expect(link.get_by_test_id("unread-badge")).to_have_text("2")
+    link.click()
+    expect(b.page.get_by_test_id("channel-name")).to_contain_text(group["name"])
+    expect(link.get_by_test_id("unread-badge")).to_have_count(0)
+
+    # A draft survives a reload.
+    b.page.get_by_test_id("composer-input").fill("half-written thought")
+    b.page.reload()
+    expect(b.page.get_by_test_id("composer-input")).to_have_value("half-written thought")
+
+    # Presence and typing, live in the department channel.
+    b.open(f"#/c/{dept['channel_id']}")
+    a = sign_in(alice["email"])
+    a.open(f"#/c/{dept['channel_id']}")
+    connected(a.page)
+    member = b.page.locator(f"[data-testid=member][data-user-id='{alice['id']}']")
+    expect(member).to_have_attribute("data-status", "online")
+    a.page.get_by_test_id("status-toggle").click()
+    expect(a.page.get_by_test_id("status-toggle")).to_have_text("Away")
+    expect(member).to_have_attribute("data-status", "away")
+    a.page.get_by_test_id("composer-input").type("typing…")
+    expect(b.page.get_by_test_id("typing")).to_have_text(f"{alice['display_name']} is typing…")
+    a.context.close()
+    expect(member).to_have_attribute("data-status", "offline")
+
+
+def test_scrolling_up_loads_older_pages(kaisha: Kaisha, sign_in: SignIn) -> None:
+    dept = kaisha.department(unique("Archive"))
+    writer = kaisha.person(unique("Writer"), dept["id"])
+    as_writer = kaisha.api_as(writer["email"])
+    for n in range(120):
+        as_writer.call("POST", f"/api/channels/{dept['channel_id']}/posts", {"body": f"Entry {n}"})
+    page = sign_in(writer["email"]).open(f"#/c/{dept['channel_id']}")
+    posts = page.get_by_test_id("timeline").get_by_test_id("post")
+    expect(posts).to_have_count(50)
+    expect(posts.last).to_contain_text("Entry 119")
+    expect(posts.last).to_be_in_viewport()
+    for shown in (100, 120):
+        page.get_by_test_id("timeline").evaluate("el => { el.scrollTop = 0; }")
+        expect(posts).to_have_count(shown)
+    expect(page.get_by_test_id("timeline-start")).to_be_visible()
+    texts = page.get_by_test_id("timeline").get_by_test_id("post-body").all_inner_texts()
+    assert texts == [f"Entry {n}" for n in range(120)]

@@ -7,7 +7,7 @@ import { errorBox, errorText, toast } from './errors.js';
 import { modal } from './profile.js';
 
 export function openInvitePeople(channel, memberIds) {
-  const { dialog, body } = modal(t('invitePeople.title', { name: channel.name }), 'invite-people');
+  const { dialog, body } = modal(t('invitePeople.title', { name: channel.name }), 'invite-people-dialog');
   const chosen = new Set();
   const search = h('input', { type: 'search', autocomplete: 'off', dataset: { testid: 'invite-search' } });
   const list = h('ul', { class: 'pick-list', dataset: { testid: 'invite-candidates' } });
