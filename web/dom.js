@@ -31,6 +31,13 @@ function append(el, children) {
   }
 }
 
+/** Replace an element's children, skipping null/false like h() does (replaceChildren would print "null"). */
+export function setChildren(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
 export function clear(el) {
   el.replaceChildren();
   return el;
@@ -72,9 +79,9 @@ export function debounce(fn, ms) {
 export function avatar(person, size = '') {
   const words = (person.display_name || '?').trim().split(/\s+/);
   let initials;
-  if (words.length >= 2) initials = Array.from(words[0])[0] + Array.from(words[1])[0];
-  else if (/^[\x20-\x7e]/.test(words[0])) initials = Array.from(words[0])[0];
-  else initials = Array.from(words[0]).slice(0, 2).join('');
+  if (!/^[\x20-\x7e]/.test(words[0])) initials = Array.from(words[0]).slice(0, 2).join(''); // 田中 愛子 → 田中
+  else if (words.length >= 2) initials = Array.from(words[0])[0] + Array.from(words[1])[0];
+  else initials = Array.from(words[0])[0];
   const hue = ((person.id ?? 0) * 137) % 360;
   return h('span', {
     class: `avatar ${size}`,

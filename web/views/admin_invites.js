@@ -42,7 +42,7 @@ export function invitesSection(shared) {
   );
 
   function showLink(url) {
-    const output = h('input', { type: 'text', readonly: true, value: url, dataset: { testid: 'invite-link-url' } });
+    const output = h('input', { type: 'text', id: 'invite-link-url', readonly: true, value: url, 'aria-describedby': 'invite-link-hint', dataset: { testid: 'invite-link-url' } });
     const copy = h('button', {
       type: 'button',
       class: 'btn',
@@ -57,7 +57,11 @@ export function invitesSection(shared) {
         toast(t('admin.copied'));
       },
     });
-    result.replaceChildren(field(t('admin.linkReady'), output, t('admin.linkHint')), copy);
+    result.replaceChildren(
+      h('label', { for: 'invite-link-url', text: t('admin.linkReady') }),
+      h('div', { class: 'copy-row' }, output, copy),
+      h('small', { id: 'invite-link-hint', class: 'hint', text: t('admin.linkHint') }),
+    );
     result.hidden = false;
     output.focus();
     output.select();

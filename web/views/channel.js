@@ -2,7 +2,7 @@
 // protocol.md's flow: load the newest page over HTTP, then continue the live
 // stream from that page's position, so nothing is missed or shown twice.
 import { get, newCid, post as httpPost } from '../api.js';
-import { h } from '../dom.js';
+import { h, setChildren } from '../dom.js';
 import { icon } from '../icons.js';
 import { t } from '../i18n/index.js';
 import { app, refreshChannels } from '../state.js';
@@ -113,7 +113,7 @@ export function mount(container, params) {
         h('button', { class: 'btn small ghost', dataset: { testid: 'leave-channel' }, onclick: leave, text: t('channel.leave') }),
       );
     }
-    header.replaceChildren(
+    setChildren(header,
       h(
         'div',
         { class: 'channel-title-row' },

@@ -1,7 +1,7 @@
 // An invitation link (#/invite/<token>): create one's account and sign in.
 // The first-run setup link is the same page, for the first administrator.
 import { get, post } from '../api.js';
-import { field, h } from '../dom.js';
+import { field, h, setChildren } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { errorBox, errorText } from './errors.js';
 import { languagePicker } from './langpick.js';
@@ -42,7 +42,7 @@ export function mount(container, [token], { signedIn }) {
     if (info.department) details.push(h('li', { text: t('invite.department', { name: info.department }) }));
     if (info.role !== 'member') details.push(h('li', { text: t('invite.role', { role: t(`role.${info.role}`) }) }));
 
-    card.replaceChildren(
+    setChildren(card,
       brand(),
       h('h1', { id: 'invite-title', text: info.first_admin ? t('invite.setupTitle') : t('invite.title') }),
       h('p', { class: 'muted', text: info.first_admin ? t('invite.setupLead') : t('invite.lead') }),

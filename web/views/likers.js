@@ -1,7 +1,7 @@
 // "Who liked this": a small popover under a like count, shown on hover, on
 // keyboard focus, or on tap (touch screens have no hover).
 import { get } from '../api.js';
-import { h } from '../dom.js';
+import { h, setChildren } from '../dom.js';
 import { t } from '../i18n/index.js';
 
 let pop = null;
@@ -60,7 +60,7 @@ async function show(button, post) {
   place(button);
 
   function fill(names) {
-    el.replaceChildren(
+    setChildren(el,
       h('strong', { text: names.length ? t('likers.title') : t('likers.none') }),
       names.length ? h('ul', {}, names.map((n) => h('li', { dataset: { testid: 'liker' }, text: n }))) : null,
     );

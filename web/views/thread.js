@@ -24,7 +24,7 @@ export class ThreadPanel {
     this.el = h(
       'aside',
       { class: 'side-panel thread-panel', 'aria-labelledby': 'thread-title', dataset: { testid: 'thread-panel' } },
-      h('div', { class: 'panel-head' }, h('h2', { id: 'thread-title', text: t('thread.title') }), this.closeButton),
+      h('div', { class: 'panel-head' }, h('h2', { id: 'thread-title', tabindex: '-1', text: t('thread.title') }), this.closeButton),
       h('div', { class: 'panel-scroll', dataset: { testid: 'thread-scroll' } }, this.rootHolder, this.list),
       this.footer,
     );
@@ -163,7 +163,7 @@ export class ThreadPanel {
   }
 
   focus() {
-    this.closeButton.focus();
+    this.el.querySelector('#thread-title').focus(); // announced by screen readers, Tab reaches the rest
   }
 
   destroy() {
