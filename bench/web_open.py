@@ -124,7 +124,7 @@ def seed(url: str, db: Path, posts: int, via_http: int) -> int:
     """A department channel with ``posts`` posts; returns its id."""
     admin = session(url, *ADMIN)
     dept = ok(admin.post("/api/departments", json={"name": "Bench"}))
-    channel = next(
+    channel: int = next(
         c["id"] for c in ok(admin.get("/api/channels")) if c["department_id"] == dept["id"]
     )
     reader = ok(

@@ -65,7 +65,8 @@ EN = Story(
         (2, "Design review moved to **3 pm**. Slides are in the shared drive."),
         (
             1,
-            "Reminder: we are retiring the old build server on Friday.\n\n- move your jobs\n- ping me with questions",
+            "Reminder: we are retiring the old build server on Friday.\n\n"
+            "- move your jobs\n- ping me with questions",
         ),
         (3, "Fixed the flaky test: it depended on the clock. PR is up for review."),
     ],
@@ -103,7 +104,8 @@ JA = Story(
         (2, "デザインレビューは **15時** に変更になりました。資料は共有ドライブにあります。"),
         (
             1,
-            "お知らせ：旧ビルドサーバーは金曜日に停止します。\n\n- ジョブの移行をお願いします\n- 質問があれば声をかけてください",
+            "お知らせ：旧ビルドサーバーは金曜日に停止します。\n\n"
+            "- ジョブの移行をお願いします\n- 質問があれば声をかけてください",
         ),
         (
             3,
