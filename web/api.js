@@ -2,9 +2,15 @@
 // every state-changing request. Errors become ApiError with the server's code.
 
 let csrfToken = null;
+let onUnauthorized = null;
 
 export function setCsrf(token) {
   csrfToken = token || null;
+}
+
+/** Called when a request made while signed in answers 401 (the session ended). */
+export function setUnauthorizedHandler(fn) {
+  onUnauthorized = fn;
 }
 
 export class ApiError extends Error {
@@ -40,6 +46,7 @@ export async function api(method, path, body) {
   }
   if (!response.ok) {
     const err = data?.error ?? {};
+    if (response.status === 401 && csrfToken && onUnauthorized) onUnauthorized();
     throw new ApiError(response.status, err.code ?? 'internal', err.message ?? '', err.fields);
   }
   return data;

@@ -3,7 +3,7 @@
 //   #/signin  #/invite/<token>  #/  #/c/<id>  #/c/<id>/p/<post>
 //   #/directory  #/people  #/admin
 // A view module exports mount(container, params) returning {destroy, update?}.
-import { ApiError, del, get, setCsrf } from './api.js';
+import { ApiError, del, get, setCsrf, setUnauthorizedHandler } from './api.js';
 import { Connection } from './conn.js';
 import { h } from './dom.js';
 import { detectLang, setLang, t } from './i18n/index.js';
@@ -86,6 +86,7 @@ export async function route() {
 
 /** Start everything that lives while someone is signed in. */
 export function signedIn(session) {
+  if (app.me) teardown(); // another account (an invitation accepted while signed in)
   setCsrf(session.csrf_token);
   app.me = session.user;
   setStorageUser(app.me.id);
@@ -139,8 +140,7 @@ async function signOut() {
   signedOut('signed-out');
 }
 
-/** Stop the session's machinery and show the sign-in page (with a reason). */
-export function signedOut(reason) {
+function teardown() {
   for (const off of sessionOff.splice(0)) off();
   app.conn?.stop();
   app.conn = null;
@@ -148,6 +148,12 @@ export function signedOut(reason) {
   forgetSession();
   setStorageUser(null);
   setCsrf(null);
+}
+
+/** Stop the session's machinery and show the sign-in page (with a reason). */
+export function signedOut(reason) {
+  if (!app.me) return;
+  teardown();
   if (reason) sessionStorage.setItem('kaisha:signin-reason', reason);
   current?.view.destroy?.();
   current = null;
@@ -194,6 +200,7 @@ async function boot() {
   }
   if (!started) {
     started = true;
+    setUnauthorizedHandler(() => signedOut('expired'));
     app.on('language', switchLanguage);
     window.addEventListener('hashchange', () => route());
     window.addEventListener('online', () => app.conn?.retryNow());

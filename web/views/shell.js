@@ -43,19 +43,14 @@ export function mountShell(root, { signOut }) {
     retry,
   );
   const scrim = h('div', { class: 'scrim', onclick: () => setDrawer(false) });
+  const mainCol = h('div', { class: 'main-col' }, h('header', { class: 'topbar' }, menuButton, title), banner, main);
   const frame = h(
     'div',
     { class: 'shell' },
     h('a', { class: 'skip-link', href: '#main', text: t('nav.skip'), onclick: skipToMain }),
     sidebarEl,
     scrim,
-    h(
-      'div',
-      { class: 'main-col' },
-      h('header', { class: 'topbar' }, menuButton, title),
-      banner,
-      main,
-    ),
+    mainCol,
   );
   root.replaceChildren(frame);
 
@@ -67,6 +62,7 @@ export function mountShell(root, { signOut }) {
   function setDrawer(open) {
     root.classList.toggle('drawer-open', open);
     menuButton.setAttribute('aria-expanded', String(open));
+    mainCol.inert = open; // keyboard and screen readers stay in the open drawer
     if (open) sidebarEl.querySelector('a, button')?.focus();
   }
 

@@ -29,6 +29,9 @@ export class ThreadPanel {
       this.footer,
     );
     this.scroller = this.el.querySelector('.panel-scroll');
+    this.el.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape' && !ev.defaultPrevented && !ev.target.closest('textarea, dialog')) onClose();
+    });
   }
 
   async load() {
