@@ -56,7 +56,7 @@ class _Encoded:
 class _Follow:
     """A channel followed by this node."""
 
-    __slots__ = ("busy", "conns", "epoch", "head", "lock")
+    __slots__ = ("busy", "conns", "epoch", "head", "joining", "lock")
 
     def __init__(self, epoch: str, head: int) -> None:
         self.conns: set[Connection] = set()
@@ -64,6 +64,7 @@ class _Follow:
         self.head = head
         self.lock = asyncio.Lock()
         self.busy = 0  # catch-up tasks queued or running; live events wait behind them
+        self.joining = 0  # subscribes under way; the follow stays while any is
 
 
 class Hub:
@@ -119,11 +120,11 @@ class Hub:
         """Offer ``subbed``, then the events after ``since`` (if it can be
         recovered), then live events, with nothing missed or repeated between."""
         follow = await self._follow(channel_id)
-        follow.busy += 1  # keeps the follow alive while this waits for the lock
+        follow.joining += 1
         try:
             await self._subscribe_locked(conn, follow, channel_id, frame_id, epoch, since)
         finally:
-            follow.busy -= 1
+            follow.joining -= 1
 
     async def _subscribe_locked(
         self,
@@ -134,27 +135,40 @@ class Hub:
         epoch: str | None,
         since: int | None,
     ) -> None:
+        recovered = (
+            since is not None
+            and epoch == follow.epoch
+            and since <= follow.head
+            and follow.head - since <= MAX_REPLAY
+        )
+        conn.offer(
+            encode(
+                conn.encoding,
+                frames.subbed(frame_id, channel_id, follow.epoch, follow.head, recovered),
+            )
+        )
+        position = since if recovered and since is not None else follow.head
+        # Replay the bulk at this client's own pace, without holding up the channel...
+        page = max(1, conn.limit // 2)
+        while follow.head - position > page and conn.close_code is None:
+            position = await self._replay(conn, follow, channel_id, position, position + page)
+        # ...then the last few under the lock, and join the live stream exactly there.
+        await conn.wait_for_room(page)
         async with follow.lock:
-            recovered = (
-                since is not None
-                and epoch == follow.epoch
-                and since <= follow.head
-                and follow.head - since <= MAX_REPLAY
-            )
-            conn.offer(
-                encode(
-                    conn.encoding,
-                    frames.subbed(frame_id, channel_id, follow.epoch, follow.head, recovered),
-                )
-            )
-            if recovered:
-                assert since is not None
-                async with self._db.reader() as db:
-                    missed = await events_between(db, channel_id, follow.epoch, since, follow.head)
-                for ev in missed:
-                    conn.offer(encode(conn.encoding, frames.event(ev)))
+            if follow.head > position:
+                await self._replay(conn, follow, channel_id, position, follow.head)
             follow.conns.add(conn)
             conn.channels.add(channel_id)
+
+    async def _replay(
+        self, conn: Connection, follow: _Follow, channel_id: int, after: int, upto: int
+    ) -> int:
+        await conn.wait_for_room(upto - after)
+        async with self._db.reader() as db:
+            missed = await events_between(db, channel_id, follow.epoch, after, upto)
+        for ev in missed:
+            conn.offer(encode(conn.encoding, frames.event(ev)))
+        return missed[-1].seq if missed else upto
 
     async def _follow(self, channel_id: int) -> _Follow:
         follow = self._follows.get(channel_id)
@@ -180,7 +194,7 @@ class Hub:
         if follow is None:
             return
         follow.conns.discard(conn)
-        if not follow.conns and not follow.busy and not follow.lock.locked():
+        if not follow.conns and not follow.busy and not follow.joining and not follow.lock.locked():
             del self._follows[channel_id]
             await self._bus.unsubscribe(channel_topic(channel_id))
 

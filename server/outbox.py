@@ -33,6 +33,7 @@ class Connection:
     channels: set[int] = field(default_factory=set)
     queue: collections.deque[Frame] = field(default_factory=collections.deque)
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    drained: asyncio.Event = field(default_factory=asyncio.Event)
     close_code: int | None = None
     close_reason: str = ""
     on_overflow: Callable[[], None] = lambda: None
@@ -64,6 +65,13 @@ class Connection:
         self.close_reason = reason
         self.wakeup.set()
 
+    async def wait_for_room(self, frames: int) -> None:
+        """For one connection's own bulk sends (replay): wait until ``frames`` more
+        fit. Fan-out never calls this."""
+        while self.close_code is None and len(self.queue) + frames > self.limit:
+            self.drained.clear()
+            await self.drained.wait()
+
     async def drain(
         self, send: Callable[[Frame], Awaitable[None]], close: Callable[[int, str], Awaitable[None]]
     ) -> None:
@@ -73,6 +81,7 @@ class Connection:
             self.wakeup.clear()
             while self.queue:
                 await send(self.queue.popleft())
+            self.drained.set()
             if self.close_code is not None:
                 await close(self.close_code, self.close_reason)
                 return

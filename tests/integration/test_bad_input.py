@@ -8,7 +8,9 @@ from typing import Any
 
 import httpx
 import msgpack
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from tests.support.clients import Company, Live, department_channel
 

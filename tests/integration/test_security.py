@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from websockets.asyncio.client import connect
+from websockets.typing import Origin
 
 from tests.support.backends import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.support.clients import Api, Company, Live, department_channel
@@ -48,11 +49,12 @@ async def test_cookie_websocket_from_foreign_origin_is_refused(company: Company)
     server = company.server
     cookie = f"kaisha_session={company.admin.http.cookies['kaisha_session']}"
     headers = {"cookie": cookie}
-    foreign = await _close_code(server, additional_headers=headers, origin="http://evil.example")
+    foreign = await _close_code(
+        server, additional_headers=headers, origin=Origin("http://evil.example")
+    )
     assert foreign == 4003
-    async with connect(
-        server.ws, additional_headers=headers, origin=f"http://127.0.0.1:{server.port}"
-    ) as ws:  # type: ignore[arg-type]
+    own = Origin(f"http://127.0.0.1:{server.port}")
+    async with connect(server.ws, additional_headers=headers, origin=own) as ws:
         hello = await ws.recv()
         assert '"type":"hello"' in str(hello)
 

@@ -39,7 +39,7 @@ async def nodes(cluster_settings: Settings) -> AsyncIterator[list[Node]]:
         yield started
     finally:
         for node in started:
-            node.kill()
+            await node.kill()
 
 
 @pytest.fixture
@@ -97,7 +97,7 @@ async def test_killing_a_node_mid_stream_loses_and_duplicates_nothing(
     publisher = await Live.connect(nodes[1].running, alice.token)
     stream = asyncio.create_task(_publish(publisher, channel["id"], POSTS, "p"))
     await wait_for(lambda: min(len(c.bodies) for c in clients) >= POSTS // 4, 60, "a quarter")
-    nodes[0].kill()
+    await nodes[0].kill()
     await asyncio.wait_for(stream, deadline(120))
     await wait_for(
         lambda: all(len(c.bodies) >= POSTS for c in clients), 90, "every post everywhere"
@@ -179,7 +179,7 @@ async def test_write_retried_after_lost_ack_is_applied_once(
         {"op": "post", "id": 1, "channel": channel["id"], "body": "only once", "cid": "lost-ack-1"}
     )
     await watcher.wait(lambda f: f["type"] == "event" and f["kind"] == "post.created")
-    nodes[0].kill()
+    await nodes[0].kill()
     retry = await watcher.request(
         {"op": "post", "channel": channel["id"], "body": "only once", "cid": "lost-ack-1"}
     )

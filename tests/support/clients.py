@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 from collections.abc import Callable
@@ -37,7 +38,9 @@ class Api:
         await self.http.aclose()
 
     async def sign_in(self, email: str, password: str) -> dict[str, Any]:
-        body = await self.call("POST", "/api/session", {"email": email, "password": password})
+        body: dict[str, Any] = await self.call(
+            "POST", "/api/session", {"email": email, "password": password}
+        )
         self.csrf = body["csrf_token"]
         self.user = body["user"]
         return body
@@ -192,10 +195,8 @@ class Live:
             if remaining <= 0:
                 raise AssertionError(f"timed out; frames so far: {self.frames[-5:]}")
             self._arrived.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), remaining)
-            except TimeoutError:
-                pass
 
     def events(self, channel: int, kind: str | None = None) -> list[dict[str, Any]]:
         return [

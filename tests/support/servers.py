@@ -81,7 +81,7 @@ class Node:
     def __init__(self, settings: Settings, port: int | None = None) -> None:
         self.settings = settings
         self.port = port or free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: asyncio.subprocess.Process | None = None
 
     @property
     def running(self) -> Running:
@@ -105,8 +105,10 @@ class Node:
         return env
 
     async def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server"],
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "server",
             env=self.env(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -114,7 +116,7 @@ class Node:
 
         async def healthy() -> bool:
             assert self.proc is not None
-            if self.proc.poll() is not None:
+            if self.proc.returncode is not None:
                 raise RuntimeError(f"node exited with {self.proc.returncode}")
             try:
                 async with httpx.AsyncClient() as client:
@@ -125,12 +127,13 @@ class Node:
 
         await wait_for(healthy, 30, f"node on port {self.port}")
 
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
+    async def kill(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
             self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
+            await asyncio.wait_for(self.proc.wait(), deadline(10))
 
-    def terminate(self) -> int:
+    async def terminate(self) -> int:
+        """SIGTERM, then the exit status."""
         assert self.proc is not None
         self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(deadline(20))
+        return await asyncio.wait_for(self.proc.wait(), deadline(20))
