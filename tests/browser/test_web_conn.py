@@ -1,0 +1,173 @@
+"""The connection manager (web/conn.js) on its own, in the page, against a
+scripted fake WebSocket: backoff bounds, resume positions, dedupe by seq, gap
+refill, "recovered: false" resets, writes kept across reconnects, close codes."""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Route
+
+from tests.browser.conftest import ROOT
+from tests.support.timing import deadline
+
+pytestmark = pytest.mark.browser
+
+SCRIPT = """
+async () => {
+  const { Connection, backoffDelay } = await import('/conn.js');
+  class FakeSocket {
+    static OPEN = 1;
+    static all = [];
+    constructor(url, protocols) {
+      this.url = url;
+      this.protocols = protocols;
+      this.sent = [];
+      this.readyState = 0;
+      FakeSocket.all.push(this);
+    }
+    send(data) { this.sent.push(JSON.parse(data)); }
+    close(code) { this.drop(code ?? 1000); }
+    drop(code) { this.readyState = 3; this.onclose?.({ code }); }
+    recv(frame) { this.onmessage({ data: JSON.stringify(frame) }); }
+    hello() { this.readyState = 1; this.recv({ type: 'hello', v: 1, user: { id: 7 } }); }
+  }
+  window.WebSocket = FakeSocket;
+  const out = {};
+  const last = () => FakeSocket.all[FakeSocket.all.length - 1];
+  const subs = (ws) => ws.sent.filter((f) => f.op === 'sub');
+
+  // Backoff: exponential with jitter in [d/2, d], capped at 15 s.
+  out.backoff = [0, 1, 2, 3, 10].map((n) => [backoffDelay(n, () => 0), backoffDelay(n, () => 1)]);
+
+  const conn = new Connection('ws://example/ws');
+  const events = [];
+  const resets = [];
+  const states = [];
+  conn.on('event', (f) => events.push(f.seq));
+  conn.on('reset', (r) => resets.push(r));
+  conn.on('state', (s) => states.push(s.state));
+  conn.watch(5, { epoch: 'e1', seq: 10 });
+  conn.start();
+  let ws = last();
+  out.protocols = ws.protocols;
+  ws.hello();
+  out.firstSub = subs(ws)[0];
+  const subbed = (id, epoch, seq, recovered) =>
+    ({ type: 'subbed', id, channel: 5, epoch, seq, recovered });
+  ws.recv(subbed(out.firstSub.id, 'e1', 12, true));
+  const ev = (seq) =>
+    ({ type: 'event', channel: 5, epoch: 'e1', seq, kind: 'post.created', data: {} });
+  ws.recv(ev(11));
+  ws.recv(ev(11)); // a duplicate
+  ws.recv(ev(13)); // a gap: 12 is missing
+  out.gapSub = subs(ws)[1];
+  ws.recv(ev(14)); // still waiting for the replay
+  ws.recv(subbed(out.gapSub.id, 'e1', 14, true));
+  ws.recv(ev(12));
+  ws.recv(ev(13));
+  ws.recv(ev(14));
+  out.eventsBeforeDrop = [...events];
+
+  // The connection drops; a write made meanwhile waits for the next connection.
+  ws.drop(1006);
+  out.stateAfterDrop = conn.state;
+  const written = conn.write({ op: 'post', channel: 5, body: 'hello', cid: 'c-1' });
+  conn.retryNow();
+  ws = last();
+  ws.hello();
+  out.resumeSub = subs(ws)[0];
+  out.resent = ws.sent.find((f) => f.op === 'post');
+  ws.recv({ type: 'ack', id: out.resent.id, channel: 5, epoch: 'e1', seq: 15, duplicate: false });
+  out.ack = await written;
+
+  // The server cannot replay: the client is told to refetch, and continues from subbed.seq.
+  ws.recv(subbed(out.resumeSub.id, 'e2', 40, false));
+  out.resets = resets;
+  out.position = conn.position(5);
+  ws.recv({ type: 'event', channel: 5, epoch: 'e2', seq: 41, kind: 'post.created', data: {} });
+  out.eventsAfterReset = events.slice(out.eventsBeforeDrop.length);
+
+  // A failed write is rejected with the server's code.
+  const failing = conn.write({ op: 'post', channel: 5, body: 'x', cid: 'c-2' });
+  const frame = ws.sent[ws.sent.length - 1];
+  ws.recv({ type: 'error', id: frame.id, code: 'forbidden', message: 'no' });
+  out.failed = await failing.then(() => 'resolved', (err) => err.code);
+
+  // 4001: signed out, stop. 4003: stop and say so.
+  const told = [];
+  conn.on('unauthorized', () => told.push('unauthorized'));
+  const sockets = FakeSocket.all.length;
+  ws.drop(4001);
+  conn.retryNow();
+  const newSockets = FakeSocket.all.length - sockets;
+  out.after4001 = { state: conn.state, told: [...told], newSockets };
+
+  const other = new Connection('ws://example/ws');
+  other.on('forbidden', () => told.push('forbidden'));
+  other.start();
+  last().drop(4003);
+  out.after4003 = { state: other.state, told };
+  out.states = states;
+  return out;
+}
+"""
+
+
+ORIGIN = "http://kaisha.test"
+
+
+def serve_web(route: Route) -> None:
+    """web/ as the server would serve it, without a server (nothing here talks to one)."""
+    path = route.request.url.removeprefix(ORIGIN).split("?")[0].split("#")[0].lstrip("/")
+    file = ROOT / "web" / (path or "index.html")
+    if not file.is_file():
+        route.fulfill(status=404, body="")
+        return
+    kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    route.fulfill(status=200, body=file.read_bytes(), content_type=kind)
+
+
+def test_connection_manager(browser: Browser) -> None:
+    context = browser.new_context()
+    context.set_default_timeout(deadline(10) * 1000)
+    try:
+        context.route(f"{ORIGIN}/**", serve_web)
+        page = context.new_page()
+        page.goto(f"{ORIGIN}/conn.js")  # any page of the origin will do to import from
+        out: dict[str, Any] = page.evaluate(SCRIPT)
+    finally:
+        context.close()
+
+    assert out["backoff"] == [
+        [250, 500],
+        [500, 1000],
+        [1000, 2000],
+        [2000, 4000],
+        [7500, 15000],
+    ]
+    assert out["protocols"] == ["json"]
+    assert {k: out["firstSub"][k] for k in ("op", "channel", "epoch", "seq")} == {
+        "op": "sub",
+        "channel": 5,
+        "epoch": "e1",
+        "seq": 10,
+    }
+    # Each seq once, in order; the gap was asked for again from the last good position.
+    assert out["gapSub"]["seq"] == 11
+    assert out["eventsBeforeDrop"] == [11, 12, 13, 14]
+    assert out["stateAfterDrop"] == "down"
+    # After the reconnect: resume from the last position, resend the write with its cid.
+    assert out["resumeSub"]["seq"] == 14 and out["resumeSub"]["epoch"] == "e1"
+    assert out["resent"]["cid"] == "c-1" and out["resent"]["body"] == "hello"
+    assert out["ack"]["seq"] == 15
+    assert out["resets"] == [{"channel": 5, "hadPosition": True}]
+    assert out["position"] == {"epoch": "e2", "seq": 40}
+    assert out["eventsAfterReset"] == [41]
+    assert out["failed"] == "forbidden"
+    assert out["after4001"] == {"state": "stopped", "told": ["unauthorized"], "newSockets": 0}
+    assert out["after4003"] == {"state": "stopped", "told": ["unauthorized", "forbidden"]}
+    assert out["states"][:2] == ["connecting", "open"]
+    assert "down" in out["states"]
