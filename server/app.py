@@ -78,7 +78,6 @@ async def healthz(request: Request) -> Response:
 
 async def metrics(request: Request) -> Response:
     services: Services = request.app.state.services
-    services.metrics.published.inc(services.bus.published - services.metrics.published._value.get())
     return Response(services.metrics.render(), media_type="text/plain; version=0.0.4")
 
 
@@ -99,7 +98,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await db.migrate()
         bus = make_broker(settings.redis_url, prefix=settings.bus_prefix)
         await bus.start()
-        metrics_ = Metrics()
+        metrics_ = Metrics(published=lambda: bus.published_events)
         hub = Hub(db, bus, metrics_)
         store = make_presence(
             settings.redis_url, node_id=settings.node_id, prefix=settings.bus_prefix

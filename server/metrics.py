@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+
+
+class _Published(Collector):
+    """Reads the bus's own count at scrape time (the bus lives below ``server``)."""
+
+    def __init__(self, read: Callable[[], int]) -> None:
+        self._read = read
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        yield CounterMetricFamily(
+            "kaisha_events_published", "Channel events published on the bus", value=self._read()
+        )
 
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, published: Callable[[], int]) -> None:
         self.registry = CollectorRegistry()
+        self.registry.register(_Published(published))
         self.connections = Gauge(
             "kaisha_ws_connections", "Open WebSocket connections", registry=self.registry
-        )
-        self.published = Counter(
-            "kaisha_events_published", "Channel events published on the bus", registry=self.registry
         )
         self.delivered = Counter(
             "kaisha_events_delivered",

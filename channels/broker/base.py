@@ -28,7 +28,7 @@ class Broker(ABC):
     def __init__(self) -> None:
         self._handler: MessageHandler = lambda topic, message: None
         self._on_reconnect: Callable[[], None] = lambda: None
-        self.published = 0
+        self.published_events = 0  # channel events this node published (for /metrics)
 
     def set_handler(self, handler: MessageHandler, on_reconnect: Callable[[], None]) -> None:
         """``on_reconnect`` is called after messages may have been missed."""
@@ -44,6 +44,10 @@ class Broker(ABC):
     @abstractmethod
     async def publish(self, topic: str, message: dict[str, Any]) -> None:
         """Send to every node subscribed to ``topic``, this one included."""
+
+    def _count(self, message: dict[str, Any]) -> None:
+        if message.get("t") == "ev":
+            self.published_events += 1
 
     @abstractmethod
     async def subscribe(self, topic: str) -> None: ...

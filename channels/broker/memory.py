@@ -22,7 +22,7 @@ class MemoryBroker(Broker):
         self._topics.clear()
 
     async def publish(self, topic: str, message: dict[str, Any]) -> None:
-        self.published += 1
+        self._count(message)
         if topic in self._topics:
             # Round-trip through msgpack like the Redis bus, so both carry the same
             # types, and deliver on the next loop turn, after the publisher returns.

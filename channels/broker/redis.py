@@ -64,7 +64,7 @@ class RedisBroker(Broker):
     async def publish(self, topic: str, message: dict[str, Any]) -> None:
         assert self._client is not None
         await self._client.publish(self._key(topic), msgpack.packb(message))
-        self.published += 1
+        self._count(message)
 
     async def subscribe(self, topic: str) -> None:
         async with self._lock:
