@@ -217,6 +217,7 @@ def shoot(browser: Browser, seeded: Seeded, story: Story, lang: str, out: Path) 
 
     def save(page: Page, name: str) -> None:
         page.mouse.move(0, 0)
+        page.evaluate("document.activeElement?.blur()")  # no focus ring left by the script
         page.screenshot(path=str(out / f"{name}-{lang}.png"))
         print("saved", out / f"{name}-{lang}.png")
 
@@ -290,6 +291,7 @@ def shoot(browser: Browser, seeded: Seeded, story: Story, lang: str, out: Path) 
     )
     page.goto(f"/#/c/{seeded.dept_channel}")
     settle(page)
+    expect(page.get_by_test_id("members-online").get_by_test_id("member")).not_to_have_count(0)
     save(page, "channel-desktop-dark")
     context.close()
     for context, _ in others:
