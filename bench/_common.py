@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -403,9 +404,21 @@ class Sink:
         pass
 
 
+DEFLATE_OFFER = ("Sec-WebSocket-Extensions", "permessage-deflate; client_max_window_bits")
+
+
 class WsClient(asyncio.Protocol):
+    """With ``deflate`` it offers permessage-deflate as browsers do, and inflates
+    what the server compresses (it sends its own frames uncompressed)."""
+
     def __init__(
-        self, host: str, port: int, path: str, headers: Sequence[tuple[str, str]], sink: Sink
+        self,
+        host: str,
+        port: int,
+        path: str,
+        headers: Sequence[tuple[str, str]],
+        sink: Sink,
+        deflate: bool = False,
     ) -> None:
         self.host = host
         self.port = port
@@ -420,6 +433,10 @@ class WsClient(asyncio.Protocol):
         self._buf = bytearray()
         self._frag = bytearray()
         self._frag_op = 0
+        self._frag_rsv1 = 0
+        self.deflate = deflate
+        self.inflater: Any = None  # zlib decompressor once permessage-deflate is agreed
+        self._fresh_inflater = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -433,6 +450,7 @@ class WsClient(asyncio.Protocol):
             f"Sec-WebSocket-Key: {key}",
             "Sec-WebSocket-Version: 13",
             *(f"{k}: {v}" for k, v in self.headers),
+            *([": ".join(DEFLATE_OFFER)] if self.deflate else []),
         ]
         transport.write(("\r\n".join(lines) + "\r\n\r\n").encode())
 
@@ -444,10 +462,14 @@ class WsClient(asyncio.Protocol):
             if end < 0:
                 return
             status = bytes(buf[: buf.find(b"\r\n")])
+            response = bytes(buf[:end]).lower()
             del buf[: end + 4]
             if b" 101 " not in status:
                 self._finish(None, status.decode(errors="replace"))
                 return
+            if b"permessage-deflate" in response:
+                self.inflater = zlib.decompressobj(-15)
+                self._fresh_inflater = b"server_no_context_takeover" in response
             self.open = True
             self.sink.opened(self)
         pos = 0
@@ -470,22 +492,27 @@ class WsClient(asyncio.Protocol):
                 break
             payload = bytes(buf[pos + head : pos + head + length])
             pos += head + length
-            self._frame(b0 & 0x80, b0 & 0x0F, payload)
+            self._frame(b0 & 0x80, b0 & 0x40, b0 & 0x0F, payload)
             if self.done:
                 return
         if pos:
             del buf[:pos]
 
-    def _frame(self, fin: int, opcode: int, payload: bytes) -> None:
+    def _frame(self, fin: int, rsv1: int, opcode: int, payload: bytes) -> None:
         if opcode in (OP_TEXT, OP_BINARY, OP_CONT):
             if opcode != OP_CONT:
                 self._frag_op = opcode
+                self._frag_rsv1 = rsv1
             if not fin:
                 self._frag += payload
                 return
             if self._frag:
                 payload = bytes(self._frag) + payload
                 self._frag.clear()
+            if self._frag_rsv1 and self.inflater is not None:
+                if self._fresh_inflater:
+                    self.inflater = zlib.decompressobj(-15)
+                payload = self.inflater.decompress(payload + b"\x00\x00\xff\xff")
             self.sink.message(self, self._frag_op, payload)
         elif opcode == OP_PING:
             self.send(OP_PONG, payload)
@@ -564,6 +591,7 @@ class OpenSpec:
     subprotocol: str | None = "json"
     concurrency: int = 32
     timeout: float = 120.0
+    deflate: bool = False  # offer permessage-deflate, as browsers do
 
 
 @dataclass
@@ -633,7 +661,7 @@ async def _open_many(sink: _WorkerSink, spec: OpenSpec) -> tuple[int, int, str]:
                 waiter: asyncio.Future[None] = loop.create_future()
 
                 def factory() -> WsClient:
-                    ws = WsClient(spec.host, spec.port, spec.path, headers, sink)
+                    ws = WsClient(spec.host, spec.port, spec.path, headers, sink, spec.deflate)
                     sink.waiters[ws] = waiter
                     return ws
 
