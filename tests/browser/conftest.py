@@ -290,5 +290,15 @@ def connected(page: Page) -> None:
     expect(page.locator("html")).to_have_attribute("data-conn", "open")
 
 
+def wait_until(page: Page, condition: Callable[[], bool], what: str, seconds: float = 10) -> None:
+    """Poll a condition on this side (e.g. frames a route saw) with a deadline,
+    letting Playwright dispatch its callbacks in between."""
+    end = time.monotonic() + deadline(seconds)
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what}")
+        page.wait_for_timeout(20)
+
+
 def post_locator(page: Page, text: str) -> Locator:
     return page.get_by_test_id("timeline").get_by_test_id("post").filter(has_text=text)

@@ -3,10 +3,14 @@ people; post bodies shown as text, never as markup; a phone-sized screen."""
 
 from __future__ import annotations
 
-import pytest
-from playwright.sync_api import expect
+import json
+import re
+from typing import Any
 
-from tests.browser.conftest import Kaisha, SignIn, connected, post_locator, unique
+import pytest
+from playwright.sync_api import WebSocketRoute, expect
+
+from tests.browser.conftest import Kaisha, SignIn, connected, post_locator, unique, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -194,3 +198,60 @@ def test_scrolling_up_loads_older_pages(kaisha: Kaisha, sign_in: SignIn) -> None
     expect(page.get_by_test_id("timeline-start")).to_be_visible()
     texts = page.get_by_test_id("timeline").get_by_test_id("post-body").all_inner_texts()
     assert texts == [f"Entry {n}" for n in range(120)]
+
+
+def test_failed_send_is_retried_with_the_same_cid(kaisha: Kaisha, sign_in: SignIn) -> None:
+    dept = kaisha.department(unique("Retry"))
+    ren = kaisha.person(unique("Ren"), dept["id"])
+    person = sign_in(ren["email"])
+    page = person.page
+    posts_sent: list[dict[str, Any]] = []
+    plan = {"fail_next": True, "drop_next_ack": False}
+
+    def proxy(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("op") == "post":
+                posts_sent.append(frame)
+                if plan["fail_next"]:
+                    plan["fail_next"] = False
+                    error = {"type": "error", "id": frame["id"], "code": "internal", "message": "x"}
+                    ws.send(json.dumps(error))
+                    return
+            server.send(message)
+
+        def from_server(message: str | bytes) -> None:
+            if plan["drop_next_ack"] and json.loads(message).get("type") == "ack":
+                plan["drop_next_ack"] = False
+                ws.close(code=4500, reason="restarting")  # the ack is lost with the connection
+                return
+            ws.send(message)
+
+        ws.on_message(from_page)
+        server.on_message(from_server)
+
+    page.route_web_socket(re.compile(r"/ws$"), proxy)
+    person.open(f"#/c/{dept['channel_id']}")
+    connected(page)
+
+    # The server answers "internal": the post stays, marked as not sent, with Retry.
+    body = unique("Retry me ")
+    page.get_by_test_id("composer-input").fill(body)
+    page.get_by_test_id("composer-input").press("Enter")
+    pending = page.get_by_test_id("pending-post")
+    expect(pending).to_have_attribute("data-state", "failed")
+    plan["drop_next_ack"] = True  # and the retry's answer is lost too
+    pending.get_by_test_id("retry-button").click()
+    expect(post_locator(page, body)).to_have_count(1)
+    expect(pending).to_have_count(0)
+
+    # The page reconnected and sent the write again; the server applied it once.
+    connected(page)
+    expect(page.get_by_test_id("conn-banner")).to_be_hidden()
+    expect(post_locator(page, body)).to_have_count(1)
+    wait_until(page, lambda: len(posts_sent) >= 3, "the write to be sent again after the reconnect")
+    assert {frame["cid"] for frame in posts_sent} == {posts_sent[0]["cid"]}
+    stored = kaisha.api_as(ren["email"]).call("GET", f"/api/channels/{dept['channel_id']}/posts")
+    assert [p["body"] for p in stored["posts"]].count(body) == 1

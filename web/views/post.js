@@ -4,7 +4,7 @@
 import { newCid } from '../api.js';
 import { avatar, h } from '../dom.js';
 import { icon } from '../icons.js';
-import { formatFull, formatWhen, t } from '../i18n/index.js';
+import { formatFull, formatNumber, formatWhen, t } from '../i18n/index.js';
 import { safeFragment } from '../safe_html.js';
 import { app } from '../state.js';
 import { errorText, toast } from './errors.js';
@@ -95,7 +95,7 @@ export class PostView {
       class: 'act count',
       dataset: { testid: 'like-count' },
       'aria-label': t('post.likes', { count: p.like_count }),
-      text: String(p.like_count),
+      text: formatNumber(p.like_count),
     });
     attachLikers(this.likeCount, () => this.post);
     const parts = [this.likeButton, this.likeCount];
@@ -139,7 +139,7 @@ export class PostView {
   setLikes(count, userId, added) {
     this.post.like_count = count;
     if (userId === app.me?.id) this.post.liked_by_me = added;
-    this.likeCount.textContent = String(count);
+    this.likeCount.textContent = formatNumber(count);
     this.likeCount.setAttribute('aria-label', t('post.likes', { count }));
     this.likeButton.setAttribute('aria-pressed', String(!!this.post.liked_by_me));
     this.likeButton.querySelector('svg').setAttribute('fill', this.post.liked_by_me ? 'currentColor' : 'none');

@@ -2,7 +2,7 @@
 // in (Departments, Interest groups) with unread counts, language and sign-out.
 import { avatar, h } from '../dom.js';
 import { icon } from '../icons.js';
-import { LANGUAGES, lang, t } from '../i18n/index.js';
+import { LANGUAGES, formatNumber, lang, t } from '../i18n/index.js';
 import { app, isAdmin, setMyStatus } from '../state.js';
 import { unreadCount } from '../unread.js';
 import { openProfile } from './profile.js';
@@ -82,7 +82,7 @@ export function mountSidebar(el, { signOut }) {
             class: 'badge',
             dataset: { testid: 'unread-badge' },
             'aria-label': t('nav.unread', { count }),
-            text: count > 99 ? '99+' : String(count),
+            text: count > 99 ? `${formatNumber(99)}+` : formatNumber(count),
           })
         : null,
     );
