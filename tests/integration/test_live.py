@@ -94,3 +94,28 @@ async def test_retried_write_is_applied_once(company: Company) -> None:
     page = await alice.api.call("GET", f"/api/channels/{channel['id']}/posts")
     assert [p["body"] for p in page["posts"]] == ["once"]
     await live.close()
+
+
+async def test_presence_and_typing_are_pushed_but_never_stored(company: Company) -> None:
+    alice, bob = company.people["alice"], company.people["bob"]
+    channel = await department_channel(alice.api, company.departments["Engineering"])
+    a = await Live.connect(company.server, alice.token)
+    await a.request({"op": "sub", "channel": channel["id"]})
+    b = await Live.connect(company.server, bob.token)
+    online = await a.wait(lambda f: f["type"] == "presence" and f["user"] == bob.id)
+    assert online["status"] == "online"
+    await b.request({"op": "sub", "channel": channel["id"]})
+    await b.send({"op": "typing", "channel": channel["id"]})
+    typing = await a.wait(lambda f: f["type"] == "typing")
+    assert typing == {"type": "typing", "channel": channel["id"], "user": bob.id, "name": "Bob"}
+    await b.send({"op": "status", "status": "away"})
+    await a.wait(lambda f: f["type"] == "presence" and f["status"] == "away")
+    who = await a.request({"op": "who", "channel": channel["id"]})
+    assert {"user": bob.id, "status": "away"} in who["users"]
+    assert {"user": alice.id, "status": "online"} in who["users"]
+    await b.close()
+    await a.wait(lambda f: f["type"] == "presence" and f["status"] == "offline")
+    # Nothing of it entered the channel's log.
+    page = await alice.api.call("GET", f"/api/channels/{channel['id']}/posts")
+    assert page["channel"]["seq"] == channel["seq"]
+    await a.close()
