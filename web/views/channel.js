@@ -101,7 +101,7 @@ export function mount(container, params) {
           class: 'btn small',
           'aria-pressed': String(!!members),
           dataset: { testid: 'members-toggle' },
-          onclick: () => (members ? closeSide() : openMembers()),
+          onclick: () => (members ? closeSide() : openMembers({ focus: true })),
         },
         icon('people'),
         t('channel.members', { count: channel.member_count }),
@@ -194,13 +194,19 @@ export function mount(container, params) {
     if (channel) renderHeader();
   }
 
-  function openMembers() {
+  function openMembers({ focus = false } = {}) {
     closeSide();
-    members = new MembersPanel(id, { onClose: closeSide });
+    members = new MembersPanel(id, {
+      onClose: () => {
+        closeSide();
+        header.querySelector('[data-testid="members-toggle"]')?.focus();
+      },
+    });
     side.replaceChildren(members.el);
     view.classList.add('with-side');
     renderHeader();
     members.load().catch(() => {});
+    if (focus) members.focus();
   }
 
   function syncThread() {

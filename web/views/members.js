@@ -21,12 +21,13 @@ export class MembersPanel {
       h(
         'div',
         { class: 'panel-head' },
-        h('h2', { id: `members-title-${channelId}`, text: t('members.title') }),
+        h('h2', { id: `members-title-${channelId}`, tabindex: '-1', text: t('members.title') }),
         h('button', { class: 'icon-btn', 'aria-label': t('common.close'), onclick: onClose, }, icon('close')),
       ),
       h('div', { class: 'panel-scroll' }, this.onlineHeading, this.onlineList, this.offlineHeading, this.offlineList),
     );
     this.off = app.on('presence', ({ user }) => this.members.has(user) && this.render());
+    this.el.addEventListener('keydown', (ev) => ev.key === 'Escape' && onClose());
   }
 
   async load() {
@@ -78,6 +79,10 @@ export class MembersPanel {
         ),
       ),
     );
+  }
+
+  focus() {
+    this.el.querySelector('h2').focus();
   }
 
   get count() {
