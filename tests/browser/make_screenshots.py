@@ -284,7 +284,17 @@ def shoot(browser: Browser, seeded: Seeded, story: Story, lang: str, out: Path) 
     page.get_by_test_id("invite-link-submit").click()
     expect(page.get_by_test_id("invite-link-url")).to_be_visible()
     save(page, "admin-desktop")
+    link = page.get_by_test_id("invite-link-url").input_value()
     context.close()
+
+    for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        context = browser.new_context(locale=locale, viewport=viewport)
+        page = context.new_page()
+        page.goto(link)
+        expect(page.get_by_test_id("invite-submit")).to_be_visible()
+        page.evaluate("document.fonts.ready")
+        save(page, f"invite-{size}")
+        context.close()
 
     context, page = signed_in(
         browser, base, seeded.viewer_email, PASSWORD, locale, DESKTOP, dark=True
