@@ -30,7 +30,7 @@ from sqlalchemy import update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from channels.broker.base import Broker, channel_topic
+from channels.broker.base import CONTROL_TOPIC, Broker, channel_topic
 from channels.models import Channel, Event, EventPublic
 from core.clock import iso
 
@@ -125,5 +125,14 @@ async def publish_events(bus: Broker, events: list[EventPublic]) -> None:
     for event in events:
         try:
             await bus.publish(channel_topic(event.channel_id), bus_message(event))
+            if event.kind in ("member.joined", "member.left"):
+                # The person added or removed is not subscribed to the channel
+                # (yet, or any more): tell their own connections directly.
+                joined = event.kind == "member.joined"
+                user_id = event.data["user"]["id"] if joined else event.data["user_id"]
+                await bus.publish(
+                    CONTROL_TOPIC,
+                    {"t": "membership", "u": user_id, "c": event.channel_id, "j": joined},
+                )
         except Exception as exc:
             log.warning("publish of %s:%s failed: %s", event.channel_id, event.seq, exc)

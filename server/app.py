@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -130,5 +131,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Mount("/", StaticFiles(directory=settings.web_dir, html=True), name="web"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(SecurityHeaders)
     return app

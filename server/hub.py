@@ -211,6 +211,10 @@ class Hub:
         elif topic == CONTROL_TOPIC and kind == "kick":
             for conn in list(self.user_connections(int(message["u"]))):
                 conn.close(CLOSE_FORBIDDEN, "account deactivated")
+        elif topic == CONTROL_TOPIC and kind == "membership":
+            frame = _Encoded(frames.membership(int(message["c"]), bool(message["j"])))
+            for conn in self.user_connections(int(message["u"])):
+                conn.offer(frame(conn.encoding))
 
     def _on_event(self, message: dict[str, Any]) -> None:
         follow = self._follows.get(message["c"])

@@ -17,7 +17,8 @@ Client to server (``id`` is chosen by the client and echoed in the answer;
     {"op": "ping", "id": 10}
 
 Server to client: ``hello``, ``subbed``, ``event``, ``ack``, ``error``,
-``presence``, ``typing``, ``who``, ``pong`` (built by the functions below).
+``presence``, ``typing``, ``who``, ``membership``, ``pong`` (built by the
+functions below).
 """
 
 from __future__ import annotations
@@ -226,6 +227,10 @@ def who(frame_id: int | None, channel: int, statuses: dict[int, str]) -> dict[st
         "channel": channel,
         "users": [{"user": u, "status": s} for u, s in sorted(statuses.items())],
     }
+
+
+def membership(channel: int, joined: bool) -> dict[str, Any]:
+    return {"type": "membership", "channel": channel, "joined": joined}
 
 
 def pong(frame_id: int | None) -> dict[str, Any]:

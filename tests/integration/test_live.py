@@ -119,3 +119,21 @@ async def test_presence_and_typing_are_pushed_but_never_stored(company: Company)
     page = await alice.api.call("GET", f"/api/channels/{channel['id']}/posts")
     assert page["channel"]["seq"] == channel["seq"]
     await a.close()
+
+
+async def test_people_hear_when_they_are_added_to_a_channel(company: Company) -> None:
+    alice, carol = company.people["alice"], company.people["carol"]
+    group = await alice.api.call(
+        "POST", "/api/channels", {"name": "Quiet room", "is_private": True}
+    )
+    live = await Live.connect(company.server, carol.token)
+    await alice.api.call("POST", f"/api/channels/{group['id']}/invite", {"user_ids": [carol.id]})
+    told = await live.wait(lambda f: f["type"] == "membership")
+    assert told == {"type": "membership", "channel": group["id"], "joined": True}
+    await company.admin.call(
+        "PATCH", f"/api/users/{carol.id}", {"department_id": company.departments["Engineering"]}
+    )
+    eng = await department_channel(alice.api, company.departments["Engineering"])
+    await live.wait(lambda f: f == {"type": "membership", "channel": eng["id"], "joined": True})
+    await live.wait(lambda f: f["type"] == "membership" and f["joined"] is False)
+    await live.close()
