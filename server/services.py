@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from channels.broker.base import Broker
+from org.models import User
 from server.db import Database
 from server.metrics import Metrics
 from server.settings import Settings
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from server.hub import Hub
@@ -23,3 +30,14 @@ class Services:
     metrics: Metrics
     hub: Hub
     signals: Signals
+
+    async def act(
+        self,
+        action: Callable[Concatenate[AsyncSession, Broker, User, P], Awaitable[T]],
+        actor: User,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """Run one domain action (``do_*``) in its own write transaction."""
+        async with self.db.writer() as db:
+            return await action(db, self.bus, actor, *args, **kwargs)

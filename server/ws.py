@@ -177,7 +177,7 @@ class _Session:
 
     async def _dispatch(self, cmd: frames.Command) -> dict[str, Any] | None:
         services, conn, user = self.services, self.conn, self.conn.user
-        db, bus = services.db, services.bus
+        db = services.db
         match cmd:
             case frames.Ping():
                 return frames.pong(cmd.id)
@@ -200,28 +200,23 @@ class _Session:
                 await services.hub.unsubscribe(conn, cmd.channel)
                 return {"type": "unsubbed", "id": cmd.id, "channel": cmd.channel}
             case frames.PostCmd():
-                async with db.writer() as session:
-                    written = await actions.do_create_post(
-                        session, bus, user, cmd.channel, cmd.body, cmd.cid
-                    )
+                written = await services.act(
+                    actions.do_create_post, user, cmd.channel, cmd.body, cmd.cid
+                )
             case frames.CommentCmd():
-                async with db.writer() as session:
-                    written = await actions.do_create_comment(
-                        session, bus, user, cmd.post, cmd.body, cmd.cid
-                    )
+                written = await services.act(
+                    actions.do_create_comment, user, cmd.post, cmd.body, cmd.cid
+                )
             case frames.EditCmd():
-                async with db.writer() as session:
-                    written = await actions.do_edit_post(
-                        session, bus, user, cmd.post, cmd.body, cmd.cid
-                    )
+                written = await services.act(
+                    actions.do_edit_post, user, cmd.post, cmd.body, cmd.cid
+                )
             case frames.DeleteCmd():
-                async with db.writer() as session:
-                    written = await actions.do_delete_post(session, bus, user, cmd.post, cmd.cid)
+                written = await services.act(actions.do_delete_post, user, cmd.post, cmd.cid)
             case frames.LikeCmd():
-                async with db.writer() as session:
-                    written = await actions.do_set_like(
-                        session, bus, user, cmd.post, cmd.op == "like", cmd.cid
-                    )
+                written = await services.act(
+                    actions.do_set_like, user, cmd.post, cmd.op == "like", cmd.cid
+                )
             case frames.Typing():
                 if cmd.channel not in conn.channels:
                     raise ProtocolError("not_subscribed", "subscribe to the channel first", cmd.id)

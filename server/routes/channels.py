@@ -67,9 +67,9 @@ async def list_channels(ctx: Ctx) -> list[ChannelPublic]:
     status=201,
 )
 async def create_channel(ctx: Ctx) -> ChannelPublic:
-    async with ctx.services.db.writer() as db:
-        channel = await actions.do_create_channel(db, ctx.services.bus, ctx.user, ctx.body)
-        assert channel.id is not None
+    channel = await ctx.services.act(actions.do_create_channel, ctx.user, ctx.body)
+    assert channel.id is not None
+    async with ctx.services.db.reader() as db:
         return await history.get_channel(db, ctx.user, channel.id)
 
 
@@ -87,28 +87,21 @@ async def get_channel(ctx: Ctx) -> ChannelPublic:
     returns=Written,
 )
 async def update_channel(ctx: Ctx) -> Written:
-    async with ctx.services.db.writer() as db:
-        return await actions.do_update_channel(
-            db, ctx.services.bus, ctx.user, ctx.path_int("channel_id"), ctx.body
-        )
+    return await ctx.services.act(
+        actions.do_update_channel, ctx.user, ctx.path_int("channel_id"), ctx.body
+    )
 
 
 @api.route(
     "POST", "/api/channels/{channel_id:int}/join", summary="Join a public group", returns=Written
 )
 async def join_channel(ctx: Ctx) -> Written:
-    async with ctx.services.db.writer() as db:
-        return await actions.do_join_channel(
-            db, ctx.services.bus, ctx.user, ctx.path_int("channel_id")
-        )
+    return await ctx.services.act(actions.do_join_channel, ctx.user, ctx.path_int("channel_id"))
 
 
 @api.route("POST", "/api/channels/{channel_id:int}/leave", summary="Leave a group", returns=Written)
 async def leave_channel(ctx: Ctx) -> Written:
-    async with ctx.services.db.writer() as db:
-        return await actions.do_leave_channel(
-            db, ctx.services.bus, ctx.user, ctx.path_int("channel_id")
-        )
+    return await ctx.services.act(actions.do_leave_channel, ctx.user, ctx.path_int("channel_id"))
 
 
 @api.route(
@@ -119,10 +112,9 @@ async def leave_channel(ctx: Ctx) -> Written:
     returns=Written,
 )
 async def invite_to_channel(ctx: Ctx) -> Written:
-    async with ctx.services.db.writer() as db:
-        return await actions.do_invite_to_channel(
-            db, ctx.services.bus, ctx.user, ctx.path_int("channel_id"), ctx.body.user_ids
-        )
+    return await ctx.services.act(
+        actions.do_invite_to_channel, ctx.user, ctx.path_int("channel_id"), ctx.body.user_ids
+    )
 
 
 @api.route(
@@ -202,10 +194,9 @@ async def channel_events(ctx: Ctx) -> EventsPage:
     status=201,
 )
 async def create_post(ctx: Ctx) -> Written:
-    async with ctx.services.db.writer() as db:
-        return await actions.do_create_post(
-            db, ctx.services.bus, ctx.user, ctx.path_int("channel_id"), ctx.body.body, ctx.body.cid
-        )
+    return await ctx.services.act(
+        actions.do_create_post, ctx.user, ctx.path_int("channel_id"), ctx.body.body, ctx.body.cid
+    )
 
 
 @api.route("GET", "/api/posts/{post_id:int}", summary="A post with its comments", returns=Thread)
@@ -222,10 +213,9 @@ async def get_post(ctx: Ctx) -> Thread:
     returns=Written,
 )
 async def edit_post(ctx: Ctx) -> Written:
-    async with ctx.services.db.writer() as db:
-        return await actions.do_edit_post(
-            db, ctx.services.bus, ctx.user, ctx.path_int("post_id"), ctx.body.body, ctx.body.cid
-        )
+    return await ctx.services.act(
+        actions.do_edit_post, ctx.user, ctx.path_int("post_id"), ctx.body.body, ctx.body.cid
+    )
 
 
 @api.route(
@@ -237,10 +227,7 @@ async def edit_post(ctx: Ctx) -> Written:
 )
 async def delete_post(ctx: Ctx) -> Written:
     cid = ClientId(cid=ctx.request.query_params.get("cid")).cid
-    async with ctx.services.db.writer() as db:
-        return await actions.do_delete_post(
-            db, ctx.services.bus, ctx.user, ctx.path_int("post_id"), cid
-        )
+    return await ctx.services.act(actions.do_delete_post, ctx.user, ctx.path_int("post_id"), cid)
 
 
 @api.route(
@@ -252,20 +239,18 @@ async def delete_post(ctx: Ctx) -> Written:
     status=201,
 )
 async def create_comment(ctx: Ctx) -> Written:
-    async with ctx.services.db.writer() as db:
-        return await actions.do_create_comment(
-            db, ctx.services.bus, ctx.user, ctx.path_int("post_id"), ctx.body.body, ctx.body.cid
-        )
+    return await ctx.services.act(
+        actions.do_create_comment, ctx.user, ctx.path_int("post_id"), ctx.body.body, ctx.body.cid
+    )
 
 
 @api.route(
     "PUT", "/api/posts/{post_id:int}/like", summary="Like a post", body=ClientId, returns=Written
 )
 async def like_post(ctx: Ctx) -> Written:
-    async with ctx.services.db.writer() as db:
-        return await actions.do_set_like(
-            db, ctx.services.bus, ctx.user, ctx.path_int("post_id"), True, ctx.body.cid
-        )
+    return await ctx.services.act(
+        actions.do_set_like, ctx.user, ctx.path_int("post_id"), True, ctx.body.cid
+    )
 
 
 @api.route(
@@ -277,10 +262,9 @@ async def like_post(ctx: Ctx) -> Written:
 )
 async def unlike_post(ctx: Ctx) -> Written:
     cid = ClientId(cid=ctx.request.query_params.get("cid")).cid
-    async with ctx.services.db.writer() as db:
-        return await actions.do_set_like(
-            db, ctx.services.bus, ctx.user, ctx.path_int("post_id"), False, cid
-        )
+    return await ctx.services.act(
+        actions.do_set_like, ctx.user, ctx.path_int("post_id"), False, cid
+    )
 
 
 @api.route(

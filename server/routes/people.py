@@ -101,8 +101,7 @@ async def get_user(ctx: Ctx) -> PersonPublic:
 )
 async def create_user(ctx: Ctx) -> PersonPublic:
     _require_admin(ctx.user)
-    async with ctx.services.db.writer() as db:
-        user = await do_create_user(db, ctx.services.bus, ctx.user, ctx.body)
+    user = await ctx.services.act(do_create_user, ctx.user, ctx.body)
     return (await _people(ctx, [user]))[0]
 
 
@@ -114,10 +113,7 @@ async def create_user(ctx: Ctx) -> PersonPublic:
     returns=PersonPublic,
 )
 async def update_user(ctx: Ctx) -> PersonPublic:
-    async with ctx.services.db.writer() as db:
-        user = await do_update_user(
-            db, ctx.services.bus, ctx.user, ctx.path_int("user_id"), ctx.body
-        )
+    user = await ctx.services.act(do_update_user, ctx.user, ctx.path_int("user_id"), ctx.body)
     return (await _people(ctx, [user]))[0]
 
 
@@ -163,8 +159,7 @@ async def list_departments(ctx: Ctx) -> list[DepartmentPublic]:
     status=201,
 )
 async def create_department(ctx: Ctx) -> DepartmentPublic:
-    async with ctx.services.db.writer() as db:
-        dept = await do_create_department(db, ctx.services.bus, ctx.user, ctx.body.name)
+    dept = await ctx.services.act(do_create_department, ctx.user, ctx.body.name)
     return DepartmentPublic(id=dept.id or 0, name=dept.name)
 
 
@@ -176,8 +171,7 @@ async def create_department(ctx: Ctx) -> DepartmentPublic:
     returns=DepartmentPublic,
 )
 async def rename_department(ctx: Ctx) -> DepartmentPublic:
-    async with ctx.services.db.writer() as db:
-        dept = await do_rename_department(
-            db, ctx.services.bus, ctx.user, ctx.path_int("department_id"), ctx.body.name
-        )
+    dept = await ctx.services.act(
+        do_rename_department, ctx.user, ctx.path_int("department_id"), ctx.body.name
+    )
     return DepartmentPublic(id=dept.id or 0, name=dept.name)

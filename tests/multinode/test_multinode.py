@@ -8,6 +8,7 @@ import asyncio
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,6 +50,20 @@ async def company(nodes: list[Node]) -> AsyncIterator[Company]:
     await company.close()
 
 
+async def _followers(
+    nodes: list[Node], token: str, channel: dict[str, Any], count: int
+) -> list[ResumingClient]:
+    """``count`` resuming clients spread over the nodes, each subscribed."""
+    running = [n.running for n in nodes]
+    clients = [
+        ResumingClient(running, token, channel["id"], channel["epoch"], channel["seq"], start=i)
+        for i in range(count)
+    ]
+    for client in clients:
+        await asyncio.wait_for(client.subscribed.wait(), deadline(30))
+    return clients
+
+
 async def _publish(live: Live, channel: int, count: int, prefix: str) -> None:
     """Send posts one after another, each acknowledged before the next; a post
     whose ack did not come is retried with the same client id."""
@@ -85,15 +100,7 @@ async def test_killing_a_node_mid_stream_loses_and_duplicates_nothing(
 ) -> None:
     alice, bob = company.people["alice"], company.people["bob"]
     channel = await department_channel(alice.api, company.departments["Engineering"])
-    running = [n.running for n in nodes]
-    clients = [
-        ResumingClient(
-            running, bob.token, channel["id"], channel["epoch"], channel["seq"], start=i % 2
-        )
-        for i in range(CLIENTS)
-    ]
-    for client in clients:
-        await asyncio.wait_for(client.subscribed.wait(), deadline(30))
+    clients = await _followers(nodes, bob.token, channel, CLIENTS)
     publisher = await Live.connect(nodes[1].running, alice.token)
     stream = asyncio.create_task(_publish(publisher, channel["id"], POSTS, "p"))
     await wait_for(lambda: min(len(c.bodies) for c in clients) >= POSTS // 4, 60, "a quarter")
@@ -118,15 +125,7 @@ async def test_redis_restart_during_a_stream_loses_nothing(
 ) -> None:
     alice, bob = company.people["alice"], company.people["bob"]
     channel = await department_channel(alice.api, company.departments["Engineering"])
-    running = [n.running for n in nodes]
-    clients = [
-        ResumingClient(
-            running, bob.token, channel["id"], channel["epoch"], channel["seq"], start=i % 2
-        )
-        for i in range(10)
-    ]
-    for client in clients:
-        await asyncio.wait_for(client.subscribed.wait(), deadline(30))
+    clients = await _followers(nodes, bob.token, channel, 10)
     publisher = await Live.connect(nodes[1].running, alice.token)
     await _publish(publisher, channel["id"], 50, "r")
     restart_redis()

@@ -8,6 +8,20 @@ from org.models import User
 from server.outbox import Connection
 
 
+class _Wire:
+    """What the writer sends and how it closes, recorded."""
+
+    def __init__(self) -> None:
+        self.sent: list[str | bytes] = []
+        self.closed: list[int] = []
+
+    async def send(self, frame: str | bytes) -> None:
+        self.sent.append(frame)
+
+    async def close(self, code: int, reason: str) -> None:
+        self.closed.append(code)
+
+
 def _conn(limit: int) -> Connection:
     return Connection(
         user=User(id=1, email="a@b.c", display_name="A"), encoding=Encoding.json, limit=limit
@@ -24,17 +38,9 @@ async def test_overflow_closes_with_slow_consumer_code_and_drops_queue() -> None
     assert not conn.queue
     assert conn.offer("late") is False
 
-    sent: list[str | bytes] = []
-    closed: list[int] = []
-
-    async def send(frame: str | bytes) -> None:
-        sent.append(frame)
-
-    async def close(code: int, reason: str) -> None:
-        closed.append(code)
-
-    await conn.drain(send, close)
-    assert sent == [] and closed == [CLOSE_SLOW_CONSUMER]
+    wire = _Wire()
+    await conn.drain(wire.send, wire.close)
+    assert wire.sent == [] and wire.closed == [CLOSE_SLOW_CONSUMER]
 
 
 async def test_shutdown_close_sends_queued_frames_first() -> None:
@@ -42,14 +48,6 @@ async def test_shutdown_close_sends_queued_frames_first() -> None:
     conn.offer("a")
     conn.offer("b")
     conn.close(CLOSE_SHUTDOWN, "restarting")
-    sent: list[str | bytes] = []
-    closed: list[int] = []
-
-    async def send(frame: str | bytes) -> None:
-        sent.append(frame)
-
-    async def close(code: int, reason: str) -> None:
-        closed.append(code)
-
-    await conn.drain(send, close)
-    assert sent == ["a", "b"] and closed == [CLOSE_SHUTDOWN]
+    wire = _Wire()
+    await conn.drain(wire.send, wire.close)
+    assert wire.sent == ["a", "b"] and wire.closed == [CLOSE_SHUTDOWN]
