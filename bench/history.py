@@ -14,7 +14,7 @@ each measured two ways: in this process through the server's own
 ``channels.history.history_page`` (database + ORM + rendering, no HTTP), and
 over HTTP, ``GET /api/channels/{id}/posts[?before=]`` (what a client sees).
 The query plans of the real statements (captured as the app issues them) are
-printed, with whether ``ix_post_channel_parent_id`` is used.
+printed, with whether ``ix_post_channel_top`` is used.
 
     .venv/bin/python bench/history.py            # 1,000,000 posts, 200 requests each
     .venv/bin/python bench/history.py --quick    # 100,000 posts, 50 requests each
@@ -60,7 +60,7 @@ from server.db import Database
 
 PG_PLAIN_URL = f"postgresql://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
 TARGET_P99 = 0.010
-INDEX = "ix_post_channel_parent_id"
+INDEX = "ix_post_channel_top"
 QUIET_POSTS = 1000
 BUDGET = 12.0  # seconds at most per figure
 TRIAL_INDEX = "ix_post_channel_top_trial"

@@ -35,12 +35,13 @@ from channels.models import (
     PostPublic,
     Written,
 )
+from channels.render import render
 from core.clock import utcnow
 from core.errors import ConflictError, ForbiddenError, InvalidError, NotFoundError
 from org.auth import ensure_email_free, hash_password, normalise_email
 from org.models import AuthSession, Department, User, UserCreate, UserUpdate
 
-Pending = list[Event]
+Pending = list[EventPublic]  # events of this transaction, published after its commit
 Apply = Callable[[Pending], Awaitable[Written]]
 
 
@@ -91,18 +92,8 @@ async def _write(
             if prior is not None:
                 return prior
         raise ConflictError("this conflicts with existing data") from exc
-    epochs = await _epochs(db, {e.channel_id for e in pending})
-    await publish_events(bus, [event_public(e, epochs[e.channel_id]) for e in pending])
+    await publish_events(bus, pending)
     return written
-
-
-async def _epochs(db: AsyncSession, channel_ids: set[int]) -> dict[int, str]:
-    if not channel_ids:
-        return {}
-    rows = (
-        await db.exec(select(Channel.id, Channel.epoch).where(col(Channel.id).in_(channel_ids)))
-    ).all()
-    return {i: e for i, e in rows if i is not None}
 
 
 async def _author(db: AsyncSession, user: User) -> AuthorPublic:
@@ -133,7 +124,7 @@ async def _event(
     event = await append_event(
         db, channel.id, kind, data, actor_id=actor.id if actor else None, client_id=client_id
     )
-    pending.append(event)
+    pending.append(event_public(event, channel.epoch))
     post = data.get("post")
     return Written(
         channel_id=channel.id,
@@ -153,7 +144,7 @@ async def do_create_post(
         access = await access_channel(db, actor, channel_id)
         access.require_member()
         assert actor.id is not None
-        post = Post(channel_id=channel_id, author_id=actor.id, body=body)
+        post = Post(channel_id=channel_id, author_id=actor.id, body=body, html=render(body))
         db.add(post)
         await db.flush()
         author = await _author(db, actor)
@@ -174,7 +165,11 @@ async def do_create_comment(
         # One level of thread: answering a comment answers its post.
         root_id = parent.parent_id or parent.id
         comment = Post(
-            channel_id=parent.channel_id, author_id=actor.id, parent_id=root_id, body=body
+            channel_id=parent.channel_id,
+            author_id=actor.id,
+            parent_id=root_id,
+            body=body,
+            html=render(body),
         )
         db.add(comment)
         count = await _bump(db, root_id, "comment_count", +1)
@@ -208,6 +203,7 @@ async def do_edit_post(
         post, access = await access_post(db, actor, post_id)
         require_author_or_moderator(actor, post)
         post.body = body
+        post.html = render(body)
         post.edited_at = utcnow()
         db.add(post)
         author = (

@@ -45,7 +45,7 @@ def post_public(
         parent_id=post.parent_id,
         author=AuthorPublic(id=post.author_id, display_name=author, department=department),
         body=post.body,
-        html=render(post.body),
+        html=post.html if post.html is not None else render(post.body),
         created_at=iso(post.created_at) or "",
         edited_at=iso(post.edited_at),
         like_count=post.like_count,

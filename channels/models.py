@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
@@ -51,12 +51,24 @@ class Post(SQLModel, table=True):
     """A post, or a comment when ``parent_id`` is set (one level of thread)."""
 
     __tablename__ = "post"
-    __table_args__ = (Index("ix_post_channel_parent_id", "channel_id", "parent_id", "id"),)
+    __table_args__ = (
+        # Pages of top-level posts: a backward range scan of just the page's rows.
+        Index(
+            "ix_post_channel_top",
+            "channel_id",
+            "id",
+            postgresql_where=text("parent_id IS NULL"),
+            sqlite_where=text("parent_id IS NULL"),
+        ),
+        Index("ix_post_parent", "parent_id", "id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     channel_id: int = Field(foreign_key="channel.id")
     author_id: int = Field(foreign_key="account.id", index=True)
     parent_id: int | None = Field(default=None, foreign_key="post.id")
     body: str = Field(max_length=MAX_BODY_CHARS)
+    # ``body`` rendered at write time; None for rows older than migration 0002.
+    html: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
     edited_at: datetime | None = None
     deleted_at: datetime | None = None

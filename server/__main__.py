@@ -73,6 +73,10 @@ def main() -> None:
         port=settings.port,
         ws="websockets-sansio",
         ws_max_size=settings.max_frame_bytes,
+        # Frames are small JSON; per-connection compression would compress each
+        # event once per subscriber (defeating encode-once) and hold ~40 KiB of
+        # zlib state per connection (docs/performance.md).
+        ws_per_message_deflate=False,
         log_config=configure_logging(settings.log_level),
         timeout_graceful_shutdown=10,
         proxy_headers=True,

@@ -50,6 +50,7 @@ async def serve(settings: Settings) -> AsyncIterator[Running]:
         port=0,
         ws="websockets-sansio",
         ws_max_size=settings.max_frame_bytes,
+        ws_per_message_deflate=False,
         log_level="warning",
         lifespan="on",
         timeout_graceful_shutdown=5,
