@@ -37,7 +37,7 @@ from channels.models import (
 )
 from channels.render import render
 from core.clock import utcnow
-from core.errors import ConflictError, ForbiddenError, InvalidError, NotFoundError
+from core.errors import ConflictError, DomainError, ForbiddenError, InvalidError, NotFoundError
 from org.auth import ensure_email_free, hash_password, normalise_email
 from org.models import AuthSession, Department, User, UserCreate, UserUpdate
 
@@ -73,24 +73,26 @@ async def _prior_write(db: AsyncSession, actor_id: int, client_id: str) -> Writt
 async def _write(
     db: AsyncSession, bus: Broker, actor: User, client_id: str | None, apply: Apply
 ) -> Written:
-    """Run ``apply`` once per (actor, client id), commit, then publish its events."""
-    if (
-        client_id
-        and actor.id is not None
-        and (prior := await _prior_write(db, actor.id, client_id))
-    ):
-        return prior
+    """Run ``apply`` once per (actor, client id), commit, then publish its events.
+
+    A retried write is recognised by the unique (actor, client id) of its event
+    only when it fails: its insert hits the constraint, or the first copy
+    changed what it checks (a retried delete finds the post gone). It then
+    answers as the first copy did. Retries are rare, so no write pays for a
+    look-up beforehand.
+    """
     pending: Pending = []
     try:
         written = await apply(pending)
         await db.commit()
-    except IntegrityError as exc:
+    except (IntegrityError, DomainError) as exc:
         await db.rollback()
-        # Two copies of one retried write raced; the other one won.
         if client_id and actor.id is not None:
             prior = await _prior_write(db, actor.id, client_id)
             if prior is not None:
                 return prior
+        if isinstance(exc, DomainError):
+            raise
         raise ConflictError("this conflicts with existing data") from exc
     await publish_events(bus, pending)
     return written

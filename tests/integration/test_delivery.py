@@ -213,8 +213,7 @@ async def test_hot_paths_have_fixed_query_counts(company: Company, settings: Set
         with count_queries(db) as statements:
             async with db.writer() as session:
                 await do_create_post(session, MemoryBroker(), user, eng["id"], "counted", "qc-1")
-        # prior-write lookup, access, insert post, author's department, seq bump,
-        # insert event
-        assert len(statements) == 6, statements
+        # access, insert post, author's department, seq bump, insert event
+        assert len(statements) == 5, statements
     finally:
         await db.close()

@@ -93,6 +93,14 @@ async def test_retried_write_is_applied_once(company: Company) -> None:
     assert over_ws["duplicate"] is True and over_ws["seq"] == first["seq"]
     page = await alice.api.call("GET", f"/api/channels/{channel['id']}/posts")
     assert [p["body"] for p in page["posts"]] == ["once"]
+
+    # A retried delete answers as the first did, though the post is gone by then.
+    pid = first["post"]["id"]
+    deleted = await live.request({"op": "delete", "post": pid, "cid": "retry-2"})
+    again = await live.request({"op": "delete", "post": pid, "cid": "retry-2"})
+    assert (again["type"], again["seq"], again["duplicate"]) == ("ack", deleted["seq"], True)
+    other = await live.request({"op": "delete", "post": pid, "cid": "retry-3"})
+    assert other["code"] == "not_found"
     await live.close()
 
 
