@@ -38,6 +38,7 @@ bench: $(STAMP) services
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/history.py
 	$(BIN)/python bench/connections.py
+	$(BIN)/python bench/web_open.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
