@@ -10,7 +10,9 @@ context (cold cache), and this prints:
 
 - time from navigation to the first post being visible (wall clock, and the
   page's own ``performance.now()``);
-- bytes received: static files, API responses, WebSocket frames;
+- bytes received: static files, API responses (as transferred, so gzip
+  compressed when the server compresses them; also their unpacked size from
+  the page's Resource Timing), WebSocket messages;
 - how many history pages were requested (the client must fetch exactly one
   page to show the newest posts; older ones only when scrolling up).
 
@@ -193,6 +195,9 @@ class Run:
     static_bytes: int = 0
     api_bytes: int = 0
     ws_bytes: int = 0
+    # Response bodies by Resource Timing: as sent (encoded) and unpacked (decoded).
+    static_body: tuple[int, int] = (0, 0)
+    api_body: tuple[int, int] = (0, 0)
     requests: int = 0
     history_pages: list[str] = field(default_factory=list)
     posts_shown: int = 0
@@ -238,6 +243,18 @@ def open_once(browser: Browser, url: str, channel: int) -> Run:
         page.wait_for_function("() => document.documentElement.dataset.conn === 'open'")
         page.wait_for_load_state("networkidle")
         run.posts_shown = page.locator("[data-testid=timeline] [data-testid=post]").count()
+        entries = page.evaluate(
+            """() => [...performance.getEntriesByType('navigation'),
+                      ...performance.getEntriesByType('resource')]
+                  .map((e) => [e.name, e.encodedBodySize, e.decodedBodySize])"""
+        )
+        static, api = [0, 0], [0, 0]
+        for name, encoded, decoded in entries:
+            into = api if "/api/" in name else static
+            into[0] += encoded
+            into[1] += decoded
+        run.static_body = (static[0], static[1])
+        run.api_body = (api[0], api[1])
     finally:
         context.close()
     return run
@@ -276,8 +293,11 @@ def main() -> None:
         f"  received: {kib(last.static_bytes + last.api_bytes + last.ws_bytes)} in "
         f"{last.requests} requests + WebSocket "
         f"(static files {kib(last.static_bytes)}, API {kib(last.api_bytes)}, "
-        f"WebSocket frames {kib(last.ws_bytes)})"
+        f"WebSocket messages {kib(last.ws_bytes)})"
     )
+    for what, (encoded, decoded) in (("static files", last.static_body), ("API", last.api_body)):
+        ratio = f", {encoded / decoded:.0%}" if decoded else ""
+        print(f"  {what} bodies: {kib(encoded)} sent for {kib(decoded)} unpacked{ratio}")
     print(f"  posts shown: {last.posts_shown}; history requests: {last.history_pages}")
     single = all(len(r.history_pages) == 1 and "before=" not in r.history_pages[0] for r in runs)
     print(f"  one page of history per open: {'yes' if single else 'NO'}")

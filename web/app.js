@@ -9,8 +9,9 @@ import { h } from './dom.js';
 import { detectLang, setLang, t } from './i18n/index.js';
 import {
   app,
-  channelById,
+  channelUpdated,
   forgetSession,
+  membershipChanged,
   refreshChannels,
   rememberPosition,
   setPresence,
@@ -104,21 +105,15 @@ export function signedIn(session) {
     }),
     conn.on('presence', (f) => setPresence(f.user, f.status)),
     conn.on('hello', () => {
-      // After a reconnect the channel list may have changed (invitations, leaves).
+      // Membership frames sent while disconnected are lost: read the list again.
       if (connectedBefore) refreshChannels().catch(() => {});
       connectedBefore = true;
     }),
+    // Added to or removed from a channel (invited, moved to another department
+    // by an admin, joined or left on another device): the sidebar follows.
+    conn.on('membership', (f) => membershipChanged(f.channel, f.joined).catch(() => {})),
     conn.on('event', (frame) => {
-      const meId = app.me?.id;
-      if (frame.kind === 'member.joined' && frame.data.user?.id === meId) refreshChannels();
-      if (frame.kind === 'member.left' && frame.data.user_id === meId) refreshChannels();
-      if (frame.kind === 'channel.updated') {
-        const c = channelById(frame.channel);
-        if (c) {
-          Object.assign(c, frame.data);
-          app.emit('channels', app.channels);
-        }
-      }
+      if (frame.kind === 'channel.updated') channelUpdated(frame.channel, frame.data);
     }),
     conn.on('unauthorized', () => signedOut('expired')),
     conn.on('forbidden', () => app.emit('forbidden')),
@@ -126,8 +121,6 @@ export function signedIn(session) {
   setPresence(app.me.id, app.myStatus);
   conn.start();
   refreshChannels().catch(() => {});
-  const poll = setInterval(() => refreshChannels().catch(() => {}), 60000);
-  sessionOff.push(() => clearInterval(poll));
   app.emit('me', app.me);
 }
 

@@ -9,6 +9,7 @@
 //   event    an event frame, in order, each seq once per channel
 //   reset    {channel, hadPosition}: the server could not replay; refetch over HTTP
 //   presence / typing   the server's frames as they are
+//   membership {channel, joined}: one was added to or removed from a channel
 //   position {channel, epoch, seq} after every change (for persistence)
 //   suberror {channel, code}: a sub was refused (the channel is no longer watched)
 //   unauthorized / forbidden   close codes 4001 / 4003 (the manager has stopped)
@@ -185,6 +186,7 @@ export class Connection extends Emitter {
         return this.#onError(frame);
       case 'presence':
       case 'typing':
+      case 'membership':
         return this.emit(frame.type, frame);
       default:
         return undefined; // unknown frames are ignored (protocol v1 may grow)

@@ -42,25 +42,60 @@ export function notePresence(people) {
 }
 
 let refreshing = null;
+let refreshAgain = false;
 
-/** Reload the channel list and follow every joined channel from its saved position. */
+/**
+ * Reload the channel list and follow every joined channel from its saved
+ * position. Asked while a reload is under way, it reloads once more after it
+ * (the running one may have read the list before the change it is asked for).
+ */
 export function refreshChannels() {
-  refreshing ??= (async () => {
+  if (refreshing) {
+    refreshAgain = true;
+    return refreshing;
+  }
+  const conn = app.conn;
+  refreshing = (async () => {
     try {
-      const list = await get('/api/channels?joined=1');
-      const positions = load('positions', {});
-      const joined = new Set(list.map((c) => c.id));
-      for (const c of list) app.conn?.watch(c.id, positions[c.id]);
-      for (const old of app.channels) {
-        if (!joined.has(old.id) && old.id !== app.openChannel) app.conn?.unwatch(old.id);
-      }
-      app.channels = list;
-      app.emit('channels', list);
+      do {
+        refreshAgain = false;
+        const list = await get('/api/channels?joined=1');
+        if (app.conn !== conn) return; // signed out (or in as someone else) meanwhile
+        const positions = load('positions', {});
+        const joined = new Set(list.map((c) => c.id));
+        for (const c of list) conn?.watch(c.id, positions[c.id]);
+        for (const old of app.channels) {
+          if (!joined.has(old.id) && old.id !== app.openChannel) conn?.unwatch(old.id);
+        }
+        app.channels = list;
+        app.emit('channels', list);
+      } while (refreshAgain);
     } finally {
       refreshing = null;
+      refreshAgain = false;
     }
   })();
   return refreshing;
+}
+
+/** A `membership` frame: reload the list unless it already says so. */
+export function membershipChanged(channel, joined) {
+  if (!refreshing && joined === !!channelById(channel)) return Promise.resolve();
+  return refreshChannels();
+}
+
+/** A `channel.updated` event (or one's own edit): new name and description. */
+export function channelUpdated(id, { name, description }) {
+  const c = channelById(id);
+  if (!c) return;
+  let changed = false;
+  for (const [key, value] of [['name', name], ['description', description]]) {
+    if (typeof value === 'string' && c[key] !== value) {
+      c[key] = value;
+      changed = true;
+    }
+  }
+  if (changed) app.emit('channels', app.channels);
 }
 
 // ---- positions, saved so unread counts survive a reload -----------------------

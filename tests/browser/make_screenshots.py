@@ -275,6 +275,13 @@ def shoot(browser: Browser, seeded: Seeded, story: Story, lang: str, out: Path) 
         page.goto("/#/people")
         expect(page.get_by_test_id("person")).not_to_have_count(0)
         save(page, f"people-{size}")
+        if size == "desktop":
+            # The viewer created the groups, so they may rename them.
+            page.goto(f"/#/c/{group['id']}")
+            settle(page)
+            page.get_by_test_id("edit-channel").click()
+            expect(page.get_by_test_id("channel-edit-dialog")).to_be_visible()
+            save(page, "group-edit-desktop")
         context.close()
 
     context, page = signed_in(browser, base, ADMIN_EMAIL, ADMIN_PASSWORD, locale, DESKTOP)

@@ -8,8 +8,12 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Kaisha, SignIn, connected, post_locator, unique
+from tests.support.timing import deadline
 
 pytestmark = pytest.mark.browser
+
+# "Within a few seconds": live changes must not wait for a poll or a reload.
+LIVE_MS = deadline(5) * 1000
 
 
 def test_private_group_is_invisible_to_non_members(kaisha: Kaisha, sign_in: SignIn) -> None:
@@ -99,3 +103,82 @@ def test_create_join_and_leave_groups(kaisha: Kaisha, sign_in: SignIn) -> None:
     expect(d.page.get_by_test_id("join-channel")).to_be_visible()
     expect(d.page.get_by_test_id("group-channels").get_by_text(name)).to_have_count(0)
     expect(page.get_by_test_id("members-toggle")).to_contain_text("1 member")
+
+
+def test_an_invitation_reaches_the_sidebar_live(kaisha: Kaisha, sign_in: SignIn) -> None:
+    """The server's ``membership`` frame, not a reload or a poll, updates the
+    sidebar; leaving on another device closes the open private group."""
+    erin = kaisha.person(unique("Erin"))
+    frank = kaisha.person(unique("Frank"))
+    as_erin = kaisha.api_as(erin["email"])
+    group = as_erin.call(
+        "POST", "/api/channels", {"name": unique("Skunkworks "), "is_private": True}
+    )
+    invite = {"user_ids": [frank["id"]]}
+
+    f = sign_in(frank["email"])
+    page = f.open("#/")
+    connected(page)
+    groups = page.get_by_test_id("group-channels")
+    link = groups.get_by_text(group["name"], exact=True)
+    expect(groups).to_contain_text("Find groups to join")
+    page.evaluate("window.sameDocument = true")  # gone if the page reloads
+
+    as_erin.call("POST", f"/api/channels/{group['id']}/invite", invite)
+    expect(link).to_be_visible(timeout=LIVE_MS)
+    assert page.evaluate("window.sameDocument === true")
+
+    link.click()
+    expect(page.get_by_test_id("channel-name")).to_contain_text(group["name"])
+    expect(page.get_by_test_id("private-tag")).to_be_visible()
+
+    # Frank leaves on another device: this page shows that he is out.
+    kaisha.api_as(frank["email"]).call("POST", f"/api/channels/{group['id']}/leave")
+    expect(page.get_by_test_id("not-found")).to_contain_text("no longer a member", timeout=LIVE_MS)
+    expect(link).to_have_count(0)
+    expect(page.get_by_test_id("timeline")).to_have_count(0)
+
+    # Invited again while looking at that page: the group opens by itself.
+    as_erin.call("POST", f"/api/channels/{group['id']}/invite", invite)
+    expect(page.get_by_test_id("channel-name")).to_contain_text(group["name"], timeout=LIVE_MS)
+    expect(link).to_be_visible()
+    expect(page.get_by_test_id("composer-input")).to_be_visible()
+    assert page.evaluate("window.sameDocument === true")
+
+
+def test_the_creator_renames_a_group_and_members_see_it_live(
+    kaisha: Kaisha, sign_in: SignIn
+) -> None:
+    gina = kaisha.person(unique("Gina"))
+    hal = kaisha.person(unique("Hal"))
+    group = kaisha.api_as(gina["email"]).call(
+        "POST", "/api/channels", {"name": unique("Book club "), "description": "Monthly"}
+    )
+    kaisha.api_as(hal["email"]).call("POST", f"/api/channels/{group['id']}/join")
+    h = sign_in(hal["email"])
+    h.open(f"#/c/{group['id']}")
+    connected(h.page)
+    expect(h.page.get_by_test_id("channel-header")).to_contain_text("Monthly")
+
+    g = sign_in(gina["email"])
+    g.open(f"#/c/{group['id']}")
+    g.page.get_by_test_id("edit-channel").click()
+    dialog = g.page.get_by_test_id("channel-edit-dialog")
+    expect(dialog.get_by_test_id("channel-edit-name")).to_have_value(group["name"])
+    new_name = unique("Reading circle ")
+    dialog.get_by_test_id("channel-edit-name").fill(new_name)
+    dialog.get_by_test_id("channel-edit-description").fill("Every other Thursday")
+    dialog.get_by_test_id("channel-edit-save").click()
+    expect(dialog).to_have_count(0)
+    expect(g.page.get_by_test_id("channel-name")).to_have_text(new_name)
+    expect(g.page.get_by_test_id("group-channels")).to_contain_text(new_name)
+
+    # Hal's page follows the channel.updated event: header, sidebar, title, composer.
+    expect(h.page.get_by_test_id("channel-name")).to_have_text(new_name, timeout=LIVE_MS)
+    expect(h.page.get_by_test_id("channel-header")).to_contain_text("Every other Thursday")
+    expect(h.page.get_by_test_id("group-channels")).to_contain_text(new_name)
+    expect(h.page.get_by_test_id("group-channels")).not_to_contain_text(group["name"])
+    expect(h.page).to_have_title(f"{new_name} · Kaisha")
+    expect(h.page.get_by_test_id("composer-input")).to_have_attribute(
+        "placeholder", f"Write to #{new_name}"
+    )

@@ -101,6 +101,11 @@ export default {
   'channel.join': 'Join',
   'channel.leave': 'Leave',
   'channel.notMember': 'You are reading this group. Join to post.',
+  'channel.edit': 'Edit',
+  'channel.removed': 'You are no longer a member of this private group.',
+
+  'channelEdit.title': 'Edit {name}',
+  'channelEdit.forbidden': 'Only the group’s creator or an administrator can change it.',
 
   'timeline.label': 'Posts',
   'timeline.older': 'Load older posts',

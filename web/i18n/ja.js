@@ -98,6 +98,11 @@ export default {
   'channel.join': '参加する',
   'channel.leave': '退出する',
   'channel.notMember': 'このグループを閲覧中です。投稿するには参加してください。',
+  'channel.edit': '編集',
+  'channel.removed': 'この非公開グループのメンバーではなくなりました。',
+
+  'channelEdit.title': '{name} を編集',
+  'channelEdit.forbidden': 'グループを変更できるのは、作成者と管理者だけです。',
 
   'timeline.label': '投稿',
   'timeline.older': '以前の投稿を読み込む',

@@ -5,8 +5,9 @@ import { get, newCid, post as httpPost } from '../api.js';
 import { h, setChildren } from '../dom.js';
 import { icon } from '../icons.js';
 import { t } from '../i18n/index.js';
-import { app, refreshChannels } from '../state.js';
+import { app, channelUpdated, refreshChannels } from '../state.js';
 import { setUnread } from '../unread.js';
+import { canEditChannel, openChannelEdit } from './channel_edit.js';
 import { composer } from './composer.js';
 import { errorText, toast } from './errors.js';
 import { openInvitePeople } from './invite_people.js';
@@ -24,6 +25,7 @@ export function mount(container, params) {
   const offs = [];
   let alive = true;
   let ready = false;
+  let gone = false; // showing "not found" (no access, or no longer a member of a private group)
   let channel = null;
   let thread = null;
   let members = null;
@@ -53,8 +55,7 @@ export function mount(container, params) {
     } catch (err) {
       if (!alive) return;
       if (err.code === 'not_found' || err.status === 400) {
-        app.emit('title', t('notfound.title'));
-        container.replaceChildren(notFound(t('channel.notFound')));
+        showGone(t('channel.notFound'));
       } else {
         container.replaceChildren(
           h('section', { class: 'empty-state', role: 'alert' }, h('p', { text: errorText(err) }), h('button', { class: 'btn', onclick: load, text: t('common.retry') })),
@@ -66,6 +67,7 @@ export function mount(container, params) {
     channel = page.channel;
     if (!ready) container.replaceChildren(view);
     ready = true;
+    gone = false;
     renderHeader();
     renderFooter();
     timeline.setPage(page);
@@ -73,6 +75,18 @@ export function mount(container, params) {
     app.emit('title', channel.name);
     if (WIDE.matches && !params[1]) openMembers();
     syncThread();
+  }
+
+  /** No access (any more): the not-found page, and stop following the channel. */
+  function showGone(message) {
+    gone = true;
+    ready = false;
+    write?.destroy?.();
+    write = null;
+    closeSide();
+    if (!app.channels.some((c) => c.id === id)) conn.unwatch(id);
+    app.emit('title', t('notfound.title'));
+    container.replaceChildren(notFound(message));
   }
 
   async function reload() {
@@ -107,6 +121,11 @@ export function mount(container, params) {
         t('channel.members', { count: channel.member_count }),
       ),
     ];
+    if (canEditChannel(channel)) {
+      buttons.push(
+        h('button', { class: 'btn small ghost', dataset: { testid: 'edit-channel' }, onclick: editChannel }, icon('pencil'), t('channel.edit')),
+      );
+    }
     if (channel.kind === 'group' && channel.is_member) {
       buttons.push(
         h('button', { class: 'btn small', dataset: { testid: 'invite-people' }, onclick: invitePeople }, icon('userPlus'), t('channel.invite')),
@@ -171,6 +190,25 @@ export function mount(container, params) {
     } catch (err) {
       toast(errorText(err));
     }
+  }
+
+  function editChannel() {
+    openChannelEdit(channel, {
+      onSaved: (change) => {
+        renamed(change);
+        header.querySelector('[data-testid="edit-channel"]')?.focus(); // the header was rebuilt
+      },
+    });
+  }
+
+  /** A new name or description (ours, or a `channel.updated` event): header, title, sidebar, composer. */
+  function renamed(change) {
+    if (!channel) return;
+    for (const key of ['name', 'description']) if (typeof change[key] === 'string') channel[key] = change[key];
+    renderHeader();
+    app.emit('title', channel.name);
+    channelUpdated(id, channel);
+    write?.relabel?.(t('composer.label', { name: channel.name }), t('composer.placeholder', { name: channel.name }));
   }
 
   function invitePeople() {
@@ -284,15 +322,17 @@ export function mount(container, params) {
         channel.member_count = Math.max(0, channel.member_count - 1);
         members?.left(d.user_id);
         if (d.user_id === app.me.id) {
+          if (channel.is_private) {
+            showGone(t('channel.removed'));
+            return;
+          }
           channel.is_member = false;
           renderFooter();
         }
         renderHeader();
         break;
       case 'channel.updated':
-        Object.assign(channel, d);
-        renderHeader();
-        app.emit('title', channel.name);
+        renamed(d);
         break;
       default:
     }
@@ -305,7 +345,12 @@ export function mount(container, params) {
     conn.on('typing', (f) => f.channel === id && f.user !== app.me.id && typing.started(f.user, f.name)),
     conn.on('hello', () => ready && members?.load().catch(() => {})),
     conn.on('suberror', ({ channel: c }) => {
-      if (c === id) container.replaceChildren(notFound(t('channel.notFound')));
+      if (c === id) showGone(t('channel.notFound'));
+    }),
+    conn.on('membership', ({ channel: c, joined }) => {
+      if (c !== id) return;
+      if (joined && gone) load(); // let in (invited) while looking at "not found"
+      else if (!joined && ready && channel.is_private) showGone(t('channel.removed'));
     }),
   );
   const onVisible = () => document.visibilityState === 'visible' && setUnread(id, 0);

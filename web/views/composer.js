@@ -31,10 +31,11 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
     icon('send'),
     h('span', { class: 'send-text', text: t('composer.send') }),
   );
+  const labelEl = h('label', { for: id, class: 'sr-only', text: label });
   const form = h(
     'form',
     { class: 'composer', dataset: { testid }, onsubmit: (ev) => (ev.preventDefault(), send()) },
-    h('label', { for: id, class: 'sr-only', text: label }),
+    labelEl,
     input,
     h('div', { class: 'composer-side' }, counter, sendButton),
     h('p', { class: 'composer-hint', id: `${id}-hint`, text: t('composer.hint') }),
@@ -92,6 +93,11 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
     el: form,
     input,
     focus: () => input.focus(),
+    /** New label and placeholder (the channel was renamed); what is typed stays. */
+    relabel(nextLabel, nextPlaceholder) {
+      labelEl.textContent = nextLabel;
+      input.placeholder = nextPlaceholder;
+    },
     destroy() {
       clearTimeout(saveTimer);
       window.removeEventListener('pagehide', flush);
