@@ -67,6 +67,7 @@ def channel_public(channel: Channel, member_count: int, is_member: bool) -> Chan
         seq=channel.last_seq,
         member_count=member_count,
         is_member=is_member,
+        created_by=channel.created_by,
     )
 
 

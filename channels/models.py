@@ -119,6 +119,7 @@ class ChannelPublic(BaseModel):
     seq: int
     member_count: int
     is_member: bool
+    created_by: int | None  # the group's creator, who may rename it (with admins)
 
 
 class ChannelCreate(StrictModel):

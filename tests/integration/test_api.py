@@ -113,6 +113,7 @@ async def test_groups_directory_join_leave_and_search(company: Company) -> None:
     group = await alice.api.call(
         "POST", "/api/channels", {"name": "Board games", "description": "週末のボードゲーム"}
     )
+    assert group["created_by"] == alice.id
     found = await bob.api.call("GET", "/api/channels?q=ボードゲーム")
     assert [(c["id"], c["member_count"], c["is_member"]) for c in found] == [
         (group["id"], 1, False)
