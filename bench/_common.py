@@ -698,6 +698,8 @@ async def _worker(pipe: mpc.Connection) -> None:
             started = time.monotonic()
             ok, failed, error = await _open_many(sink, cmd[1])
             pipe.send(("opened", ok, failed, time.monotonic() - started, error))
+        elif op == "deflated":
+            pipe.send(("deflated", sum(1 for c in sink.conns if c.inflater is not None)))
         elif op == "count":
             pipe.send(("count", len(sink.data.latencies), sum(1 for c in sink.conns if c.done)))
         elif op == "collect":
@@ -782,6 +784,10 @@ class Workers:
 
     async def received(self) -> int:
         return sum(r[1] for r in await self.ask_all(("count",)))
+
+    async def deflated(self) -> int:
+        """Open connections on which permessage-deflate was agreed."""
+        return sum(r[1] for r in await self.ask_all(("deflated",)))
 
     async def closed(self) -> int:
         """Connections that have closed (for any reason) since they were opened."""

@@ -113,6 +113,7 @@ async def measure(
                 f"({n / took:,.0f}/s), RSS {rss_kib(pid) / 1024:.1f} MiB"
             )
         open_cpu = cpu_seconds(pid) - cpu0
+        say(f"  permessage-deflate agreed on {await workers.deflated()} of {opened} connections")
         after = await settle(pid)
         say(
             f"  RSS with {opened} open: {after / 1024:.1f} MiB -> "
@@ -168,8 +169,8 @@ async def run_kaisha(total: int, n_workers: int, idle: float, deflate: bool) -> 
                 )
 
             return await measure(
-                "Kaisha + deflate, one node (SQLite), clients offering permessage-deflate "
-                "as browsers do"
+                "Kaisha (clients offer deflate), one node (SQLite), clients offering "
+                "permessage-deflate as browsers do"
                 if deflate
                 else "Kaisha, one node (SQLite), idle signed-in connections",
                 node,

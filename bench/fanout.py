@@ -7,7 +7,9 @@ Systems, each measured in the same run:
   subscribers split evenly across them, the publisher on the first;
 - ``floor``: a bare ``websockets`` server (``websockets.asyncio.server.serve``
   and ``broadcast()``, no auth, no storage, no JSON), relaying each frame the
-  publisher sends to every subscriber; frames padded to Kaisha's event size.
+  publisher sends to every subscriber; frames padded to Kaisha's event size;
+- with ``--deflate``, also ``1 node`` with subscribers that offer
+  permessage-deflate, as browsers do.
 
 For 100 and 1,000 subscribers each system gets two phases:
 
@@ -406,6 +408,8 @@ async def bench_system(
             )
             if failed:
                 raise RuntimeError(f"could not open {failed} subscriber connections: {error}")
+            if isinstance(system, Kaisha) and system.deflate:
+                say(f"  permessage-deflate agreed on {await workers.deflated()} of {connected}")
             # Warm up (and prove every subscription works) before measuring.
             warm, _ = await run_phase(system, workers, [main], connected, "warm", 5, RATE)
             if warm.delivered < warm.expected:
@@ -565,7 +569,7 @@ async def main(args: argparse.Namespace) -> None:
     if not args.no_cluster:
         systems.append(Kaisha("postgres"))
     systems.append(Floor())
-    if not args.no_deflate:
+    if args.deflate:
         systems.append(Kaisha("sqlite", deflate=True))
     frame_size = 0
     for system in systems:
@@ -594,7 +598,9 @@ def parse() -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=2, help="client worker processes")
     p.add_argument("--no-cluster", action="store_true", help="skip the PostgreSQL+Redis nodes")
     p.add_argument(
-        "--no-deflate", action="store_true", help="skip the run with permessage-deflate offered"
+        "--deflate",
+        action="store_true",
+        help="also run one node with subscribers offering permessage-deflate, as browsers do",
     )
     p.add_argument("--floor-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
     return p.parse_args()

@@ -2,17 +2,20 @@
 
 For each backend a server (``python -m server``) is started, a department with
 one member is made through the HTTP API, one post is written through the API
-(its row is the template), then 1,000,000 posts are bulk-inserted straight
-into the ``post`` table (a recursive CTE on SQLite, ``generate_series`` on
-PostgreSQL). Then, sequentially, after a warm-up:
+(its row is the template), then posts are bulk-inserted straight into the
+``post`` table (a recursive CTE on SQLite, ``generate_series`` on PostgreSQL),
+with their stored HTML as the server would have rendered it: 1,000 in a quiet
+channel, then 1,000,000 in the big channel with a medium channel's posts
+interleaved (every 20th row). Then, sequentially, after a warm-up:
 
 - ``latest``: the newest page of 50 (what opening a channel loads);
 - ``older``: a 50-post page before a random post id (scrolling back, anywhere
   in the million);
 
 each measured two ways: in this process through the server's own
-``channels.history.history_page`` (database + ORM + rendering, no HTTP), and
-over HTTP, ``GET /api/channels/{id}/posts[?before=]`` (what a client sees).
+``channels.history.history_page`` (database + ORM + models, no HTTP), and
+over HTTP, ``GET /api/channels/{id}/posts[?before=]`` (what a client sees),
+with the latest pages of the medium and quiet channels too.
 The query plans of the real statements (captured as the app issues them) are
 printed, with whether ``ix_post_channel_top`` is used.
 
@@ -63,15 +66,32 @@ TARGET_P99 = 0.010
 INDEX = "ix_post_channel_top"
 QUIET_POSTS = 1000
 BUDGET = 12.0  # seconds at most per figure
-TRIAL_INDEX = "ix_post_channel_top_trial"
-TRIAL_DDL = f"CREATE INDEX {TRIAL_INDEX} ON post (channel_id, id) WHERE parent_id IS NULL"
-KEY_PLAN_LINES = ("Scan", "Rows Removed", "Sort Method", "Execution Time", "SEARCH")
 
-# Light Markdown, as people write it: the server renders each body on every read.
+# Light Markdown, as people write it, and the HTML the server renders from it
+# (checked against channels.render before seeding).
 BODY = (
     "'**Update ' || {n} || '**: shipped the _new_ build of `service-' || ({n} % 97) || "
     "'`, notes at https://example.com/notes/' || {n} || ' - thanks everyone!'"
 )
+HTML = (
+    "'<p><strong>Update ' || {n} || '</strong>: shipped the <em>new</em> build of "
+    "<code>service-' || ({n} % 97) || '</code>, notes at https://example.com/notes/' "
+    "|| {n} || ' - thanks everyone!</p>'"
+)
+
+
+def sample(n: int) -> tuple[str, str]:
+    """Body and HTML of row ``n``, as the SQL above makes them."""
+    body = (
+        f"**Update {n}**: shipped the _new_ build of `service-{n % 97}`, notes at "
+        f"https://example.com/notes/{n} - thanks everyone!"
+    )
+    html = (
+        f"<p><strong>Update {n}</strong>: shipped the <em>new</em> build of "
+        f"<code>service-{n % 97}</code>, notes at https://example.com/notes/{n} - "
+        "thanks everyone!</p>"
+    )
+    return body, html
 
 
 Seed = list[tuple[int, int, int]]
@@ -88,13 +108,15 @@ async def seed_sqlite(path: str, author: int, plan: Seed) -> float:
             conn.execute("PRAGMA synchronous=NORMAL")
             (template,) = conn.execute("SELECT created_at FROM post ORDER BY id LIMIT 1").fetchone()
             with conn:
+                columns = {r[1] for r in conn.execute("PRAGMA table_info(post)")}
+                html = ("html", HTML.format(n="x")) if "html" in columns else ("", "")
                 for channel, other, count in plan:
                     conn.execute(
                         "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
                         "WHERE x < ?) INSERT INTO post (channel_id, author_id, parent_id, body, "
-                        "created_at, like_count, comment_count) "
+                        f"created_at, like_count, comment_count{', ' * bool(html[0])}{html[0]}) "
                         "SELECT CASE WHEN ? > 0 AND x % 20 = 0 THEN ? ELSE ? END, ?, NULL, "
-                        f"{BODY.format(n='x')}, ?, 0, 0 FROM c",
+                        f"{BODY.format(n='x')}, ?, 0, 0{', ' * bool(html[0])}{html[1]} FROM c",
                         (count, other, other, channel, author, template),
                     )
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -110,13 +132,18 @@ async def seed_postgres(author: int, plan: Seed) -> float:
     started = time.monotonic()
     conn = await asyncpg.connect(PG_PLAIN_URL)
     try:
+        has_html = await conn.fetchval(
+            "SELECT count(*) FROM information_schema.columns "
+            "WHERE table_name = 'post' AND column_name = 'html'"
+        )
+        html = ("html", HTML.format(n="g")) if has_html else ("", "")
         for channel, other, count in plan:
             await conn.execute(
                 "INSERT INTO post (channel_id, author_id, parent_id, body, created_at, "
-                "like_count, comment_count) "
+                f"like_count, comment_count{', ' * bool(html[0])}{html[0]}) "
                 "SELECT CASE WHEN $4::int > 0 AND g % 20 = 0 THEN $4::int ELSE $1 END, $2, NULL, "
-                f"{BODY.format(n='g')}, now() - ($3 - g) * interval '1 second', 0, 0 "
-                "FROM generate_series(1, $3) g",
+                f"{BODY.format(n='g')}, now() - ($3 - g) * interval '1 second', 0, 0"
+                f"{', ' * bool(html[0])}{html[1]} FROM generate_series(1, $3) g",
                 channel,
                 author,
                 count,
@@ -191,9 +218,7 @@ def figure(backend: str, name: str, measured: tuple[list[float], float], note: s
     return [backend, name, ms(p50), ms(p99), ms(max(lat)), f"{busy:.0%}", verdict]
 
 
-async def bench_backend(
-    backend: str, posts: int, requests: int, warmup: int, trial_index: bool
-) -> list[Row]:
+async def bench_backend(backend: str, posts: int, requests: int, warmup: int) -> list[Row]:
     say(f"\n== {backend}")
     postgres = backend == "postgres"
     tmp = tempfile.TemporaryDirectory(prefix="kaisha-bench-")
@@ -216,6 +241,10 @@ async def bench_backend(
             medium = (await api.call("POST", "/api/channels", {"name": "medium"}))["id"]
         finally:
             await api.close()
+        for n in (7, 123_456):
+            body, html = sample(n)
+            if render(body) != html:
+                raise RuntimeError(f"seeded HTML differs from the renderer's: {render(body)!r}")
         # A quiet channel's 1,000 posts first (low ids), then the big channel's
         # million on top, with a medium channel's posts interleaved (every 20th row):
         # the quiet channel's page lies under a million newer rows.
@@ -271,11 +300,7 @@ async def bench_backend(
                 result = await conn.exec_driver_sql(statement, with_before(older_before()))
                 assert len(result.all()) == 51
 
-        bodies = [
-            f"**Update {n}**: shipped the _new_ build of `service-{n % 97}`, notes at "
-            f"https://example.com/notes/{n} - thanks everyone!"
-            for n in range(10_000_000, 10_000_000 + 50 * (requests + warmup))
-        ]
+        bodies = [sample(n)[0] for n in range(10_000_000, 10_000_000 + 50 * (requests + warmup))]
         cursor = iter(range(0, len(bodies), 50))
 
         async def render_50() -> None:
@@ -303,11 +328,15 @@ async def bench_backend(
             ("latest page, in-process", lambda: page(big, None), "history_page()"),
             ("older page, in-process", lambda: page(big, older_before()), "history_page()"),
             ("older page, SQL alone", sql_only, "the page query only"),
-            ("render 50 bodies (uncached)", render_50, "part of an older page"),
+            ("render 50 bodies", render_50, "uncached; only rows without stored HTML"),
             ("HTTP baseline: one channel", lambda: http(f"/api/channels/{big}"), "auth, 2 queries"),
         ]
 
-        async def plans(brief: bool) -> None:
+        try:
+            for name, fn, note in cases:
+                rows.append(figure(backend, name, await timed(fn, requests, warmup), note))
+            say("  the page query, as issued:")
+            say("    " + " ".join(statement.split()))
             for title, channel, before in (
                 (f"older page of the big channel (before={marker})", big, marker),
                 ("latest page of the medium channel", medium, None),
@@ -319,31 +348,10 @@ async def bench_backend(
                 capture.active = False
                 stmt, args = next(s for s in capture.statements if is_page_query(s[0]))
                 plan_lines = await explain(database, stmt, args, postgres)
-                used = [i for i in (INDEX, TRIAL_INDEX) if any(i in x for x in plan_lines)]
-                say(f"  plan, {title}: uses {' and '.join(used) or 'neither index'}")
+                used = any(INDEX in line for line in plan_lines)
+                say(f"  plan, {title}: uses {INDEX}: {'yes' if used else 'no'}")
                 for line in plan_lines:
-                    if not brief or any(k in line for k in KEY_PLAN_LINES):
-                        say("    " + line)
-
-        try:
-            for name, fn, note in cases:
-                rows.append(figure(backend, name, await timed(fn, requests, warmup), note))
-            say("  the page query, as issued:")
-            say("    " + " ".join(statement.split()))
-            await plans(brief=False)
-            if postgres and trial_index:
-                # Not in the schema: what the index suggested in docs/performance.md does.
-                conn = await asyncpg.connect(PG_PLAIN_URL)
-                try:
-                    await conn.execute(TRIAL_DDL)
-                    await conn.execute("ANALYZE post")
-                finally:
-                    await conn.close()
-                say(f"\n  trial, not in the schema: {TRIAL_DDL}")
-                for name, fn, _ in cases[:4]:
-                    measured = await timed(fn, requests, warmup)
-                    rows.append(figure(backend, name + " +idx", measured, "with the trial index"))
-                await plans(brief=True)
+                    say("    " + line)
         finally:
             await client.aclose()
     finally:
@@ -364,11 +372,11 @@ async def main(args: argparse.Namespace) -> None:
     for line in machine_lines():
         say(line)
     say(f"{posts:,} posts in one channel; {requests} sequential requests per figure, after 20")
-    say("warm-up requests; pages of 50 top-level posts (bodies rendered from Markdown each time)")
+    say("warm-up requests; pages of 50 top-level posts")
     started = time.monotonic()
     rows: list[list[str]] = []
     for backend in args.backends:
-        rows += await bench_backend(backend, posts, requests, 20, not args.no_trial_index)
+        rows += await bench_backend(backend, posts, requests, 20)
     say("\n== Summary")
     say(table(["backend", "measure", "p50", "p99", "max", "machine busy", "p99 <= 10 ms"], rows))
     say(
@@ -383,9 +391,6 @@ def parse() -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="100,000 posts, 50 requests")
     p.add_argument("--posts", type=int, default=1_000_000)
     p.add_argument("--requests", type=int, default=200)
-    p.add_argument(
-        "--no-trial-index", action="store_true", help="skip the PostgreSQL partial-index trial"
-    )
     p.add_argument(
         "--backends", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"]
     )
