@@ -541,22 +541,3 @@ async def do_update_user(
 async def publish_kick(bus: Broker, user_id: int) -> None:
     """Tell every node to close this person's live connections now."""
     await bus.publish(CONTROL_TOPIC, {"t": "kick", "u": user_id})
-
-
-__all__ = [
-    "EventPublic",
-    "do_create_channel",
-    "do_create_comment",
-    "do_create_department",
-    "do_create_post",
-    "do_create_user",
-    "do_delete_post",
-    "do_edit_post",
-    "do_invite_to_channel",
-    "do_join_channel",
-    "do_leave_channel",
-    "do_rename_department",
-    "do_set_like",
-    "do_update_channel",
-    "do_update_user",
-]

@@ -183,21 +183,3 @@ async def ensure_email_free(db: AsyncSession, email: str) -> None:
 
 async def user_count(db: AsyncSession) -> int:
     return (await db.exec(select(func.count()).select_from(User))).one()
-
-
-__all__ = [
-    "UnauthorizedError",
-    "create_api_token",
-    "create_invite",
-    "digest",
-    "ensure_email_free",
-    "hash_password",
-    "normalise_email",
-    "open_invite",
-    "open_session",
-    "sign_in",
-    "sign_out",
-    "user_count",
-    "user_for_session",
-    "user_for_token",
-]

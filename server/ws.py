@@ -18,7 +18,7 @@ from channels import actions
 from channels.access import access_channel
 from channels.models import Membership
 from channels.protocol import frames
-from channels.protocol.codec import Encoding, choose_encoding, decode, encode
+from channels.protocol.codec import choose_encoding, decode, encode
 from channels.protocol.errors import (
     CLOSE_FLOOD,
     CLOSE_FORBIDDEN,
@@ -239,6 +239,3 @@ class _Session:
                 statuses = await services.signals.store.statuses(members)
                 return frames.who(cmd.id, cmd.channel, {u: s.value for u, s in statuses.items()})
         return frames.ack(cmd.id, written)
-
-
-__all__ = ["Encoding", "websocket_endpoint"]

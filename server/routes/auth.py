@@ -46,10 +46,10 @@ class TokenIssued(BaseModel):
     token: str
 
 
-async def user_public(ctx_services: Services, user: User) -> UserPublic:
+async def user_public(services: Services, user: User) -> UserPublic:
     dept = None
     if user.department_id is not None:
-        async with ctx_services.db.reader() as db:
+        async with services.db.reader() as db:
             found = await db.get(Department, user.department_id)
             dept = found.name if found else None
     return to_public(user, dept)

@@ -27,7 +27,7 @@ from channels.models import (
 from core.errors import InvalidError
 from org.models import User
 from server.api import Ctx, Param, api
-from server.routes.people import PersonPublic, _people
+from server.routes.people import PersonPublic, people_public
 
 
 class Invitees(StrictModel):
@@ -137,7 +137,7 @@ async def channel_members(ctx: Ctx) -> list[PersonPublic]:
                 )
             ).all()
         )
-    return await _people(ctx, users)
+    return await people_public(ctx, users)
 
 
 @api.route(

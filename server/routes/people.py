@@ -42,7 +42,7 @@ def _require_admin(user: User) -> None:
         raise ForbiddenError("admins only")
 
 
-async def _people(ctx: Ctx, users: list[User]) -> list[PersonPublic]:
+async def people_public(ctx: Ctx, users: list[User]) -> list[PersonPublic]:
     names = await department_names(
         ctx.services, {u.department_id for u in users if u.department_id}
     )
@@ -77,7 +77,7 @@ async def list_users(ctx: Ctx) -> list[PersonPublic]:
         stmt = stmt.where(User.department_id == department)
     async with ctx.services.db.reader() as db:
         users = list((await db.exec(stmt.order_by(col(User.display_name)).limit(500))).all())
-    return await _people(ctx, users)
+    return await people_public(ctx, users)
 
 
 @api.route(
@@ -88,7 +88,7 @@ async def get_user(ctx: Ctx) -> PersonPublic:
         user = await db.get(User, ctx.path_int("user_id"))
     if user is None or (not user.is_active and not ctx.user.is_admin):
         raise NotFoundError("no such person")
-    return (await _people(ctx, [user]))[0]
+    return (await people_public(ctx, [user]))[0]
 
 
 @api.route(
@@ -102,7 +102,7 @@ async def get_user(ctx: Ctx) -> PersonPublic:
 async def create_user(ctx: Ctx) -> PersonPublic:
     _require_admin(ctx.user)
     user = await ctx.services.act(do_create_user, ctx.user, ctx.body)
-    return (await _people(ctx, [user]))[0]
+    return (await people_public(ctx, [user]))[0]
 
 
 @api.route(
@@ -114,7 +114,7 @@ async def create_user(ctx: Ctx) -> PersonPublic:
 )
 async def update_user(ctx: Ctx) -> PersonPublic:
     user = await ctx.services.act(do_update_user, ctx.user, ctx.path_int("user_id"), ctx.body)
-    return (await _people(ctx, [user]))[0]
+    return (await people_public(ctx, [user]))[0]
 
 
 @api.route(
