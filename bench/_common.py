@@ -28,10 +28,10 @@ import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import httpx
 
@@ -48,11 +48,31 @@ PG_BENCH_DB = "kaisha_bench"  # its own database: the test suite truncates kaish
 PG_BENCH_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
+T = TypeVar("T")
 NOFILE = 65536
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 # ---- the machine and /proc ---------------------------------------------------------
+
+
+def event_loop_name() -> str:
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return "asyncio"
+    return "uvloop"
+
+
+def run(main: Coroutine[Any, Any, T]) -> T:
+    """Run ``main`` on uvloop when it is installed (as uvicorn does for the server),
+    so that the load generators and the floor use the same kind of loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    result: T = uvloop.run(main)
+    return result
 
 
 def raise_nofile(limit: int = NOFILE) -> None:
@@ -129,7 +149,8 @@ def machine_lines() -> list[str]:
     load = os.getloadavg()
     return [
         f"machine: {os.cpu_count()} cores ({model}), {mem_gib:.0f} GiB RAM, "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}",
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}, "
+        f"event loop {event_loop_name()} (servers, clients and floor alike)",
         f"load average before start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
     ]
 
@@ -439,8 +460,8 @@ class WsClient(asyncio.Protocol):
         self._fresh_inflater = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports are not asyncio.Transport subclasses, only alike.
+        self.transport = cast(asyncio.Transport, transport)
         key = base64.b64encode(os.urandom(16)).decode()
         lines = [
             f"GET {self.path} HTTP/1.1",
@@ -452,7 +473,7 @@ class WsClient(asyncio.Protocol):
             *(f"{k}: {v}" for k, v in self.headers),
             *([": ".join(DEFLATE_OFFER)] if self.deflate else []),
         ]
-        transport.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        self.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode())
 
     def data_received(self, data: bytes) -> None:
         buf = self._buf
@@ -679,20 +700,19 @@ async def _open_many(sink: _WorkerSink, spec: OpenSpec) -> tuple[int, int, str]:
 
 
 async def _worker(pipe: mpc.Connection) -> None:
-    loop = asyncio.get_running_loop()
     sink = _WorkerSink()
-    commands: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
 
-    def readable() -> None:
+    def receive() -> tuple[Any, ...]:
         try:
-            commands.put_nowait(pipe.recv())
+            command: tuple[Any, ...] = pipe.recv()
         except (EOFError, OSError):  # the controller is gone: stop
-            loop.remove_reader(pipe.fileno())
-            commands.put_nowait(("gone",))
+            return ("gone",)
+        return command
 
-    loop.add_reader(pipe.fileno(), readable)
     while True:
-        cmd = await commands.get()
+        # Commands are read in a thread: the pipe stays blocking (an event loop's
+        # add_reader may make it non-blocking, and large replies then fail).
+        cmd = await asyncio.to_thread(receive)
         op = cmd[0]
         if op == "open":
             started = time.monotonic()
@@ -723,14 +743,13 @@ async def _worker(pipe: mpc.Connection) -> None:
         elif op == "gone":
             return
         elif op == "exit":
-            loop.remove_reader(pipe.fileno())
             pipe.send(("bye",))
             return
 
 
 def worker_main(pipe: mpc.Connection) -> None:
     raise_nofile()
-    asyncio.run(_worker(pipe))
+    run(_worker(pipe))
 
 
 class Workers:

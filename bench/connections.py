@@ -42,6 +42,7 @@ from _common import (
     make_org,
     raise_nofile,
     rss_kib,
+    run,
     say,
     split,
     table,
@@ -278,4 +279,4 @@ def parse() -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(parse()))
+    run(main(parse()))

@@ -66,6 +66,7 @@ from _common import (
     pg_drop_database,
     pg_fresh_database,
     raise_nofile,
+    run,
     say,
     split,
     table,
@@ -610,6 +611,6 @@ if __name__ == "__main__":
     arguments = parse()
     if arguments.floor_server:
         raise_nofile()
-        asyncio.run(_floor_server(arguments.floor_server))
+        run(_floor_server(arguments.floor_server))
         sys.exit(0)
-    asyncio.run(main(arguments))
+    run(main(arguments))

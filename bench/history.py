@@ -43,6 +43,7 @@ from _common import (
     Http,
     MachineCpu,
     ServerProcess,
+    cpu_seconds,
     kaisha_node,
     machine_lines,
     make_org,
@@ -50,6 +51,7 @@ from _common import (
     percentile,
     pg_drop_database,
     pg_fresh_database,
+    run,
     say,
     table,
 )
@@ -156,11 +158,15 @@ async def seed_postgres(author: int, plan: Seed) -> float:
     return time.monotonic() - started
 
 
+Measured = tuple[list[float], float, float]
+
+
 async def timed(
-    fn: Callable[[], Awaitable[Any]], requests: int, warmup: int
-) -> tuple[list[float], float]:
+    fn: Callable[[], Awaitable[Any]], requests: int, warmup: int, cpu: Callable[[], float]
+) -> Measured:
     """Latencies of sequential calls (stopping early past BUDGET seconds, for slow
-    cases), and how busy the whole machine was meanwhile (0..1)."""
+    cases), how busy the whole machine was meanwhile (0..1), and the CPU seconds
+    per call of whoever does the work (``cpu``: the server process, or this one)."""
     end = time.monotonic() + BUDGET
     for _ in range(warmup):
         await fn()
@@ -168,6 +174,7 @@ async def timed(
             break
     out: list[float] = []
     machine = MachineCpu()
+    cpu0 = cpu()
     end = time.monotonic() + BUDGET
     for _ in range(requests):
         t0 = time.perf_counter()
@@ -175,7 +182,7 @@ async def timed(
         out.append(time.perf_counter() - t0)
         if time.monotonic() > end:
             break
-    return out, machine.busy()
+    return out, machine.busy(), (cpu() - cpu0) / len(out)
 
 
 class Captured:
@@ -207,15 +214,16 @@ def is_page_query(sql: str) -> bool:
     return "FROM post" in sql and "LIMIT" in sql
 
 
-def figure(backend: str, name: str, measured: tuple[list[float], float], note: str = "") -> Row:
-    lat, busy = measured
+def figure(backend: str, name: str, measured: Measured, note: str = "") -> Row:
+    lat, busy, cpu = measured
     p50, p99 = percentile(lat, 50), percentile(lat, 99)
     verdict = "met" if p99 <= TARGET_P99 else "NOT met"
     say(
-        f"  {name:<32} p50 {ms(p50):>9}  p99 {ms(p99):>9}  max {ms(max(lat)):>9}  n={len(lat)}"
-        f"  machine {busy:4.0%} busy" + (f"  {note}" if note else "")
+        f"  {name:<28} p50 {ms(p50):>9}  p99 {ms(p99):>9}  max {ms(max(lat)):>9}  "
+        f"CPU {ms(cpu):>8}/call  n={len(lat)}  machine {busy:4.0%} busy"
+        + (f"  {note}" if note else "")
     )
-    return [backend, name, ms(p50), ms(p99), ms(max(lat)), f"{busy:.0%}", verdict]
+    return [backend, name, ms(p50), ms(p99), ms(max(lat)), ms(cpu), f"{busy:.0%}", verdict]
 
 
 async def bench_backend(backend: str, posts: int, requests: int, warmup: int) -> list[Row]:
@@ -332,9 +340,14 @@ async def bench_backend(backend: str, posts: int, requests: int, warmup: int) ->
             ("HTTP baseline: one channel", lambda: http(f"/api/channels/{big}"), "auth, 2 queries"),
         ]
 
+        def server_cpu() -> float:
+            return cpu_seconds(node.pid)
+
         try:
             for name, fn, note in cases:
-                rows.append(figure(backend, name, await timed(fn, requests, warmup), note))
+                where = server_cpu if "HTTP" in name else time.process_time
+                measured = await timed(fn, requests, warmup, where)
+                rows.append(figure(backend, name, measured, note))
             say("  the page query, as issued:")
             say("    " + " ".join(statement.split()))
             for title, channel, before in (
@@ -378,7 +391,12 @@ async def main(args: argparse.Namespace) -> None:
     for backend in args.backends:
         rows += await bench_backend(backend, posts, requests, 20)
     say("\n== Summary")
-    say(table(["backend", "measure", "p50", "p99", "max", "machine busy", "p99 <= 10 ms"], rows))
+    headers = ["backend", "measure", "p50", "p99", "max", "CPU/call", "machine busy", "p99<=10ms"]
+    say(table(headers, rows))
+    say(
+        "CPU/call: CPU seconds of the server process per request for HTTP rows, of this "
+        "process (its threads included) per call for the others."
+    )
     say(
         "The target applies to the page fetches (HTTP = what a client waits for); the SQL, "
         "render and baseline rows break the in-process time down."
@@ -398,4 +416,4 @@ def parse() -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(parse()))
+    run(main(parse()))
