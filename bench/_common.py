@@ -199,9 +199,7 @@ class ServerProcess:
         self.env = env
         self.port = port
         self.proc: subprocess.Popen[bytes] | None = None
-        fd, path = tempfile.mkstemp(prefix=f"kaisha-bench-{name}-", suffix=".log")
-        os.close(fd)
-        self.log_path = Path(path)
+        self.log_path: Path | None = None  # made at launch, removed at stop
 
     @property
     def pid(self) -> int:
@@ -213,6 +211,9 @@ class ServerProcess:
         return f"http://{HOST}:{self.port}"
 
     def launch(self) -> None:
+        fd, path = tempfile.mkstemp(prefix=f"kaisha-bench-{self.name}-", suffix=".log")
+        os.close(fd)
+        self.log_path = Path(path)
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
                 self.argv,
@@ -249,6 +250,8 @@ class ServerProcess:
                 await asyncio.sleep(0.1)
 
     def log_tail(self, lines: int = 30) -> str:
+        if self.log_path is None:
+            return ""
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
@@ -264,8 +267,9 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
-        with contextlib.suppress(OSError):
-            self.log_path.unlink()
+        if self.log_path is not None:
+            with contextlib.suppress(OSError):
+                self.log_path.unlink()
 
 
 def kaisha_node(

@@ -393,7 +393,11 @@ async def bench_system(
     rows: list[Row] = []
     frame_size = 0
     started = time.monotonic()
-    await system.start()
+    try:
+        await system.start()
+    except BaseException:
+        await system.stop()
+        raise
     workers = Workers(n_workers)
     try:
         say(f"  started in {time.monotonic() - started:.1f} s")
