@@ -5,7 +5,10 @@ these. What does not exist and what the caller may not see answer alike
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import func, literal
+from sqlalchemy.orm import aliased
 from sqlmodel import and_, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,6 +21,7 @@ from org.models import User
 class ChannelAccess:
     channel: Channel
     is_member: bool
+    member_count: int | None = None  # when asked for (count_members=True)
 
     def require_member(self) -> None:
         if not self.is_member:
@@ -29,11 +33,27 @@ def can_read(channel: Channel, is_member: bool) -> bool:
 
 
 async def access_channel(
-    db: AsyncSession, user: User, channel_id: int, *, for_update: bool = False
+    db: AsyncSession,
+    user: User,
+    channel_id: int,
+    *,
+    for_update: bool = False,
+    count_members: bool = False,
 ) -> ChannelAccess:
-    """The channel and whether ``user`` is in it, if ``user`` may see it."""
+    """The channel and whether ``user`` is in it, if ``user`` may see it (and,
+    asked for, its member count, in the same query)."""
+    others = aliased(Membership)
+    count: Any = (
+        select(func.count())
+        .select_from(others)
+        .where(others.channel_id == col(Channel.id))
+        .correlate(Channel)
+        .scalar_subquery()
+        if count_members
+        else literal(None)
+    )
     query = (
-        select(Channel, Membership.user_id)
+        select(Channel, Membership.user_id, count)
         .outerjoin(
             Membership,
             and_(col(Membership.channel_id) == col(Channel.id), Membership.user_id == user.id),
@@ -45,11 +65,11 @@ async def access_channel(
     row = (await db.exec(query)).first()
     if row is None:
         raise NotFoundError("no such channel")
-    channel, member = row
+    channel, member, members = row
     is_member = member is not None
     if not can_read(channel, is_member):
         raise NotFoundError("no such channel")
-    return ChannelAccess(channel, is_member)
+    return ChannelAccess(channel, is_member, members)
 
 
 async def access_post(db: AsyncSession, user: User, post_id: int) -> tuple[Post, ChannelAccess]:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import and_, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -104,13 +105,8 @@ async def list_channels(
 
 
 async def get_channel(db: AsyncSession, user: User, channel_id: int) -> ChannelPublic:
-    access = await access_channel(db, user, channel_id)
-    count = (
-        await db.exec(
-            select(func.count()).select_from(Membership).where(Membership.channel_id == channel_id)
-        )
-    ).one()
-    return channel_public(access.channel, count, access.is_member)
+    access = await access_channel(db, user, channel_id, count_members=True)
+    return channel_public(access.channel, access.member_count or 0, access.is_member)
 
 
 async def _with_authors(
@@ -122,8 +118,10 @@ async def _with_authors(
         .where(col(Like.post_id) == col(Post.id), Like.user_id == user.id)
         .exists()
     )
+    # Columns, not ORM entities: a page is read-only, and building 51 ORM objects
+    # and validated models costs several times the query itself.
     stmt = (
-        select(Post, User.display_name, Department.name, liked)
+        sa_select(*_POST_COLUMNS, col(User.display_name), col(Department.name), liked)
         .join(User, col(User.id) == col(Post.author_id))
         .outerjoin(Department, col(Department.id) == col(User.department_id))
         .where(*where, col(Post.deleted_at).is_(None))
@@ -131,8 +129,54 @@ async def _with_authors(
     )
     if limit is not None:
         stmt = stmt.limit(limit)
-    rows = (await db.exec(stmt)).all()
-    return [post_public(p, name, dept, liked_by_me=bool(lk)) for p, name, dept, lk in rows]
+    rows = (await db.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select of columns
+    return [_row_public(row) for row in rows]
+
+
+_POST_COLUMNS: tuple[Any, ...] = (
+    col(Post.id),
+    col(Post.channel_id),
+    col(Post.parent_id),
+    col(Post.author_id),
+    col(Post.body),
+    col(Post.html),
+    col(Post.created_at),
+    col(Post.edited_at),
+    col(Post.like_count),
+    col(Post.comment_count),
+)
+
+
+def _row_public(row: Any) -> PostPublic:
+    (
+        pid,
+        channel_id,
+        parent_id,
+        author_id,
+        body,
+        html,
+        created,
+        edited,
+        likes,
+        comments,
+        name,
+        dept,
+        liked,
+    ) = row
+    # model_construct: the values come from our own columns, already typed.
+    return PostPublic.model_construct(
+        id=pid,
+        channel_id=channel_id,
+        parent_id=parent_id,
+        author=AuthorPublic.model_construct(id=author_id, display_name=name, department=dept),
+        body=body,
+        html=html if html is not None else render(body),
+        created_at=iso(created) or "",
+        edited_at=iso(edited),
+        like_count=likes,
+        comment_count=comments,
+        liked_by_me=bool(liked),
+    )
 
 
 async def history_page(
