@@ -54,16 +54,23 @@ async def authenticate(conn: HTTPConnection, services: Services) -> Principal | 
     token = conn.query_params.get("token") if conn.scope["type"] == "websocket" else None
     if header.lower().startswith("bearer "):
         token = header[7:].strip()
-    if token:
-        async with services.db.reader() as db:
+    cache = services.auth_cache
+    secret = token or conn.cookies.get(SESSION_COOKIE)
+    if not secret:
+        return None
+    principal: Principal | None = cache.get(secret)
+    if principal is not None:
+        return principal
+    async with services.db.reader() as db:
+        if token:
             user = await user_for_token(db, token)
-        return Principal(user, None) if user else None
-    cookie = conn.cookies.get(SESSION_COOKIE)
-    if cookie:
-        async with services.db.reader() as db:
-            found = await user_for_session(db, cookie)
-        return Principal(*found) if found else None
-    return None
+            principal = Principal(user, None) if user else None
+        else:
+            found = await user_for_session(db, secret)
+            principal = Principal(*found) if found else None
+    if principal is not None and principal.user.id is not None:
+        cache.put(secret, principal.user.id, principal)
+    return principal
 
 
 def origin_allowed(conn: HTTPConnection, allowed: Sequence[str]) -> bool:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware.gzip import GZipMiddleware
@@ -20,6 +21,7 @@ from channels.broker import make_broker
 from channels.broker.base import CONTROL_TOPIC
 from presence import make_presence
 from server.api import api, error_response
+from server.authcache import AuthCache
 from server.bootstrap import ensure_first_admin
 from server.db import Database
 from server.hub import Hub
@@ -108,7 +110,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await bus.subscribe(CONTROL_TOPIC)
         await signals.start()
         hub.start(settings.heal_interval)
-        services = Services(settings, db, bus, metrics_, hub, signals)
+        auth_cache: AuthCache[Any] = AuthCache()
+        hub.on_kick = auth_cache.forget_user
+        services = Services(settings, db, bus, metrics_, hub, signals, auth_cache)
         app.state.services = services
         await ensure_first_admin(services)
         log.info("node %s ready", settings.node_id)

@@ -78,6 +78,7 @@ class Hub:
         self._tasks: set[asyncio.Task[None]] = set()
         self._heal_task: asyncio.Task[None] | None = None
         self.on_presence: Callable[[dict[str, Any]], None] = lambda message: None
+        self.on_kick: Callable[[int], None] = lambda user_id: None
         bus.set_handler(self._on_message, self.heal_soon)
 
     # ---- connections --------------------------------------------------------------
@@ -209,6 +210,7 @@ class Hub:
         elif topic == PRESENCE_TOPIC:
             self.on_presence(message)
         elif topic == CONTROL_TOPIC and kind == "kick":
+            self.on_kick(int(message["u"]))
             for conn in list(self.user_connections(int(message["u"]))):
                 conn.close(CLOSE_FORBIDDEN, "account deactivated")
         elif topic == CONTROL_TOPIC and kind == "membership":

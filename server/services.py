@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from channels.broker.base import Broker
 from org.models import User
+from server.authcache import AuthCache
 from server.db import Database
 from server.metrics import Metrics
 from server.settings import Settings
@@ -30,6 +31,7 @@ class Services:
     metrics: Metrics
     hub: Hub
     signals: Signals
+    auth_cache: AuthCache[Any]
 
     async def act(
         self,

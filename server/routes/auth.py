@@ -114,6 +114,7 @@ async def sign_out(ctx: Ctx) -> JSONResponse:
     if token:
         async with ctx.services.db.writer() as db:
             await auth.sign_out(db, token)
+        ctx.services.auth_cache.forget(token)
     response = JSONResponse(None, status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -114,6 +114,8 @@ async def create_user(ctx: Ctx) -> PersonPublic:
 )
 async def update_user(ctx: Ctx) -> PersonPublic:
     user = await ctx.services.act(do_update_user, ctx.user, ctx.path_int("user_id"), ctx.body)
+    # A new role or department counts here at once (elsewhere within the cache's seconds).
+    ctx.services.auth_cache.forget_user(ctx.path_int("user_id"))
     return (await people_public(ctx, [user]))[0]
 
 

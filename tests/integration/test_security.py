@@ -175,3 +175,16 @@ async def test_sign_in_is_throttled_after_repeated_failures(server: Running) -> 
     r = await client.raw("POST", "/api/session", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
     assert r.status_code == 429 and r.json()["error"]["code"] == "rate_limited"
     await client.close()
+
+
+async def test_signing_out_ends_the_session_at_once(company: Company) -> None:
+    session = Api(company.server.http)
+    await session.sign_in(company.people["bob"].email, "password-bob")
+    assert (await session.raw("GET", "/api/session")).status_code == 200  # now cached
+    cookie = session.http.cookies["kaisha_session"]
+    await session.call("DELETE", "/api/session")
+    stale = Api(company.server.http)
+    stale.http.cookies.set("kaisha_session", cookie)
+    assert (await stale.raw("GET", "/api/session")).status_code == 401
+    await session.close()
+    await stale.close()
