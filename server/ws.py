@@ -83,6 +83,15 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     await session.run()
 
 
+def _frame_id(conn: Connection, payload: str | bytes) -> int | None:
+    """The id of a frame that will not be acted on, so its sender can retry it."""
+    try:
+        frame_id = decode(conn.encoding, payload).get("id")
+    except ProtocolError:
+        return None
+    return frame_id if isinstance(frame_id, int) and not isinstance(frame_id, bool) else None
+
+
 class _Session:
     def __init__(self, services: Services, websocket: WebSocket, conn: Connection) -> None:
         self.services = services
@@ -149,9 +158,8 @@ class _Session:
                 if self.bucket.refused > self.bucket.burst:
                     self.conn.close(CLOSE_FLOOD, "too many frames: slow down and reconnect")
                     return
-                self.send(
-                    frames.error(None, "rate_limited", "too many frames; this one was dropped")
-                )
+                dropped = _frame_id(self.conn, payload)
+                self.send(frames.error(dropped, "rate_limited", "too many frames; retry later"))
                 continue
             await self._handle(payload)
 
