@@ -6,11 +6,17 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from server.settings import Settings
 from tests.support.backends import check_redis, clean_postgres, prepare_postgres, settings_for
 from tests.support.clients import Company, make_company
 from tests.support.servers import Running, serve
+
+# Shared machines are noisy: examples are judged by what they find, not by how
+# long one took.
+hypothesis_settings.register_profile("kaisha", deadline=None)
+hypothesis_settings.load_profile("kaisha")
 
 _pg_ready = False
 
