@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pydantic import BaseModel
-from sqlmodel import col, select
 from starlette.responses import JSONResponse
 
 from channels.actions import do_create_user
@@ -201,13 +200,3 @@ async def create_token(ctx: Ctx) -> TokenIssued:
         token, row = await auth.create_api_token(db, ctx.user, ctx.body.name)
     assert row.id is not None
     return TokenIssued(id=row.id, name=row.name, token=token)
-
-
-async def department_names(services: Services, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    async with services.db.reader() as db:
-        rows = (
-            await db.exec(select(Department.id, Department.name).where(col(Department.id).in_(ids)))
-        ).all()
-    return {i: n for i, n in rows if i is not None}

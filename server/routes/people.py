@@ -25,7 +25,8 @@ from org.models import (
     UserUpdate,
 )
 from server.api import Ctx, Param, api
-from server.routes.auth import department_names, to_public
+from server.routes.auth import to_public
+from server.services import Services
 
 
 class PersonPublic(UserPublic):
@@ -40,6 +41,16 @@ class InviteIssued(BaseModel):
 def _require_admin(user: User) -> None:
     if not user.is_admin:
         raise ForbiddenError("admins only")
+
+
+async def department_names(services: Services, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    async with services.db.reader() as db:
+        rows = (
+            await db.exec(select(Department.id, Department.name).where(col(Department.id).in_(ids)))
+        ).all()
+    return {i: n for i, n in rows if i is not None}
 
 
 async def people_public(ctx: Ctx, users: list[User]) -> list[PersonPublic]:
