@@ -32,7 +32,9 @@ class Connection:
     status: Status = Status.online
     channels: set[int] = field(default_factory=set)
     queue: collections.deque[Frame] = field(default_factory=collections.deque)
-    wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    # The idle writer's wake-up: a bare future, made only when the writer goes idle
+    # (an asyncio.Event costs a new future and list upkeep on every offer).
+    waiter: asyncio.Future[None] | None = None
     drained: asyncio.Event = field(default_factory=asyncio.Event)
     close_code: int | None = None
     close_reason: str = ""
@@ -52,8 +54,13 @@ class Connection:
             self.close(CLOSE_SLOW_CONSUMER, "too slow: reconnect and resume", drop_pending=True)
             return False
         self.queue.append(frame)
-        self.wakeup.set()
+        self._wake()
         return True
+
+    def _wake(self) -> None:
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def close(self, code: int, reason: str, *, drop_pending: bool = False) -> None:
         """Ask the writer to close after sending what is queued (or drop it)."""
@@ -63,7 +70,7 @@ class Connection:
             self.queue.clear()
         self.close_code = code
         self.close_reason = reason
-        self.wakeup.set()
+        self._wake()
 
     async def wait_for_room(self, frames: int) -> None:
         """For one connection's own bulk sends (replay): wait until ``frames`` more
@@ -77,8 +84,12 @@ class Connection:
     ) -> None:
         """The writer loop: returns after sending the close frame."""
         while True:
-            await self.wakeup.wait()
-            self.wakeup.clear()
+            if not self.queue and self.close_code is None:
+                self.waiter = asyncio.get_running_loop().create_future()
+                try:
+                    await self.waiter
+                finally:
+                    self.waiter = None
             while self.queue:
                 await send(self.queue.popleft())
             self.drained.set()
