@@ -47,6 +47,7 @@ class Settings:
     frame_burst: int = 200
     heal_interval: float = 2.0
     log_level: str = "INFO"
+    tune_gc: bool = False  # server processes turn it on (from_env); see server/app.py
     web_dir: Path = Path(__file__).resolve().parent.parent / "web"
 
     @property
@@ -72,4 +73,5 @@ class Settings:
             max_frame_bytes=_int("MAX_FRAME_BYTES", 64 * 1024),
             outbox_frames=_int("OUTBOX_FRAMES", 2000),
             log_level=env.get("LOG_LEVEL") or "INFO",
+            tune_gc=env.get("GC_TUNING", "1") != "0",
         )
