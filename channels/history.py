@@ -39,19 +39,23 @@ MAX_REPLAY = 1000
 def post_public(
     post: Post, author: str, department: str | None, *, liked_by_me: bool = False
 ) -> PostPublic:
-    assert post.id is not None
-    return PostPublic(
-        id=post.id,
-        channel_id=post.channel_id,
-        parent_id=post.parent_id,
-        author=AuthorPublic(id=post.author_id, display_name=author, department=department),
-        body=post.body,
-        html=post.html if post.html is not None else render(post.body),
-        created_at=iso(post.created_at) or "",
-        edited_at=iso(post.edited_at),
-        like_count=post.like_count,
-        comment_count=post.comment_count,
-        liked_by_me=liked_by_me,
+    """A post as the API shows it (the same builder serves pages read as columns)."""
+    return _row_public(
+        (
+            post.id,
+            post.channel_id,
+            post.parent_id,
+            post.author_id,
+            post.body,
+            post.html,
+            post.created_at,
+            post.edited_at,
+            post.like_count,
+            post.comment_count,
+            author,
+            department,
+            liked_by_me,
+        )
     )
 
 

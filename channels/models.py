@@ -7,12 +7,13 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from pydantic import Field as PField
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
+from core.schema import StrictModel
 
 MAX_BODY_CHARS = 10_000
 PAGE_SIZE = 50
@@ -102,10 +103,6 @@ class Event(SQLModel, table=True):
 
 
 # ---- API shapes -------------------------------------------------------------
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class ChannelPublic(BaseModel):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
+from core.schema import StrictModel
 
 
 class Role(enum.StrEnum):
@@ -91,12 +92,6 @@ class LoginFailure(SQLModel, table=True):
 
 
 # ---- API shapes -------------------------------------------------------------
-
-
-class StrictModel(BaseModel):
-    """Request bodies: unknown fields are an error, not silently dropped."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class DepartmentPublic(BaseModel):

@@ -20,11 +20,11 @@ from channels.models import (
     Membership,
     PostCreate,
     PostEdit,
-    StrictModel,
     Thread,
     Written,
 )
 from core.errors import InvalidError
+from core.schema import StrictModel
 from org.models import User
 from server.api import Ctx, Param, api
 from server.routes.people import PersonPublic, people_public
