@@ -17,6 +17,7 @@ from typing import Any
 import uvicorn
 
 from server.app import create_app
+from server.serving import uvicorn_config
 from server.settings import Settings
 
 
@@ -67,20 +68,12 @@ class Server(uvicorn.Server):
 
 def main() -> None:
     settings = Settings.from_env()
-    config = uvicorn.Config(
+    config = uvicorn_config(
         create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        ws="websockets-sansio",
-        ws_max_size=settings.max_frame_bytes,
-        # Frames are small JSON; per-connection compression would compress each
-        # event once per subscriber (defeating encode-once) and hold ~40 KiB of
-        # zlib state per connection (docs/performance.md).
-        ws_per_message_deflate=False,
+        settings,
         log_config=configure_logging(settings.log_level),
         timeout_graceful_shutdown=10,
         proxy_headers=True,
-        lifespan="on",
     )
     server = Server(config)
     print(

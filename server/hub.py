@@ -33,23 +33,24 @@ from channels.protocol.errors import CLOSE_FORBIDDEN, CLOSE_SHUTDOWN
 from server.db import Database
 from server.metrics import Metrics
 from server.outbox import Connection
+from server.wire import Outgoing
 
 log = logging.getLogger(__name__)
 
 
 class _Encoded:
-    """A frame encoded at most once per encoding, on first use."""
+    """A frame encoded (and framed for the wire) at most once per encoding, on first use."""
 
     __slots__ = ("_cache", "_frame")
 
     def __init__(self, frame: dict[str, Any]) -> None:
         self._frame = frame
-        self._cache: dict[Encoding, str | bytes] = {}
+        self._cache: dict[Encoding, Outgoing] = {}
 
-    def __call__(self, encoding: Encoding) -> str | bytes:
+    def __call__(self, encoding: Encoding) -> Outgoing:
         data = self._cache.get(encoding)
         if data is None:
-            data = self._cache[encoding] = encode(encoding, self._frame)
+            data = self._cache[encoding] = Outgoing(encode(encoding, self._frame))
         return data
 
 
@@ -142,12 +143,7 @@ class Hub:
             and since <= follow.head
             and follow.head - since <= MAX_REPLAY
         )
-        conn.offer(
-            encode(
-                conn.encoding,
-                frames.subbed(frame_id, channel_id, follow.epoch, follow.head, recovered),
-            )
-        )
+        conn.send(frames.subbed(frame_id, channel_id, follow.epoch, follow.head, recovered))
         position = since if recovered and since is not None else follow.head
         # Replay the bulk at this client's own pace, without holding up the channel...
         page = max(1, conn.limit // 2)
@@ -168,7 +164,7 @@ class Hub:
         async with self._db.reader() as db:
             missed = await events_between(db, channel_id, follow.epoch, after, upto)
         for ev in missed:
-            conn.offer(encode(conn.encoding, frames.event(ev)))
+            conn.send(frames.event(ev))
         return missed[-1].seq if missed else upto
 
     async def _follow(self, channel_id: int) -> _Follow:

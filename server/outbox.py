@@ -1,10 +1,12 @@
 """One live connection's bounded outbox.
 
 Fan-out never awaits a client: the hub offers already-encoded frames and moves
-on. A writer task per connection drains the outbox into the socket. When a
-client reads too slowly and its outbox is full, the connection is closed with
-``CLOSE_SLOW_CONSUMER``; the client reconnects and resumes from its last seq,
-so nothing is lost and nobody else waits for it.
+on. A frame offered while nothing is queued goes straight to the socket if it
+takes it without waiting (server/wire.py); otherwise it joins the outbox, and
+a writer task per connection drains the outbox into the socket in order. When
+a client reads too slowly and its outbox is full, the connection is closed
+with ``CLOSE_SLOW_CONSUMER``; the client reconnects and resumes from its last
+seq, so nothing is lost and nobody else waits for it.
 """
 
 from __future__ import annotations
@@ -12,15 +14,15 @@ from __future__ import annotations
 import asyncio
 import collections
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from channels.protocol.codec import Encoding
+from channels.protocol.codec import Encoding, encode
 from channels.protocol.errors import CLOSE_SLOW_CONSUMER
 from org.models import User
 from presence.base import Status
-
-Frame = str | bytes
+from server.wire import Outgoing, Wire
 
 
 @dataclass(eq=False, slots=True)
@@ -28,10 +30,13 @@ class Connection:
     user: User
     encoding: Encoding
     limit: int
+    wire: Wire
     conn_id: str = field(default_factory=lambda: secrets.token_hex(8))
     status: Status = Status.online
     channels: set[int] = field(default_factory=set)
-    queue: collections.deque[Frame] = field(default_factory=collections.deque)
+    # Frames not yet written, oldest first; the writer leaves the one it is
+    # writing at the front until it is out, so no direct write overtakes it.
+    queue: collections.deque[Outgoing] = field(default_factory=collections.deque)
     # The idle writer's wake-up: a bare future, made only when the writer goes idle
     # (an asyncio.Event costs a new future and list upkeep on every offer).
     waiter: asyncio.Future[None] | None = None
@@ -45,10 +50,16 @@ class Connection:
         assert self.user.id is not None
         return self.user.id
 
-    def offer(self, frame: Frame) -> bool:
-        """Queue a frame without waiting. False if the connection is closing."""
+    def send(self, frame: dict[str, Any]) -> bool:
+        """Encode a frame for this connection alone and offer it."""
+        return self.offer(Outgoing(encode(self.encoding, frame)))
+
+    def offer(self, frame: Outgoing) -> bool:
+        """Write or queue a frame without waiting. False if the connection is closing."""
         if self.close_code is not None:
             return False
+        if not self.queue and self.wire.try_write(frame):
+            return True
         if len(self.queue) >= self.limit:
             self.on_overflow()
             self.close(CLOSE_SLOW_CONSUMER, "too slow: reconnect and resume", drop_pending=True)
@@ -79,20 +90,23 @@ class Connection:
             self.drained.clear()
             await self.drained.wait()
 
-    async def drain(
-        self, send: Callable[[Frame], Awaitable[None]], close: Callable[[int, str], Awaitable[None]]
-    ) -> None:
+    async def drain(self) -> None:
         """The writer loop: returns after sending the close frame."""
+        queue, wire = self.queue, self.wire
         while True:
-            if not self.queue and self.close_code is None:
+            if not queue and self.close_code is None:
                 self.waiter = asyncio.get_running_loop().create_future()
                 try:
                     await self.waiter
                 finally:
                     self.waiter = None
-            while self.queue:
-                await send(self.queue.popleft())
+            while queue:
+                frame = queue[0]
+                if not wire.try_write(frame):
+                    await wire.write(frame)
+                if queue and queue[0] is frame:  # (a slow-consumer close may have cleared it)
+                    queue.popleft()
             self.drained.set()
             if self.close_code is not None:
-                await close(self.close_code, self.close_reason)
+                await wire.close(self.close_code, self.close_reason)
                 return

@@ -1,12 +1,12 @@
 """The WebSocket endpoint (``/ws``): authenticate, pick the encoding from the
 subprotocol, then run two loops per connection: a reader that turns frames
-into actions one at a time, and a writer that drains the bounded outbox.
+into actions one at a time, and a writer that drains the bounded outbox
+(frames go straight to the socket when nothing is queued: server/wire.py).
 Frame formats, error codes, close codes and limits: docs/protocol.md."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from typing import Any
@@ -18,7 +18,7 @@ from channels import actions
 from channels.access import access_channel
 from channels.models import Membership
 from channels.protocol import frames
-from channels.protocol.codec import choose_encoding, decode, encode
+from channels.protocol.codec import choose_encoding, decode
 from channels.protocol.errors import (
     CLOSE_FLOOD,
     CLOSE_FORBIDDEN,
@@ -28,8 +28,9 @@ from channels.protocol.errors import (
 from core.errors import DomainError
 from presence.base import Status
 from server.api import authenticate, origin_allowed
-from server.outbox import Connection, Frame
+from server.outbox import Connection
 from server.services import Services
+from server.wire import wire_for
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,12 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await websocket.close(CLOSE_FORBIDDEN, "origin not allowed")
         return
 
-    conn = Connection(user=principal.user, encoding=encoding, limit=settings.outbox_frames)
+    conn = Connection(
+        user=principal.user,
+        encoding=encoding,
+        limit=settings.outbox_frames,
+        wire=wire_for(websocket),
+    )
     conn.on_overflow = services.metrics.slow_closes.inc
     session = _Session(services, websocket, conn)
     await session.run()
@@ -101,21 +107,11 @@ class _Session:
         self.bucket = _Bucket(settings.frame_rate, settings.frame_burst)
 
     def send(self, frame: dict[str, Any]) -> None:
-        self.conn.offer(encode(self.conn.encoding, frame))
-
-    async def _send_wire(self, data: Frame) -> None:
-        if isinstance(data, str):
-            await self.websocket.send_text(data)
-        else:
-            await self.websocket.send_bytes(data)
-
-    async def _close_wire(self, code: int, reason: str) -> None:
-        with contextlib.suppress(Exception):
-            await self.websocket.close(code, reason)
+        self.conn.send(frame)
 
     async def run(self) -> None:
         services, conn = self.services, self.conn
-        writer = asyncio.create_task(conn.drain(self._send_wire, self._close_wire))
+        writer = asyncio.create_task(conn.drain())
         services.hub.register(conn)
         user = conn.user
         self.send(

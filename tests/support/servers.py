@@ -12,11 +12,13 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Generator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import uvicorn
 
 from server.app import create_app
+from server.serving import uvicorn_config
 from server.settings import Settings
 from tests.support.timing import deadline, wait_for
 
@@ -31,6 +33,7 @@ class _QuietServer(uvicorn.Server):
 class Running:
     host: str
     port: int
+    app: Any = None  # the ASGI app, when it runs in this process
 
     @property
     def http(self) -> str:
@@ -42,18 +45,18 @@ class Running:
 
 
 @contextlib.asynccontextmanager
-async def serve(settings: Settings) -> AsyncIterator[Running]:
-    """Run the app under uvicorn on a free port in this loop."""
-    config = uvicorn.Config(
-        create_app(settings),
+async def serve(settings: Settings, **uvicorn_overrides: Any) -> AsyncIterator[Running]:
+    """Run the app under uvicorn on a free port in this loop, configured as a node
+    is (``uvicorn_overrides`` change that, e.g. ``ws="wsproto"``)."""
+    app = create_app(settings)
+    config = uvicorn_config(
+        app,
+        settings,
         host="127.0.0.1",
         port=0,
-        ws="websockets-sansio",
-        ws_max_size=settings.max_frame_bytes,
-        ws_per_message_deflate=False,
         log_level="warning",
-        lifespan="on",
         timeout_graceful_shutdown=5,
+        **uvicorn_overrides,
     )
     server = _QuietServer(config)
     task = asyncio.create_task(server.serve())
@@ -63,7 +66,7 @@ async def serve(settings: Settings) -> AsyncIterator[Running]:
         raise RuntimeError("server stopped during start")
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield Running("127.0.0.1", port)
+        yield Running("127.0.0.1", port, app)
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, deadline(20))

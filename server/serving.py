@@ -1,0 +1,29 @@
+"""The uvicorn settings every node runs with, shared by ``python -m server`` and
+the test servers so that tests exercise the same WebSocket path as production."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import uvicorn
+
+from server.settings import Settings
+from server.wire import DirectProtocol
+
+
+def uvicorn_config(app: Any, settings: Settings, **overrides: Any) -> uvicorn.Config:
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        # uvicorn's websockets-sansio protocol, handing its transport to the hub
+        # for direct writes (server/wire.py).
+        "ws": DirectProtocol,
+        "ws_max_size": settings.max_frame_bytes,
+        # Frames are small JSON; per-connection compression would compress each
+        # event once per subscriber (defeating encode-once) and hold ~40 KiB of
+        # zlib state per connection (docs/performance.md).
+        "ws_per_message_deflate": False,
+        "lifespan": "on",
+    }
+    options.update(overrides)
+    return uvicorn.Config(app, **options)
