@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import Table, bindparam, func, or_
 from sqlalchemy import select as sa_select
-from sqlmodel import and_, col, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import SQLModel, and_, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from channels.access import access_channel, access_post
+from channels.access import access_post
 from channels.events import event_public
 from channels.models import (
     PAGE_SIZE,
@@ -31,6 +32,7 @@ from channels.models import (
 )
 from channels.render import render
 from core.clock import iso
+from core.errors import NotFoundError
 from org.models import Department, User
 
 MAX_REPLAY = 1000
@@ -109,8 +111,7 @@ async def list_channels(
 
 
 async def get_channel(db: AsyncSession, user: User, channel_id: int) -> ChannelPublic:
-    access = await access_channel(db, user, channel_id, count_members=True)
-    return channel_public(access.channel, access.member_count or 0, access.is_member)
+    return await _readable_channel(await db.connection(), user, channel_id)
 
 
 async def _with_authors(
@@ -183,6 +184,133 @@ def _row_public(row: Any) -> PostPublic:
     )
 
 
+# ---- channel pages, read as columns --------------------------------------------------
+#
+# The page path is the hottest read there is (every channel opened, every scroll
+# back), so its statements are built once, here, from the tables' own columns,
+# and run as Core statements on the session's connection: per call only the
+# values bind, and no ORM state is made for rows that are only read.
+
+
+def _table(model: type[SQLModel]) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]  # set by SQLModel, untyped
+    return table
+
+
+_CHANNEL, _MEMBERSHIP = _table(Channel), _table(Membership)
+_POST, _LIKE = _table(Post), _table(Like)
+_USER, _DEPARTMENT = _table(User), _table(Department)
+
+_members = _MEMBERSHIP.alias("members")
+# The channel, the caller's membership and the member count: access and the
+# header of the page in one statement (as access_channel(count_members=True)).
+_CHANNEL_ACCESS = (
+    sa_select(
+        _CHANNEL.c.id,
+        _CHANNEL.c.kind,
+        _CHANNEL.c.name,
+        _CHANNEL.c.description,
+        _CHANNEL.c.is_private,
+        _CHANNEL.c.department_id,
+        _CHANNEL.c.epoch,
+        _CHANNEL.c.last_seq,
+        _CHANNEL.c.created_by,
+        sa_select(func.count())
+        .select_from(_members)
+        .where(_members.c.channel_id == _CHANNEL.c.id)
+        .scalar_subquery()
+        .label("member_count"),
+        _MEMBERSHIP.c.user_id.label("member"),
+    )
+    .select_from(
+        _CHANNEL.outerjoin(
+            _MEMBERSHIP,
+            and_(
+                _MEMBERSHIP.c.channel_id == _CHANNEL.c.id,
+                _MEMBERSHIP.c.user_id == bindparam("user_id"),
+            ),
+        )
+    )
+    .where(_CHANNEL.c.id == bindparam("channel_id"))
+)
+
+
+async def _readable_channel(conn: AsyncConnection, user: User, channel_id: int) -> ChannelPublic:
+    """The channel as the API shows it, if ``user`` may see it (else ``NotFoundError``,
+    alike for what does not exist and what is private to others)."""
+    row = (
+        await conn.execute(_CHANNEL_ACCESS, {"user_id": user.id, "channel_id": channel_id})
+    ).first()
+    if row is None:
+        raise NotFoundError("no such channel")
+    is_member = row.member is not None
+    if not may_read(is_private=row.is_private, is_member=is_member):
+        raise NotFoundError("no such channel")
+    return ChannelPublic(
+        id=row.id,
+        kind=row.kind,
+        name=row.name,
+        description=row.description,
+        is_private=row.is_private,
+        department_id=row.department_id,
+        epoch=row.epoch,
+        seq=row.last_seq,
+        member_count=row.member_count,
+        is_member=is_member,
+        created_by=row.created_by,
+    )
+
+
+def may_read(*, is_private: bool, is_member: bool) -> bool:
+    """``channels.access.can_read`` on columns, without an ORM object
+    (tests/unit/test_history.py holds the two equal)."""
+    return is_member or not is_private
+
+
+def _page_statement(*, older: bool) -> Any:
+    liked = (
+        sa_select(_LIKE.c.post_id)
+        .where(_LIKE.c.post_id == _POST.c.id, _LIKE.c.user_id == bindparam("user_id"))
+        .exists()
+    )
+    where = [
+        _POST.c.channel_id == bindparam("channel_id"),
+        _POST.c.parent_id.is_(None),
+        _POST.c.deleted_at.is_(None),
+    ]
+    if older:
+        where.append(_POST.c.id < bindparam("before"))
+    return (
+        sa_select(
+            _POST.c.id,
+            _POST.c.channel_id,
+            _POST.c.parent_id,
+            _POST.c.author_id,
+            _POST.c.body,
+            _POST.c.html,
+            _POST.c.created_at,
+            _POST.c.edited_at,
+            _POST.c.like_count,
+            _POST.c.comment_count,
+            _USER.c.display_name,
+            _DEPARTMENT.c.name,
+            liked,
+        )
+        .select_from(
+            _POST.join(_USER, _USER.c.id == _POST.c.author_id).outerjoin(
+                _DEPARTMENT, _DEPARTMENT.c.id == _USER.c.department_id
+            )
+        )
+        .where(*where)
+        .order_by(_POST.c.id.desc())
+        .limit(bindparam("limit"))
+    )
+
+
+_LATEST_PAGE = _page_statement(older=False)
+_OLDER_PAGE = _page_statement(older=True)
+
+
 async def history_page(
     db: AsyncSession,
     user: User,
@@ -192,11 +320,14 @@ async def history_page(
     limit: int = PAGE_SIZE,
 ) -> HistoryPage:
     """Top-level posts, newest page first; within the page oldest first, as shown."""
-    channel = await get_channel(db, user, channel_id)
-    where: list[Any] = [Post.channel_id == channel_id, col(Post.parent_id).is_(None)]
-    if before is not None:
-        where.append(col(Post.id) < before)
-    posts = await _with_authors(db, user, where, limit=limit + 1, newest_first=True)
+    conn = await db.connection()
+    channel = await _readable_channel(conn, user, channel_id)
+    params = {"user_id": user.id, "channel_id": channel_id, "limit": limit + 1}
+    if before is None:
+        result = await conn.execute(_LATEST_PAGE, params)
+    else:
+        result = await conn.execute(_OLDER_PAGE, {**params, "before": before})
+    posts = [_row_public(row) for row in result]
     more = len(posts) > limit
     posts = posts[:limit]
     posts.reverse()
