@@ -17,7 +17,6 @@ from channels.access import access_post
 from channels.events import event_public
 from channels.models import (
     PAGE_SIZE,
-    AuthorPublic,
     Channel,
     ChannelPublic,
     Event,
@@ -153,6 +152,12 @@ _POST_COLUMNS: tuple[Any, ...] = (
 
 
 def _row_public(row: Any) -> PostPublic:
+    return PostPublic.model_validate(_post_fields(row))
+
+
+def _post_fields(row: Any) -> dict[str, Any]:
+    """A post's fields as ``PostPublic`` takes them, from a row of ``_POST_COLUMNS``,
+    author name, department name and liked-by-me."""
     (
         pid,
         channel_id,
@@ -168,20 +173,21 @@ def _row_public(row: Any) -> PostPublic:
         dept,
         liked,
     ) = row
-    # model_construct: the values come from our own columns, already typed.
-    return PostPublic.model_construct(
-        id=pid,
-        channel_id=channel_id,
-        parent_id=parent_id,
-        author=AuthorPublic.model_construct(id=author_id, display_name=name, department=dept),
-        body=body,
-        html=html if html is not None else render(body),
-        created_at=iso(created) or "",
-        edited_at=iso(edited),
-        like_count=likes,
-        comment_count=comments,
-        liked_by_me=bool(liked),
-    )
+    # Plain dicts, validated by pydantic-core in one call per answer: several
+    # times cheaper than model_construct, which is Python per field.
+    return {
+        "id": pid,
+        "channel_id": channel_id,
+        "parent_id": parent_id,
+        "author": {"id": author_id, "display_name": name, "department": dept},
+        "body": body,
+        "html": html if html is not None else render(body),
+        "created_at": iso(created) or "",
+        "edited_at": iso(edited),
+        "like_count": likes,
+        "comment_count": comments,
+        "liked_by_me": bool(liked),
+    }
 
 
 # ---- channel pages, read as columns --------------------------------------------------
@@ -327,11 +333,12 @@ async def history_page(
         result = await conn.execute(_LATEST_PAGE, params)
     else:
         result = await conn.execute(_OLDER_PAGE, {**params, "before": before})
-    posts = [_row_public(row) for row in result]
+    posts = [_post_fields(row) for row in result]
     more = len(posts) > limit
     posts = posts[:limit]
     posts.reverse()
-    return HistoryPage(channel=channel, posts=posts, before=posts[0].id if more and posts else None)
+    before_id = posts[0]["id"] if more and posts else None
+    return HistoryPage.model_validate({"channel": channel, "posts": posts, "before": before_id})
 
 
 async def thread(db: AsyncSession, user: User, post_id: int) -> Thread:
