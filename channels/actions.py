@@ -9,7 +9,8 @@ answers with it (``duplicate=True``).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, update
@@ -17,9 +18,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from channels.access import access_channel, access_post, require_author_or_moderator
+from channels.access import (
+    ChannelAccess,
+    access_channel,
+    access_post,
+    require_author_or_moderator,
+)
 from channels.broker.base import CONTROL_TOPIC, Broker
-from channels.events import append_event, event_public, publish_events
+from channels.events import (
+    NewEvent,
+    append_event,
+    append_events,
+    event_public,
+    publish_events,
+)
 from channels.history import post_public
 from channels.models import (
     AuthorPublic,
@@ -139,22 +151,113 @@ async def _event(
 # ---- posts, comments, likes ---------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class NewPost:
+    """A post asked for: by whom, in which channel, its text and its client id."""
+
+    actor: User
+    channel_id: int
+    body: str
+    client_id: str | None = None
+
+
 async def do_create_post(
     db: AsyncSession, bus: Broker, actor: User, channel_id: int, body: str, client_id: str | None
 ) -> Written:
-    async def apply(pending: Pending) -> Written:
-        access = await access_channel(db, actor, channel_id)
-        access.require_member()
-        assert actor.id is not None
-        post = Post(channel_id=channel_id, author_id=actor.id, body=body, html=render(body))
-        db.add(post)
-        await db.flush()
-        author = await _author(db, actor)
-        public = post_public(post, author.display_name, author.department)
-        data = {"post": _shared(public)}
-        return await _event(db, pending, access.channel, "post.created", data, actor, client_id)
+    (result,) = await do_create_posts(db, bus, [NewPost(actor, channel_id, body, client_id)])
+    if isinstance(result, DomainError):
+        raise result
+    return result
 
-    return await _write(db, bus, actor, client_id, apply)
+
+async def do_create_posts(
+    db: AsyncSession, bus: Broker, batch: Sequence[NewPost]
+) -> list[Written | DomainError]:
+    """Posts asked for at about the same time, by one person or several, written in
+    one transaction: a burst then costs one commit, one seq update per channel and
+    one insert per table, not one of each per post. Answers in the batch's order.
+
+    Each post is authorised on its own; a refused one answers its error and does
+    not hold up the rest. A retried post (its client id already written) fails
+    the batch on the unique constraint: the posts are then written one at a
+    time, and the retried one answers as its first copy did.
+    """
+    try:
+        results, pending = await _insert_posts(db, batch)
+        await db.commit()
+    except IntegrityError:
+        await db.rollback()
+        if len(batch) > 1:
+            return [r for item in batch for r in await do_create_posts(db, bus, [item])]
+        item = batch[0]
+        prior = await _prior_post(db, item)
+        return [prior or ConflictError("this conflicts with existing data")]
+    await publish_events(bus, pending)
+    for i, result in enumerate(results):
+        # Refused, but perhaps a retry whose first copy went through before the
+        # author left the channel: answer as that copy did.
+        if isinstance(result, DomainError):
+            results[i] = await _prior_post(db, batch[i]) or result
+    return results
+
+
+async def _prior_post(db: AsyncSession, item: NewPost) -> Written | None:
+    if item.client_id is None or item.actor.id is None:
+        return None
+    return await _prior_write(db, item.actor.id, item.client_id)
+
+
+async def _insert_posts(
+    db: AsyncSession, batch: Sequence[NewPost]
+) -> tuple[list[Written | DomainError], Pending]:
+    results: list[Written | DomainError | None] = []
+    accesses: dict[tuple[int | None, int], ChannelAccess | DomainError] = {}
+    accepted: list[tuple[int, NewPost, Post, Channel]] = []
+    for i, item in enumerate(batch):
+        access = accesses.get((item.actor.id, item.channel_id))
+        if access is None:
+            try:
+                access = await access_channel(db, item.actor, item.channel_id)
+                access.require_member()
+            except DomainError as exc:
+                access = exc
+            accesses[(item.actor.id, item.channel_id)] = access
+        if isinstance(access, DomainError):
+            results.append(access)
+            continue
+        assert item.actor.id is not None
+        post = Post(
+            channel_id=item.channel_id,
+            author_id=item.actor.id,
+            body=item.body,
+            html=render(item.body),
+        )
+        accepted.append((i, item, post, access.channel))
+        results.append(None)  # answered once written, below
+    pending: Pending = []
+    if accepted:
+        db.add_all([post for _, _, post, _ in accepted])
+        await db.flush()
+    authors: dict[int, AuthorPublic] = {}
+    by_channel: dict[int, list[tuple[int, PostPublic, NewEvent]]] = {}
+    for i, item, post, channel in accepted:
+        assert item.actor.id is not None and channel.id is not None
+        author = authors.get(item.actor.id)
+        if author is None:
+            author = authors[item.actor.id] = await _author(db, item.actor)
+        public = post_public(post, author.display_name, author.department)
+        new = NewEvent("post.created", {"post": _shared(public)}, item.actor.id, item.client_id)
+        by_channel.setdefault(channel.id, []).append((i, public, new))
+    channels = {channel.id: channel for _, _, _, channel in accepted}
+    for channel_id, entries in by_channel.items():
+        channel = channels[channel_id]
+        events = await append_events(db, channel_id, [new for _, _, new in entries])
+        for (i, public, _), event in zip(entries, events, strict=True):
+            pending.append(event_public(event, channel.epoch))
+            results[i] = Written(
+                channel_id=channel_id, epoch=channel.epoch, seq=event.seq, post=public
+            )
+    return [r for r in results if r is not None], pending
 
 
 async def do_create_comment(

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 from sqlalchemy import update
@@ -62,25 +64,49 @@ async def append_event(
     actor_id: int | None,
     client_id: str | None = None,
 ) -> Event:
-    """Take the channel's next seq and add the event, inside the caller's transaction.
+    """Take the channel's next seq and add the event, inside the caller's transaction."""
+    (event,) = await append_events(db, channel_id, [NewEvent(kind, data, actor_id, client_id)])
+    return event
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    kind: str
+    data: dict[str, Any]
+    actor_id: int | None
+    client_id: str | None = None
+
+
+async def append_events(db: AsyncSession, channel_id: int, new: Sequence[NewEvent]) -> list[Event]:
+    """Take the channel's next ``len(new)`` seqs and add the events, in order, inside
+    the caller's transaction.
 
     The UPDATE locks the channel row until commit (PostgreSQL; SQLite has one
     writer), so seqs are committed in order and never leave a gap.
     """
-    assert kind in EVENT_KINDS, kind
-    seq = (
+    assert all(e.kind in EVENT_KINDS for e in new), [e.kind for e in new]
+    last = (
         await db.exec(
             update(Channel)
             .where(col(Channel.id) == channel_id)
-            .values(last_seq=col(Channel.last_seq) + 1)
+            .values(last_seq=col(Channel.last_seq) + len(new))
             .returning(col(Channel.last_seq))
         )
     ).scalar_one()
-    event = Event(
-        channel_id=channel_id, seq=seq, kind=kind, data=data, actor_id=actor_id, client_id=client_id
-    )
-    db.add(event)
-    return event
+    first = last - len(new) + 1
+    events = [
+        Event(
+            channel_id=channel_id,
+            seq=first + i,
+            kind=e.kind,
+            data=e.data,
+            actor_id=e.actor_id,
+            client_id=e.client_id,
+        )
+        for i, e in enumerate(new)
+    ]
+    db.add_all(events)
+    return events
 
 
 def event_public(event: Event, epoch: str) -> EventPublic:

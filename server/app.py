@@ -23,6 +23,7 @@ from channels.broker.base import CONTROL_TOPIC
 from presence import make_presence
 from server.api import api, error_response
 from server.authcache import AuthCache
+from server.batching import PostBatcher
 from server.bootstrap import ensure_first_admin
 from server.db import Database
 from server.hub import Hub
@@ -128,7 +129,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         hub.start(settings.heal_interval)
         auth_cache: AuthCache[Any] = AuthCache()
         hub.on_kick = auth_cache.forget_user
-        services = Services(settings, db, bus, metrics_, hub, signals, auth_cache)
+        posts = PostBatcher(db, bus, metrics_, settings.post_batch)
+        services = Services(settings, db, bus, metrics_, hub, signals, auth_cache, posts)
         app.state.services = services
         await ensure_first_admin(services)
         if settings.tune_gc:
@@ -138,6 +140,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
         finally:
             hub.close_all()
+            await posts.close()
             await hub.stop()
             await signals.stop()
             await bus.close()

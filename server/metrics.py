@@ -44,6 +44,12 @@ class Metrics:
             "Connections closed because their outbox overflowed",
             registry=self.registry,
         )
+        self.post_batches = Histogram(
+            "kaisha_post_batch_size",
+            "Posts written per transaction (posts arriving together are written together)",
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200),
+            registry=self.registry,
+        )
         self.gap_fills = Counter(
             "kaisha_gap_fills",
             "Events fetched from the database to fill a gap",

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from channels.broker.base import Broker
 from org.models import User
 from server.authcache import AuthCache
+from server.batching import PostBatcher
 from server.db import Database
 from server.metrics import Metrics
 from server.settings import Settings
@@ -32,6 +33,7 @@ class Services:
     hub: Hub
     signals: Signals
     auth_cache: AuthCache[Any]
+    posts: PostBatcher  # new posts go through it: see server/batching.py
 
     async def act(
         self,

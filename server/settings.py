@@ -42,6 +42,9 @@ class Settings:
     max_body_bytes: int = 256 * 1024
     max_frame_bytes: int = 64 * 1024
     outbox_frames: int = 2000
+    # Most posts one transaction writes (server/batching.py); a batch's events reach
+    # each subscriber back to back, so keep it well under outbox_frames / 2.
+    post_batch: int = 50
     max_subscriptions: int = 500
     frame_rate: int = 50  # frames per second per connection, sustained
     frame_burst: int = 200
@@ -72,6 +75,7 @@ class Settings:
             max_body_bytes=_int("MAX_BODY_BYTES", 256 * 1024),
             max_frame_bytes=_int("MAX_FRAME_BYTES", 64 * 1024),
             outbox_frames=_int("OUTBOX_FRAMES", 2000),
+            post_batch=_int("POST_BATCH", 50),
             log_level=env.get("LOG_LEVEL") or "INFO",
             tune_gc=env.get("GC_TUNING", "1") != "0",
         )

@@ -2,11 +2,17 @@
 subprotocol, then run two loops per connection: a reader that turns frames
 into actions one at a time, and a writer that drains the bounded outbox
 (frames go straight to the socket when nothing is queued: server/wire.py).
+
+New posts are pipelined: the reader hands them to the node's post batcher
+(server/batching.py) and reads on, so a client's burst of posts is written
+in a few transactions; any other frame first waits until this connection's
+posts are written, so it sees them.
 Frame formats, error codes, close codes and limits: docs/protocol.md."""
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from typing import Any
@@ -16,7 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from channels import actions
 from channels.access import access_channel
-from channels.models import Membership
+from channels.models import Membership, Written
 from channels.protocol import frames
 from channels.protocol.codec import choose_encoding, decode
 from channels.protocol.errors import (
@@ -35,6 +41,7 @@ from server.wire import wire_for
 log = logging.getLogger(__name__)
 
 WRITER_GRACE = 5.0  # seconds the writer may take to flush before the handler gives up on it
+MAX_PIPELINED_POSTS = 100  # a connection's posts handed on and not yet written
 
 
 class _Bucket:
@@ -105,6 +112,7 @@ class _Session:
         self.conn = conn
         settings = services.settings
         self.bucket = _Bucket(settings.frame_rate, settings.frame_burst)
+        self.posting: set[asyncio.Future[Written]] = set()
 
     def send(self, frame: dict[str, Any]) -> None:
         self.conn.send(frame)
@@ -164,20 +172,48 @@ class _Session:
         try:
             command = frames.parse_command(decode(self.conn.encoding, payload))
             frame_id = command.id
+            if isinstance(command, frames.PostCmd):
+                await self._post(command)
+                return
+            if self.posting:
+                await asyncio.wait(self.posting)
             reply = await self._dispatch(command)
             if reply is not None:
                 self.send(reply)
-        except ProtocolError as exc:
+        except Exception as exc:
+            self._fail(frame_id, exc)
+
+    def _fail(self, frame_id: int | None, exc: BaseException) -> None:
+        if isinstance(exc, ProtocolError):
             self.send(
                 frames.error(
                     exc.frame_id if exc.frame_id is not None else frame_id, exc.code, exc.message
                 )
             )
-        except DomainError as exc:
+        elif isinstance(exc, DomainError):
             self.send(frames.error(frame_id, exc.code, exc.message))
-        except Exception:
-            log.exception("frame failed")
+        else:
+            log.error("frame failed", exc_info=exc)
             self.send(frames.error(frame_id, "internal", "the server failed on this frame"))
+
+    async def _post(self, cmd: frames.PostCmd) -> None:
+        """Hand a post to the batcher and read on; its ack follows when it is written."""
+        if len(self.posting) >= MAX_PIPELINED_POSTS:
+            await asyncio.wait(self.posting, return_when=asyncio.FIRST_COMPLETED)
+        post = actions.NewPost(self.conn.user, cmd.channel, cmd.body, cmd.cid)
+        written = self.services.posts.submit(post)
+        self.posting.add(written)
+        written.add_done_callback(functools.partial(self._posted, cmd.id))
+
+    def _posted(self, frame_id: int | None, written: asyncio.Future[Written]) -> None:
+        self.posting.discard(written)
+        if written.cancelled():
+            return
+        exc = written.exception()
+        if exc is None:
+            self.send(frames.ack(frame_id, written.result()))
+        else:
+            self._fail(frame_id, exc)
 
     async def _dispatch(self, cmd: frames.Command) -> dict[str, Any] | None:
         services, conn, user = self.services, self.conn, self.conn.user
@@ -203,10 +239,6 @@ class _Session:
             case frames.Unsub():
                 await services.hub.unsubscribe(conn, cmd.channel)
                 return {"type": "unsubbed", "id": cmd.id, "channel": cmd.channel}
-            case frames.PostCmd():
-                written = await services.act(
-                    actions.do_create_post, user, cmd.channel, cmd.body, cmd.cid
-                )
             case frames.CommentCmd():
                 written = await services.act(
                     actions.do_create_comment, user, cmd.post, cmd.body, cmd.cid

@@ -194,9 +194,8 @@ async def channel_events(ctx: Ctx) -> EventsPage:
     status=201,
 )
 async def create_post(ctx: Ctx) -> Written:
-    return await ctx.services.act(
-        actions.do_create_post, ctx.user, ctx.path_int("channel_id"), ctx.body.body, ctx.body.cid
-    )
+    post = actions.NewPost(ctx.user, ctx.path_int("channel_id"), ctx.body.body, ctx.body.cid)
+    return await ctx.services.posts.write(post)
 
 
 @api.route("GET", "/api/posts/{post_id:int}", summary="A post with its comments", returns=Thread)

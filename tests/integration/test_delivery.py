@@ -101,7 +101,9 @@ async def test_state_plus_events_equals_fresh_state(company: Company) -> None:
 async def test_slow_consumer_is_cut_off_and_resumes_without_loss(
     settings: Settings, tmp_path: Path
 ) -> None:
-    small = dataclasses.replace(settings, outbox_frames=20)
+    # A small outbox, but above what one batch of posts sends a client that reads
+    # (the batch's events and, to the poster, their acks).
+    small = dataclasses.replace(settings, outbox_frames=20, post_batch=5)
     async with serve(small) as server:
         company = await make_company(server)
         alice, bob = company.people["alice"], company.people["bob"]
