@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import event
 from sqlmodel import col, select
 
-from channels.history import post_public
+from channels.history import get_channel, history_page, post_public
 from channels.models import Like, Post
 from org.models import Department, User
 from server.db import Database
@@ -85,3 +86,33 @@ async def test_pages_answer_what_the_rows_say(company: Company, settings: Settin
     some = await bob.api.call("GET", f"/api/channels/{cid}/posts?before={ids[30]}&limit=5")
     assert some["posts"] == [p for p in want if p["id"] < ids[30]][-5:]
     assert some["before"] == some["posts"][0]["id"]
+
+
+async def test_a_page_on_a_bare_connection_is_two_statements(
+    company: Company, settings: Settings
+) -> None:
+    """The route reads pages on a connection, not a session: the same two statements
+    (access with the member count, then the page) whatever the page's size."""
+    alice = company.people["alice"]
+    group = await alice.api.call("POST", "/api/channels", {"name": "Counted"})
+    for i in range(30):
+        await alice.api.call("POST", f"/api/channels/{group['id']}/posts", {"body": f"n{i}"})
+    db = Database(settings.database_url)
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    try:
+        async with db.reader() as session:
+            user = await session.get(User, alice.id)
+        assert user is not None
+        event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+        async with db.engine.connect() as conn:
+            page = await history_page(conn, user, group["id"], before=10**9, limit=20)
+            channel = await get_channel(conn, user, group["id"])
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+    finally:
+        await db.close()
+    assert len(page.posts) == 20 and page.channel == channel
+    assert len(statements) == 3, statements
