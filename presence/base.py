@@ -7,6 +7,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 
 TTL = 60.0  # seconds an entry lives without a refresh; nodes refresh every TTL / 3
+NODE_TTL = 15.0  # a node silent this long is gone: another node clears its entries
+HEARTBEAT = NODE_TTL / 3  # how often a node says it is alive and looks for gone ones
 
 
 class Status(enum.StrEnum):
@@ -47,6 +49,15 @@ class PresenceStore(ABC):
     @abstractmethod
     async def clear_node(self) -> list[int]:
         """Remove every entry of this node (on shutdown); returns the people touched."""
+
+    async def heartbeat(self) -> None:  # noqa: B027  (one node: nobody else to tell)
+        """Say this node is alive, for ``NODE_TTL``."""
+
+    async def reap(self) -> list[int]:
+        """Clear the entries of nodes that stopped saying they are alive (a node
+        killed without shutting down); returns the people touched. One node only
+        clears a given dead node, whichever gets there first."""
+        return []
 
     async def close(self) -> None:  # noqa: B027  (stores without connections keep this)
         """Release connections; the memory store has none."""

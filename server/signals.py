@@ -10,7 +10,7 @@ from typing import Any
 
 from channels.broker.base import PRESENCE_TOPIC, Broker, channel_topic
 from channels.protocol import frames
-from presence.base import TTL, PresenceStore, Status
+from presence.base import HEARTBEAT, TTL, PresenceStore, Status
 from server.hub import Hub
 from server.outbox import Connection
 
@@ -55,13 +55,29 @@ class Signals:
         self._refresher = asyncio.create_task(self._refresh_forever(), name="presence-refresh")
 
     async def _refresh_forever(self) -> None:
+        """Say this node is alive, clear nodes that died, and keep this node's
+        entries from expiring."""
+        ticks_per_refresh = max(1, round(TTL / 3 / HEARTBEAT))
+        tick = 0
         while True:
-            await asyncio.sleep(TTL / 3)
-            entries = {c.conn_id: (c.user_id, c.status) for c in self._hub.connections}
             try:
-                await self.store.refresh(entries)
+                await self.store.heartbeat()
+                await self._publish_offline(await self.store.reap())
+                if tick % ticks_per_refresh == 0:
+                    entries = {c.conn_id: (c.user_id, c.status) for c in self._hub.connections}
+                    await self.store.refresh(entries)
             except Exception as exc:
-                log.warning("presence refresh failed: %s", exc)
+                log.warning("presence upkeep failed: %s", exc)
+            tick += 1
+            await asyncio.sleep(HEARTBEAT)
+
+    async def _publish_offline(self, users: list[int]) -> None:
+        """Of ``users``, whose entries were just removed, tell who is now offline."""
+        if not users:
+            return
+        for user_id, status in (await self.store.statuses(users)).items():
+            if status is Status.offline:
+                await self._publish_presence(user_id, status)
 
     async def stop(self) -> None:
         if self._refresher is not None:
@@ -69,11 +85,7 @@ class Signals:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._refresher
         try:
-            users = await self.store.clear_node()
-            statuses = await self.store.statuses(users)
-            for user_id, status in statuses.items():
-                if status is Status.offline:
-                    await self._publish_presence(user_id, status)
+            await self._publish_offline(await self.store.clear_node())
         except Exception as exc:
             log.warning("presence cleanup failed: %s", exc)
         await self.store.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from typing import Any
@@ -62,3 +63,34 @@ async def test_nodes_share_presence_in_redis() -> None:
     assert await b.statuses([7]) == {7: Status.away}
     await a.close()
     await b.close()
+
+
+async def test_a_lone_node_reaps_nothing(make: Any) -> None:
+    store = make("n1")
+    await store.heartbeat()
+    await store.set(1, "c1", Status.online)
+    assert await store.reap() == []
+    assert await store.statuses([1]) == {1: Status.online}
+
+
+async def test_a_node_killed_without_shutting_down_is_cleared_by_another() -> None:
+    prefix = "p" + secrets.token_hex(4)
+    a = RedisPresence(REDIS_URL, node_id="a", prefix=prefix, node_ttl=0.3)
+    b = RedisPresence(REDIS_URL, node_id="b", prefix=prefix, node_ttl=0.3)
+    c = RedisPresence(REDIS_URL, node_id="c", prefix=prefix, node_ttl=0.3)
+    try:
+        for node in (a, b, c):
+            await node.heartbeat()
+        await a.set(1, "a1", Status.online)
+        await a.set(2, "a2", Status.online)
+        await b.set(2, "b2", Status.away)
+        assert await b.reap() == []  # a is alive
+        await asyncio.sleep(0.5)  # a stops saying so (killed); b and c carry on
+        await b.heartbeat()
+        await c.heartbeat()
+        assert await b.reap() == [1, 2]
+        assert await c.reap() == []  # cleared once, by whoever got there first
+        assert await c.statuses([1, 2]) == {1: Status.offline, 2: Status.away}
+    finally:
+        for node in (a, b, c):
+            await node.close()

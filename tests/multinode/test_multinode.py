@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from presence.base import HEARTBEAT, NODE_TTL, TTL
 from server.settings import Settings
 from tests.support.backends import check_redis, clean_postgres, prepare_postgres, settings_for
 from tests.support.clients import Api, Company, Live, department_channel, make_company
@@ -193,4 +194,26 @@ async def test_write_retried_after_lost_ack_is_applied_once(
     page = await survivor.call("GET", f"/api/channels/{channel['id']}/posts")
     assert [p["body"] for p in page["posts"]] == ["only once"]
     await survivor.close()
+    await watcher.close()
+
+
+async def test_people_on_a_killed_node_go_offline_on_the_others(
+    company: Company, nodes: list[Node]
+) -> None:
+    alice, bob = company.people["alice"], company.people["bob"]
+    channel = await department_channel(alice.api, company.departments["Engineering"])
+    watcher = await Live.connect(nodes[1].running, alice.token)
+    await watcher.request({"op": "sub", "channel": channel["id"]})
+    await Live.connect(nodes[0].running, bob.token)
+    await watcher.wait(lambda f: f == {"type": "presence", "user": bob.id, "status": "online"})
+    await nodes[0].kill()  # no shutdown: nobody clears bob's entry but the survivor
+    started = asyncio.get_running_loop().time()
+    await watcher.wait(
+        lambda f: f == {"type": "presence", "user": bob.id, "status": "offline"},
+        seconds=NODE_TTL + 3 * HEARTBEAT,
+    )
+    # Well before bob's own entry would have expired (TTL).
+    assert asyncio.get_running_loop().time() - started < TTL
+    who = await watcher.request({"op": "who", "channel": channel["id"]})
+    assert {"user": bob.id, "status": "offline"} in who["users"]
     await watcher.close()
