@@ -257,7 +257,9 @@ async def _insert_posts(
             results[i] = Written(
                 channel_id=channel_id, epoch=channel.epoch, seq=event.seq, post=public
             )
-    return [r for r in results if r is not None], pending
+    answers = [r for r in results if r is not None]
+    assert len(answers) == len(batch)  # every accepted post was written
+    return answers, pending
 
 
 async def do_create_comment(
