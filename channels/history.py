@@ -1,13 +1,13 @@
 """Reads: channel lists, history pages, threads, likers, and the event log since
 a position. Each read costs a fixed number of queries whatever the page size
-(tests/integration/test_query_counts.py pins them)."""
+(tests/integration/test_delivery.py and test_history_page.py pin them)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, or_
+from sqlalchemy import Select, Table, bindparam, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel, and_, col, select
@@ -202,8 +202,8 @@ def _post_fields(row: Any) -> dict[str, Any]:
 #
 # The page path is the hottest read there is (every channel opened, every scroll
 # back), so its statements are built once, here, from the tables' own columns,
-# and run as Core statements on the session's connection: per call only the
-# values bind, and no ORM state is made for rows that are only read.
+# and run as Core statements on a connection (a session's, or a bare one): per
+# call only the values bind, and no ORM state is made for rows only read.
 
 
 def _table(model: type[SQLModel]) -> Table:
@@ -281,7 +281,7 @@ def may_read(*, is_private: bool, is_member: bool) -> bool:
     return is_member or not is_private
 
 
-def _page_statement(*, older: bool) -> Any:
+def _page_statement(*, older: bool) -> Select[Any]:
     liked = (
         sa_select(_LIKE.c.post_id)
         .where(_LIKE.c.post_id == _POST.c.id, _LIKE.c.user_id == bindparam("user_id"))
