@@ -146,19 +146,35 @@ def event_from_bus(message: dict[str, Any]) -> EventPublic:
 
 
 async def publish_events(bus: Broker, events: list[EventPublic]) -> None:
-    """After commit. A failed publish loses nothing: the database has the event and
-    every node fills gaps from it (see server/hub.py), so it is logged, not raised."""
+    """After commit, in one go. A failed publish loses nothing: the database has
+    the events and every node fills gaps from it (see server/hub.py), so it is
+    logged, not raised."""
+    messages: list[tuple[str, dict[str, Any]]] = []
     for event in events:
-        try:
-            await bus.publish(channel_topic(event.channel_id), bus_message(event))
-            if event.kind in ("member.joined", "member.left"):
-                # The person added or removed is not subscribed to the channel
-                # (yet, or any more): tell their own connections directly.
-                joined = event.kind == "member.joined"
-                user_id = event.data["user"]["id"] if joined else event.data["user_id"]
-                await bus.publish(
+        messages.append((channel_topic(event.channel_id), bus_message(event)))
+        if event.kind in ("member.joined", "member.left"):
+            # The person added or removed is not subscribed to the channel
+            # (yet, or any more): tell their own connections directly.
+            joined = event.kind == "member.joined"
+            user_id = event.data["user"]["id"] if joined else event.data["user_id"]
+            messages.append(
+                (
                     CONTROL_TOPIC,
                     {"t": "membership", "u": user_id, "c": event.channel_id, "j": joined},
                 )
-        except Exception as exc:
-            log.warning("publish of %s:%s failed: %s", event.channel_id, event.seq, exc)
+            )
+    if not messages:
+        return
+    try:
+        await bus.publish_many(messages)
+    except Exception as exc:
+        first, last = events[0], events[-1]
+        log.warning(
+            "publish of %d events (%s:%s..%s:%s) failed: %s",
+            len(events),
+            first.channel_id,
+            first.seq,
+            last.channel_id,
+            last.seq,
+            exc,
+        )

@@ -9,7 +9,7 @@ channel event) detect gaps by position and fetch from the database.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 MessageHandler = Callable[[str, dict[str, Any]], None]
@@ -44,6 +44,12 @@ class Broker(ABC):
     @abstractmethod
     async def publish(self, topic: str, message: dict[str, Any]) -> None:
         """Send to every node subscribed to ``topic``, this one included."""
+
+    async def publish_many(self, messages: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Several (topic, message) pairs, in order (the Redis bus sends them in
+        one round trip: a batch of posts publishes its events together)."""
+        for topic, message in messages:
+            await self.publish(topic, message)
 
     def _count(self, message: dict[str, Any]) -> None:
         if message.get("t") == "ev":

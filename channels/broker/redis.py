@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import msgpack
@@ -65,6 +66,15 @@ class RedisBroker(Broker):
         assert self._client is not None
         await self._client.publish(self._key(topic), msgpack.packb(message))
         self._count(message)
+
+    async def publish_many(self, messages: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        assert self._client is not None
+        async with self._client.pipeline(transaction=False) as pipe:
+            for topic, message in messages:
+                pipe.publish(self._key(topic), msgpack.packb(message))
+            await pipe.execute()
+        for _, message in messages:
+            self._count(message)
 
     async def subscribe(self, topic: str) -> None:
         async with self._lock:

@@ -84,3 +84,15 @@ async def test_nodes_sharing_redis_see_each_others_messages() -> None:
     await wait_for(lambda: got == [("ch.9", {"s": 1})], 5, "cross-node message")
     await a.close()
     await b.close()
+
+
+async def test_publish_many_keeps_order_across_topics(make: Any) -> None:
+    bus = await make()
+    got = _recorder(bus)
+    await bus.subscribe("ch.1")
+    await bus.subscribe("ch.2")
+    batch = [(f"ch.{1 + i % 2}", {"s": i}) for i in range(40)] + [("ch.3", {"s": -1})]
+    await bus.publish_many(batch)
+    await wait_for(lambda: len(got) >= 40, 5, "40 messages")
+    await asyncio.sleep(0.05)
+    assert [(t, m["s"]) for t, m in got] == [(t, m["s"]) for t, m in batch[:40]]
