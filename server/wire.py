@@ -108,11 +108,20 @@ class DirectWire(AsgiWire):
 def wire_for(websocket: WebSocket) -> Wire:
     """The fastest wire this server offers for an accepted WebSocket."""
     protocol = websocket.scope.get("extensions", {}).get(DIRECT_EXTENSION, {}).get("protocol")
-    # Frames are framed once for everyone: only without per-connection extensions
-    # (permessage-deflate would compress per connection).
-    if isinstance(protocol, DirectProtocol) and not protocol.conn.extensions:
+    if (
+        isinstance(protocol, DirectProtocol)
+        # What DirectWire reads of uvicorn's protocol (should a release rename it,
+        # the ASGI path still works, and tests/integration/test_wire.py says so).
+        and all(hasattr(protocol, a) for a in _USED_ATTRIBUTES)
+        # Frames are built once for everyone: only without per-connection
+        # extensions (permessage-deflate would compress per connection).
+        and not protocol.conn.extensions
+    ):
         return DirectWire(websocket, protocol)
     return AsgiWire(websocket)
+
+
+_USED_ATTRIBUTES = ("conn", "transport", "writable", "close_sent", "disconnected")
 
 
 class DirectProtocol(WebSocketsSansIOProtocol):
