@@ -13,7 +13,7 @@ interleaved (every 20th row). Then, sequentially, after a warm-up:
   in the million);
 
 each measured two ways: in this process through the server's own
-``channels.history.history_page`` (database + ORM + models, no HTTP), and
+``channels.history.history_page`` (database, rows and models, no HTTP), and
 over HTTP, ``GET /api/channels/{id}/posts[?before=]`` (what a client sees),
 with the latest pages of the medium and quiet channels too.
 The query plans of the real statements (captured as the app issues them) are
@@ -337,7 +337,11 @@ async def bench_backend(backend: str, posts: int, requests: int, warmup: int) ->
             ("older page, in-process", lambda: page(big, older_before()), "history_page()"),
             ("older page, SQL alone", sql_only, "the page query only"),
             ("render 50 bodies", render_50, "uncached; only rows without stored HTML"),
-            ("HTTP baseline: one channel", lambda: http(f"/api/channels/{big}"), "auth, 2 queries"),
+            (
+                "HTTP baseline: one channel",
+                lambda: http(f"/api/channels/{big}"),
+                "auth (cached), 1 query",
+            ),
         ]
 
         def server_cpu() -> float:
