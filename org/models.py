@@ -10,7 +10,7 @@ from pydantic import Field as PField
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
-from core.schema import StrictModel
+from core.schema import DbId, StrictModel
 
 
 class Role(enum.StrEnum):
@@ -118,13 +118,13 @@ class UserCreate(StrictModel):
     email: str = PField(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
     display_name: str = PField(min_length=1, max_length=100)
     password: str = PField(min_length=8, max_length=200)
-    department_id: int | None = None
+    department_id: DbId | None = None
     role: Role = Role.member
 
 
 class UserUpdate(StrictModel):
     display_name: str | None = PField(default=None, min_length=1, max_length=100)
-    department_id: int | None = None
+    department_id: DbId | None = None
     role: Role | None = None
     is_active: bool | None = None
 
@@ -135,7 +135,7 @@ class DepartmentCreate(StrictModel):
 
 class InviteCreate(StrictModel):
     email: str | None = PField(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
-    department_id: int | None = None
+    department_id: DbId | None = None
     role: Role = Role.member
 
 

@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from core.errors import DomainError, ForbiddenError, UnauthorizedError
+from core.schema import MAX_ID
 from org.auth import user_for_session, user_for_token
 from org.models import AuthSession, User
 from server.services import Services
@@ -32,6 +34,22 @@ log = logging.getLogger(__name__)
 SESSION_COOKIE = "kaisha_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class IdConvertor(Convertor[int]):
+    """``{name:id}`` in a path: an id of at most 10 digits (a longer run of digits
+    matches no route, so it never reaches ``int()`` or the database)."""
+
+    regex = "[0-9]{1,10}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("id", IdConvertor())
 JSON_TYPE = "application/json"
 
 M = TypeVar("M", bound=BaseModel)
@@ -99,15 +117,18 @@ class Ctx:
         return self.principal.user
 
     def path_int(self, name: str) -> int:
-        raw = self.request.path_params[name]
-        return int(raw)
+        """An id from the path (``{name:id}``: at most 10 digits)."""
+        value: int = self.request.path_params[name]
+        if not 1 <= value <= MAX_ID:
+            raise HttpError(404, "not_found", f"no such thing: ids run from 1 to {MAX_ID}")
+        return value
 
     def query_int(self, name: str) -> int | None:
         raw = self.request.query_params.get(name)
         if raw is None or raw == "":
             return None
-        if not raw.isdigit() or len(raw) > 18:
-            raise HttpError(400, "invalid", f"{name}: expected a whole number")
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_ID):
+            raise HttpError(400, "invalid", f"{name}: expected a whole number up to {MAX_ID}")
         return int(raw)
 
 
@@ -272,8 +293,17 @@ class Api:
                 "responses": {"4XX": error},
             }
             params = [
-                {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
-                for name in re.findall(r"{(\w+)(?::\w+)?}", ep.path)
+                {
+                    "name": name,
+                    "in": "path",
+                    "required": True,
+                    "schema": (
+                        {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+                        if convertor == "id"
+                        else {"type": "string"}
+                    ),
+                }
+                for name, convertor in re.findall(r"{(\w+)(?::(\w+))?}", ep.path)
             ] + [
                 {
                     "name": q.name,

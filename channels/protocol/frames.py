@@ -29,11 +29,11 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from channels.models import MAX_BODY_CHARS, EventPublic, Written
 from channels.protocol.errors import ProtocolError
+from core.schema import MAX_ID, DbId
 
 PROTOCOL_VERSION: Final = 1
 
 _Id = Annotated[int, Field(ge=0, le=2**53)]
-_Ref = Annotated[int, Field(ge=1, le=2**63 - 1)]
 _Body = Annotated[str, Field(min_length=1, max_length=MAX_BODY_CHARS)]
 _Cid = Annotated[str, Field(min_length=1, max_length=64)]
 
@@ -45,52 +45,52 @@ class _Command(BaseModel):
 
 class Sub(_Command):
     op: Literal["sub"]
-    channel: _Ref
+    channel: DbId
     epoch: Annotated[str, Field(max_length=16)] | None = None
-    seq: Annotated[int, Field(ge=0)] | None = None
+    seq: Annotated[int, Field(ge=0, le=MAX_ID)] | None = None
 
 
 class Unsub(_Command):
     op: Literal["unsub"]
-    channel: _Ref
+    channel: DbId
 
 
 class PostCmd(_Command):
     op: Literal["post"]
-    channel: _Ref
+    channel: DbId
     body: _Body
     cid: _Cid | None = None
 
 
 class CommentCmd(_Command):
     op: Literal["comment"]
-    post: _Ref
+    post: DbId
     body: _Body
     cid: _Cid | None = None
 
 
 class EditCmd(_Command):
     op: Literal["edit"]
-    post: _Ref
+    post: DbId
     body: _Body
     cid: _Cid | None = None
 
 
 class DeleteCmd(_Command):
     op: Literal["delete"]
-    post: _Ref
+    post: DbId
     cid: _Cid | None = None
 
 
 class LikeCmd(_Command):
     op: Literal["like", "unlike"]
-    post: _Ref
+    post: DbId
     cid: _Cid | None = None
 
 
 class Typing(_Command):
     op: Literal["typing"]
-    channel: _Ref
+    channel: DbId
 
 
 class Status(_Command):
@@ -100,7 +100,7 @@ class Status(_Command):
 
 class Who(_Command):
     op: Literal["who"]
-    channel: _Ref
+    channel: DbId
 
 
 class Ping(_Command):

@@ -24,14 +24,14 @@ from channels.models import (
     Written,
 )
 from core.errors import InvalidError
-from core.schema import StrictModel
+from core.schema import DbId, StrictModel
 from org.models import User
 from server.api import Ctx, Param, api
 from server.routes.people import PersonPublic, people_public
 
 
 class Invitees(StrictModel):
-    user_ids: list[int] = Field(min_length=1, max_length=100)
+    user_ids: list[DbId] = Field(min_length=1, max_length=100)
 
 
 class EventsPage(BaseModel):
@@ -73,15 +73,15 @@ async def create_channel(ctx: Ctx) -> ChannelPublic:
         return await history.get_channel(db, ctx.user, channel.id)
 
 
-@api.route("GET", "/api/channels/{channel_id:int}", summary="One channel", returns=ChannelPublic)
+@api.route("GET", "/api/channels/{channel_id:id}", summary="One channel", returns=ChannelPublic)
 async def get_channel(ctx: Ctx) -> ChannelPublic:
-    async with ctx.services.db.engine.connect() as conn:
+    async with ctx.services.db.connection() as conn:
         return await history.get_channel(conn, ctx.user, ctx.path_int("channel_id"))
 
 
 @api.route(
     "PATCH",
-    "/api/channels/{channel_id:int}",
+    "/api/channels/{channel_id:id}",
     summary="Rename or describe a group (its creator or an admin)",
     body=ChannelUpdate,
     returns=Written,
@@ -93,20 +93,20 @@ async def update_channel(ctx: Ctx) -> Written:
 
 
 @api.route(
-    "POST", "/api/channels/{channel_id:int}/join", summary="Join a public group", returns=Written
+    "POST", "/api/channels/{channel_id:id}/join", summary="Join a public group", returns=Written
 )
 async def join_channel(ctx: Ctx) -> Written:
     return await ctx.services.act(actions.do_join_channel, ctx.user, ctx.path_int("channel_id"))
 
 
-@api.route("POST", "/api/channels/{channel_id:int}/leave", summary="Leave a group", returns=Written)
+@api.route("POST", "/api/channels/{channel_id:id}/leave", summary="Leave a group", returns=Written)
 async def leave_channel(ctx: Ctx) -> Written:
     return await ctx.services.act(actions.do_leave_channel, ctx.user, ctx.path_int("channel_id"))
 
 
 @api.route(
     "POST",
-    "/api/channels/{channel_id:int}/invite",
+    "/api/channels/{channel_id:id}/invite",
     summary="Add people to a group (members; the way into a private one)",
     body=Invitees,
     returns=Written,
@@ -119,7 +119,7 @@ async def invite_to_channel(ctx: Ctx) -> Written:
 
 @api.route(
     "GET",
-    "/api/channels/{channel_id:int}/members",
+    "/api/channels/{channel_id:id}/members",
     summary="Who is in the channel, with presence",
     returns=list[PersonPublic],
 )
@@ -142,7 +142,7 @@ async def channel_members(ctx: Ctx) -> list[PersonPublic]:
 
 @api.route(
     "GET",
-    "/api/channels/{channel_id:int}/posts",
+    "/api/channels/{channel_id:id}/posts",
     summary="A page of posts, newest page first (older pages with ?before=)",
     returns=HistoryPage,
     query=[
@@ -156,7 +156,7 @@ async def channel_posts(ctx: Ctx) -> HistoryPage:
         raise InvalidError(f"limit: 1 to {PAGE_SIZE}")
     # A bare connection, not a session: the page is read as columns, and a
     # session's set-up and close cost more than its two statements.
-    async with ctx.services.db.engine.connect() as conn:
+    async with ctx.services.db.connection() as conn:
         return await history.history_page(
             conn, ctx.user, ctx.path_int("channel_id"), before=ctx.query_int("before"), limit=limit
         )
@@ -164,7 +164,7 @@ async def channel_posts(ctx: Ctx) -> HistoryPage:
 
 @api.route(
     "GET",
-    "/api/channels/{channel_id:int}/events",
+    "/api/channels/{channel_id:id}/events",
     summary="Events after a position (for clients filling a gap)",
     returns=EventsPage,
     query=[
@@ -189,7 +189,7 @@ async def channel_events(ctx: Ctx) -> EventsPage:
 
 @api.route(
     "POST",
-    "/api/channels/{channel_id:int}/posts",
+    "/api/channels/{channel_id:id}/posts",
     summary="Post to a channel",
     body=PostCreate,
     returns=Written,
@@ -200,7 +200,7 @@ async def create_post(ctx: Ctx) -> Written:
     return await ctx.services.posts.write(post)
 
 
-@api.route("GET", "/api/posts/{post_id:int}", summary="A post with its comments", returns=Thread)
+@api.route("GET", "/api/posts/{post_id:id}", summary="A post with its comments", returns=Thread)
 async def get_post(ctx: Ctx) -> Thread:
     async with ctx.services.db.reader() as db:
         return await history.thread(db, ctx.user, ctx.path_int("post_id"))
@@ -208,7 +208,7 @@ async def get_post(ctx: Ctx) -> Thread:
 
 @api.route(
     "PATCH",
-    "/api/posts/{post_id:int}",
+    "/api/posts/{post_id:id}",
     summary="Edit a post or comment",
     body=PostEdit,
     returns=Written,
@@ -221,7 +221,7 @@ async def edit_post(ctx: Ctx) -> Written:
 
 @api.route(
     "DELETE",
-    "/api/posts/{post_id:int}",
+    "/api/posts/{post_id:id}",
     summary="Delete a post or comment",
     returns=Written,
     query=[Param("cid", "client id making the delete idempotent")],
@@ -233,7 +233,7 @@ async def delete_post(ctx: Ctx) -> Written:
 
 @api.route(
     "POST",
-    "/api/posts/{post_id:int}/comments",
+    "/api/posts/{post_id:id}/comments",
     summary="Comment on a post",
     body=PostCreate,
     returns=Written,
@@ -246,7 +246,7 @@ async def create_comment(ctx: Ctx) -> Written:
 
 
 @api.route(
-    "PUT", "/api/posts/{post_id:int}/like", summary="Like a post", body=ClientId, returns=Written
+    "PUT", "/api/posts/{post_id:id}/like", summary="Like a post", body=ClientId, returns=Written
 )
 async def like_post(ctx: Ctx) -> Written:
     return await ctx.services.act(
@@ -256,7 +256,7 @@ async def like_post(ctx: Ctx) -> Written:
 
 @api.route(
     "DELETE",
-    "/api/posts/{post_id:int}/like",
+    "/api/posts/{post_id:id}/like",
     summary="Take back a like",
     returns=Written,
     query=[Param("cid", "client id making the unlike idempotent")],
@@ -269,7 +269,7 @@ async def unlike_post(ctx: Ctx) -> Written:
 
 
 @api.route(
-    "GET", "/api/posts/{post_id:int}/likes", summary="Who liked a post", returns=list[LikerPublic]
+    "GET", "/api/posts/{post_id:id}/likes", summary="Who liked a post", returns=list[LikerPublic]
 )
 async def post_likes(ctx: Ctx) -> list[LikerPublic]:
     async with ctx.services.db.reader() as db:

@@ -92,7 +92,7 @@ async def list_users(ctx: Ctx) -> list[PersonPublic]:
 
 
 @api.route(
-    "GET", "/api/users/{user_id:int}", summary="One person's profile card", returns=PersonPublic
+    "GET", "/api/users/{user_id:id}", summary="One person's profile card", returns=PersonPublic
 )
 async def get_user(ctx: Ctx) -> PersonPublic:
     async with ctx.services.db.reader() as db:
@@ -118,7 +118,7 @@ async def create_user(ctx: Ctx) -> PersonPublic:
 
 @api.route(
     "PATCH",
-    "/api/users/{user_id:int}",
+    "/api/users/{user_id:id}",
     summary="Change name, department, role or active flag (admins)",
     body=UserUpdate,
     returns=PersonPublic,
@@ -178,7 +178,7 @@ async def create_department(ctx: Ctx) -> DepartmentPublic:
 
 @api.route(
     "PATCH",
-    "/api/departments/{department_id:int}",
+    "/api/departments/{department_id:id}",
     summary="Rename a department (admins)",
     body=DepartmentCreate,
     returns=DepartmentPublic,

@@ -36,6 +36,10 @@ BAD_FRAMES: list[tuple[str | bytes, str]] = [
     ('{"op":"post","channel":1,"body":"' + "x" * 10_001 + '"}', "invalid"),
     ('{"op":"typing","channel":999}', "not_subscribed"),
     ('{"op":"sub","channel":999999}', "not_found"),
+    # Beyond the ids' 32-bit columns: refused before any database sees them.
+    ('{"op":"sub","channel":99999999999}', "invalid"),
+    ('{"op":"like","post":9223372036854775807}', "invalid"),
+    ('{"op":"sub","channel":1,"seq":99999999999}', "invalid"),
     (b"\x93\x01\x02\x03", "bad_frame"),  # binary frame on a json session
 ]
 
@@ -142,6 +146,38 @@ async def test_http_bad_bodies_are_refused_and_store_nothing(company: Company) -
     assert r.status_code == 400
     r = await http.get("/api/channels/notanumber")
     assert r.status_code == 404
+    assert await _snapshot(company, channel["id"]) == before
+
+
+async def test_out_of_range_numbers_in_paths_and_queries_are_refused(company: Company) -> None:
+    alice, admin = company.people["alice"], company.admin
+    channel = await department_channel(alice.api, company.departments["Engineering"])
+    before = await _snapshot(company, channel["id"])
+    huge = "99999999999"
+    for method, path, status in [
+        ("GET", f"/api/channels/{huge}", 404),
+        ("GET", f"/api/channels/{huge}/posts", 404),
+        ("GET", f"/api/posts/{huge}", 404),
+        ("POST", f"/api/posts/{huge}/likes", 404),
+        ("GET", f"/api/channels/{'9' * 5000}", 404),
+        ("GET", f"/api/channels/{channel['id']}/posts?before={huge}", 400),
+        ("GET", f"/api/channels/{channel['id']}/posts?before=%C2%B2", 400),  # superscript two
+        ("GET", f"/api/channels/{channel['id']}/events?seq={'9' * 5000}", 400),
+    ]:
+        r = await alice.api.raw(method, path, {} if method == "POST" else None)
+        assert r.status_code == status, (path[:80], r.status_code, r.text[:200])
+        assert r.json()["error"]["code"] in ("not_found", "invalid"), r.text[:200]
+    for body in ({"department_id": int(huge)}, {"department_id": 0}):
+        r = await admin.raw(
+            "POST",
+            "/api/users",
+            {"email": "x@example.com", "display_name": "X", "password": "long enough pw", **body},
+        )
+        assert r.status_code == 422 or r.status_code == 400, r.text[:200]
+    r = await alice.api.raw(
+        "POST", f"/api/channels/{channel['id']}/invite", {"user_ids": [int(huge)]}
+    )
+    assert r.status_code in (400, 422), r.text[:200]
     assert await _snapshot(company, channel["id"]) == before
 
 
