@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import hmac
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -98,6 +99,12 @@ async def healthz(request: Request) -> Response:
 
 async def metrics(request: Request) -> Response:
     services: Services = request.app.state.services
+    token = services.settings.metrics_token
+    if token is not None:
+        given = request.headers.get("authorization", "")
+        # Compared in constant time: the token is the only thing guarding it.
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            return error_response(401, "unauthorized", "send Authorization: Bearer <METRICS_TOKEN>")
     return Response(services.metrics.render(), media_type="text/plain; version=0.0.4")
 
 

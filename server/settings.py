@@ -50,6 +50,7 @@ class Settings:
     frame_burst: int = 200
     heal_interval: float = 2.0
     log_level: str = "INFO"
+    metrics_token: str | None = None  # when set, /metrics wants it as a bearer token
     tune_gc: bool = False  # server processes turn it on (from_env); see server/app.py
     web_dir: Path = Path(__file__).resolve().parent.parent / "web"
 
@@ -77,5 +78,6 @@ class Settings:
             outbox_frames=_int("OUTBOX_FRAMES", 2000),
             post_batch=_int("POST_BATCH", 50),
             log_level=env.get("LOG_LEVEL") or "INFO",
+            metrics_token=env.get("METRICS_TOKEN") or None,
             tune_gc=env.get("GC_TUNING", "1") != "0",
         )
