@@ -249,7 +249,9 @@ async def _insert_posts(
         new = NewEvent("post.created", {"post": _shared(public)}, item.actor.id, item.client_id)
         by_channel.setdefault(channel.id, []).append((i, public, new))
     channels = {channel.id: channel for _, _, _, channel in accepted}
-    for channel_id, entries in by_channel.items():
+    # Channel rows are locked (by append_events' UPDATE) in id order, so two
+    # nodes' batches over the same channels cannot deadlock on PostgreSQL.
+    for channel_id, entries in sorted(by_channel.items()):
         channel = channels[channel_id]
         events = await append_events(db, channel_id, [new for _, _, new in entries])
         for (i, public, _), event in zip(entries, events, strict=True):

@@ -65,10 +65,17 @@ class PostBatcher:
             async with self._db.writer() as db:
                 results = await do_create_posts(db, self._bus, [post for post, _ in batch])
         except Exception as exc:
-            log.exception("writing %d posts failed", len(batch))
-            for _, answer in batch:
-                if not answer.done():
-                    answer.set_exception(exc)
+            if len(batch) > 1:
+                # A transient failure (a lost connection, a deadlock) or one post
+                # the database refuses: each post gets its own try and answer.
+                log.warning("writing %d posts together failed (%r); one by one", len(batch), exc)
+                for one in batch:
+                    await self._write_batch([one])
+                return
+            log.exception("writing a post failed")
+            _, answer = batch[0]
+            if not answer.done():
+                answer.set_exception(exc)
             return
         for (_, answer), result in zip(batch, results, strict=True):
             if answer.done():  # its asker has gone

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from channels.models import MAX_BODY_CHARS, EventPublic, Written
 from channels.protocol.errors import ProtocolError
-from core.schema import MAX_ID, DbId
+from core.schema import MAX_ID, DbId, refuse_nul
 
 PROTOCOL_VERSION: Final = 1
 
@@ -41,6 +41,11 @@ _Cid = Annotated[str, Field(min_length=1, max_length=64)]
 class _Command(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
     id: _Id | None = None
+
+    @model_validator(mode="after")
+    def _no_nul(self) -> _Command:
+        refuse_nul(self)
+        return self
 
 
 class Sub(_Command):

@@ -181,6 +181,33 @@ async def test_out_of_range_numbers_in_paths_and_queries_are_refused(company: Co
     assert await _snapshot(company, channel["id"]) == before
 
 
+async def test_nul_characters_are_refused_everywhere(company: Company) -> None:
+    """PostgreSQL cannot store NUL in text; SQLite can. Both refuse it as input,
+    so the backends agree and nothing reaches the database."""
+    alice = company.people["alice"]
+    channel = await department_channel(alice.api, company.departments["Engineering"])
+    before = await _snapshot(company, channel["id"])
+    path = f"/api/channels/{channel['id']}/posts"
+    r = await alice.api.raw("POST", path, {"body": "a\x00b"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid", r.text[:200]
+    r = await alice.api.raw("POST", "/api/channels", {"name": "x\x00"})
+    assert r.status_code == 422, r.text[:200]
+    live = await Live.connect(company.server, alice.token)
+    for frame in (
+        {"op": "post", "channel": channel["id"], "body": "a\x00b"},
+        {"op": "post", "channel": channel["id"], "body": "ok", "cid": "c\x00"},
+    ):
+        answer = await live.request(frame)
+        assert answer["type"] == "error" and answer["code"] == "invalid", answer
+    # The connection still works, and nothing else was written.
+    ack = await live.request({"op": "post", "channel": channel["id"], "body": "fine"})
+    assert ack["type"] == "ack"
+    seq, posts = await _snapshot(company, channel["id"])
+    assert seq == before[0] + 1
+    assert [body for _, body in posts] == [body for _, body in before[1]] + ["fine"]
+    await live.close()
+
+
 async def test_unknown_api_route_answers_json_404(company: Company) -> None:
     async with httpx.AsyncClient(base_url=company.server.http) as http:
         r = await http.get("/api/nothing/here")
