@@ -131,4 +131,4 @@ class DirectProtocol(WebSocketsSansIOProtocol):
         super().handle_connect(event)
         scope: Any = getattr(self, "scope", None)
         if scope is not None:  # the upgrade went to the app (the task has not run yet)
-            scope["extensions"][DIRECT_EXTENSION] = {"protocol": self}
+            scope.setdefault("extensions", {})[DIRECT_EXTENSION] = {"protocol": self}
