@@ -28,8 +28,10 @@ class ChannelAccess:
             raise ForbiddenError("join the channel first")
 
 
-def can_read(channel: Channel, is_member: bool) -> bool:
-    return is_member or not channel.is_private
+def can_read(*, is_private: bool, is_member: bool) -> bool:
+    """Who may see a channel and what is in it: its members, and for a public
+    channel everyone (a private one does not exist for anyone else)."""
+    return is_member or not is_private
 
 
 async def access_channel(
@@ -67,7 +69,7 @@ async def access_channel(
         raise NotFoundError("no such channel")
     channel, member, members = row
     is_member = member is not None
-    if not can_read(channel, is_member):
+    if not can_read(is_private=channel.is_private, is_member=is_member):
         raise NotFoundError("no such channel")
     return ChannelAccess(channel, is_member, members)
 
@@ -88,7 +90,7 @@ async def access_post(db: AsyncSession, user: User, post_id: int) -> tuple[Post,
     if row is None:
         raise NotFoundError("no such post")
     post, channel, member = row
-    if not can_read(channel, member is not None):
+    if not can_read(is_private=channel.is_private, is_member=member is not None):
         raise NotFoundError("no such post")
     return post, ChannelAccess(channel, member is not None)
 

@@ -5,7 +5,7 @@ a position. Each read costs a fixed number of queries whatever the page size
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, Table, bindparam, func, or_
 from sqlalchemy import select as sa_select
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel, and_, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from channels.access import access_post
+from channels.access import access_post, can_read
 from channels.events import event_public
 from channels.models import (
     PAGE_SIZE,
@@ -68,7 +68,20 @@ def post_public(
     )
 
 
-def channel_public(channel: Channel, member_count: int, is_member: bool) -> ChannelPublic:
+class _ChannelColumns(Protocol):
+    id: int | None
+    kind: str
+    name: str
+    description: str
+    is_private: bool
+    department_id: int | None
+    epoch: str
+    last_seq: int
+    created_by: int | None
+
+
+def channel_public(channel: _ChannelColumns, member_count: int, is_member: bool) -> ChannelPublic:
+    """From a ``Channel``, or a row of the same columns."""
     assert channel.id is not None
     return ChannelPublic(
         id=channel.id,
@@ -258,27 +271,9 @@ async def _readable_channel(conn: AsyncConnection, user: User, channel_id: int) 
     if row is None:
         raise NotFoundError("no such channel")
     is_member = row.member is not None
-    if not may_read(is_private=row.is_private, is_member=is_member):
+    if not can_read(is_private=row.is_private, is_member=is_member):
         raise NotFoundError("no such channel")
-    return ChannelPublic(
-        id=row.id,
-        kind=row.kind,
-        name=row.name,
-        description=row.description,
-        is_private=row.is_private,
-        department_id=row.department_id,
-        epoch=row.epoch,
-        seq=row.last_seq,
-        member_count=row.member_count,
-        is_member=is_member,
-        created_by=row.created_by,
-    )
-
-
-def may_read(*, is_private: bool, is_member: bool) -> bool:
-    """``channels.access.can_read`` on columns, without an ORM object
-    (tests/unit/test_history.py holds the two equal)."""
-    return is_member or not is_private
+    return channel_public(row, row.member_count, is_member)
 
 
 def _page_statement(*, older: bool) -> Select[Any]:
