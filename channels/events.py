@@ -28,12 +28,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import update
-from sqlmodel import col
+from sqlalchemy import bindparam, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from channels.broker.base import CONTROL_TOPIC, Broker, channel_topic
-from channels.models import Channel, Event, EventPublic
+from channels.models import Channel, Event, EventPublic, table_of
 from core.clock import iso
 
 log = logging.getLogger(__name__)
@@ -52,6 +51,17 @@ EVENT_KINDS: Final = frozenset(
         "member.left",
         "channel.updated",
     }
+)
+
+
+_CHANNEL = table_of(Channel)
+# Built once, on the table rather than the ORM class: no statement building and
+# no ORM bulk-update bookkeeping per write.
+_TAKE_SEQS = (
+    update(_CHANNEL)
+    .where(_CHANNEL.c.id == bindparam("channel_id"))
+    .values(last_seq=_CHANNEL.c.last_seq + bindparam("n"))
+    .returning(_CHANNEL.c.last_seq)
 )
 
 
@@ -86,12 +96,7 @@ async def append_events(db: AsyncSession, channel_id: int, new: Sequence[NewEven
     """
     assert all(e.kind in EVENT_KINDS for e in new), [e.kind for e in new]
     last = (
-        await db.exec(
-            update(Channel)
-            .where(col(Channel.id) == channel_id)
-            .values(last_seq=col(Channel.last_seq) + len(new))
-            .returning(col(Channel.last_seq))
-        )
+        await db.exec(_TAKE_SEQS, params={"channel_id": channel_id, "n": len(new)})
     ).scalar_one()
     first = last - len(new) + 1
     events = [

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Select, Table, bindparam, func, or_
+from sqlalchemy import Select, bindparam, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import SQLModel, and_, col, select
+from sqlmodel import and_, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from channels.access import access_post, can_read
@@ -28,6 +28,7 @@ from channels.models import (
     Post,
     PostPublic,
     Thread,
+    table_of,
 )
 from channels.render import render
 from core.clock import iso
@@ -219,14 +220,9 @@ def _post_fields(row: Any) -> dict[str, Any]:
 # call only the values bind, and no ORM state is made for rows only read.
 
 
-def _table(model: type[SQLModel]) -> Table:
-    table: Table = model.__table__  # type: ignore[attr-defined]  # set by SQLModel, untyped
-    return table
-
-
-_CHANNEL, _MEMBERSHIP = _table(Channel), _table(Membership)
-_POST, _LIKE = _table(Post), _table(Like)
-_USER, _DEPARTMENT = _table(User), _table(Department)
+_CHANNEL, _MEMBERSHIP = table_of(Channel), table_of(Membership)
+_POST, _LIKE = table_of(Post), table_of(Like)
+_USER, _DEPARTMENT = table_of(User), table_of(Department)
 
 _members = _MEMBERSHIP.alias("members")
 # The channel, the caller's membership and the member count: access and the

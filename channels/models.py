@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic import Field as PField
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, Table, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
@@ -100,6 +100,13 @@ class Event(SQLModel, table=True):
     actor_id: int | None = Field(default=None, foreign_key="account.id")
     client_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core ``Table``, for statements built once and run without
+    the ORM (the hot reads and writes)."""
+    table: Table = model.__table__  # type: ignore[attr-defined]  # set by SQLModel, untyped
+    return table
 
 
 # ---- API shapes -------------------------------------------------------------
