@@ -8,10 +8,22 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy.exc import OperationalError
 
+from channels import actions
+from channels.broker.memory import MemoryBroker
+from channels.history import history_page
+from channels.models import ChannelCreate
+from org.models import UserCreate
+from server import batching
+from server.batching import PostBatcher
+from server.db import Database
+from server.metrics import Metrics
 from tests.support.clients import Company, Live, department_channel
 
 POSTS = 30
@@ -101,3 +113,44 @@ async def test_concurrent_http_posts_are_each_written_once(company: Company) -> 
     assert [w["seq"] for w in again] == [w["seq"] for w in first]
     page = await alice.api.call("GET", path)
     assert sorted(p["body"] for p in page["posts"]) == sorted(body for _, body in bodies)
+
+
+async def test_a_batch_whose_transaction_fails_is_retried_post_by_post(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A transient failure of a whole batch (a lost connection, a deadlock) costs
+    no post: each is tried again alone, and answers for itself."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/k.db")
+    await db.migrate()
+    bus = MemoryBroker()
+    bus.set_handler(lambda *_: None, lambda: None)
+    async with db.writer() as session:
+        person = UserCreate(email="a@example.com", display_name="A", password="long password")
+        author = await actions.do_create_user(session, bus, None, person)
+    async with db.writer() as session:
+        channel = await actions.do_create_channel(session, bus, author, ChannelCreate(name="g"))
+    assert channel.id is not None
+
+    write_together = actions.do_create_posts
+    failed: list[int] = []
+
+    async def fails_once_together(*args: Any) -> list[Any]:
+        batch = args[-1]
+        if len(batch) > 1 and not failed:
+            failed.append(len(batch))
+            raise OperationalError("INSERT", {}, Exception("connection lost"))
+        return await write_together(*args)
+
+    monkeypatch.setattr(batching, "do_create_posts", fails_once_together)
+    batcher = PostBatcher(db, bus, Metrics(published=lambda: 0), max_batch=10)
+    answers = [
+        batcher.submit(actions.NewPost(author, channel.id, f"p{i}", f"c{i}")) for i in range(5)
+    ]
+    written = await asyncio.gather(*answers)
+    await batcher.close()
+    assert failed == [5]  # all five were waiting: one batch, which failed
+    assert [w.seq for w in written] == list(range(written[0].seq, written[0].seq + 5))
+    async with db.reader() as session:
+        page = await history_page(session, author, channel.id)
+    assert [p.body for p in page.posts] == [f"p{i}" for i in range(5)]
+    await db.close()
