@@ -393,3 +393,18 @@ async def channel_heads(db: AsyncSession, channel_ids: Sequence[int]) -> dict[in
         )
     ).all()
     return {i: (e, s) for i, e, s in rows if i is not None}
+
+
+async def channels_of(db: AsyncSession, user_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The channels each person is in (everyone asked for is a key): one query."""
+    found: dict[int, list[int]] = {user_id: [] for user_id in user_ids}
+    if not user_ids:
+        return found
+    rows = await db.exec(
+        select(Membership.user_id, Membership.channel_id).where(
+            col(Membership.user_id).in_(user_ids)
+        )
+    )
+    for user_id, channel_id in rows:
+        found[user_id].append(channel_id)
+    return found

@@ -130,7 +130,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         store = make_presence(
             settings.redis_url, node_id=settings.node_id, prefix=settings.bus_prefix
         )
-        signals = Signals(hub, bus, store)
+        signals = Signals(hub, bus, store, db)
         await bus.subscribe(CONTROL_TOPIC)
         await signals.start()
         hub.start(settings.heal_interval)

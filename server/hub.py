@@ -268,11 +268,18 @@ class Hub:
             if conn.user_id != message["u"]:
                 conn.offer(encoded(conn.encoding))
 
-    def broadcast(self, frame: dict[str, Any]) -> None:
-        """An ephemeral frame to every local connection (presence changes)."""
+    def offer_to_audience(self, user_id: int, channels: list[int], frame: dict[str, Any]) -> None:
+        """An ephemeral frame about one person (a presence change) to their own
+        connections and to every local subscriber of a channel they are in, once each."""
         encoded = _Encoded(frame)
-        for conn in self.connections:
-            conn.offer(encoded(conn.encoding))
+        reached: set[Connection] = set()
+        audiences = [self.user_connections(user_id)]
+        audiences += [f.conns for c in channels if (f := self._follows.get(c)) is not None]
+        for conns in audiences:
+            for conn in conns:
+                if conn not in reached:
+                    reached.add(conn)
+                    conn.offer(encoded(conn.encoding))
 
     # ---- healing ---------------------------------------------------------------
 

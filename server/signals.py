@@ -1,5 +1,10 @@
 """Ephemeral signals: presence changes and typing. They cross nodes on the bus
-but have no position and never enter history or SQL (rule 7 of the hub)."""
+but have no position and never enter history or SQL (rule 7 of the hub).
+
+A presence change goes to the person's own connections and to the subscribers
+of the channels the person is in, not to everyone: in a company of thousands,
+each login would otherwise reach every open connection. The publishing node
+reads the person's channels once and sends them with the change."""
 
 from __future__ import annotations
 
@@ -9,8 +14,10 @@ import logging
 from typing import Any
 
 from channels.broker.base import PRESENCE_TOPIC, Broker, channel_topic
+from channels.history import channels_of
 from channels.protocol import frames
 from presence.base import HEARTBEAT, TTL, PresenceStore, Status
+from server.db import Database
 from server.hub import Hub
 from server.outbox import Connection
 
@@ -18,15 +25,18 @@ log = logging.getLogger(__name__)
 
 
 class Signals:
-    def __init__(self, hub: Hub, bus: Broker, store: PresenceStore) -> None:
+    def __init__(self, hub: Hub, bus: Broker, store: PresenceStore, db: Database) -> None:
         self._hub = hub
         self._bus = bus
         self.store = store
+        self._db = db
         self._refresher: asyncio.Task[None] | None = None
         hub.on_presence = self._on_presence
 
     def _on_presence(self, message: dict[str, Any]) -> None:
-        self._hub.broadcast(frames.presence(int(message["u"]), str(message["st"])))
+        user_id = int(message["u"])
+        frame = frames.presence(user_id, str(message["st"]))
+        self._hub.offer_to_audience(user_id, [int(c) for c in message.get("c", [])], frame)
 
     async def set_status(self, conn: Connection, status: Status | None) -> None:
         """Record one connection's status (None: gone) and tell everyone if the
@@ -37,13 +47,22 @@ class Signals:
             log.warning("presence update failed: %s", exc)
             return
         if before != after:
-            await self._publish_presence(conn.user_id, after)
+            await self._publish_presence({conn.user_id: after})
 
-    async def _publish_presence(self, user_id: int, status: Status) -> None:
-        with contextlib.suppress(Exception):
-            await self._bus.publish(
-                PRESENCE_TOPIC, {"t": "presence", "u": user_id, "st": status.value}
+    async def _publish_presence(self, changes: dict[int, Status]) -> None:
+        if not changes:
+            return
+        try:
+            async with self._db.reader() as db:
+                channels = await channels_of(db, list(changes))
+            await self._bus.publish_many(
+                [
+                    (PRESENCE_TOPIC, {"t": "presence", "u": u, "st": st.value, "c": channels[u]})
+                    for u, st in changes.items()
+                ]
             )
+        except Exception as exc:  # presence is best effort; delivery must not suffer
+            log.warning("presence publish failed: %s", exc)
 
     async def typing(self, conn: Connection, channel_id: int) -> None:
         message = {"t": "typing", "c": channel_id, "u": conn.user_id, "n": conn.user.display_name}
@@ -75,9 +94,8 @@ class Signals:
         """Of ``users``, whose entries were just removed, tell who is now offline."""
         if not users:
             return
-        for user_id, status in (await self.store.statuses(users)).items():
-            if status is Status.offline:
-                await self._publish_presence(user_id, status)
+        statuses = await self.store.statuses(users)
+        await self._publish_presence({u: s for u, s in statuses.items() if s is Status.offline})
 
     async def stop(self) -> None:
         if self._refresher is not None:

@@ -129,6 +129,26 @@ async def test_presence_and_typing_are_pushed_but_never_stored(company: Company)
     await a.close()
 
 
+async def test_presence_reaches_the_people_who_share_a_channel_and_oneself(
+    company: Company,
+) -> None:
+    alice, bob, carol = (company.people[n] for n in ("alice", "bob", "carol"))
+    eng = await department_channel(alice.api, company.departments["Engineering"])
+    watcher = await Live.connect(company.server, alice.token)
+    await watcher.request({"op": "sub", "channel": eng["id"]})
+    # carol (Sales) shares no channel with alice; bob (Engineering) does.
+    c = await Live.connect(company.server, carol.token)
+    b = await Live.connect(company.server, bob.token)
+    await watcher.wait(lambda f: f == {"type": "presence", "user": bob.id, "status": "online"})
+    # carol's change was published before bob's: had it been sent, it would be here.
+    assert not [f for f in watcher.frames if f["type"] == "presence" and f["user"] == carol.id]
+    # Her own connections hear it (the status shown beside her name).
+    await c.send({"op": "status", "status": "away"})
+    await c.wait(lambda f: f == {"type": "presence", "user": carol.id, "status": "away"})
+    for live in (watcher, b, c):
+        await live.close()
+
+
 async def test_people_hear_when_they_are_added_to_a_channel(company: Company) -> None:
     alice, carol = company.people["alice"], company.people["carol"]
     group = await alice.api.call(
