@@ -50,8 +50,11 @@ class PresenceStore(ABC):
     async def clear_node(self) -> list[int]:
         """Remove every entry of this node (on shutdown); returns the people touched."""
 
-    async def heartbeat(self) -> None:  # noqa: B027  (one node: nobody else to tell)
-        """Say this node is alive, for ``NODE_TTL``."""
+    async def heartbeat(self) -> bool:
+        """Say this node is alive, for ``NODE_TTL``. True if it was not known to be:
+        its first heartbeat, or another node took it for dead (a stall longer than
+        ``NODE_TTL``) and cleared its entries. One node alone is never cleared."""
+        return False
 
     async def reap(self) -> list[int]:
         """Clear the entries of nodes that stopped saying they are alive (a node

@@ -117,11 +117,12 @@ class RedisPresence(PresenceStore):
             await pipe.execute()
         return sorted(users)
 
-    async def heartbeat(self) -> None:
+    async def heartbeat(self) -> bool:
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.set(self._alive_key(self.node_id), b"1", px=self._node_ttl_ms)
             pipe.sadd(self._nodes_key, self.node_id)
-            await pipe.execute()
+            _, added = await pipe.execute()
+        return bool(added)
 
     async def reap(self) -> list[int]:
         nodes = [

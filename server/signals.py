@@ -80,11 +80,16 @@ class Signals:
         tick = 0
         while True:
             try:
-                await self.store.heartbeat()
+                rejoined = await self.store.heartbeat() and tick > 0
                 await self._publish_offline(await self.store.reap())
-                if tick % ticks_per_refresh == 0:
+                if rejoined or tick % ticks_per_refresh == 0:
                     entries = {c.conn_id: (c.user_id, c.status) for c in self._hub.connections}
                     await self.store.refresh(entries)
+                if rejoined:
+                    # Another node took this one for dead and cleared its entries
+                    # (pushing "offline"): they are back, and so is everyone's status.
+                    users = {c.user_id for c in self._hub.connections}
+                    await self._publish_presence(await self.store.statuses(users))
             except Exception as exc:
                 log.warning("presence upkeep failed: %s", exc)
             tick += 1

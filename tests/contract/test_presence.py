@@ -68,6 +68,7 @@ async def test_nodes_share_presence_in_redis() -> None:
 async def test_a_lone_node_reaps_nothing(make: Any) -> None:
     store = make("n1")
     await store.heartbeat()
+    assert await store.heartbeat() is False  # known alive
     await store.set(1, "c1", Status.online)
     assert await store.reap() == []
     assert await store.statuses([1]) == {1: Status.online}
@@ -80,7 +81,7 @@ async def test_a_node_killed_without_shutting_down_is_cleared_by_another() -> No
     c = RedisPresence(REDIS_URL, node_id="c", prefix=prefix, node_ttl=0.3)
     try:
         for node in (a, b, c):
-            await node.heartbeat()
+            assert await node.heartbeat() is True  # a first heartbeat
         await a.set(1, "a1", Status.online)
         await a.set(2, "a2", Status.online)
         await b.set(2, "b2", Status.away)
@@ -91,6 +92,13 @@ async def test_a_node_killed_without_shutting_down_is_cleared_by_another() -> No
         assert await b.reap() == [1, 2]
         assert await c.reap() == []  # cleared once, by whoever got there first
         assert await c.statuses([1, 2]) == {1: Status.offline, 2: Status.away}
+        # a was only stalled: its next heartbeat learns it was cleared, and its
+        # refresh puts its entries back.
+        assert await a.heartbeat() is True
+        assert await a.heartbeat() is False
+        await a.refresh({"a1": (1, Status.online), "a2": (2, Status.online)})
+        assert await c.statuses([1, 2]) == {1: Status.online, 2: Status.online}
+        assert await c.reap() == []
     finally:
         for node in (a, b, c):
             await node.close()
