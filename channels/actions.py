@@ -239,7 +239,7 @@ async def _insert_posts(
         db.add_all([post for _, _, post, _ in accepted])
         await db.flush()
     authors: dict[int, AuthorPublic] = {}
-    by_channel: dict[int, list[tuple[int, PostPublic, NewEvent]]] = {}
+    by_channel: dict[tuple[int, str], list[tuple[int, PostPublic, NewEvent]]] = {}
     for i, item, post, channel in accepted:
         assert item.actor.id is not None and channel.id is not None
         author = authors.get(item.actor.id)
@@ -247,18 +247,14 @@ async def _insert_posts(
             author = authors[item.actor.id] = await _author(db, item.actor)
         public = post_public(post, author.display_name, author.department)
         new = NewEvent("post.created", {"post": _shared(public)}, item.actor.id, item.client_id)
-        by_channel.setdefault(channel.id, []).append((i, public, new))
-    channels = {channel.id: channel for _, _, _, channel in accepted}
+        by_channel.setdefault((channel.id, channel.epoch), []).append((i, public, new))
     # Channel rows are locked (by append_events' UPDATE) in id order, so two
     # nodes' batches over the same channels cannot deadlock on PostgreSQL.
-    for channel_id, entries in sorted(by_channel.items()):
-        channel = channels[channel_id]
+    for (channel_id, epoch), entries in sorted(by_channel.items()):
         events = await append_events(db, channel_id, [new for _, _, new in entries])
         for (i, public, _), event in zip(entries, events, strict=True):
-            pending.append(event_public(event, channel.epoch))
-            results[i] = Written(
-                channel_id=channel_id, epoch=channel.epoch, seq=event.seq, post=public
-            )
+            pending.append(event_public(event, epoch))
+            results[i] = Written(channel_id=channel_id, epoch=epoch, seq=event.seq, post=public)
     answers = [r for r in results if r is not None]
     assert len(answers) == len(batch)  # every accepted post was written
     return answers, pending
