@@ -1,37 +1,213 @@
-"""Fetch-and-authorise helpers. Every read of channel data goes through one of
-these. What does not exist and what the caller may not see answer alike
-(``NotFoundError``), so nothing leaks by the difference."""
+"""Who may do what in a channel, and the fetch-and-authorise helpers every read
+and write of channel data goes through.
+
+Rules live in one place: a ``ChannelPolicy`` per channel kind says who may
+read, post, comment, join, leave, invite and edit. A new kind of channel is one
+entry in ``POLICIES``. The read rule exists twice, as Python (``Capabilities``)
+and as a SQL condition (``readable_by``) for queries that must filter inside
+the database (lists, search, feeds); tests/unit/test_access.py checks that the
+two agree on every combination.
+
+What does not exist and what the caller may not see answer alike
+(``NotFoundError``), so nothing leaks by the difference.
+"""
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, literal
+from sqlalchemy import ColumnElement, exists, false, func, literal
 from sqlalchemy.orm import aliased
-from sqlmodel import and_, col, select
+from sqlmodel import and_, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from channels.models import Channel, Membership, Post
+from channels.models import Capabilities, Channel, ChannelKind, Membership, Post
 from core.errors import ForbiddenError, NotFoundError
 from org.models import User
 
 
 @dataclass(frozen=True, slots=True)
+class Viewer:
+    """One person as a given channel sees them."""
+
+    is_member: bool
+    is_creator: bool
+    is_admin: bool
+    can_moderate: bool
+    is_private: bool
+
+
+Rule = Callable[[Viewer], bool]
+
+
+def members(v: Viewer) -> bool:
+    return v.is_member
+
+
+def nobody(v: Viewer) -> bool:
+    return False
+
+
+def outsiders_of_open(v: Viewer) -> bool:
+    """Anyone not yet in it, when it is listed for all (public groups)."""
+    return not v.is_member and not v.is_private
+
+
+def creator_or_admin(v: Viewer) -> bool:
+    return v.is_creator or v.is_admin
+
+
+class Read(enum.Enum):
+    """Who may read: the one rule that also exists in SQL (``readable_by``)."""
+
+    MEMBERS = "members"  # members only, whatever ``is_private`` says
+    OPEN_UNLESS_PRIVATE = "open"  # everyone, unless the channel is private (then members)
+
+    def allows(self, v: Viewer) -> bool:
+        return v.is_member or (self is Read.OPEN_UNLESS_PRIVATE and not v.is_private)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelPolicy:
+    """Who may do what in one kind of channel. Edits and deletes of others'
+    posts are moderators' everywhere (``require_author_or_moderator``)."""
+
+    read: Read
+    post: Rule
+    comment: Rule
+    react: Rule  # like and unlike
+    join: Rule
+    leave: Rule
+    invite: Rule
+    edit: Rule  # rename and describe
+    # The channel's members follow something else (a department's people), so
+    # nobody joins, leaves or is invited by hand.
+    managed_members: bool = False
+
+
+POLICIES: dict[str, ChannelPolicy] = {
+    # A department's channel: its members are the department's people. Open ones
+    # can be read by everyone; closed ones (``is_private``) exist only for members.
+    ChannelKind.department.value: ChannelPolicy(
+        read=Read.OPEN_UNLESS_PRIVATE,
+        post=members,
+        comment=members,
+        react=members,
+        join=nobody,
+        leave=nobody,
+        invite=nobody,
+        edit=nobody,  # renamed with its department (Admin -> Departments)
+        managed_members=True,
+    ),
+    # An interest group: public ones are listed and joined freely; private ones
+    # are invisible to others and entered by a member's invitation only.
+    ChannelKind.group.value: ChannelPolicy(
+        read=Read.OPEN_UNLESS_PRIVATE,
+        post=members,
+        comment=members,
+        react=members,
+        join=outsiders_of_open,
+        leave=members,
+        invite=members,
+        edit=creator_or_admin,
+    ),
+}
+
+
+def policy_of(kind: str) -> ChannelPolicy:
+    return POLICIES[kind]
+
+
+def viewer(user: User, *, is_member: bool, created_by: int | None, is_private: bool) -> Viewer:
+    return Viewer(
+        is_member=is_member,
+        is_creator=created_by is not None and created_by == user.id,
+        is_admin=user.is_admin,
+        can_moderate=user.can_moderate,
+        is_private=is_private,
+    )
+
+
+def capabilities(policy: ChannelPolicy, v: Viewer) -> Capabilities:
+    return Capabilities(
+        can_post=policy.post(v),
+        can_comment=policy.comment(v),
+        can_react=policy.react(v),
+        can_join=policy.join(v),
+        can_leave=policy.leave(v),
+        can_invite=policy.invite(v),
+        can_edit=policy.edit(v),
+    )
+
+
+def can_read(kind: str, v: Viewer) -> bool:
+    return policy_of(kind).read.allows(v)
+
+
+def readable_by(user_id: int | None, *, channel: Any = None, membership: Any = None) -> Any:
+    """The read rule as a SQL condition on the channel table (or a Core alias of
+    it), for queries that filter inside the database."""
+    channel = channel if channel is not None else Channel.__table__  # type: ignore[attr-defined]
+    membership = (
+        membership if membership is not None else Membership.__table__  # type: ignore[attr-defined]
+    )
+    is_member = exists().where(
+        membership.c.channel_id == channel.c.id, membership.c.user_id == user_id
+    )
+    open_kinds = [k for k, p in POLICIES.items() if p.read is Read.OPEN_UNLESS_PRIVATE]
+    opened: ColumnElement[bool] = (
+        and_(channel.c.kind.in_(open_kinds), channel.c.is_private.is_(False))
+        if open_kinds
+        else false()
+    )
+    return or_(is_member, opened)
+
+
+# ---- fetch and authorise ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
 class ChannelAccess:
     channel: Channel
-    is_member: bool
+    viewer: Viewer
     member_count: int | None = None  # when asked for (count_members=True)
 
-    def require_member(self) -> None:
-        if not self.is_member:
-            raise ForbiddenError("join the channel first")
+    @property
+    def is_member(self) -> bool:
+        return self.viewer.is_member
+
+    @property
+    def policy(self) -> ChannelPolicy:
+        return policy_of(self.channel.kind)
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return capabilities(self.policy, self.viewer)
+
+    def require(self, rule: Rule, message: str) -> None:
+        if not rule(self.viewer):
+            raise ForbiddenError(message)
+
+    def require_post(self) -> None:
+        self.require(self.policy.post, "join the channel first")
+
+    def require_comment(self) -> None:
+        self.require(self.policy.comment, "join the channel first")
+
+    def require_react(self) -> None:
+        self.require(self.policy.react, "join the channel first")
 
 
-def can_read(*, is_private: bool, is_member: bool) -> bool:
-    """Who may see a channel and what is in it: its members, and for a public
-    channel everyone (a private one does not exist for anyone else)."""
-    return is_member or not is_private
+def _access(user: User, channel: Channel, is_member: bool, members: int | None) -> ChannelAccess:
+    v = viewer(
+        user, is_member=is_member, created_by=channel.created_by, is_private=channel.is_private
+    )
+    if not can_read(channel.kind, v):
+        raise NotFoundError("no such channel")
+    return ChannelAccess(channel, v, members)
 
 
 async def access_channel(
@@ -42,7 +218,7 @@ async def access_channel(
     for_update: bool = False,
     count_members: bool = False,
 ) -> ChannelAccess:
-    """The channel and whether ``user`` is in it, if ``user`` may see it (and,
+    """The channel and how ``user`` stands in it, if ``user`` may see it (and,
     asked for, its member count, in the same query)."""
     others = aliased(Membership)
     count: Any = (
@@ -68,31 +244,36 @@ async def access_channel(
     if row is None:
         raise NotFoundError("no such channel")
     channel, member, members = row
-    is_member = member is not None
-    if not can_read(is_private=channel.is_private, is_member=is_member):
-        raise NotFoundError("no such channel")
-    return ChannelAccess(channel, is_member, members)
+    return _access(user, channel, member is not None, members)
 
 
 async def access_post(db: AsyncSession, user: User, post_id: int) -> tuple[Post, ChannelAccess]:
-    """A live (not deleted) post or comment and its channel, if ``user`` may see them."""
+    """A live (not deleted) post or comment and its channel, if ``user`` may see them.
+    A comment whose post was deleted is gone with it."""
+    parent = aliased(Post)
     row = (
         await db.exec(
             select(Post, Channel, Membership.user_id)
             .join(Channel, col(Channel.id) == col(Post.channel_id))
+            .outerjoin(parent, col(parent.id) == col(Post.parent_id))
             .outerjoin(
                 Membership,
                 and_(col(Membership.channel_id) == col(Channel.id), Membership.user_id == user.id),
             )
-            .where(Post.id == post_id, col(Post.deleted_at).is_(None))
+            .where(
+                Post.id == post_id,
+                col(Post.deleted_at).is_(None),
+                or_(col(Post.parent_id).is_(None), col(parent.deleted_at).is_(None)),
+            )
         )
     ).first()
     if row is None:
         raise NotFoundError("no such post")
     post, channel, member = row
-    if not can_read(is_private=channel.is_private, is_member=member is not None):
-        raise NotFoundError("no such post")
-    return post, ChannelAccess(channel, member is not None)
+    try:
+        return post, _access(user, channel, member is not None, None)
+    except NotFoundError:
+        raise NotFoundError("no such post") from None
 
 
 def require_author_or_moderator(user: User, post: Post) -> None:

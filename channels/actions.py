@@ -218,7 +218,7 @@ async def _insert_posts(
         if access is None:
             try:
                 access = await access_channel(db, item.actor, item.channel_id)
-                access.require_member()
+                access.require_post()
             except DomainError as exc:
                 access = exc
             accesses[(item.actor.id, item.channel_id)] = access
@@ -265,7 +265,7 @@ async def do_create_comment(
 ) -> Written:
     async def apply(pending: Pending) -> Written:
         parent, access = await access_post(db, actor, post_id)
-        access.require_member()
+        access.require_comment()
         assert actor.id is not None and parent.id is not None
         # One level of thread: answering a comment answers its post.
         root_id = parent.parent_id or parent.id
@@ -355,7 +355,7 @@ async def do_set_like(
 
     async def apply(pending: Pending) -> Written:
         _, access = await access_post(db, actor, post_id)
-        access.require_member()
+        access.require_react()
         assert actor.id is not None
         existing = (
             await db.exec(select(Like).where(Like.post_id == post_id, Like.user_id == actor.id))
@@ -389,14 +389,15 @@ async def _add_member(
 
 
 async def _remove_member(
-    db: AsyncSession, pending: Pending, channel: Channel, user_id: int, actor: User | None
+    db: AsyncSession, pending: Pending, channel: Channel, user: User, actor: User | None
 ) -> Written:
     await db.exec(
         delete(Membership).where(
-            col(Membership.channel_id) == channel.id, col(Membership.user_id) == user_id
+            col(Membership.channel_id) == channel.id, col(Membership.user_id) == user.id
         )
     )
-    return await _event(db, pending, channel, "member.left", {"user_id": user_id}, actor)
+    author = await _author(db, user)
+    return await _event(db, pending, channel, "member.left", {"user": author.model_dump()}, actor)
 
 
 async def do_create_channel(
@@ -427,10 +428,9 @@ async def do_update_channel(
     async def apply(pending: Pending) -> Written:
         access = await access_channel(db, actor, channel_id)
         channel = access.channel
-        if channel.kind != ChannelKind.group.value:
+        if access.policy.managed_members:
             raise ForbiddenError("department channels are renamed with their department")
-        if channel.created_by != actor.id and not actor.is_admin:
-            raise ForbiddenError("only the group's creator or an admin may change it")
+        access.require(access.policy.edit, "only the group's creator or an admin may change it")
         if data.name is not None:
             channel.name = data.name
         if data.description is not None:
@@ -447,10 +447,11 @@ async def do_join_channel(db: AsyncSession, bus: Broker, actor: User, channel_id
         access = await access_channel(db, actor, channel_id)
         channel = access.channel
         assert channel.id is not None
-        if channel.kind == ChannelKind.department.value:
+        if access.policy.managed_members:
             raise ForbiddenError("department channels follow your department")
         if access.is_member:
             return Written(channel_id=channel.id, epoch=channel.epoch, seq=channel.last_seq)
+        access.require(access.policy.join, "this group is joined by invitation only")
         return await _add_member(db, pending, channel, actor, actor)
 
     return await _write(db, bus, actor, None, apply)
@@ -461,11 +462,11 @@ async def do_leave_channel(db: AsyncSession, bus: Broker, actor: User, channel_i
         access = await access_channel(db, actor, channel_id)
         channel = access.channel
         assert channel.id is not None and actor.id is not None
-        if channel.kind == ChannelKind.department.value:
+        if access.policy.managed_members:
             raise ForbiddenError("department channels follow your department")
         if not access.is_member:
             return Written(channel_id=channel.id, epoch=channel.epoch, seq=channel.last_seq)
-        return await _remove_member(db, pending, channel, actor.id, actor)
+        return await _remove_member(db, pending, channel, actor, actor)
 
     return await _write(db, bus, actor, None, apply)
 
@@ -477,11 +478,11 @@ async def do_invite_to_channel(
 
     async def apply(pending: Pending) -> Written:
         access = await access_channel(db, actor, channel_id)
-        access.require_member()
         channel = access.channel
         assert channel.id is not None
-        if channel.kind == ChannelKind.department.value:
+        if access.policy.managed_members:
             raise ForbiddenError("department channels follow your department")
+        access.require(access.policy.invite, "join the group first")
         already = set(
             (
                 await db.exec(select(Membership.user_id).where(Membership.channel_id == channel_id))
@@ -628,7 +629,7 @@ async def do_update_user(
             old = await _department_channel(db, user.department_id)
             user.department_id = data.department_id
             if old is not None:
-                written = await _remove_member(db, pending, old, user.id, actor)
+                written = await _remove_member(db, pending, old, user, actor)
             new = await _department_channel(db, data.department_id)
             if new is not None:
                 written = await _add_member(db, pending, new, user, actor)

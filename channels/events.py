@@ -16,7 +16,7 @@ Event kinds (``data`` fields):
 - ``like.added``       ``{"post_id": int, "user_id": int, "like_count": int}``
 - ``like.removed``     ``{"post_id": int, "user_id": int, "like_count": int}``
 - ``member.joined``    ``{"user": AuthorPublic}``
-- ``member.left``      ``{"user_id": int}``
+- ``member.left``      ``{"user": AuthorPublic}``
 - ``channel.updated``  ``{"name": str, "description": str}``
 """
 
@@ -122,6 +122,7 @@ def event_public(event: Event, epoch: str) -> EventPublic:
         kind=event.kind,
         data=event.data,
         created_at=iso(event.created_at) or "",
+        cid=event.client_id,
     )
 
 
@@ -135,6 +136,7 @@ def bus_message(event: EventPublic) -> dict[str, Any]:
         "k": event.kind,
         "d": event.data,
         "at": event.created_at,
+        "cid": event.cid,
         "ts": time.time(),
     }
 
@@ -147,6 +149,7 @@ def event_from_bus(message: dict[str, Any]) -> EventPublic:
         kind=message["k"],
         data=message["d"],
         created_at=message["at"],
+        cid=message.get("cid"),
     )
 
 
@@ -161,7 +164,7 @@ async def publish_events(bus: Broker, events: list[EventPublic]) -> None:
             # The person added or removed is not subscribed to the channel
             # (yet, or any more): tell their own connections directly.
             joined = event.kind == "member.joined"
-            user_id = event.data["user"]["id"] if joined else event.data["user_id"]
+            user_id = event.data["user"]["id"]
             messages.append(
                 (
                     CONTROL_TOPIC,

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import and_, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from channels.access import access_post, can_read
+from channels.access import access_post, can_read, capabilities, policy_of, readable_by, viewer
 from channels.events import event_public
 from channels.models import (
     PAGE_SIZE,
@@ -81,10 +81,16 @@ class _ChannelColumns(Protocol):
     created_by: int | None
 
 
-def channel_public(channel: _ChannelColumns, member_count: int, is_member: bool) -> ChannelPublic:
-    """From a ``Channel``, or a row of the same columns."""
+def channel_public(
+    channel: _ChannelColumns, member_count: int, user: User, is_member: bool
+) -> ChannelPublic:
+    """From a ``Channel``, or a row of the same columns, as ``user`` sees it."""
     assert channel.id is not None
+    v = viewer(
+        user, is_member=is_member, created_by=channel.created_by, is_private=channel.is_private
+    )
     return ChannelPublic(
+        **capabilities(policy_of(channel.kind), v).model_dump(),
         id=channel.id,
         kind=channel.kind,
         name=channel.name,
@@ -116,9 +122,7 @@ async def list_channels(
     mine = select(Membership.channel_id).where(Membership.user_id == user.id).scalar_subquery()
     is_member = col(Channel.id).in_(mine)
     stmt = select(Channel, _member_count(), is_member)
-    stmt = stmt.where(
-        is_member if joined_only else or_(is_member, col(Channel.is_private).is_(False))
-    )
+    stmt = stmt.where(is_member if joined_only else readable_by(user.id))
     if query:
         pattern = f"%{query.lower()}%"
         stmt = stmt.where(
@@ -128,7 +132,7 @@ async def list_channels(
             )
         )
     rows = (await db.exec(stmt.order_by(col(Channel.kind), col(Channel.name)))).all()
-    return [channel_public(c, n, bool(m)) for c, n, m in rows]
+    return [channel_public(c, n, user, bool(m)) for c, n, m in rows]
 
 
 async def get_channel(db: Reader, user: User, channel_id: int) -> ChannelPublic:
@@ -267,9 +271,10 @@ async def _readable_channel(conn: AsyncConnection, user: User, channel_id: int) 
     if row is None:
         raise NotFoundError("no such channel")
     is_member = row.member is not None
-    if not can_read(is_private=row.is_private, is_member=is_member):
+    v = viewer(user, is_member=is_member, created_by=row.created_by, is_private=row.is_private)
+    if not can_read(row.kind, v):
         raise NotFoundError("no such channel")
-    return channel_public(row, row.member_count, is_member)
+    return channel_public(row, row.member_count, user, is_member)
 
 
 def _page_statement(*, older: bool) -> Select[Any]:

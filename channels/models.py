@@ -112,7 +112,23 @@ def table_of(model: type[SQLModel]) -> Table:
 # ---- API shapes -------------------------------------------------------------
 
 
-class ChannelPublic(BaseModel):
+class Capabilities(BaseModel):
+    """What the person asking may do in a channel (channels/access.py decides);
+    sent with every channel so that clients offer exactly that."""
+
+    can_post: bool
+    can_comment: bool
+    can_react: bool
+    can_join: bool
+    can_leave: bool
+    can_invite: bool
+    can_edit: bool
+
+
+class ChannelPublic(Capabilities):
+    """A channel as one person sees it, with what they may do in it
+    (``can_*``, from channels/access.py's policy for its kind)."""
+
     id: int
     kind: str
     name: str
@@ -186,6 +202,9 @@ class EventPublic(BaseModel):
     kind: str
     data: dict[str, Any]
     created_at: str
+    # The client id of the write that made it: the writer's own clients match
+    # the event to the write they are waiting for.
+    cid: str | None = None
 
 
 class HistoryPage(BaseModel):

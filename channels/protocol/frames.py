@@ -188,7 +188,7 @@ def subbed(
 
 
 def event(ev: EventPublic) -> dict[str, Any]:
-    return {
+    frame = {
         "type": "event",
         "channel": ev.channel_id,
         "epoch": ev.epoch,
@@ -197,6 +197,9 @@ def event(ev: EventPublic) -> dict[str, Any]:
         "data": ev.data,
         "at": ev.created_at,
     }
+    if ev.cid is not None:
+        frame["cid"] = ev.cid
+    return frame
 
 
 def ack(frame_id: int | None, written: Written) -> dict[str, Any]:

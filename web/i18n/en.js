@@ -100,6 +100,7 @@ export default {
   'channel.invite': 'Invite people',
   'channel.join': 'Join',
   'channel.leave': 'Leave',
+  'channel.readOnly': 'You can read this channel but not post in it.',
   'channel.notMember': 'You are reading this group. Join to post.',
   'channel.edit': 'Edit',
   'channel.removed': 'You are no longer a member of this private group.',

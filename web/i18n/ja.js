@@ -97,6 +97,7 @@ export default {
   'channel.invite': 'メンバーを招待',
   'channel.join': '参加する',
   'channel.leave': '退出する',
+  'channel.readOnly': 'このチャンネルは閲覧のみです。投稿はできません。',
   'channel.notMember': 'このグループを閲覧中です。投稿するには参加してください。',
   'channel.edit': '編集',
   'channel.removed': 'この非公開グループのメンバーではなくなりました。',

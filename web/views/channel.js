@@ -7,7 +7,7 @@ import { icon } from '../icons.js';
 import { t } from '../i18n/index.js';
 import { app, channelUpdated, refreshChannels } from '../state.js';
 import { setUnread } from '../unread.js';
-import { canEditChannel, openChannelEdit } from './channel_edit.js';
+import { openChannelEdit } from './channel_edit.js';
 import { composer } from './composer.js';
 import { errorText, toast } from './errors.js';
 import { openInvitePeople } from './invite_people.js';
@@ -121,16 +121,16 @@ export function mount(container, params) {
         t('channel.members', { count: channel.member_count }),
       ),
     ];
-    if (canEditChannel(channel)) {
+    if (channel.can_edit) {
       buttons.push(
         h('button', { class: 'btn small ghost', dataset: { testid: 'edit-channel' }, onclick: editChannel }, icon('pencil'), t('channel.edit')),
       );
     }
-    if (channel.kind === 'group' && channel.is_member) {
-      buttons.push(
-        h('button', { class: 'btn small', dataset: { testid: 'invite-people' }, onclick: invitePeople }, icon('userPlus'), t('channel.invite')),
-        h('button', { class: 'btn small ghost', dataset: { testid: 'leave-channel' }, onclick: leave, text: t('channel.leave') }),
-      );
+    if (channel.can_invite) {
+      buttons.push(h('button', { class: 'btn small', dataset: { testid: 'invite-people' }, onclick: invitePeople }, icon('userPlus'), t('channel.invite')));
+    }
+    if (channel.can_leave) {
+      buttons.push(h('button', { class: 'btn small ghost', dataset: { testid: 'leave-channel' }, onclick: leave, text: t('channel.leave') }));
     }
     setChildren(header,
       h(
@@ -148,7 +148,7 @@ export function mount(container, params) {
   function renderFooter() {
     write?.destroy?.();
     write = null;
-    if (channel.is_member) {
+    if (channel.can_post) {
       write = composer({
         draftKey: `draft:c${id}`,
         label: t('composer.label', { name: channel.name }),
@@ -157,19 +157,32 @@ export function mount(container, params) {
         onTyping: () => conn.send({ op: 'typing', channel: id }),
       });
       footer.replaceChildren(write.el);
-    } else {
+    } else if (channel.can_join) {
       const join = h('button', { class: 'btn primary', dataset: { testid: 'join-channel' }, onclick: joinChannel, text: t('channel.join') });
       footer.replaceChildren(h('div', { class: 'join-bar' }, h('span', { text: t('channel.notMember') }), join));
+    } else {
+      footer.replaceChildren(h('div', { class: 'join-bar', dataset: { testid: 'read-only' } }, h('span', { text: t('channel.readOnly') })));
     }
-    thread?.setCanWrite(channel.is_member);
+    thread?.setCanWrite(channel.can_comment);
+  }
+
+  /** One's membership changed: what one may do changed with it (the server says what). */
+  async function refreshRights() {
+    try {
+      const fresh = await get(`/api/channels/${id}`);
+      if (!alive || !channel) return;
+      channel = { ...channel, ...fresh };
+      renderHeader();
+      renderFooter();
+    } catch (err) {
+      if (alive && err.code === 'not_found') showGone(t('channel.removed'));
+    }
   }
 
   async function joinChannel() {
     try {
       await httpPost(`/api/channels/${id}/join`);
-      channel.is_member = true;
-      renderHeader();
-      renderFooter();
+      await refreshRights();
       refreshChannels();
     } catch (err) {
       toast(errorText(err));
@@ -184,9 +197,7 @@ export function mount(container, params) {
         location.hash = '#/directory';
         return;
       }
-      channel.is_member = false;
-      renderHeader();
-      renderFooter();
+      await refreshRights();
     } catch (err) {
       toast(errorText(err));
     }
@@ -256,7 +267,7 @@ export function mount(container, params) {
     if (thread && thread.postId === postId) return;
     closeSide();
     thread = new ThreadPanel(postId, {
-      canWrite: !!channel?.is_member,
+      canWrite: !!channel?.can_comment,
       onClose: () => {
         location.hash = `#/c/${id}`;
       },
@@ -289,10 +300,7 @@ export function mount(container, params) {
     switch (frame.kind) {
       case 'post.created': {
         const own = d.post.author.id === app.me.id;
-        if (own) {
-          const cid = timeline.pendingWithBody(d.post.body);
-          if (cid) timeline.removePending(cid);
-        }
+        if (own && frame.cid) timeline.removePending(frame.cid);
         timeline.add(d.post, { own });
         typing.stopped(d.post.author.id);
         break;
@@ -313,21 +321,19 @@ export function mount(container, params) {
         break;
       case 'member.joined':
         channel.member_count += 1;
-        if (d.user.id === app.me.id) channel.is_member = true;
         members?.joined(d.user);
         renderHeader();
-        if (d.user.id === app.me.id) renderFooter();
+        if (d.user.id === app.me.id) refreshRights();
         break;
       case 'member.left':
         channel.member_count = Math.max(0, channel.member_count - 1);
-        members?.left(d.user_id);
-        if (d.user_id === app.me.id) {
+        members?.left(d.user.id);
+        if (d.user.id === app.me.id) {
           if (channel.is_private) {
             showGone(t('channel.removed'));
             return;
           }
-          channel.is_member = false;
-          renderFooter();
+          refreshRights();
         }
         renderHeader();
         break;

@@ -4,21 +4,8 @@
 import { patch } from '../api.js';
 import { field, h } from '../dom.js';
 import { t } from '../i18n/index.js';
-import { app, isAdmin } from '../state.js';
 import { errorBox, errorText } from './errors.js';
 import { modal } from './profile.js';
-
-/**
- * May one try to edit this channel? Groups only; an admin always, else its
- * creator. While the server does not say who created a group (no `created_by`
- * in the channel), its members get the button and the server decides.
- */
-export function canEditChannel(channel) {
-  if (!channel || channel.kind !== 'group') return false;
-  if (isAdmin()) return true;
-  if ('created_by' in channel) return channel.created_by === app.me?.id;
-  return !!channel.is_member;
-}
 
 /** The dialog; onSaved({name, description}) after the server took the change. */
 export function openChannelEdit(channel, { onSaved } = {}) {

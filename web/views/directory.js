@@ -51,9 +51,9 @@ export function mount(container) {
   }
 
   function row(c) {
-    const action = c.is_member
-      ? h('button', { class: 'btn small ghost', dataset: { testid: 'leave-button' }, onclick: () => change(c, 'leave'), text: t('channel.leave') })
-      : h('button', { class: 'btn small primary', dataset: { testid: 'join-button' }, onclick: () => change(c, 'join'), text: t('channel.join') });
+    let action = null;
+    if (c.can_leave) action = h('button', { class: 'btn small ghost', dataset: { testid: 'leave-button' }, onclick: () => change(c, 'leave'), text: t('channel.leave') });
+    else if (c.can_join) action = h('button', { class: 'btn small primary', dataset: { testid: 'join-button' }, onclick: () => change(c, 'join'), text: t('channel.join') });
     return h(
       'li',
       { class: 'card channel-card', dataset: { testid: 'directory-channel', channelId: String(c.id) } },
