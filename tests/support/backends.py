@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 import secrets
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from server.db import Database
 from server.settings import Settings
 
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
-PG_DATABASE = "kaisha_test"
+# Its own database per checkout when several suites run on one machine at once
+# (each truncates its tables between tests).
+PG_DATABASE = os.environ.get("KAISHA_TEST_DB", "kaisha_test")
 PG_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_DATABASE}"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 ADMIN_EMAIL = "admin@example.com"
