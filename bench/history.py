@@ -13,7 +13,7 @@ interleaved (every 20th row). Then, sequentially, after a warm-up:
   in the million);
 
 each measured two ways: in this process through the server's own
-``channels.history.history_page`` (database, rows and models, no HTTP), and
+``channels.reads.history_page`` (database, rows and models, no HTTP), and
 over HTTP, ``GET /api/channels/{id}/posts[?before=]`` (what a client sees),
 with the latest pages of the medium and quiet channels too.
 The query plans of the real statements (captured as the app issues them) are
@@ -58,7 +58,7 @@ from _common import (
 from sqlalchemy import event
 from sqlmodel import select
 
-from channels.history import history_page
+from channels.reads import history_page
 from channels.render import render
 from org.models import User
 from server.db import Database

@@ -1,5 +1,6 @@
 """Tables for channels, membership, posts (comments are posts with a parent),
-likes and the per-channel event log, and the API shapes built from them."""
+likes and the per-channel event log, and the API shapes built from them.
+The channel stream and its event kinds: channels/facts.py."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from pydantic import Field as PField
-from sqlalchemy import JSON, Column, Index, Table, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
@@ -84,7 +85,7 @@ class Like(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class Event(SQLModel, table=True):
+class ChannelEvent(SQLModel, table=True):
     """One fact in a channel's log, at position (channel's epoch, seq).
 
     ``(actor_id, client_id)`` is unique: a write retried with the same client id
@@ -100,13 +101,6 @@ class Event(SQLModel, table=True):
     actor_id: int | None = Field(default=None, foreign_key="account.id")
     client_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
-
-
-def table_of(model: type[SQLModel]) -> Table:
-    """A table model's Core ``Table``, for statements built once and run without
-    the ORM (the hot reads and writes)."""
-    table: Table = model.__table__  # type: ignore[attr-defined]  # set by SQLModel, untyped
-    return table
 
 
 # ---- API shapes -------------------------------------------------------------
@@ -153,23 +147,34 @@ class ChannelUpdate(StrictModel):
     description: str | None = PField(default=None, max_length=500)
 
 
-class AuthorPublic(BaseModel):
+class PersonRef(BaseModel):
+    """A person as posts and membership events show them."""
+
+    model_config = ConfigDict(extra="forbid")
     id: int
     display_name: str
     department: str | None
 
 
-class PostPublic(BaseModel):
+class PostData(BaseModel):
+    """A post or comment as every member sees it (the ``post`` of events)."""
+
+    model_config = ConfigDict(extra="forbid")
     id: int
     channel_id: int
     parent_id: int | None
-    author: AuthorPublic
+    author: PersonRef
     body: str
     html: str
     created_at: str
     edited_at: str | None
     like_count: int
     comment_count: int
+
+
+class PostPublic(PostData):
+    """A post as one person reads it."""
+
     liked_by_me: bool = False
 
 
@@ -185,8 +190,9 @@ class PostEdit(ClientId):
     body: str = PField(min_length=1, max_length=MAX_BODY_CHARS)
 
 
-class Written(BaseModel):
-    """What a write answers: where its event sits in the channel's log."""
+class Receipt(BaseModel):
+    """What a write in a channel answers: the position of the event it made (or,
+    for a write that changed nothing, the channel's position now)."""
 
     channel_id: int
     epoch: str
@@ -195,16 +201,33 @@ class Written(BaseModel):
     duplicate: bool = False
 
 
-class EventPublic(BaseModel):
-    channel_id: int
+class ChannelEventPublic(BaseModel):
+    """An event of a channel's log, as the ``event`` frame carries it."""
+
+    channel: int
     epoch: str
     seq: int
     kind: str
     data: dict[str, Any]
-    created_at: str
+    at: str
     # The client id of the write that made it: the writer's own clients match
     # the event to the write they are waiting for.
     cid: str | None = None
+
+
+class EventsPage(BaseModel):
+    """Events after a position, a page at a time (docs/protocol.md, "Replay").
+
+    ``seq`` is where this page ends: ask again from it while ``more`` is true.
+    When ``recovered`` is false the position is not one of this log's, or too far
+    behind: reload current state and continue from ``seq`` (the head)."""
+
+    epoch: str
+    seq: int
+    head: int
+    recovered: bool
+    more: bool
+    events: list[ChannelEventPublic]
 
 
 class HistoryPage(BaseModel):

@@ -1,6 +1,9 @@
 """Credentials: password hashing, browser sessions, API tokens, invitations and
 sign-in throttling. Secrets are random tokens given to the user once; only their
-SHA-256 lives in the database, so a leaked table opens no account."""
+SHA-256 lives in the database, so a leaked table opens no account.
+
+Writes take a unit of work (streams/unit.py) and never commit themselves: the
+caller's unit commits them, with whatever else it does."""
 
 from __future__ import annotations
 
@@ -15,8 +18,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.clock import utcnow
-from core.errors import ConflictError, NotFoundError, RateLimitedError, UnauthorizedError
+from core.errors import ConflictError, NotFoundError, RateLimitedError
 from org.models import ApiToken, AuthSession, Invite, LoginFailure, Role, User
+from streams.unit import Unit
 
 SESSION_LIFETIME = timedelta(days=14)
 INVITE_LIFETIME = timedelta(days=7)
@@ -52,15 +56,17 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-async def sign_in(db: AsyncSession, email: str, password: str) -> tuple[User, str, AuthSession]:
+async def sign_in(unit: Unit, email: str, password: str) -> tuple[User, str, AuthSession] | None:
     """Check a password and open a session.
 
     Returns:
-        The user, the session token for the cookie, and the session row.
+        The user, the session token for the cookie, and the session row; None
+        for a wrong email, a wrong password or an inactive account (one answer
+        for all), whose failure is recorded in this unit.
     Raises:
         RateLimitedError: too many recent failures for this email.
-        UnauthorizedError: wrong email, wrong password or inactive account (one message for all).
     """
+    db = unit.db
     email = normalise_email(email)
     since = utcnow() - THROTTLE_WINDOW
     failures = (
@@ -75,14 +81,13 @@ async def sign_in(db: AsyncSession, email: str, password: str) -> tuple[User, st
     user = (await db.exec(select(User).where(User.email == email))).first()
     if user is None or not _password_ok(user.password_hash, password) or not user.is_active:
         db.add(LoginFailure(email=email))
-        await db.commit()
-        raise UnauthorizedError("wrong email or password")
+        return None
     await db.exec(delete(LoginFailure).where(col(LoginFailure.email) == email))
-    token, session = await open_session(db, user)
+    token, session = await open_session(unit, user)
     return user, token, session
 
 
-async def open_session(db: AsyncSession, user: User) -> tuple[str, AuthSession]:
+async def open_session(unit: Unit, user: User) -> tuple[str, AuthSession]:
     assert user.id is not None
     token = new_secret()
     session = AuthSession(
@@ -91,14 +96,12 @@ async def open_session(db: AsyncSession, user: User) -> tuple[str, AuthSession]:
         csrf_token=new_secret(),
         expires_at=utcnow() + SESSION_LIFETIME,
     )
-    db.add(session)
-    await db.commit()
+    unit.db.add(session)
     return token, session
 
 
-async def sign_out(db: AsyncSession, token: str) -> None:
-    await db.exec(delete(AuthSession).where(col(AuthSession.token_hash) == digest(token)))
-    await db.commit()
+async def sign_out(unit: Unit, token: str) -> None:
+    await unit.db.exec(delete(AuthSession).where(col(AuthSession.token_hash) == digest(token)))
 
 
 async def user_for_session(db: AsyncSession, token: str) -> tuple[User, AuthSession] | None:
@@ -125,18 +128,17 @@ async def user_for_token(db: AsyncSession, token: str) -> User | None:
     return user if user is not None and user.is_active else None
 
 
-async def create_api_token(db: AsyncSession, user: User, name: str) -> tuple[str, ApiToken]:
+async def create_api_token(unit: Unit, user: User, name: str) -> tuple[str, ApiToken]:
     assert user.id is not None
     token = "kt_" + new_secret()
     row = ApiToken(user_id=user.id, name=name, token_hash=digest(token))
-    db.add(row)
-    await db.commit()
-    await db.refresh(row)
+    unit.db.add(row)
+    await unit.db.flush()
     return token, row
 
 
 async def create_invite(
-    db: AsyncSession,
+    unit: Unit,
     *,
     created_by: User | None,
     email: str | None = None,
@@ -144,7 +146,7 @@ async def create_invite(
     role: Role = Role.member,
 ) -> str:
     token = new_secret()
-    db.add(
+    unit.db.add(
         Invite(
             token_hash=digest(token),
             email=normalise_email(email) if email else None,
@@ -154,7 +156,6 @@ async def create_invite(
             expires_at=utcnow() + INVITE_LIFETIME,
         )
     )
-    await db.commit()
     return token
 
 

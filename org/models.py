@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 from pydantic import Field as PField
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
 from core.schema import DbId, StrictModel
+from streams.log import new_epoch
 
 
 class Role(enum.StrEnum):
@@ -36,6 +39,9 @@ class User(SQLModel, table=True):
     is_active: bool = True
     password_hash: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
+    # The head of this person's own stream (org/stream.py): what only they see.
+    stream_epoch: str = Field(default_factory=new_epoch, max_length=16)
+    stream_seq: int = 0
 
     @property
     def can_moderate(self) -> bool:
@@ -44,6 +50,22 @@ class User(SQLModel, table=True):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.admin.value
+
+
+class PersonEvent(SQLModel, table=True):
+    """One fact in a person's own stream, at position (their stream_epoch, seq)."""
+
+    __tablename__ = "person_event"
+    __table_args__ = (
+        UniqueConstraint("actor_id", "client_id", name="uq_person_event_actor_client"),
+    )
+    user_id: int = Field(foreign_key="account.id", primary_key=True)
+    seq: int = Field(primary_key=True)
+    kind: str = Field(max_length=40)
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    actor_id: int | None = Field(default=None, foreign_key="account.id")
+    client_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class AuthSession(SQLModel, table=True):

@@ -16,7 +16,7 @@ from typing import Any
 
 import uvicorn
 
-from server.app import create_app
+from server.app import Node, create_app
 from server.serving import uvicorn_config
 from server.settings import Settings
 
@@ -56,26 +56,26 @@ def configure_logging(level: str) -> dict[str, Any]:
 
 
 class Server(uvicorn.Server):
+    def __init__(self, config: uvicorn.Config, node: Node) -> None:
+        super().__init__(config)
+        self._node = node
+
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        app: Any = self.config.loaded_app
-        while app is not None and not hasattr(app, "state"):
-            app = getattr(app, "app", None)
-        services = getattr(getattr(app, "state", None), "services", None)
-        if services is not None:
-            services.hub.close_all()
+        self._node.close_connections()
         super().handle_exit(sig, frame)
 
 
 def main() -> None:
     settings = Settings.from_env()
+    app = create_app(settings)
     config = uvicorn_config(
-        create_app(settings),
+        app,
         settings,
         log_config=configure_logging(settings.log_level),
         timeout_graceful_shutdown=10,
         proxy_headers=True,
     )
-    server = Server(config)
+    server = Server(config, app.state.node)
     print(
         f"Kaisha on http://{settings.host}:{settings.port}  (node {settings.node_id})",
         file=sys.stderr,

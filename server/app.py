@@ -19,8 +19,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import server.routes  # noqa: F401  (registers the API routes)
-from channels.broker import make_broker
-from channels.broker.base import CONTROL_TOPIC
+from bus import CONTROL_TOPIC, make_bus
 from presence import make_presence
 from server.api import api, error_response
 from server.authcache import AuthCache
@@ -29,9 +28,9 @@ from server.bootstrap import ensure_first_admin
 from server.db import Database
 from server.hub import Hub
 from server.metrics import Metrics
+from server.presence_relay import PresenceRelay
 from server.services import Services
 from server.settings import Settings
-from server.signals import Signals
 from server.ws import websocket_endpoint
 
 log = logging.getLogger(__name__)
@@ -116,29 +115,43 @@ async def api_not_found(request: Request) -> Response:
     return error_response(404, "not_found", f"no route {request.method} {request.url.path}")
 
 
+class Node:
+    """What the process outside the app needs of it: at SIGTERM, every WebSocket
+    is closed with "reconnect" before uvicorn waits for connections to end."""
+
+    def __init__(self) -> None:
+        self.services: Services | None = None
+
+    def close_connections(self) -> None:
+        if self.services is not None:
+            self.services.hub.close_all()
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
+    node = Node()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         db = Database(settings.database_url)
         await db.migrate()
-        bus = make_broker(settings.redis_url, prefix=settings.bus_prefix)
+        bus = make_bus(settings.redis_url, prefix=settings.bus_prefix)
         await bus.start()
-        metrics_ = Metrics(published=lambda: bus.published_events)
-        hub = Hub(db, bus, metrics_)
+        metrics_ = Metrics(published=lambda: bus.published_news)
+        # Each collaborator gets what it needs when it is built, and registers
+        # its own handlers for the bus messages it acts on.
+        hub = Hub(db, bus, metrics_, recovery_limit=settings.recovery_limit)
         store = make_presence(
             settings.redis_url, node_id=settings.node_id, prefix=settings.bus_prefix
         )
-        signals = Signals(hub, bus, store, db)
-        await bus.subscribe(CONTROL_TOPIC)
-        await signals.start()
-        hub.start(settings.heal_interval)
-        auth_cache: AuthCache[Any] = AuthCache()
-        hub.on_kick = auth_cache.forget_user
+        presence = PresenceRelay(hub, bus, store, db)
+        auth_cache: AuthCache[Any] = AuthCache(bus)
         posts = PostBatcher(db, bus, metrics_, settings.post_batch)
-        services = Services(settings, db, bus, metrics_, hub, signals, auth_cache, posts)
-        app.state.services = services
+        services = Services(settings, db, bus, metrics_, hub, presence, auth_cache, posts)
+        await bus.subscribe(CONTROL_TOPIC)
+        await presence.start()
+        hub.start(settings.heal_interval)
+        app.state.services = node.services = services
         await ensure_first_admin(services)
         if settings.tune_gc:
             tune_gc()
@@ -149,9 +162,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             hub.close_all()
             await posts.close()
             await hub.stop()
-            await signals.stop()
+            await presence.stop()
             await bus.close()
             await db.close()
+            node.services = None
 
     routes = [
         *api.routes(),
@@ -163,6 +177,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Mount("/", StaticFiles(directory=settings.web_dir, html=True), name="web"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.node = node
     # Level 1, not Starlette's 9: on a page of 50 varied posts (35 KB of JSON)
     # level 9 costs ~650 us of CPU for 3.7 KB, level 1 ~60 us for 4.5 KB. CPU is
     # what a node runs out of first (docs/performance.md).

@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from bus.base import Bus
+from bus.messages import Forget, Kick
 from org.auth import digest
 
 TTL = 5.0
@@ -29,9 +31,17 @@ class _Entry(Generic[P]):
 
 
 class AuthCache(Generic[P]):
-    def __init__(self, ttl: float = TTL) -> None:
+    def __init__(self, bus: Bus, ttl: float = TTL) -> None:
         self._ttl = ttl
         self._entries: dict[str, _Entry[P]] = {}
+        bus.on(Forget, lambda msg: self.forget_user(msg.user))
+        bus.on(Kick, self._on_kick)
+
+    def _on_kick(self, msg: Kick) -> None:
+        if msg.session is None:
+            self.forget_user(msg.user)
+        else:
+            self._entries.pop(msg.session, None)
 
     def get(self, secret: str) -> P | None:
         entry = self._entries.get(digest(secret))

@@ -1,7 +1,7 @@
 """New posts from every connection and request on this node, written in batches.
 
 A post costs a transaction; most of that cost is the same for one post as for
-fifty (channels/actions.py ``do_create_posts``). One writer task per node
+fifty (channels/actions/posts.py ``do_create_posts``). One writer task per node
 takes every post waiting when it is free and writes them in one transaction.
 A lone post is written at once, so a quiet channel waits for nothing; during
 a burst, the posts that arrive while one batch commits make up the next (at
@@ -17,9 +17,9 @@ import asyncio
 import collections
 import logging
 
-from channels.actions import NewPost, do_create_posts
-from channels.broker.base import Broker
-from channels.models import Written
+from bus.base import Bus
+from channels.actions.posts import NewPost, do_create_posts
+from channels.models import Receipt
 from core.errors import DomainError
 from server.db import Database
 from server.metrics import Metrics
@@ -28,26 +28,26 @@ log = logging.getLogger(__name__)
 
 
 class PostBatcher:
-    def __init__(self, db: Database, bus: Broker, metrics: Metrics, max_batch: int) -> None:
+    def __init__(self, db: Database, bus: Bus, metrics: Metrics, max_batch: int) -> None:
         self._db = db
         self._bus = bus
         self._metrics = metrics
         self._max_batch = max_batch
-        self._waiting: collections.deque[tuple[NewPost, asyncio.Future[Written]]] = (
+        self._waiting: collections.deque[tuple[NewPost, asyncio.Future[Receipt]]] = (
             collections.deque()
         )
         self._writer: asyncio.Task[None] | None = None
 
-    def submit(self, post: NewPost) -> asyncio.Future[Written]:
-        """Queue a post; the future answers with its ``Written`` or raises its
+    def submit(self, post: NewPost) -> asyncio.Future[Receipt]:
+        """Queue a post; the future answers with its ``Receipt`` or raises its
         ``DomainError``."""
-        answer: asyncio.Future[Written] = asyncio.get_running_loop().create_future()
+        answer: asyncio.Future[Receipt] = asyncio.get_running_loop().create_future()
         self._waiting.append((post, answer))
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_all(), name="post-batcher")
         return answer
 
-    async def write(self, post: NewPost) -> Written:
+    async def write(self, post: NewPost) -> Receipt:
         return await self.submit(post)
 
     async def _write_all(self) -> None:
@@ -59,7 +59,7 @@ class PostBatcher:
         finally:
             self._writer = None
 
-    async def _write_batch(self, batch: list[tuple[NewPost, asyncio.Future[Written]]]) -> None:
+    async def _write_batch(self, batch: list[tuple[NewPost, asyncio.Future[Receipt]]]) -> None:
         self._metrics.post_batches.observe(len(batch))
         try:
             async with self._db.writer() as db:

@@ -11,38 +11,43 @@ from __future__ import annotations
 import logging
 import sys
 
-from channels.actions import do_create_user
+from channels.actions.people import create_user
 from core.errors import ConflictError
 from org import auth
 from org.models import Role, UserCreate
 from server.services import Services
+from streams.unit import Unit
 
 log = logging.getLogger(__name__)
 
 
 async def ensure_first_admin(services: Services) -> None:
     settings = services.settings
-    async with services.db.writer() as db:
-        if await auth.user_count(db) > 0:
-            return
+
+    async def first_run(unit: Unit) -> str | None:
+        """The setup link's token, or None when there is nothing to set up."""
+        if await auth.user_count(unit.db) > 0:
+            return None
         if settings.admin_email and settings.admin_password:
-            try:
-                await do_create_user(
-                    db,
-                    services.bus,
-                    None,
-                    UserCreate(
-                        email=settings.admin_email,
-                        display_name="Administrator",
-                        password=settings.admin_password,
-                        role=Role.admin,
-                    ),
-                )
-            except ConflictError:  # another node made it first
-                return
+            await create_user(
+                unit,
+                UserCreate(
+                    email=settings.admin_email,
+                    display_name="Administrator",
+                    password=settings.admin_password,
+                    role=Role.admin,
+                ),
+            )
             log.info("first administrator %s created from ADMIN_EMAIL", settings.admin_email)
-            return
-        token = await auth.create_invite(db, created_by=None, role=Role.admin)
+            return None
+        return await auth.create_invite(unit, created_by=None, role=Role.admin)
+
+    try:
+        token = await services.write(first_run)
+    except ConflictError:  # another node made the administrator first
+        return
+    if token is None:
+        return
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     link = f"http://{host}:{settings.port}/#/invite/{token}"
     banner = (

@@ -1,17 +1,19 @@
-"""The per-node hub: which local connections follow which channel, and the
-delivery of each channel's events to them in order, exactly once.
+"""The per-node hub: which local connections follow which stream (a channel's, or
+a person's own), and the delivery of each stream's events to them in order,
+exactly once.
 
 The database is the truth; the bus carries news with positions. For each
-channel with local subscribers the hub keeps ``head``, the last seq it handed
-to them. An event at ``head + 1`` is delivered at once; one further ahead
-means something was missed (a publish lost while Redis restarted, a node that
-died between commit and publish, messages crossing), so the hub reads the
-missing events from the database and delivers them in order first. Events at
-or below ``head`` are duplicates and dropped. A periodic check of each
-channel's seq in the database catches losses that no later event reveals.
+stream with local followers the hub keeps ``head``, the last seq it handed to
+them. An event at ``head + 1`` is delivered at once; one further ahead means
+something was missed (a publish lost while Redis restarted, a node that died
+between commit and publish, messages crossing), so the hub reads the missing
+events from the database and delivers them in order first. Events at or below
+``head`` are duplicates and dropped. A periodic check of each stream's head in
+the database catches losses that no later event reveals, and so does a check
+after the bus reconnects.
 
 Each event is encoded once per wire encoding and the same bytes offered to
-every subscriber's bounded outbox; nothing here awaits a client.
+every follower's bounded outbox; nothing here awaits a client.
 """
 
 from __future__ import annotations
@@ -20,13 +22,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
 from typing import Any
 
-from channels.broker.base import CONTROL_TOPIC, PRESENCE_TOPIC, Broker, channel_topic
-from channels.events import event_from_bus
-from channels.history import MAX_REPLAY, channel_heads, events_between
-from channels.models import EventPublic
+from bus.base import Bus
+from bus.messages import Kick, News, Reconnected, Typing
 from channels.protocol import frames
 from channels.protocol.codec import Encoding, encode
 from channels.protocol.errors import CLOSE_FORBIDDEN, CLOSE_SHUTDOWN
@@ -34,11 +33,13 @@ from server.db import Database
 from server.metrics import Metrics
 from server.outbox import Connection
 from server.wire import Outgoing
+from streams import log
+from streams.log import STREAMS, Positioned, Stream
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
-class _Encoded:
+class Encoded:
     """A frame encoded (and framed for the wire) at most once per encoding, on first use."""
 
     __slots__ = ("_cache", "_frame")
@@ -55,11 +56,13 @@ class _Encoded:
 
 
 class _Follow:
-    """A channel followed by this node."""
+    """A stream followed by this node."""
 
-    __slots__ = ("busy", "conns", "epoch", "head", "joining", "lock")
+    __slots__ = ("busy", "conns", "epoch", "head", "joining", "key", "lock", "stream")
 
-    def __init__(self, epoch: str, head: int) -> None:
+    def __init__(self, stream: Stream, key: int, epoch: str, head: int) -> None:
+        self.stream = stream
+        self.key = key
         self.conns: set[Connection] = set()
         self.epoch = epoch
         self.head = head
@@ -69,18 +72,22 @@ class _Follow:
 
 
 class Hub:
-    def __init__(self, db: Database, bus: Broker, metrics: Metrics) -> None:
+    """Built once per node; it registers its own bus handlers."""
+
+    def __init__(self, db: Database, bus: Bus, metrics: Metrics, *, recovery_limit: int) -> None:
         self._db = db
         self._bus = bus
         self._metrics = metrics
-        self._follows: dict[int, _Follow] = {}
-        self._setup_locks: dict[int, asyncio.Lock] = {}
+        self.recovery_limit = recovery_limit
+        self._follows: dict[str, _Follow] = {}
+        self._setup_locks: dict[str, asyncio.Lock] = {}
         self._by_user: dict[int, set[Connection]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._heal_task: asyncio.Task[None] | None = None
-        self.on_presence: Callable[[dict[str, Any]], None] = lambda message: None
-        self.on_kick: Callable[[int], None] = lambda user_id: None
-        bus.set_handler(self._on_message, self.heal_soon)
+        bus.on(News, self._on_news)
+        bus.on(Typing, self._on_typing)
+        bus.on(Kick, self._on_kick)
+        bus.on(Reconnected, lambda _: self.heal_soon())
 
     # ---- connections --------------------------------------------------------------
 
@@ -99,8 +106,8 @@ class Hub:
             if not conns:
                 del self._by_user[conn.user_id]
             self._metrics.connections.dec()
-        for channel_id in list(conn.channels):
-            await self.unsubscribe(conn, channel_id)
+        for topic in list(conn.follows):
+            await self._leave(conn, topic)
 
     def user_connections(self, user_id: int) -> set[Connection]:
         return self._by_user.get(user_id, set())
@@ -109,22 +116,28 @@ class Hub:
         for conn in self.connections:
             conn.close(code, reason)
 
+    def _on_kick(self, msg: Kick) -> None:
+        for conn in list(self.user_connections(msg.user)):
+            if msg.session is None or conn.session == msg.session:
+                conn.close(CLOSE_FORBIDDEN, msg.reason)
+
     # ---- subscriptions ----------------------------------------------------------
 
     async def subscribe(
         self,
         conn: Connection,
-        channel_id: int,
+        stream: Stream,
+        key: int,
         frame_id: int | None,
         epoch: str | None,
         since: int | None,
     ) -> None:
-        """Offer ``subbed``, then the events after ``since`` (if it can be
-        recovered), then live events, with nothing missed or repeated between."""
-        follow = await self._follow(channel_id)
+        """Offer the stream's ``subbed`` frame, then the events after ``since`` (if it
+        can be recovered), then live events, with nothing missed or repeated between."""
+        follow = await self._follow(stream, key)
         follow.joining += 1
         try:
-            await self._subscribe_locked(conn, follow, channel_id, frame_id, epoch, since)
+            await self._subscribe_locked(conn, follow, frame_id, epoch, since)
         finally:
             follow.joining -= 1
 
@@ -132,115 +145,106 @@ class Hub:
         self,
         conn: Connection,
         follow: _Follow,
-        channel_id: int,
         frame_id: int | None,
         epoch: str | None,
         since: int | None,
     ) -> None:
-        recovered = (
-            since is not None
-            and epoch == follow.epoch
-            and since <= follow.head
-            and follow.head - since <= MAX_REPLAY
-        )
-        conn.send(frames.subbed(frame_id, channel_id, follow.epoch, follow.head, recovered))
-        position = since if recovered and since is not None else follow.head
-        # Replay the bulk at this client's own pace, without holding up the channel...
+        plan = log.plan_replay(follow.epoch, follow.head, epoch, since, self.recovery_limit)
+        conn.send(frames.subbed(follow.stream.name, frame_id, follow.key, plan))
+        position = plan.start
+        # Replay the bulk at this client's own pace, without holding up the stream...
         page = max(1, conn.limit // 2)
         while follow.head - position > page and conn.close_code is None:
-            position = await self._replay(conn, follow, channel_id, position, position + page)
+            position = await self._replay(conn, follow, position, position + page)
         # ...then the last few under the lock, and join the live stream exactly there.
         await conn.wait_for_room(page)
         async with follow.lock:
             if follow.head > position:
-                await self._replay(conn, follow, channel_id, position, follow.head)
+                await self._replay(conn, follow, position, follow.head)
             follow.conns.add(conn)
-            conn.channels.add(channel_id)
+            conn.follows.add(follow.stream.topic(follow.key))
 
-    async def _replay(
-        self, conn: Connection, follow: _Follow, channel_id: int, after: int, upto: int
-    ) -> int:
+    async def _replay(self, conn: Connection, follow: _Follow, after: int, upto: int) -> int:
         await conn.wait_for_room(upto - after)
-        async with self._db.reader() as db:
-            missed = await events_between(db, channel_id, follow.epoch, after, upto)
+        async with self._db.connection() as db:
+            missed = await log.events_between(
+                db, follow.stream, follow.key, follow.epoch, after, upto, upto - after
+            )
         for ev in missed:
-            conn.send(frames.event(ev))
+            conn.send(frames.stream_event(ev))
         return missed[-1].seq if missed else upto
 
-    async def _follow(self, channel_id: int) -> _Follow:
-        follow = self._follows.get(channel_id)
+    async def _follow(self, stream: Stream, key: int) -> _Follow:
+        topic = stream.topic(key)
+        follow = self._follows.get(topic)
         if follow is not None:
             return follow
-        lock = self._setup_locks.setdefault(channel_id, asyncio.Lock())
+        lock = self._setup_locks.setdefault(topic, asyncio.Lock())
         async with lock:
-            follow = self._follows.get(channel_id)
+            follow = self._follows.get(topic)
             if follow is None:
                 # Subscribe to the bus before reading the head: an event committed
                 # in between is then both below the head and on the bus (dropped
                 # as a duplicate), never in neither.
-                await self._bus.subscribe(channel_topic(channel_id))
-                async with self._db.reader() as db:
-                    epoch, head = (await channel_heads(db, [channel_id]))[channel_id]
-                follow = self._follows[channel_id] = _Follow(epoch, head)
-        self._setup_locks.pop(channel_id, None)
+                await self._bus.subscribe(topic)
+                async with self._db.connection() as db:
+                    epoch, head = (await log.heads(db, stream, [key]))[key]
+                follow = self._follows[topic] = _Follow(stream, key, epoch, head)
+        self._setup_locks.pop(topic, None)
         return follow
 
-    async def unsubscribe(self, conn: Connection, channel_id: int) -> None:
-        conn.channels.discard(channel_id)
-        follow = self._follows.get(channel_id)
+    async def unsubscribe(self, conn: Connection, stream: Stream, key: int) -> None:
+        await self._leave(conn, stream.topic(key))
+
+    async def _leave(self, conn: Connection, topic: str) -> None:
+        conn.follows.discard(topic)
+        follow = self._follows.get(topic)
         if follow is None:
             return
         follow.conns.discard(conn)
         if not follow.conns and not follow.busy and not follow.joining and not follow.lock.locked():
-            del self._follows[channel_id]
-            await self._bus.unsubscribe(channel_topic(channel_id))
+            del self._follows[topic]
+            await self._bus.unsubscribe(topic)
+
+    def followers(self, stream: Stream, key: int) -> set[Connection]:
+        follow = self._follows.get(stream.topic(key))
+        return follow.conns if follow is not None else set()
 
     # ---- delivery ------------------------------------------------------------------
 
-    def _on_message(self, topic: str, message: dict[str, Any]) -> None:
-        kind = message.get("t")
-        if kind == "ev":
-            self._on_event(message)
-        elif kind == "typing":
-            self._typing(message)
-        elif topic == PRESENCE_TOPIC:
-            self.on_presence(message)
-        elif topic == CONTROL_TOPIC and kind == "kick":
-            self.on_kick(int(message["u"]))
-            for conn in list(self.user_connections(int(message["u"]))):
-                conn.close(CLOSE_FORBIDDEN, "account deactivated")
-        elif topic == CONTROL_TOPIC and kind == "membership":
-            frame = _Encoded(frames.membership(int(message["c"]), bool(message["j"])))
-            for conn in self.user_connections(int(message["u"])):
-                conn.offer(frame(conn.encoding))
-
-    def _on_event(self, message: dict[str, Any]) -> None:
-        follow = self._follows.get(message["c"])
+    def _on_news(self, msg: News) -> None:
+        follow = self._follows.get(f"{msg.stream}.{msg.key}")
         if follow is None:
             return
-        self._metrics.latency.observe(max(0.0, time.time() - float(message.get("ts", 0))))
-        seq = message["s"]
+        self._metrics.latency.observe(max(0.0, time.time() - msg.sent))
         if not follow.busy and not follow.lock.locked():
-            if seq == follow.head + 1:
-                self._deliver(follow, event_from_bus(message))
+            if msg.seq == follow.head + 1:
+                event = Positioned(
+                    msg.stream, msg.key, msg.epoch, msg.seq, msg.kind, msg.data, msg.at, msg.cid
+                )
+                self._deliver(follow, event)
                 return
-            if seq <= follow.head:
+            if msg.seq <= follow.head:
                 return
-        self._catch_up_soon(message["c"], follow, seq)
+        self._catch_up_soon(follow, msg.seq)
 
-    def _catch_up_soon(self, channel_id: int, follow: _Follow, upto: int) -> None:
+    def _catch_up_soon(self, follow: _Follow, upto: int) -> None:
         follow.busy += 1
-        task = asyncio.create_task(self._catch_up(channel_id, follow, upto))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._spawn(self._catch_up(follow, upto))
 
-    async def _catch_up(self, channel_id: int, follow: _Follow, upto: int) -> None:
+    async def _catch_up(self, follow: _Follow, upto: int) -> None:
         try:
             async with follow.lock:
                 while follow.head < upto:
-                    async with self._db.reader() as db:
-                        missed = await events_between(
-                            db, channel_id, follow.epoch, follow.head, upto
+                    async with self._db.connection() as db:
+                        missed = await log.events_between(
+                            db,
+                            follow.stream,
+                            follow.key,
+                            follow.epoch,
+                            follow.head,
+                            upto,
+                            self.recovery_limit,
                         )
                     if not missed:
                         break
@@ -248,33 +252,33 @@ class Hub:
                     for ev in missed:
                         self._deliver(follow, ev)
         except Exception:
-            log.exception("catching up channel %s failed; the next check retries", channel_id)
+            logger.exception("catching up %s failed; the next check retries", follow.key)
         finally:
             follow.busy -= 1
 
-    def _deliver(self, follow: _Follow, ev: EventPublic) -> None:
+    def _deliver(self, follow: _Follow, ev: Positioned) -> None:
         follow.head = ev.seq
-        encoded = _Encoded(frames.event(ev))
+        encoded = Encoded(frames.stream_event(ev))
         for conn in follow.conns:
             conn.offer(encoded(conn.encoding))
         self._metrics.delivered.inc(len(follow.conns))
 
-    def _typing(self, message: dict[str, Any]) -> None:
-        follow = self._follows.get(message["c"])
+    def _on_typing(self, msg: Typing) -> None:
+        follow = self._follows.get(f"channel.{msg.channel}")
         if follow is None:
             return
-        encoded = _Encoded(frames.typing(message["c"], message["u"], message["n"]))
+        encoded = Encoded(frames.typing(msg.channel, msg.user, msg.name))
         for conn in follow.conns:
-            if conn.user_id != message["u"]:
+            if conn.user_id != msg.user:
                 conn.offer(encoded(conn.encoding))
 
     def offer_to_audience(self, user_id: int, channels: list[int], frame: dict[str, Any]) -> None:
         """An ephemeral frame about one person (a presence change) to their own
-        connections and to every local subscriber of a channel they are in, once each."""
-        encoded = _Encoded(frame)
+        connections and to every local follower of a channel they are in, once each."""
+        encoded = Encoded(frame)
         reached: set[Connection] = set()
         audiences = [self.user_connections(user_id)]
-        audiences += [f.conns for c in channels if (f := self._follows.get(c)) is not None]
+        audiences += [f.conns for c in channels if (f := self._follows.get(f"channel.{c}"))]
         for conns in audiences:
             for conn in conns:
                 if conn not in reached:
@@ -283,21 +287,28 @@ class Hub:
 
     # ---- healing ---------------------------------------------------------------
 
-    def heal_soon(self) -> None:
-        task = asyncio.create_task(self.heal())
+    def _spawn(self, work: Any) -> None:
+        task = asyncio.create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def heal_soon(self) -> None:
+        self._spawn(self.heal())
+
     async def heal(self) -> None:
-        """Compare every followed channel's head with the database; fetch what is missing."""
+        """Compare every followed stream's head with the database; fetch what is missing."""
         if not self._follows:
             return
-        async with self._db.reader() as db:
-            heads = await channel_heads(db, list(self._follows))
-        for channel_id, (_, seq) in heads.items():
-            follow = self._follows.get(channel_id)
-            if follow is not None and seq > follow.head:
-                self._catch_up_soon(channel_id, follow, seq)
+        keys: dict[str, list[int]] = {}
+        for followed in self._follows.values():
+            keys.setdefault(followed.stream.name, []).append(followed.key)
+        async with self._db.connection() as db:
+            for name, wanted in keys.items():
+                stream = STREAMS[name]
+                for key, (_, seq) in (await log.heads(db, stream, wanted)).items():
+                    follow = self._follows.get(stream.topic(key))
+                    if follow is not None and seq > follow.head:
+                        self._catch_up_soon(follow, seq)
 
     async def run_healer(self, interval: float) -> None:
         while True:
@@ -305,7 +316,7 @@ class Hub:
             try:
                 await self.heal()
             except Exception as exc:
-                log.warning("heal check failed: %s", exc)
+                logger.warning("heal check failed: %s", exc)
 
     def start(self, heal_interval: float) -> None:
         self._heal_task = asyncio.create_task(self.run_healer(heal_interval), name="hub-healer")

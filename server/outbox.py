@@ -33,7 +33,10 @@ class Connection:
     wire: Wire
     conn_id: str = field(default_factory=lambda: secrets.token_hex(8))
     status: Status = Status.online
-    channels: set[int] = field(default_factory=set)
+    # The sign-in session this connection was opened with (its token's digest);
+    # None for an API token. Signing out closes exactly its connections.
+    session: str | None = None
+    follows: set[str] = field(default_factory=set)  # stream topics it follows ("channel.5")
     # Frames not yet written, oldest first; the writer leaves the one it is
     # writing at the front until it is out, so no direct write overtakes it.
     queue: collections.deque[Outgoing] = field(default_factory=collections.deque)

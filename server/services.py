@@ -8,40 +8,47 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from channels.broker.base import Broker
+from bus.base import Bus
 from org.models import User
 from server.authcache import AuthCache
 from server.batching import PostBatcher
 from server.db import Database
 from server.metrics import Metrics
 from server.settings import Settings
+from streams.unit import Unit, run
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 if TYPE_CHECKING:
     from server.hub import Hub
-    from server.signals import Signals
+    from server.presence_relay import PresenceRelay
 
 
 @dataclass(slots=True)
 class Services:
     settings: Settings
     db: Database
-    bus: Broker
+    bus: Bus
     metrics: Metrics
     hub: Hub
-    signals: Signals
+    presence: PresenceRelay
     auth_cache: AuthCache[Any]
     posts: PostBatcher  # new posts go through it: see server/batching.py
 
     async def act(
         self,
-        action: Callable[Concatenate[AsyncSession, Broker, User, P], Awaitable[T]],
+        action: Callable[Concatenate[AsyncSession, Bus, User, P], Awaitable[T]],
         actor: User,
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> T:
-        """Run one domain action (``do_*``) in its own write transaction."""
+        """Run one domain action (``do_*``, which makes its own unit of work) in a
+        write transaction."""
         async with self.db.writer() as db:
             return await action(db, self.bus, actor, *args, **kwargs)
+
+    async def write(self, apply: Callable[[Unit], Awaitable[T]], actor: User | None = None) -> T:
+        """Run ``apply`` in a unit of work (streams/unit.py) of its own."""
+        async with self.db.writer() as db:
+            return await run(db, self.bus, apply, actor_id=actor.id if actor else None)

@@ -49,6 +49,9 @@ class Settings:
     frame_rate: int = 50  # frames per second per connection, sustained
     frame_burst: int = 200
     heal_interval: float = 2.0
+    # Most events a client may have missed and still be brought up to date by
+    # replay (socket and HTTP alike); further behind, it reloads current state.
+    recovery_limit: int = 5000
     log_level: str = "INFO"
     metrics_token: str | None = None  # when set, /metrics wants it as a bearer token
     tune_gc: bool = False  # server processes turn it on (from_env); see server/app.py
@@ -77,6 +80,7 @@ class Settings:
             max_frame_bytes=_int("MAX_FRAME_BYTES", 64 * 1024),
             outbox_frames=_int("OUTBOX_FRAMES", 2000),
             post_batch=_int("POST_BATCH", 50),
+            recovery_limit=_int("RECOVERY_LIMIT", 5000),
             log_level=env.get("LOG_LEVEL") or "INFO",
             metrics_token=env.get("METRICS_TOKEN") or None,
             tune_gc=env.get("GC_TUNING", "1") != "0",

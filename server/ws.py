@@ -1,12 +1,14 @@
 """The WebSocket endpoint (``/ws``): authenticate, pick the encoding from the
-subprotocol, then run two loops per connection: a reader that turns frames
-into actions one at a time, and a writer that drains the bounded outbox
-(frames go straight to the socket when nothing is queued: server/wire.py).
+subprotocol, then pump: frames from the socket go to the connection's
+``Peer`` (channels/protocol/peer.py, which holds every per-connection rule
+and has no awaits), and what it asks for is carried out here, where the I/O
+is. A writer task per connection drains its bounded outbox (frames go
+straight to the socket when nothing is queued: server/wire.py).
 
-New posts are pipelined: the reader hands them to the node's post batcher
-(server/batching.py) and reads on, so a client's burst of posts is written
-in a few transactions; any other frame first waits until this connection's
-posts are written, so it sees them.
+New posts are pipelined: they go to the node's post batcher
+(server/batching.py) and the pump reads on, so a client's burst of posts is
+written in a few transactions; any other command first waits until this
+connection's posts are written, so it sees them.
 Frame formats, error codes, close codes and limits: docs/protocol.md."""
 
 from __future__ import annotations
@@ -15,23 +17,20 @@ import asyncio
 import functools
 import logging
 import time
-from typing import Any
 
 from sqlmodel import col, select
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from channels import actions
 from channels.access import access_channel
-from channels.models import Membership, Written
+from channels.actions import posts
+from channels.facts import CHANNEL
+from channels.models import Membership, Receipt
 from channels.protocol import frames
-from channels.protocol.codec import choose_encoding, decode
-from channels.protocol.errors import (
-    CLOSE_FLOOD,
-    CLOSE_FORBIDDEN,
-    CLOSE_UNAUTHORIZED,
-    ProtocolError,
-)
-from core.errors import DomainError
+from channels.protocol.codec import choose_encoding
+from channels.protocol.errors import CLOSE_FORBIDDEN, CLOSE_UNAUTHORIZED
+from channels.protocol.peer import Close, Limits, Peer, Reply, Run
+from org.models import User
+from org.stream import PERSON
 from presence.base import Status
 from server.api import authenticate, origin_allowed
 from server.outbox import Connection
@@ -41,29 +40,7 @@ from server.wire import wire_for
 log = logging.getLogger(__name__)
 
 WRITER_GRACE = 5.0  # seconds the writer may take to flush before the handler gives up on it
-MAX_PIPELINED_POSTS = 100  # a connection's posts handed on and not yet written
-
-
-class _Bucket:
-    """Token bucket: ``rate`` frames a second sustained, ``burst`` at once."""
-
-    def __init__(self, rate: int, burst: int) -> None:
-        self.rate = rate
-        self.burst = burst
-        self.tokens = float(burst)
-        self.stamp = time.monotonic()
-        self.refused = 0
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            self.refused = 0
-            return True
-        self.refused += 1
-        return False
+MAX_PIPELINED_POSTS = 100
 
 
 async def websocket_endpoint(websocket: WebSocket) -> None:
@@ -90,39 +67,32 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         encoding=encoding,
         limit=settings.outbox_frames,
         wire=wire_for(websocket),
+        session=principal.session.token_hash if principal.session is not None else None,
+        on_overflow=services.metrics.slow_closes.inc,
     )
-    conn.on_overflow = services.metrics.slow_closes.inc
-    session = _Session(services, websocket, conn)
-    await session.run()
+    limits = Limits(
+        frame_rate=settings.frame_rate,
+        frame_burst=settings.frame_burst,
+        max_subscriptions=settings.max_subscriptions,
+        max_pipelined_posts=MAX_PIPELINED_POSTS,
+    )
+    await _Pump(services, websocket, conn, Peer(encoding, limits, time.monotonic())).run()
 
 
-def _frame_id(conn: Connection, payload: str | bytes) -> int | None:
-    """The id of a frame that will not be acted on, so its sender can retry it."""
-    try:
-        frame_id = decode(conn.encoding, payload).get("id")
-    except ProtocolError:
-        return None
-    return frame_id if isinstance(frame_id, int) and not isinstance(frame_id, bool) else None
-
-
-class _Session:
-    def __init__(self, services: Services, websocket: WebSocket, conn: Connection) -> None:
+class _Pump:
+    def __init__(self, services: Services, websocket: WebSocket, conn: Connection, peer: Peer):
         self.services = services
         self.websocket = websocket
         self.conn = conn
-        settings = services.settings
-        self.bucket = _Bucket(settings.frame_rate, settings.frame_burst)
-        self.posting: set[asyncio.Future[Written]] = set()
-
-    def send(self, frame: dict[str, Any]) -> None:
-        self.conn.send(frame)
+        self.peer = peer
+        self.posting: set[asyncio.Future[Receipt]] = set()
 
     async def run(self) -> None:
         services, conn = self.services, self.conn
         writer = asyncio.create_task(conn.drain())
         services.hub.register(conn)
         user = conn.user
-        self.send(
+        conn.send(
             frames.hello(
                 {"id": user.id, "display_name": user.display_name, "role": user.role},
                 conn.encoding.value,
@@ -134,14 +104,14 @@ class _Session:
                 },
             )
         )
-        await services.signals.set_status(conn, Status.online)
+        await services.presence.set_status(conn, Status.online)
         try:
             await self._read_loop()
         except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
             await services.hub.unregister(conn)
-            await services.signals.set_status(conn, None)
+            await services.presence.set_status(conn, None)
             conn.close(1000, "bye")
             try:
                 await asyncio.wait_for(writer, WRITER_GRACE)
@@ -158,120 +128,102 @@ class _Session:
                 payload = message.get("bytes")
             if payload is None:
                 continue
-            if not self.bucket.take():
-                if self.bucket.refused > self.bucket.burst:
-                    self.conn.close(CLOSE_FLOOD, "too many frames: slow down and reconnect")
-                    return
-                dropped = _frame_id(self.conn, payload)
-                self.send(frames.error(dropped, "rate_limited", "too many frames; retry later"))
-                continue
-            await self._handle(payload)
+            for intent in self.peer.receive(payload, time.monotonic()):
+                match intent:
+                    case Reply(frame):
+                        self.conn.send(frame)
+                    case Close(code, reason):
+                        self.conn.close(code, reason)
+                        return
+                    case Run(command, barrier):
+                        if barrier and self.posting:
+                            await asyncio.wait(self.posting)
+                        try:
+                            await self._run(command)
+                        except Exception as exc:
+                            self.conn.send(self.peer.failure(command.id, exc))
 
-    async def _handle(self, payload: str | bytes) -> None:
-        frame_id: int | None = None
-        try:
-            command = frames.parse_command(decode(self.conn.encoding, payload))
-            frame_id = command.id
-            if isinstance(command, frames.PostCmd):
-                await self._post(command)
-                return
-            if self.posting:
-                await asyncio.wait(self.posting)
-            reply = await self._dispatch(command)
-            if reply is not None:
-                self.send(reply)
-        except Exception as exc:
-            self._fail(frame_id, exc)
-
-    def _fail(self, frame_id: int | None, exc: BaseException) -> None:
-        if isinstance(exc, ProtocolError):
-            self.send(
-                frames.error(
-                    exc.frame_id if exc.frame_id is not None else frame_id, exc.code, exc.message
+    async def _run(self, cmd: frames.Command) -> None:
+        services, conn, peer = self.services, self.conn, self.peer
+        user = conn.user
+        match cmd:
+            case frames.PostCmd():
+                await self._post(cmd)
+            case frames.Sub():
+                async with services.db.reader() as db:
+                    await access_channel(db, user, cmd.channel)
+                if cmd.channel in peer.channels:
+                    await services.hub.unsubscribe(conn, CHANNEL, cmd.channel)
+                peer.subscribed(cmd.channel)
+                try:
+                    await services.hub.subscribe(
+                        conn, CHANNEL, cmd.channel, cmd.id, cmd.epoch, cmd.seq
+                    )
+                except BaseException:
+                    peer.unsubscribed(cmd.channel)
+                    raise
+            case frames.Unsub():
+                peer.unsubscribed(cmd.channel)
+                await services.hub.unsubscribe(conn, CHANNEL, cmd.channel)
+                conn.send(frames.unsubbed(cmd.id, cmd.channel))
+            case frames.SubMe():
+                await services.hub.unsubscribe(conn, PERSON, conn.user_id)
+                await services.hub.subscribe(conn, PERSON, conn.user_id, cmd.id, cmd.epoch, cmd.seq)
+            case frames.CommentCmd():
+                self._ack(
+                    cmd,
+                    await services.act(posts.do_create_comment, user, cmd.post, cmd.body, cmd.cid),
                 )
-            )
-        elif isinstance(exc, DomainError):
-            self.send(frames.error(frame_id, exc.code, exc.message))
-        else:
-            log.error("frame failed", exc_info=exc)
-            self.send(frames.error(frame_id, "internal", "the server failed on this frame"))
+            case frames.EditCmd():
+                self._ack(
+                    cmd, await services.act(posts.do_edit_post, user, cmd.post, cmd.body, cmd.cid)
+                )
+            case frames.DeleteCmd():
+                self._ack(cmd, await services.act(posts.do_delete_post, user, cmd.post, cmd.cid))
+            case frames.LikeCmd():
+                liked = cmd.op == "like"
+                self._ack(
+                    cmd, await services.act(posts.do_set_like, user, cmd.post, liked, cmd.cid)
+                )
+            case frames.Typing():
+                await services.presence.typing(conn, cmd.channel)
+            case frames.Status():
+                conn.status = Status(cmd.status)
+                await services.presence.set_status(conn, conn.status)
+            case frames.Who():
+                async with services.db.reader() as db:
+                    await access_channel(db, user, cmd.channel)
+                    members = (
+                        await db.exec(
+                            select(Membership.user_id)
+                            .join(User, col(User.id) == col(Membership.user_id))
+                            .where(col(Membership.channel_id) == cmd.channel, col(User.is_active))
+                        )
+                    ).all()
+                statuses = await services.presence.statuses(members)
+                conn.send(
+                    frames.who(cmd.id, cmd.channel, {u: s.value for u, s in statuses.items()})
+                )
+
+    def _ack(self, cmd: frames.Command, receipt: Receipt) -> None:
+        self.conn.send(self.peer.answer(cmd.id, receipt))
 
     async def _post(self, cmd: frames.PostCmd) -> None:
         """Hand a post to the batcher and read on; its ack follows when it is written."""
-        if len(self.posting) >= MAX_PIPELINED_POSTS:
+        if self.peer.pipeline_full:
             await asyncio.wait(self.posting, return_when=asyncio.FIRST_COMPLETED)
-        post = actions.NewPost(self.conn.user, cmd.channel, cmd.body, cmd.cid)
+        post = posts.NewPost(self.conn.user, cmd.channel, cmd.body, cmd.cid)
         written = self.services.posts.submit(post)
+        self.peer.post_sent()
         self.posting.add(written)
         written.add_done_callback(functools.partial(self._posted, cmd.id))
 
-    def _posted(self, frame_id: int | None, written: asyncio.Future[Written]) -> None:
+    def _posted(self, frame_id: int | None, written: asyncio.Future[Receipt]) -> None:
         self.posting.discard(written)
         if written.cancelled():
+            self.peer.post_answered(frame_id, asyncio.CancelledError())
             return
         exc = written.exception()
-        if exc is None:
-            self.send(frames.ack(frame_id, written.result()))
-        else:
-            self._fail(frame_id, exc)
-
-    async def _dispatch(self, cmd: frames.Command) -> dict[str, Any] | None:
-        services, conn, user = self.services, self.conn, self.conn.user
-        db = services.db
-        match cmd:
-            case frames.Ping():
-                return frames.pong(cmd.id)
-            case frames.Sub():
-                if (
-                    cmd.channel not in conn.channels
-                    and len(conn.channels) >= services.settings.max_subscriptions
-                ):
-                    raise ProtocolError(
-                        "too_many_subscriptions",
-                        f"at most {services.settings.max_subscriptions} channels",
-                    )
-                async with db.reader() as session:
-                    await access_channel(session, user, cmd.channel)
-                if cmd.channel in conn.channels:
-                    await services.hub.unsubscribe(conn, cmd.channel)
-                await services.hub.subscribe(conn, cmd.channel, cmd.id, cmd.epoch, cmd.seq)
-                return None
-            case frames.Unsub():
-                await services.hub.unsubscribe(conn, cmd.channel)
-                return {"type": "unsubbed", "id": cmd.id, "channel": cmd.channel}
-            case frames.CommentCmd():
-                written = await services.act(
-                    actions.do_create_comment, user, cmd.post, cmd.body, cmd.cid
-                )
-            case frames.EditCmd():
-                written = await services.act(
-                    actions.do_edit_post, user, cmd.post, cmd.body, cmd.cid
-                )
-            case frames.DeleteCmd():
-                written = await services.act(actions.do_delete_post, user, cmd.post, cmd.cid)
-            case frames.LikeCmd():
-                written = await services.act(
-                    actions.do_set_like, user, cmd.post, cmd.op == "like", cmd.cid
-                )
-            case frames.Typing():
-                if cmd.channel not in conn.channels:
-                    raise ProtocolError("not_subscribed", "subscribe to the channel first", cmd.id)
-                await services.signals.typing(conn, cmd.channel)
-                return None
-            case frames.Status():
-                conn.status = Status(cmd.status)
-                await services.signals.set_status(conn, conn.status)
-                return None
-            case frames.Who():
-                async with db.reader() as session:
-                    await access_channel(session, user, cmd.channel)
-                    members = (
-                        await session.exec(
-                            select(Membership.user_id).where(
-                                col(Membership.channel_id) == cmd.channel
-                            )
-                        )
-                    ).all()
-                statuses = await services.signals.store.statuses(members)
-                return frames.who(cmd.id, cmd.channel, {u: s.value for u, s in statuses.items()})
-        return frames.ack(cmd.id, written)
+        self.conn.send(
+            self.peer.post_answered(frame_id, exc if exc is not None else written.result())
+        )

@@ -16,7 +16,7 @@ import {
   rememberPosition,
   setPresence,
 } from './state.js';
-import { load, setStorageUser } from './storage.js';
+import { load, save, setStorageUser } from './storage.js';
 import { startUnread } from './unread.js';
 import { mountShell } from './views/shell.js';
 
@@ -95,8 +95,8 @@ export function signedIn(session) {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const conn = new Connection(`${scheme}://${location.host}/ws`);
   conn.status = app.myStatus;
+  conn.resumeMe(load('me-position', null));
   app.conn = conn;
-  let connectedBefore = false;
   sessionOff.push(
     startUnread(conn),
     conn.on('position', rememberPosition),
@@ -104,14 +104,16 @@ export function signedIn(session) {
       document.documentElement.dataset.conn = state; // for tests and styling
     }),
     conn.on('presence', (f) => setPresence(f.user, f.status)),
-    conn.on('hello', () => {
-      // Membership frames sent while disconnected are lost: read the list again.
-      if (connectedBefore) refreshChannels().catch(() => {});
-      connectedBefore = true;
-    }),
+
     // Added to or removed from a channel (invited, moved to another department
     // by an admin, joined or left on another device): the sidebar follows.
-    conn.on('membership', (f) => membershipChanged(f.channel, f.joined).catch(() => {})),
+    conn.on('personal', (f) => {
+      if (f.kind === 'membership.added' || f.kind === 'membership.removed') {
+        membershipChanged(f.data.channel_id, f.kind === 'membership.added').catch(() => {});
+      }
+    }),
+    conn.on('personal-reset', () => refreshChannels().catch(() => {})),
+    conn.on('me-position', (p) => save('me-position', p)),
     conn.on('event', (frame) => {
       if (frame.kind === 'channel.updated') channelUpdated(frame.channel, frame.data);
     }),

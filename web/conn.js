@@ -9,7 +9,9 @@
 //   event    an event frame, in order, each seq once per channel
 //   reset    {channel, hadPosition}: the server could not replay; refetch over HTTP
 //   presence / typing   the server's frames as they are
-//   membership {channel, joined}: one was added to or removed from a channel
+//   personal  an event of one's own stream (docs/protocol.md, "Your own stream"),
+//             in order, each seq once: e.g. membership.added / membership.removed
+//   personal-reset  one's own stream could not be replayed: refetch what it feeds
 //   position {channel, epoch, seq} after every change (for persistence)
 //   suberror {channel, code}: a sub was refused (the channel is no longer watched)
 //   unauthorized / forbidden   close codes 4001 / 4003 (the manager has stopped)
@@ -49,6 +51,7 @@ export class Connection extends Emitter {
     this.attempt = 0;
     this.nextId = 1;
     this.channels = new Map(); // channel -> {epoch, seq, subId, syncing}
+    this.me = { epoch: null, seq: null, subId: null, syncing: false }; // one's own stream
     this.requests = new Map(); // frame id -> {resolve, reject, frame, write, timer}
     this.timers = { retry: null, ping: null, pong: null };
   }
@@ -175,6 +178,10 @@ export class Connection extends Emitter {
         return this.#onSubbed(frame);
       case 'event':
         return this.#onEvent(frame);
+      case 'subbed_me':
+        return this.#onSubbedMe(frame);
+      case 'personal':
+        return this.#onPersonal(frame);
       case 'pong':
         clearTimeout(this.timers.pong);
         return this.#settle(frame.id, frame);
@@ -186,7 +193,6 @@ export class Connection extends Emitter {
         return this.#onError(frame);
       case 'presence':
       case 'typing':
-      case 'membership':
         return this.emit(frame.type, frame);
       default:
         return undefined; // unknown frames are ignored (protocol v1 may grow)
@@ -199,6 +205,7 @@ export class Connection extends Emitter {
     this.#setState('open');
     this.#startHeartbeat();
     if (this.status !== 'online') this.#send({ op: 'status', status: this.status });
+    this.#subscribeMe();
     for (const channel of this.channels.keys()) this.#subscribe(channel);
     for (const [id, req] of this.requests) {
       if (req.write) this.#send({ ...req.frame, id });
@@ -236,6 +243,58 @@ export class Connection extends Emitter {
     sub.seq = frame.seq;
     this.#positionChanged(frame.channel, sub);
     this.emit('event', frame);
+  }
+
+  #onSubbedMe(frame) {
+    const me = this.me;
+    if (frame.id !== me.subId) return;
+    me.syncing = false;
+    if (!frame.recovered) {
+      const hadPosition = me.sentPosition;
+      me.epoch = frame.epoch;
+      me.seq = frame.seq;
+      this.emit('me-position', { epoch: me.epoch, seq: me.seq });
+      if (hadPosition) this.emit('personal-reset', {});
+    }
+  }
+
+  #onPersonal(frame) {
+    const me = this.me;
+    if (me.epoch !== null && frame.epoch !== me.epoch) {
+      if (!me.syncing) this.#subscribeMe();
+      return;
+    }
+    if (me.seq !== null && frame.seq <= me.seq) return; // already have it
+    if (me.seq !== null && frame.seq > me.seq + 1) {
+      if (!me.syncing) this.#subscribeMe(); // a gap: the replay brings what is missing
+      return;
+    }
+    me.epoch = frame.epoch;
+    me.seq = frame.seq;
+    this.emit('me-position', { epoch: me.epoch, seq: me.seq });
+    this.emit('personal', frame);
+  }
+
+  /** Resume one's own stream from `position` (saved from an earlier visit). */
+  resumeMe(position) {
+    if (this.me.seq === null && position) {
+      this.me.epoch = position.epoch;
+      this.me.seq = position.seq;
+    }
+  }
+
+  #subscribeMe() {
+    if (this.state !== 'open') return;
+    const me = this.me;
+    const frame = { op: 'sub_me', id: this.nextId++ };
+    if (me.epoch !== null && me.seq !== null) {
+      frame.epoch = me.epoch;
+      frame.seq = me.seq;
+    }
+    me.subId = frame.id;
+    me.sentPosition = 'seq' in frame;
+    me.syncing = true;
+    this.#send(frame);
   }
 
   #onError(frame) {

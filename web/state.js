@@ -78,7 +78,7 @@ export function refreshChannels() {
   return refreshing;
 }
 
-/** A `membership` frame: reload the list unless it already says so. */
+/** A membership.added / .removed event of one's own stream: reload the list unless it already says so. */
 export function membershipChanged(channel, joined) {
   if (!refreshing && joined === !!channelById(channel)) return Promise.resolve();
   return refreshChannels();

@@ -5,6 +5,7 @@ Client to server (``id`` is chosen by the client and echoed in the answer;
 
     {"op": "sub", "id": 1, "channel": 5, "epoch": "9f1c22ab", "seq": 10}
     {"op": "unsub", "id": 2, "channel": 5}
+    {"op": "sub_me", "id": 11, "epoch": "04ab33cd", "seq": 3}
     {"op": "post", "id": 3, "channel": 5, "body": "hello", "cid": "b1e0..."}
     {"op": "comment", "id": 4, "post": 9, "body": "welcome!", "cid": "..."}
     {"op": "edit", "id": 5, "post": 9, "body": "hello all", "cid": "..."}
@@ -16,9 +17,9 @@ Client to server (``id`` is chosen by the client and echoed in the answer;
     {"op": "who", "id": 9, "channel": 5}
     {"op": "ping", "id": 10}
 
-Server to client: ``hello``, ``subbed``, ``event``, ``ack``, ``error``,
-``presence``, ``typing``, ``who``, ``membership``, ``pong`` (built by the
-functions below).
+Server to client: ``hello``, ``subbed``, ``event``, ``subbed_me``,
+``personal``, ``ack``, ``error``, ``unsubbed``, ``presence``, ``typing``,
+``who``, ``pong`` (built by the functions below).
 """
 
 from __future__ import annotations
@@ -27,9 +28,10 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from channels.models import MAX_BODY_CHARS, EventPublic, Written
+from channels.models import MAX_BODY_CHARS, Receipt
 from channels.protocol.errors import ProtocolError
 from core.schema import MAX_ID, DbId, refuse_nul
+from streams.log import Positioned, Replay
 
 PROTOCOL_VERSION: Final = 1
 
@@ -58,6 +60,14 @@ class Sub(_Command):
 class Unsub(_Command):
     op: Literal["unsub"]
     channel: DbId
+
+
+class SubMe(_Command):
+    """Follow one's own stream (docs/protocol.md, "Your own stream")."""
+
+    op: Literal["sub_me"]
+    epoch: Annotated[str, Field(max_length=16)] | None = None
+    seq: Annotated[int, Field(ge=0, le=MAX_ID)] | None = None
 
 
 class PostCmd(_Command):
@@ -115,6 +125,7 @@ class Ping(_Command):
 Command = Annotated[
     Sub
     | Unsub
+    | SubMe
     | PostCmd
     | CommentCmd
     | EditCmd
@@ -131,6 +142,7 @@ OPS: Final = frozenset(
     {
         "sub",
         "unsub",
+        "sub_me",
         "post",
         "comment",
         "edit",
@@ -174,45 +186,42 @@ def hello(user: dict[str, Any], encoding: str, limits: dict[str, int]) -> dict[s
     }
 
 
-def subbed(
-    frame_id: int | None, channel: int, epoch: str, seq: int, recovered: bool
-) -> dict[str, Any]:
-    return {
-        "type": "subbed",
+def subbed(stream: str, frame_id: int | None, key: int, replay: Replay) -> dict[str, Any]:
+    """``subbed`` for a channel, ``subbed_me`` for one's own stream: the position
+    live events continue from (``seq``: the head) and whether what followed the
+    client's position is replayed first."""
+    frame: dict[str, Any] = {
+        "type": "subbed" if stream == "channel" else "subbed_me",
         "id": frame_id,
-        "channel": channel,
-        "epoch": epoch,
-        "seq": seq,
-        "recovered": recovered,
     }
+    if stream == "channel":
+        frame["channel"] = key
+    frame.update(epoch=replay.epoch, seq=replay.head, recovered=replay.recovered)
+    return frame
 
 
-def event(ev: EventPublic) -> dict[str, Any]:
-    frame = {
-        "type": "event",
-        "channel": ev.channel_id,
-        "epoch": ev.epoch,
-        "seq": ev.seq,
-        "kind": ev.kind,
-        "data": ev.data,
-        "at": ev.created_at,
-    }
+def stream_event(ev: Positioned) -> dict[str, Any]:
+    """``event`` for a channel's event, ``personal`` for one of one's own stream."""
+    frame: dict[str, Any] = {"type": "event" if ev.stream == "channel" else "personal"}
+    if ev.stream == "channel":
+        frame["channel"] = ev.key
+    frame.update(epoch=ev.epoch, seq=ev.seq, kind=ev.kind, data=ev.data, at=ev.at)
     if ev.cid is not None:
         frame["cid"] = ev.cid
     return frame
 
 
-def ack(frame_id: int | None, written: Written) -> dict[str, Any]:
+def ack(frame_id: int | None, receipt: Receipt) -> dict[str, Any]:
     frame: dict[str, Any] = {
         "type": "ack",
         "id": frame_id,
-        "channel": written.channel_id,
-        "epoch": written.epoch,
-        "seq": written.seq,
-        "duplicate": written.duplicate,
+        "channel": receipt.channel_id,
+        "epoch": receipt.epoch,
+        "seq": receipt.seq,
+        "duplicate": receipt.duplicate,
     }
-    if written.post is not None:
-        frame["post"] = written.post.model_dump()
+    if receipt.post is not None:
+        frame["post"] = receipt.post.model_dump()
     return frame
 
 
@@ -237,8 +246,13 @@ def who(frame_id: int | None, channel: int, statuses: dict[int, str]) -> dict[st
     }
 
 
-def membership(channel: int, joined: bool) -> dict[str, Any]:
-    return {"type": "membership", "channel": channel, "joined": joined}
+def unsubbed(frame_id: int | None, channel: int, reason: str | None = None) -> dict[str, Any]:
+    """The answer to ``unsub``, or (with a reason and no id) a subscription the
+    server ended: the person lost access to the channel."""
+    frame: dict[str, Any] = {"type": "unsubbed", "id": frame_id, "channel": channel}
+    if reason is not None:
+        frame["reason"] = reason
+    return frame
 
 
 def pong(frame_id: int | None) -> dict[str, Any]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pydantic import BaseModel
 from starlette.responses import JSONResponse
 
-from channels.actions import do_create_user
+from channels.actions.people import create_user
 from core.clock import utcnow
 from core.errors import InvalidError, UnauthorizedError
 from org import auth
 from org.models import (
+    AuthSession,
     Department,
     InviteAccept,
     Role,
@@ -21,6 +22,7 @@ from org.models import (
 )
 from server.api import SESSION_COOKIE, Ctx, api, jsonable
 from server.services import Services
+from streams.unit import Unit
 
 
 class SessionInfo(BaseModel):
@@ -91,8 +93,12 @@ def _signed_in(ctx: Ctx, user: User, token: str, csrf: str, dept: str | None) ->
     auth=False,
 )
 async def sign_in(ctx: Ctx) -> JSONResponse:
-    async with ctx.services.db.writer() as db:
-        user, token, session = await auth.sign_in(db, ctx.body.email, ctx.body.password)
+    opened = await ctx.services.write(
+        lambda unit: auth.sign_in(unit, ctx.body.email, ctx.body.password)
+    )
+    if opened is None:
+        raise UnauthorizedError("wrong email or password")
+    user, token, session = opened
     public = await user_public(ctx.services, user)
     return _signed_in(ctx, user, token, session.csrf_token, public.department)
 
@@ -111,8 +117,7 @@ async def current_session(ctx: Ctx) -> SessionInfo:
 async def sign_out(ctx: Ctx) -> JSONResponse:
     token = ctx.request.cookies.get(SESSION_COOKIE)
     if token:
-        async with ctx.services.db.writer() as db:
-            await auth.sign_out(db, token)
+        await ctx.services.write(lambda unit: auth.sign_out(unit, token))
         ctx.services.auth_cache.forget(token)
     response = JSONResponse(None, status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -162,16 +167,15 @@ async def invite_info(ctx: Ctx) -> InviteInfo:
 async def accept_invite(ctx: Ctx) -> JSONResponse:
     data: InviteAccept = ctx.body
     services = ctx.services
-    async with services.db.writer() as db:
-        invite = await auth.open_invite(db, ctx.request.path_params["token"])
+
+    async def accept(unit: Unit) -> tuple[User, str, AuthSession]:
+        invite = await auth.open_invite(unit.db, ctx.request.path_params["token"])
         if invite.email and auth.normalise_email(data.email) != invite.email:
             raise InvalidError("this invitation is for another email address")
         invite.used_at = utcnow()
-        db.add(invite)
-        user = await do_create_user(
-            db,
-            services.bus,
-            None,
+        unit.db.add(invite)
+        user = await create_user(
+            unit,
             UserCreate(
                 email=data.email,
                 display_name=data.display_name,
@@ -180,7 +184,10 @@ async def accept_invite(ctx: Ctx) -> JSONResponse:
                 role=Role(invite.role),
             ),
         )
-        token, session = await auth.open_session(db, user)
+        token, session = await auth.open_session(unit, user)
+        return user, token, session
+
+    user, token, session = await services.write(accept)
     public = await user_public(services, user)
     return _signed_in(ctx, user, token, session.csrf_token, public.department)
 
@@ -196,7 +203,9 @@ async def accept_invite(ctx: Ctx) -> JSONResponse:
 async def create_token(ctx: Ctx) -> TokenIssued:
     if ctx.principal is None or ctx.principal.session is None:
         raise UnauthorizedError("create tokens from a signed-in browser session")
-    async with ctx.services.db.writer() as db:
-        token, row = await auth.create_api_token(db, ctx.user, ctx.body.name)
+    user, name = ctx.user, ctx.body.name
+    token, row = await ctx.services.write(
+        lambda unit: auth.create_api_token(unit, user, name), user
+    )
     assert row.id is not None
     return TokenIssued(id=row.id, name=row.name, token=token)

@@ -3,25 +3,26 @@ here are the same actions the WebSocket runs, with the same client ids."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlmodel import col, select
 
-from channels import actions, history
+from channels import reads
 from channels.access import access_channel
+from channels.actions import channels, posts
 from channels.models import (
     PAGE_SIZE,
     ChannelCreate,
     ChannelPublic,
     ChannelUpdate,
     ClientId,
-    EventPublic,
+    EventsPage,
     HistoryPage,
     LikerPublic,
     Membership,
     PostCreate,
     PostEdit,
+    Receipt,
     Thread,
-    Written,
 )
 from core.errors import InvalidError
 from core.schema import DbId, StrictModel
@@ -34,11 +35,7 @@ class Invitees(StrictModel):
     user_ids: list[DbId] = Field(min_length=1, max_length=100)
 
 
-class EventsPage(BaseModel):
-    epoch: str
-    seq: int
-    recovered: bool
-    events: list[EventPublic]
+EVENTS_PAGE = 1000  # most events one GET .../events answers
 
 
 @api.route(
@@ -55,7 +52,7 @@ async def list_channels(ctx: Ctx) -> list[ChannelPublic]:
     joined = ctx.request.query_params.get("joined") in ("1", "true")
     query = (ctx.request.query_params.get("q") or "").strip() or None
     async with ctx.services.db.reader() as db:
-        return await history.list_channels(db, ctx.user, joined_only=joined, query=query)
+        return await reads.list_channels(db, ctx.user, joined_only=joined, query=query)
 
 
 @api.route(
@@ -67,16 +64,16 @@ async def list_channels(ctx: Ctx) -> list[ChannelPublic]:
     status=201,
 )
 async def create_channel(ctx: Ctx) -> ChannelPublic:
-    channel = await ctx.services.act(actions.do_create_channel, ctx.user, ctx.body)
+    channel = await ctx.services.act(channels.do_create_channel, ctx.user, ctx.body)
     assert channel.id is not None
     async with ctx.services.db.reader() as db:
-        return await history.get_channel(db, ctx.user, channel.id)
+        return await reads.get_channel(db, ctx.user, channel.id)
 
 
 @api.route("GET", "/api/channels/{channel_id:id}", summary="One channel", returns=ChannelPublic)
 async def get_channel(ctx: Ctx) -> ChannelPublic:
     async with ctx.services.db.connection() as conn:
-        return await history.get_channel(conn, ctx.user, ctx.path_int("channel_id"))
+        return await reads.get_channel(conn, ctx.user, ctx.path_int("channel_id"))
 
 
 @api.route(
@@ -84,24 +81,24 @@ async def get_channel(ctx: Ctx) -> ChannelPublic:
     "/api/channels/{channel_id:id}",
     summary="Rename or describe a group (its creator or an admin)",
     body=ChannelUpdate,
-    returns=Written,
+    returns=Receipt,
 )
-async def update_channel(ctx: Ctx) -> Written:
+async def update_channel(ctx: Ctx) -> Receipt:
     return await ctx.services.act(
-        actions.do_update_channel, ctx.user, ctx.path_int("channel_id"), ctx.body
+        channels.do_update_channel, ctx.user, ctx.path_int("channel_id"), ctx.body
     )
 
 
 @api.route(
-    "POST", "/api/channels/{channel_id:id}/join", summary="Join a public group", returns=Written
+    "POST", "/api/channels/{channel_id:id}/join", summary="Join a public group", returns=Receipt
 )
-async def join_channel(ctx: Ctx) -> Written:
-    return await ctx.services.act(actions.do_join_channel, ctx.user, ctx.path_int("channel_id"))
+async def join_channel(ctx: Ctx) -> Receipt:
+    return await ctx.services.act(channels.do_join_channel, ctx.user, ctx.path_int("channel_id"))
 
 
-@api.route("POST", "/api/channels/{channel_id:id}/leave", summary="Leave a group", returns=Written)
-async def leave_channel(ctx: Ctx) -> Written:
-    return await ctx.services.act(actions.do_leave_channel, ctx.user, ctx.path_int("channel_id"))
+@api.route("POST", "/api/channels/{channel_id:id}/leave", summary="Leave a group", returns=Receipt)
+async def leave_channel(ctx: Ctx) -> Receipt:
+    return await ctx.services.act(channels.do_leave_channel, ctx.user, ctx.path_int("channel_id"))
 
 
 @api.route(
@@ -109,11 +106,11 @@ async def leave_channel(ctx: Ctx) -> Written:
     "/api/channels/{channel_id:id}/invite",
     summary="Add people to a group (members; the way into a private one)",
     body=Invitees,
-    returns=Written,
+    returns=Receipt,
 )
-async def invite_to_channel(ctx: Ctx) -> Written:
+async def invite_to_channel(ctx: Ctx) -> Receipt:
     return await ctx.services.act(
-        actions.do_invite_to_channel, ctx.user, ctx.path_int("channel_id"), ctx.body.user_ids
+        channels.do_invite_to_channel, ctx.user, ctx.path_int("channel_id"), ctx.body.user_ids
     )
 
 
@@ -157,7 +154,7 @@ async def channel_posts(ctx: Ctx) -> HistoryPage:
     # A bare connection, not a session: the page is read as columns, and a
     # session's set-up and close cost more than its two statements.
     async with ctx.services.db.connection() as conn:
-        return await history.history_page(
+        return await reads.history_page(
             conn, ctx.user, ctx.path_int("channel_id"), before=ctx.query_int("before"), limit=limit
         )
 
@@ -165,7 +162,7 @@ async def channel_posts(ctx: Ctx) -> HistoryPage:
 @api.route(
     "GET",
     "/api/channels/{channel_id:id}/events",
-    summary="Events after a position (for clients filling a gap)",
+    summary="Events after a position, a page at a time (for clients filling a gap)",
     returns=EventsPage,
     query=[
         Param("epoch", "the epoch of the position"),
@@ -174,17 +171,18 @@ async def channel_posts(ctx: Ctx) -> HistoryPage:
 )
 async def channel_events(ctx: Ctx) -> EventsPage:
     channel_id = ctx.path_int("channel_id")
-    since = ctx.query_int("seq") or 0
+    epoch = ctx.request.query_params.get("epoch") or None
+    since = ctx.query_int("seq")
     async with ctx.services.db.reader() as db:
         access = await access_channel(db, ctx.user, channel_id)
-        channel = access.channel
-        recovered = ctx.request.query_params.get("epoch") == channel.epoch
-        events = (
-            await history.events_between(db, channel_id, channel.epoch, since, channel.last_seq)
-            if recovered
-            else []
+        return await reads.events_page(
+            db,
+            access.channel,
+            epoch,
+            since,
+            recovery_limit=ctx.services.settings.recovery_limit,
+            page=EVENTS_PAGE,
         )
-    return EventsPage(epoch=channel.epoch, seq=channel.last_seq, recovered=recovered, events=events)
 
 
 @api.route(
@@ -192,18 +190,18 @@ async def channel_events(ctx: Ctx) -> EventsPage:
     "/api/channels/{channel_id:id}/posts",
     summary="Post to a channel",
     body=PostCreate,
-    returns=Written,
+    returns=Receipt,
     status=201,
 )
-async def create_post(ctx: Ctx) -> Written:
-    post = actions.NewPost(ctx.user, ctx.path_int("channel_id"), ctx.body.body, ctx.body.cid)
+async def create_post(ctx: Ctx) -> Receipt:
+    post = posts.NewPost(ctx.user, ctx.path_int("channel_id"), ctx.body.body, ctx.body.cid)
     return await ctx.services.posts.write(post)
 
 
 @api.route("GET", "/api/posts/{post_id:id}", summary="A post with its comments", returns=Thread)
 async def get_post(ctx: Ctx) -> Thread:
     async with ctx.services.db.reader() as db:
-        return await history.thread(db, ctx.user, ctx.path_int("post_id"))
+        return await reads.thread(db, ctx.user, ctx.path_int("post_id"))
 
 
 @api.route(
@@ -211,11 +209,11 @@ async def get_post(ctx: Ctx) -> Thread:
     "/api/posts/{post_id:id}",
     summary="Edit a post or comment",
     body=PostEdit,
-    returns=Written,
+    returns=Receipt,
 )
-async def edit_post(ctx: Ctx) -> Written:
+async def edit_post(ctx: Ctx) -> Receipt:
     return await ctx.services.act(
-        actions.do_edit_post, ctx.user, ctx.path_int("post_id"), ctx.body.body, ctx.body.cid
+        posts.do_edit_post, ctx.user, ctx.path_int("post_id"), ctx.body.body, ctx.body.cid
     )
 
 
@@ -223,12 +221,12 @@ async def edit_post(ctx: Ctx) -> Written:
     "DELETE",
     "/api/posts/{post_id:id}",
     summary="Delete a post or comment",
-    returns=Written,
+    returns=Receipt,
     query=[Param("cid", "client id making the delete idempotent")],
 )
-async def delete_post(ctx: Ctx) -> Written:
+async def delete_post(ctx: Ctx) -> Receipt:
     cid = ClientId(cid=ctx.request.query_params.get("cid")).cid
-    return await ctx.services.act(actions.do_delete_post, ctx.user, ctx.path_int("post_id"), cid)
+    return await ctx.services.act(posts.do_delete_post, ctx.user, ctx.path_int("post_id"), cid)
 
 
 @api.route(
@@ -236,21 +234,21 @@ async def delete_post(ctx: Ctx) -> Written:
     "/api/posts/{post_id:id}/comments",
     summary="Comment on a post",
     body=PostCreate,
-    returns=Written,
+    returns=Receipt,
     status=201,
 )
-async def create_comment(ctx: Ctx) -> Written:
+async def create_comment(ctx: Ctx) -> Receipt:
     return await ctx.services.act(
-        actions.do_create_comment, ctx.user, ctx.path_int("post_id"), ctx.body.body, ctx.body.cid
+        posts.do_create_comment, ctx.user, ctx.path_int("post_id"), ctx.body.body, ctx.body.cid
     )
 
 
 @api.route(
-    "PUT", "/api/posts/{post_id:id}/like", summary="Like a post", body=ClientId, returns=Written
+    "PUT", "/api/posts/{post_id:id}/like", summary="Like a post", body=ClientId, returns=Receipt
 )
-async def like_post(ctx: Ctx) -> Written:
+async def like_post(ctx: Ctx) -> Receipt:
     return await ctx.services.act(
-        actions.do_set_like, ctx.user, ctx.path_int("post_id"), True, ctx.body.cid
+        posts.do_set_like, ctx.user, ctx.path_int("post_id"), True, ctx.body.cid
     )
 
 
@@ -258,14 +256,12 @@ async def like_post(ctx: Ctx) -> Written:
     "DELETE",
     "/api/posts/{post_id:id}/like",
     summary="Take back a like",
-    returns=Written,
+    returns=Receipt,
     query=[Param("cid", "client id making the unlike idempotent")],
 )
-async def unlike_post(ctx: Ctx) -> Written:
+async def unlike_post(ctx: Ctx) -> Receipt:
     cid = ClientId(cid=ctx.request.query_params.get("cid")).cid
-    return await ctx.services.act(
-        actions.do_set_like, ctx.user, ctx.path_int("post_id"), False, cid
-    )
+    return await ctx.services.act(posts.do_set_like, ctx.user, ctx.path_int("post_id"), False, cid)
 
 
 @api.route(
@@ -273,4 +269,4 @@ async def unlike_post(ctx: Ctx) -> Written:
 )
 async def post_likes(ctx: Ctx) -> list[LikerPublic]:
     async with ctx.services.db.reader() as db:
-        return await history.likers(db, ctx.user, ctx.path_int("post_id"))
+        return await reads.likers(db, ctx.user, ctx.path_int("post_id"))

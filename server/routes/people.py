@@ -6,7 +6,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, or_
 from sqlmodel import col, select
 
-from channels.actions import (
+from channels.actions.people import (
     do_create_department,
     do_create_user,
     do_rename_department,
@@ -27,6 +27,7 @@ from org.models import (
 from server.api import Ctx, Param, api
 from server.routes.auth import to_public
 from server.services import Services
+from streams.unit import Unit
 
 
 class PersonPublic(UserPublic):
@@ -57,7 +58,7 @@ async def people_public(ctx: Ctx, users: list[User]) -> list[PersonPublic]:
     names = await department_names(
         ctx.services, {u.department_id for u in users if u.department_id}
     )
-    statuses = await ctx.services.signals.store.statuses([u.id for u in users if u.id is not None])
+    statuses = await ctx.services.presence.statuses([u.id for u in users if u.id is not None])
     return [
         PersonPublic(
             **to_public(u, names.get(u.department_id or 0)).model_dump(),
@@ -125,8 +126,6 @@ async def create_user(ctx: Ctx) -> PersonPublic:
 )
 async def update_user(ctx: Ctx) -> PersonPublic:
     user = await ctx.services.act(do_update_user, ctx.user, ctx.path_int("user_id"), ctx.body)
-    # A new role or department counts here at once (elsewhere within the cache's seconds).
-    ctx.services.auth_cache.forget_user(ctx.path_int("user_id"))
     return (await people_public(ctx, [user]))[0]
 
 
@@ -141,16 +140,22 @@ async def update_user(ctx: Ctx) -> PersonPublic:
 async def create_invite(ctx: Ctx) -> InviteIssued:
     _require_admin(ctx.user)
     data: InviteCreate = ctx.body
-    async with ctx.services.db.writer() as db:
-        if data.department_id is not None and await db.get(Department, data.department_id) is None:
+
+    async def invite(unit: Unit) -> str:
+        if (
+            data.department_id is not None
+            and await unit.db.get(Department, data.department_id) is None
+        ):
             raise NotFoundError("no such department")
-        token = await auth.create_invite(
-            db,
+        return await auth.create_invite(
+            unit,
             created_by=ctx.user,
             email=data.email,
             department_id=data.department_id,
             role=data.role,
         )
+
+    token = await ctx.services.write(invite, ctx.user)
     base = str(ctx.request.base_url).rstrip("/")
     return InviteIssued(token=token, url=f"{base}/#/invite/{token}")
 

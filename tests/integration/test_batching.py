@@ -15,15 +15,16 @@ import httpx
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from channels import actions
-from channels.broker.memory import MemoryBroker
-from channels.history import history_page
+from bus.memory import MemoryBus
+from channels.actions import channels, people, posts
 from channels.models import ChannelCreate
+from channels.reads import history_page
 from org.models import UserCreate
 from server import batching
 from server.batching import PostBatcher
 from server.db import Database
 from server.metrics import Metrics
+from streams.unit import run
 from tests.support.clients import Company, Live, department_channel
 
 POSTS = 30
@@ -122,16 +123,15 @@ async def test_a_batch_whose_transaction_fails_is_retried_post_by_post(
     no post: each is tried again alone, and answers for itself."""
     db = Database(f"sqlite+aiosqlite:///{tmp_path}/k.db")
     await db.migrate()
-    bus = MemoryBroker()
-    bus.set_handler(lambda *_: None, lambda: None)
+    bus = MemoryBus()
     async with db.writer() as session:
         person = UserCreate(email="a@example.com", display_name="A", password="long password")
-        author = await actions.do_create_user(session, bus, None, person)
+        author = await run(session, bus, lambda unit: people.create_user(unit, person))
     async with db.writer() as session:
-        channel = await actions.do_create_channel(session, bus, author, ChannelCreate(name="g"))
+        channel = await channels.do_create_channel(session, bus, author, ChannelCreate(name="g"))
     assert channel.id is not None
 
-    write_together = actions.do_create_posts
+    write_together = posts.do_create_posts
     failed: list[int] = []
 
     async def fails_once_together(*args: Any) -> list[Any]:
@@ -139,12 +139,13 @@ async def test_a_batch_whose_transaction_fails_is_retried_post_by_post(
         if len(batch) > 1 and not failed:
             failed.append(len(batch))
             raise OperationalError("INSERT", {}, Exception("connection lost"))
-        return await write_together(*args)
+        answers: list[Any] = await write_together(*args)
+        return answers
 
     monkeypatch.setattr(batching, "do_create_posts", fails_once_together)
     batcher = PostBatcher(db, bus, Metrics(published=lambda: 0), max_batch=10)
     answers = [
-        batcher.submit(actions.NewPost(author, channel.id, f"p{i}", f"c{i}")) for i in range(5)
+        batcher.submit(posts.NewPost(author, channel.id, f"p{i}", f"c{i}")) for i in range(5)
     ]
     written = await asyncio.gather(*answers)
     await batcher.close()

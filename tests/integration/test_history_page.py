@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlmodel import col, select
 
-from channels.history import get_channel, history_page, post_public
-from channels.models import Like, Post
+from channels.models import Like, PersonRef, Post
+from channels.reads import get_channel, history_page, post_public
 from org.models import Department, User
 from server.db import Database
 from server.settings import Settings
@@ -40,9 +40,13 @@ async def expected_posts(db: Database, channel_id: int, viewer: int) -> list[dic
                 else None
             )
             liked = await session.get(Like, (post.id, viewer)) is not None
-            public = post_public(
-                post, author.display_name, dept.name if dept else None, liked_by_me=liked
+            assert author.id is not None
+            ref = PersonRef(
+                id=author.id,
+                display_name=author.display_name,
+                department=dept.name if dept else None,
             )
+            public = post_public(post, ref, liked_by_me=liked)
             out.append(public.model_dump(mode="json"))
     return out
 

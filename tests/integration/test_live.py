@@ -149,19 +149,26 @@ async def test_presence_reaches_the_people_who_share_a_channel_and_oneself(
         await live.close()
 
 
-async def test_people_hear_when_they_are_added_to_a_channel(company: Company) -> None:
+async def test_people_hear_on_their_own_stream_when_their_channels_change(
+    company: Company,
+) -> None:
     alice, carol = company.people["alice"], company.people["carol"]
     group = await alice.api.call(
         "POST", "/api/channels", {"name": "Quiet room", "is_private": True}
     )
     live = await Live.connect(company.server, carol.token)
+    subbed = await live.request({"op": "sub_me"})
+    assert subbed["type"] == "subbed_me" and subbed["recovered"] is False
     await alice.api.call("POST", f"/api/channels/{group['id']}/invite", {"user_ids": [carol.id]})
-    told = await live.wait(lambda f: f["type"] == "membership")
-    assert told == {"type": "membership", "channel": group["id"], "joined": True}
+    told = await live.wait(lambda f: f["type"] == "personal")
+    assert told["kind"] == "membership.added" and told["seq"] == subbed["seq"] + 1
+    assert told["data"] == {"channel_id": group["id"], "name": "Quiet room"}
     await company.admin.call(
         "PATCH", f"/api/users/{carol.id}", {"department_id": company.departments["Engineering"]}
     )
     eng = await department_channel(alice.api, company.departments["Engineering"])
-    await live.wait(lambda f: f == {"type": "membership", "channel": eng["id"], "joined": True})
-    await live.wait(lambda f: f["type"] == "membership" and f["joined"] is False)
+    moved = await live.wait(lambda f: f["type"] == "personal" and f["seq"] == told["seq"] + 2)
+    kinds = [f["kind"] for f in live.frames if f["type"] == "personal"]
+    assert kinds == ["membership.added", "membership.removed", "membership.added"]
+    assert moved["data"]["channel_id"] == eng["id"]
     await live.close()

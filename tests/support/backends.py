@@ -25,7 +25,8 @@ ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "correct-horse-battery"
 
 TABLES = (
-    "channel_event, post_like, post, membership, channel, invite, api_token, auth_session, "
+    "person_event, channel_event, post_like, post, membership, channel, invite, api_token, "
+    "auth_session, "
     "login_failure, account, department"
 )
 

@@ -67,6 +67,7 @@ def test_every_op_parses() -> None:
     samples: list[dict[str, Any]] = [
         {"op": "sub", "channel": 1, "epoch": "ab", "seq": 0},
         {"op": "unsub", "channel": 1},
+        {"op": "sub_me", "epoch": "ab", "seq": 3},
         {"op": "post", "channel": 1, "body": "b"},
         {"op": "comment", "post": 1, "body": "b"},
         {"op": "edit", "post": 1, "body": "b"},

@@ -353,7 +353,10 @@ export function mount(container, params) {
     conn.on('suberror', ({ channel: c }) => {
       if (c === id) showGone(t('channel.notFound'));
     }),
-    conn.on('membership', ({ channel: c, joined }) => {
+    conn.on('personal', ({ kind, data }) => {
+      if (kind !== 'membership.added' && kind !== 'membership.removed') return;
+      const c = data.channel_id;
+      const joined = kind === 'membership.added';
       if (c !== id) return;
       if (joined && gone) load(); // let in (invited) while looking at "not found"
       else if (!joined && ready && channel.is_private) showGone(t('channel.removed'));

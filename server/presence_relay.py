@@ -1,7 +1,8 @@
-"""Ephemeral signals: presence changes and typing. They cross nodes on the bus
-but have no position and never enter history or SQL (rule 7 of the hub).
+"""Presence and typing between nodes: ephemeral, with no position, never in
+history or SQL (rule 7 of the hub). The store (presence/) says who is online;
+this relays changes over the bus to the connections that should hear them.
 
-A presence change goes to the person's own connections and to the subscribers
+A presence change goes to the person's own connections and to the followers
 of the channels the person is in, not to everyone: in a company of thousands,
 each login would otherwise reach every open connection. The publishing node
 reads the person's channels once and sends them with the change."""
@@ -11,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from collections.abc import Iterable
 
-from channels.broker.base import PRESENCE_TOPIC, Broker, channel_topic
-from channels.history import channels_of
+from bus.base import PRESENCE_TOPIC, Bus, stream_topic
+from bus.messages import Presence, Typing
 from channels.protocol import frames
+from channels.reads import channels_of
 from presence.base import HEARTBEAT, TTL, PresenceStore, Status
 from server.db import Database
 from server.hub import Hub
@@ -24,19 +26,22 @@ from server.outbox import Connection
 log = logging.getLogger(__name__)
 
 
-class Signals:
-    def __init__(self, hub: Hub, bus: Broker, store: PresenceStore, db: Database) -> None:
+class PresenceRelay:
+    """Built once per node; it registers its own bus handler."""
+
+    def __init__(self, hub: Hub, bus: Bus, store: PresenceStore, db: Database) -> None:
         self._hub = hub
         self._bus = bus
         self.store = store
         self._db = db
         self._refresher: asyncio.Task[None] | None = None
-        hub.on_presence = self._on_presence
+        bus.on(Presence, self._on_presence)
 
-    def _on_presence(self, message: dict[str, Any]) -> None:
-        user_id = int(message["u"])
-        frame = frames.presence(user_id, str(message["st"]))
-        self._hub.offer_to_audience(user_id, [int(c) for c in message.get("c", [])], frame)
+    def _on_presence(self, msg: Presence) -> None:
+        self._hub.offer_to_audience(msg.user, msg.channels, frames.presence(msg.user, msg.status))
+
+    async def statuses(self, user_ids: Iterable[int]) -> dict[int, Status]:
+        return await self.store.statuses(user_ids)
 
     async def set_status(self, conn: Connection, status: Status | None) -> None:
         """Record one connection's status (None: gone) and tell everyone if the
@@ -57,7 +62,7 @@ class Signals:
                 channels = await channels_of(db, list(changes))
             await self._bus.publish_many(
                 [
-                    (PRESENCE_TOPIC, {"t": "presence", "u": u, "st": st.value, "c": channels[u]})
+                    (PRESENCE_TOPIC, Presence(user=u, status=st.value, channels=channels[u]))
                     for u, st in changes.items()
                 ]
             )
@@ -65,9 +70,9 @@ class Signals:
             log.warning("presence publish failed: %s", exc)
 
     async def typing(self, conn: Connection, channel_id: int) -> None:
-        message = {"t": "typing", "c": channel_id, "u": conn.user_id, "n": conn.user.display_name}
+        msg = Typing(channel=channel_id, user=conn.user_id, name=conn.user.display_name)
         with contextlib.suppress(Exception):
-            await self._bus.publish(channel_topic(channel_id), message)
+            await self._bus.publish(stream_topic("channel", channel_id), msg)
 
     async def start(self) -> None:
         await self._bus.subscribe(PRESENCE_TOPIC)

@@ -1,10 +1,17 @@
-"""Reads: channel lists, history pages, threads, likers, and the event log since
-a position. Each read costs a fixed number of queries whatever the page size
-(tests/integration/test_delivery.py and test_history_page.py pin them)."""
+"""Every read of channels and what is in them: channel lists, history pages,
+threads, likers, and the channel's events after a position. Each read costs a
+fixed number of queries whatever the page size (tests/integration/
+test_delivery.py and test_history_page.py pin them).
+
+A post is read from one typed definition (``POST_ROW``): the columns, in
+order, and how each becomes a field of ``PostPublic``. Adding a field to posts
+is one entry there (and the field on ``PostData``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import Select, bindparam, func, or_
@@ -14,59 +21,104 @@ from sqlmodel import and_, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from channels.access import access_post, can_read, capabilities, policy_of, readable_by, viewer
-from channels.events import event_public
+from channels.facts import CHANNEL
 from channels.models import (
     PAGE_SIZE,
     Channel,
+    ChannelEventPublic,
     ChannelPublic,
-    Event,
-    EventPublic,
+    EventsPage,
     HistoryPage,
     Like,
     LikerPublic,
     Membership,
+    PersonRef,
     Post,
     PostPublic,
     Thread,
-    table_of,
 )
 from channels.render import render
 from core.clock import iso
 from core.errors import NotFoundError
+from core.tables import table_of
 from org.models import Department, User
+from streams import log
+from streams.log import Reader, connection_of
 
-MAX_REPLAY = 1000
-
-Reader = AsyncSession | AsyncConnection
-"""What the column reads run on: a session (its connection is used), or a bare
-connection, which is cheaper per request when no ORM object is needed."""
-
-
-async def _connection(db: Reader) -> AsyncConnection:
-    return await db.connection() if isinstance(db, AsyncSession) else db
+_CHANNEL, _MEMBERSHIP = table_of(Channel), table_of(Membership)
+_POST, _LIKE = table_of(Post), table_of(Like)
+_USER, _DEPARTMENT = table_of(User), table_of(Department)
 
 
-def post_public(
-    post: Post, author: str, department: str | None, *, liked_by_me: bool = False
-) -> PostPublic:
-    """A post as the API shows it (the same builder serves pages read as columns)."""
-    return _row_public(
-        (
-            post.id,
-            post.channel_id,
-            post.parent_id,
-            post.author_id,
-            post.body,
-            post.html,
-            post.created_at,
-            post.edited_at,
-            post.like_count,
-            post.comment_count,
-            author,
-            department,
-            liked_by_me,
+# ---- a post, from one typed definition --------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    name: str  # the field of PostPublic, and the Post attribute it comes from
+    column: Any
+    convert: Callable[[Any], Any] | None = None
+
+
+POST_ROW: tuple[_Field, ...] = (
+    _Field("id", _POST.c.id),
+    _Field("channel_id", _POST.c.channel_id),
+    _Field("parent_id", _POST.c.parent_id),
+    _Field("body", _POST.c.body),
+    _Field("html", _POST.c.html),
+    _Field("created_at", _POST.c.created_at, lambda v: iso(v) or ""),
+    _Field("edited_at", _POST.c.edited_at, iso),
+    _Field("like_count", _POST.c.like_count),
+    _Field("comment_count", _POST.c.comment_count),
+)
+# What follows the post's own columns in every post read: who wrote it, and
+# whether the reader liked it.
+_AUTHOR_COLUMNS = (_POST.c.author_id, _USER.c.display_name, _DEPARTMENT.c.name)
+
+
+def _fields(values: Sequence[Any]) -> dict[str, Any]:
+    fields = {}
+    for spec, value in zip(POST_ROW, values, strict=False):
+        fields[spec.name] = spec.convert(value) if spec.convert is not None else value
+    if fields["html"] is None:  # rows older than migration 0002
+        fields["html"] = render(fields["body"])
+    return fields
+
+
+def _post_fields(row: Sequence[Any]) -> dict[str, Any]:
+    """``PostPublic``'s fields from a row of ``POST_ROW`` columns, the author
+    columns and liked-by-me. Plain dicts, validated by pydantic-core in one call
+    per answer: several times cheaper than building models field by field."""
+    n = len(POST_ROW)
+    fields = _fields(row[:n])
+    author_id, name, dept, liked = row[n : n + 4]
+    fields["author"] = {"id": author_id, "display_name": name, "department": dept}
+    fields["liked_by_me"] = bool(liked)
+    return fields
+
+
+def post_public(post: Post, author: PersonRef, *, liked_by_me: bool = False) -> PostPublic:
+    """A post just written (an ORM object) as the API shows it."""
+    fields = _fields([getattr(post, spec.name) for spec in POST_ROW])
+    fields["author"] = author
+    fields["liked_by_me"] = liked_by_me
+    return PostPublic.model_validate(fields)
+
+
+def _post_select(liked_by: Any) -> Select[Any]:
+    liked = (
+        sa_select(_LIKE.c.post_id)
+        .where(_LIKE.c.post_id == _POST.c.id, _LIKE.c.user_id == liked_by)
+        .exists()
+    )
+    return sa_select(*[f.column for f in POST_ROW], *_AUTHOR_COLUMNS, liked).select_from(
+        _POST.join(_USER, _USER.c.id == _POST.c.author_id).outerjoin(
+            _DEPARTMENT, _DEPARTMENT.c.id == _USER.c.department_id
         )
     )
+
+
+# ---- channels --------------------------------------------------------------------
 
 
 class _ChannelColumns(Protocol):
@@ -117,8 +169,8 @@ def _member_count() -> Any:
 async def list_channels(
     db: AsyncSession, user: User, *, joined_only: bool = False, query: str | None = None
 ) -> list[ChannelPublic]:
-    """Channels ``user`` may see: their own, and public ones. Private channels of
-    others never appear."""
+    """Channels ``user`` may see: their own, and those open to everyone. Closed
+    ones of others never appear."""
     mine = select(Membership.channel_id).where(Membership.user_id == user.id).scalar_subquery()
     is_member = col(Channel.id).in_(mine)
     stmt = select(Channel, _member_count(), is_member)
@@ -136,97 +188,13 @@ async def list_channels(
 
 
 async def get_channel(db: Reader, user: User, channel_id: int) -> ChannelPublic:
-    return await _readable_channel(await _connection(db), user, channel_id)
+    return await _readable_channel(await connection_of(db), user, channel_id)
 
 
-async def _with_authors(
-    db: AsyncSession, user: User, where: Sequence[Any], *, limit: int | None, newest_first: bool
-) -> list[PostPublic]:
-    order = col(Post.id).desc() if newest_first else col(Post.id).asc()
-    liked = (
-        select(Like.post_id)
-        .where(col(Like.post_id) == col(Post.id), Like.user_id == user.id)
-        .exists()
-    )
-    # Columns, not ORM entities: a page is read-only, and building 51 ORM objects
-    # and validated models costs several times the query itself.
-    stmt = (
-        sa_select(*_POST_COLUMNS, col(User.display_name), col(Department.name), liked)
-        .join(User, col(User.id) == col(Post.author_id))
-        .outerjoin(Department, col(Department.id) == col(User.department_id))
-        .where(*where, col(Post.deleted_at).is_(None))
-        .order_by(order)
-    )
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    rows = (await db.exec(stmt)).all()  # type: ignore[call-overload]  # a Core select of columns
-    return [_row_public(row) for row in rows]
-
-
-_POST_COLUMNS: tuple[Any, ...] = (
-    col(Post.id),
-    col(Post.channel_id),
-    col(Post.parent_id),
-    col(Post.author_id),
-    col(Post.body),
-    col(Post.html),
-    col(Post.created_at),
-    col(Post.edited_at),
-    col(Post.like_count),
-    col(Post.comment_count),
-)
-
-
-def _row_public(row: Any) -> PostPublic:
-    return PostPublic.model_validate(_post_fields(row))
-
-
-def _post_fields(row: Any) -> dict[str, Any]:
-    """A post's fields as ``PostPublic`` takes them, from a row of ``_POST_COLUMNS``,
-    author name, department name and liked-by-me."""
-    (
-        pid,
-        channel_id,
-        parent_id,
-        author_id,
-        body,
-        html,
-        created,
-        edited,
-        likes,
-        comments,
-        name,
-        dept,
-        liked,
-    ) = row
-    # Plain dicts, validated by pydantic-core in one call per answer: several
-    # times cheaper than model_construct, which is Python per field.
-    return {
-        "id": pid,
-        "channel_id": channel_id,
-        "parent_id": parent_id,
-        "author": {"id": author_id, "display_name": name, "department": dept},
-        "body": body,
-        "html": html if html is not None else render(body),
-        "created_at": iso(created) or "",
-        "edited_at": iso(edited),
-        "like_count": likes,
-        "comment_count": comments,
-        "liked_by_me": bool(liked),
-    }
-
-
-# ---- channel pages, read as columns --------------------------------------------------
-#
 # The page path is the hottest read there is (every channel opened, every scroll
 # back), so its statements are built once, here, from the tables' own columns,
 # and run as Core statements on a connection (a session's, or a bare one): per
 # call only the values bind, and no ORM state is made for rows only read.
-
-
-_CHANNEL, _MEMBERSHIP = table_of(Channel), table_of(Membership)
-_POST, _LIKE = table_of(Post), table_of(Like)
-_USER, _DEPARTMENT = table_of(User), table_of(Department)
 
 _members = _MEMBERSHIP.alias("members")
 # The channel, the caller's membership and the member count: access and the
@@ -264,7 +232,7 @@ _CHANNEL_ACCESS = (
 
 async def _readable_channel(conn: AsyncConnection, user: User, channel_id: int) -> ChannelPublic:
     """The channel as the API shows it, if ``user`` may see it (else ``NotFoundError``,
-    alike for what does not exist and what is private to others)."""
+    alike for what does not exist and what is closed to them)."""
     row = (
         await conn.execute(_CHANNEL_ACCESS, {"user_id": user.id, "channel_id": channel_id})
     ).first()
@@ -278,11 +246,6 @@ async def _readable_channel(conn: AsyncConnection, user: User, channel_id: int) 
 
 
 def _page_statement(*, older: bool) -> Select[Any]:
-    liked = (
-        sa_select(_LIKE.c.post_id)
-        .where(_LIKE.c.post_id == _POST.c.id, _LIKE.c.user_id == bindparam("user_id"))
-        .exists()
-    )
     where = [
         _POST.c.channel_id == bindparam("channel_id"),
         _POST.c.parent_id.is_(None),
@@ -291,26 +254,7 @@ def _page_statement(*, older: bool) -> Select[Any]:
     if older:
         where.append(_POST.c.id < bindparam("before"))
     return (
-        sa_select(
-            _POST.c.id,
-            _POST.c.channel_id,
-            _POST.c.parent_id,
-            _POST.c.author_id,
-            _POST.c.body,
-            _POST.c.html,
-            _POST.c.created_at,
-            _POST.c.edited_at,
-            _POST.c.like_count,
-            _POST.c.comment_count,
-            _USER.c.display_name,
-            _DEPARTMENT.c.name,
-            liked,
-        )
-        .select_from(
-            _POST.join(_USER, _USER.c.id == _POST.c.author_id).outerjoin(
-                _DEPARTMENT, _DEPARTMENT.c.id == _USER.c.department_id
-            )
-        )
+        _post_select(bindparam("user_id"))
         .where(*where)
         .order_by(_POST.c.id.desc())
         .limit(bindparam("limit"))
@@ -330,7 +274,7 @@ async def history_page(
     limit: int = PAGE_SIZE,
 ) -> HistoryPage:
     """Top-level posts, newest page first; within the page oldest first, as shown."""
-    conn = await _connection(db)
+    conn = await connection_of(db)
     channel = await _readable_channel(conn, user, channel_id)
     params = {"user_id": user.id, "channel_id": channel_id, "limit": limit + 1}
     if before is None:
@@ -348,13 +292,16 @@ async def history_page(
 async def thread(db: AsyncSession, user: User, post_id: int) -> Thread:
     post, _ = await access_post(db, user, post_id)
     root_id = post.parent_id or post_id
-    rows = await _with_authors(
-        db,
-        user,
-        [or_(col(Post.id) == root_id, col(Post.parent_id) == root_id)],
-        limit=None,
-        newest_first=False,
+    conn = await db.connection()
+    stmt = (
+        _post_select(user.id)
+        .where(
+            or_(_POST.c.id == root_id, _POST.c.parent_id == root_id),
+            _POST.c.deleted_at.is_(None),
+        )
+        .order_by(_POST.c.id)
     )
+    rows = [PostPublic.model_validate(_post_fields(row)) for row in await conn.execute(stmt)]
     root = next(p for p in rows if p.id == root_id)
     return Thread(post=root, comments=[p for p in rows if p.id != root_id])
 
@@ -371,33 +318,45 @@ async def likers(db: AsyncSession, user: User, post_id: int) -> list[LikerPublic
     return [LikerPublic(id=i, display_name=n) for i, n in rows if i is not None]
 
 
-async def events_between(
-    db: AsyncSession, channel_id: int, epoch: str, after: int, upto: int
-) -> list[EventPublic]:
-    """Events with ``after < seq <= upto``, in order, at most ``MAX_REPLAY``."""
-    rows = (
-        await db.exec(
-            select(Event)
-            .where(Event.channel_id == channel_id, col(Event.seq) > after, col(Event.seq) <= upto)
-            .order_by(col(Event.seq))
-            .limit(MAX_REPLAY)
-        )
-    ).all()
-    return [event_public(e, epoch) for e in rows]
+def event_public(event: log.Positioned) -> ChannelEventPublic:
+    return ChannelEventPublic(
+        channel=event.key,
+        epoch=event.epoch,
+        seq=event.seq,
+        kind=event.kind,
+        data=event.data,
+        at=event.at,
+        cid=event.cid,
+    )
 
 
-async def channel_heads(db: AsyncSession, channel_ids: Sequence[int]) -> dict[int, tuple[str, int]]:
-    """Current (epoch, seq) of each channel: one query for any number."""
-    if not channel_ids:
-        return {}
-    rows = (
-        await db.exec(
-            select(Channel.id, Channel.epoch, Channel.last_seq).where(
-                col(Channel.id).in_(channel_ids)
-            )
+async def events_page(
+    db: Reader,
+    channel: Channel,
+    epoch: str | None,
+    seq: int | None,
+    *,
+    recovery_limit: int,
+    page: int,
+) -> EventsPage:
+    """What followed a position in a channel's log, a page at a time: the same
+    answer the socket's ``sub`` gives for the same position (``log.plan_replay``)."""
+    assert channel.id is not None
+    plan = log.plan_replay(channel.epoch, channel.last_seq, epoch, seq, recovery_limit)
+    events: list[log.Positioned] = []
+    if plan.recovered and plan.start < plan.head:
+        events = await log.events_between(
+            db, CHANNEL, channel.id, plan.epoch, plan.start, plan.head, page
         )
-    ).all()
-    return {i: (e, s) for i, e, s in rows if i is not None}
+    end = events[-1].seq if events else plan.start
+    return EventsPage(
+        epoch=plan.epoch,
+        seq=end,
+        head=plan.head,
+        recovered=plan.recovered,
+        more=end < plan.head,
+        events=[event_public(e) for e in events],
+    )
 
 
 async def channels_of(db: AsyncSession, user_ids: Sequence[int]) -> dict[int, list[int]]:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
-import msgpack
-
-from channels.broker.base import Broker
+from bus.base import Bus
+from bus.messages import Message, pack, unpack
 
 
-class MemoryBroker(Broker):
+class MemoryBus(Bus):
     def __init__(self) -> None:
         super().__init__()
         self._topics: set[str] = set()
@@ -21,13 +19,14 @@ class MemoryBroker(Broker):
     async def close(self) -> None:
         self._topics.clear()
 
-    async def publish(self, topic: str, message: dict[str, Any]) -> None:
-        self._count(message)
+    async def publish(self, topic: str, msg: Message) -> None:
+        self._count(msg)
         if topic in self._topics:
-            # Round-trip through msgpack like the Redis bus, so both carry the same
-            # types, and deliver on the next loop turn, after the publisher returns.
-            copy = msgpack.unpackb(msgpack.packb(message))
-            asyncio.get_running_loop().call_soon(self._handler, topic, copy)
+            # Through msgpack like the Redis bus, so both carry the same types,
+            # delivered on the next loop turn, after the publisher returns.
+            copy = unpack(pack(msg))
+            if copy is not None:
+                asyncio.get_running_loop().call_soon(self.deliver, copy)
 
     async def subscribe(self, topic: str) -> None:
         self._topics.add(topic)

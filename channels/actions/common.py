@@ -1,0 +1,117 @@
+"""What the channel actions share: the person shape of events, receipts, the
+write wrapper with idempotent retries, and counters on posts."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Collection
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bus.base import Bus
+from channels.models import PersonRef, Post, PostPublic, Receipt
+from core.errors import UnauthorizedError
+from org.models import Department, User
+from streams import log
+from streams.log import Positioned
+from streams.unit import Unit, run
+
+
+async def person_ref(db: AsyncSession, user: User) -> PersonRef:
+    assert user.id is not None
+    dept = None
+    if user.department_id is not None:
+        dept = (
+            await db.exec(select(Department.name).where(Department.id == user.department_id))
+        ).first()
+    return PersonRef(id=user.id, display_name=user.display_name, department=dept)
+
+
+def receipt(event: Positioned, *, duplicate: bool = False) -> Receipt:
+    """The answer to a write, from the channel event it made."""
+    post = event.data.get("post") if event.kind in _CARRIES_POST else None
+    return Receipt(
+        channel_id=event.key,
+        epoch=event.epoch,
+        seq=event.seq,
+        post=PostPublic.model_validate(post) if post else None,
+        duplicate=duplicate,
+    )
+
+
+_CARRIES_POST = frozenset({"post.created", "post.edited", "comment.created", "comment.edited"})
+
+
+async def recall(db: AsyncSession, actor: User, client_id: str | None) -> Receipt | None:
+    """What an earlier copy of this write answered, if there was one."""
+    if client_id is None or actor.id is None:
+        return None
+    earlier = await log.prior(db, actor.id, client_id)
+    if earlier is None or earlier.stream != "channel":
+        return None
+    return receipt(earlier, duplicate=True)
+
+
+async def write(
+    db: AsyncSession,
+    bus: Bus,
+    actor: User,
+    client_id: str | None,
+    apply: Callable[[Unit], Awaitable[Receipt]],
+) -> Receipt:
+    """A unit of work for ``actor`` answered by a receipt; a retried write (same
+    client id) answers as its first copy did."""
+    return await run(
+        db,
+        bus,
+        apply,
+        actor_id=actor.id,
+        client_id=client_id,
+        recall=lambda session: recall(session, actor, client_id),
+    )
+
+
+async def current_people(
+    db: AsyncSession, ids: Collection[int], *, active_only: bool = True
+) -> dict[int, tuple[User, PersonRef]]:
+    """People as they are now, in this transaction (an open socket's copy may be
+    older: a rename, a department move, a deactivation), with their person shape.
+    Deactivated people are left out unless asked for: they write nothing."""
+    stmt = (
+        select(User, Department.name)
+        .outerjoin(Department, col(Department.id) == col(User.department_id))
+        .where(col(User.id).in_(list(ids)))
+    )
+    if active_only:
+        stmt = stmt.where(col(User.is_active))
+    rows = (await db.exec(stmt)).all()
+    return {
+        u.id: (u, PersonRef(id=u.id, display_name=u.display_name, department=d))
+        for u, d in rows
+        if u.id is not None
+    }
+
+
+async def current_person(db: AsyncSession, actor: User) -> tuple[User, PersonRef]:
+    """``actor`` as they are now; ``UnauthorizedError`` if deactivated meanwhile."""
+    assert actor.id is not None
+    found = (await current_people(db, [actor.id])).get(actor.id)
+    if found is None:
+        raise UnauthorizedError("this account is deactivated")
+    return found
+
+
+async def bump(db: AsyncSession, post_id: int, column: str, delta: int) -> int:
+    """Add ``delta`` to a post's counter; its new value."""
+    counter = getattr(Post, column)
+    return int(
+        (
+            await db.exec(
+                update(Post)
+                .where(col(Post.id) == post_id)
+                .values({column: counter + delta})
+                .returning(counter)
+            )
+        ).scalar_one()
+    )

@@ -1,0 +1,238 @@
+"""Posts, comments, edits, deletes and likes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bus.base import Bus
+from channels.access import ChannelAccess, access_channel, access_post, require_author_or_moderator
+from channels.actions.common import bump, current_people, current_person, recall, receipt, write
+from channels.facts import (
+    CHANNEL,
+    CommentCreated,
+    CommentDeleted,
+    CommentEdited,
+    LikeAdded,
+    LikeRemoved,
+    PostCreated,
+    PostDeleted,
+    PostEdited,
+)
+from channels.models import Like, PersonRef, Post, PostData, Receipt
+from channels.reads import post_public
+from channels.render import render
+from core.clock import utcnow
+from core.errors import ConflictError, DomainError, UnauthorizedError
+from org.models import User
+from streams.catalogue import Fact
+from streams.unit import Unit
+
+
+@dataclass(frozen=True, slots=True)
+class NewPost:
+    """A post asked for: by whom, in which channel, its text and its client id."""
+
+    actor: User
+    channel_id: int
+    body: str
+    client_id: str | None = None
+
+
+def _shared(post: Post, author: PersonRef) -> PostData:
+    """A post as every reader sees it (``liked_by_me`` is per reader)."""
+    return PostData.model_validate(post_public(post, author).model_dump(exclude={"liked_by_me"}))
+
+
+async def do_create_post(
+    db: AsyncSession, bus: Bus, actor: User, channel_id: int, body: str, client_id: str | None
+) -> Receipt:
+    (result,) = await do_create_posts(db, bus, [NewPost(actor, channel_id, body, client_id)])
+    if isinstance(result, DomainError):
+        raise result
+    return result
+
+
+async def do_create_posts(
+    db: AsyncSession, bus: Bus, batch: Sequence[NewPost]
+) -> list[Receipt | DomainError]:
+    """Posts asked for at about the same time, by one person or several, written in
+    one unit of work: a burst then costs one commit, one seq update per channel and
+    one insert per table, not one of each per post. Answers in the batch's order.
+
+    Each post is authorised on its own, against its author as they are now (an
+    open socket may hold an older copy: deactivated, renamed, moved); a refused
+    one answers its error and does not hold up the rest. A retried post (its
+    client id already written) fails the batch on the unique constraint: the
+    posts are then written one at a time, and the retried one answers as its
+    first copy did.
+    """
+    unit = Unit(db, bus)
+    try:
+        results = await _insert_posts(unit, batch)
+        await unit.commit()
+    except IntegrityError:
+        await unit.rollback()
+        if len(batch) > 1:
+            return [r for item in batch for r in await do_create_posts(db, bus, [item])]
+        item = batch[0]
+        earlier = await recall(db, item.actor, item.client_id)
+        return [earlier or ConflictError("this conflicts with existing data")]
+    for i, result in enumerate(results):
+        # Refused, but perhaps a retry whose first copy went through before the
+        # author left the channel: answer as that copy did.
+        if isinstance(result, DomainError):
+            results[i] = await recall(db, batch[i].actor, batch[i].client_id) or result
+    return results
+
+
+async def _insert_posts(unit: Unit, batch: Sequence[NewPost]) -> list[Receipt | DomainError]:
+    db = unit.db
+    people = await current_people(db, {item.actor.id for item in batch if item.actor.id})
+    results: list[Receipt | DomainError | None] = []
+    accesses: dict[tuple[int | None, int], ChannelAccess | DomainError] = {}
+    accepted: list[tuple[int, NewPost, Post, PersonRef]] = []
+    for i, item in enumerate(batch):
+        found = people.get(item.actor.id or 0)
+        if found is None:
+            results.append(UnauthorizedError("this account is deactivated"))
+            continue
+        actor, author = found
+        access = accesses.get((actor.id, item.channel_id))
+        if access is None:
+            try:
+                access = await access_channel(db, actor, item.channel_id)
+                access.require_post()
+            except DomainError as exc:
+                access = exc
+            accesses[(actor.id, item.channel_id)] = access
+        if isinstance(access, DomainError):
+            results.append(access)
+            continue
+        assert actor.id is not None
+        post = Post(
+            channel_id=item.channel_id,
+            author_id=actor.id,
+            body=item.body,
+            html=render(item.body),
+        )
+        accepted.append((i, item, post, author))
+        results.append(None)  # answered once written, below
+    if accepted:
+        db.add_all([post for _, _, post, _ in accepted])
+        await db.flush()
+    by_channel: dict[int, list[tuple[int, NewPost, Post, PersonRef]]] = {}
+    for entry in accepted:
+        by_channel.setdefault(entry[2].channel_id, []).append(entry)
+    # Head rows are locked (by the append's UPDATE) in channel id order, so two
+    # nodes' batches over the same channels cannot deadlock on PostgreSQL.
+    for channel_id, entries in sorted(by_channel.items()):
+        facts: list[tuple[Fact, int | None, str | None]] = [
+            (PostCreated(post=_shared(post, author)), item.actor.id, item.client_id)
+            for _, item, post, author in entries
+        ]
+        events = await unit.append_many(CHANNEL, channel_id, facts)
+        for (i, _, _, _), event in zip(entries, events, strict=True):
+            results[i] = receipt(event)
+    answers = [r for r in results if r is not None]
+    assert len(answers) == len(batch)  # every accepted post was written
+    return answers
+
+
+async def do_create_comment(
+    db: AsyncSession, bus: Bus, actor: User, post_id: int, body: str, client_id: str | None
+) -> Receipt:
+    async def apply(unit: Unit) -> Receipt:
+        me, author = await current_person(unit.db, actor)
+        parent, access = await access_post(unit.db, me, post_id)
+        access.require_comment()
+        assert me.id is not None and parent.id is not None
+        # One level of thread: answering a comment answers its post.
+        root_id = parent.parent_id or parent.id
+        comment = Post(
+            channel_id=parent.channel_id,
+            author_id=me.id,
+            parent_id=root_id,
+            body=body,
+            html=render(body),
+        )
+        unit.db.add(comment)
+        count = await bump(unit.db, root_id, "comment_count", +1)
+        await unit.db.flush()
+        fact = CommentCreated(post=_shared(comment, author), comment_count=count)
+        return receipt(await unit.append(CHANNEL, parent.channel_id, fact))
+
+    return await write(db, bus, actor, client_id, apply)
+
+
+async def do_edit_post(
+    db: AsyncSession, bus: Bus, actor: User, post_id: int, body: str, client_id: str | None
+) -> Receipt:
+    async def apply(unit: Unit) -> Receipt:
+        me, _ = await current_person(unit.db, actor)
+        post, _ = await access_post(unit.db, me, post_id)
+        require_author_or_moderator(me, post)
+        post.body = body
+        post.html = render(body)
+        post.edited_at = utcnow()
+        unit.db.add(post)
+        writers = await current_people(unit.db, [post.author_id], active_only=False)
+        data = _shared(post, writers[post.author_id][1])
+        fact: Fact = CommentEdited(post=data) if post.parent_id else PostEdited(post=data)
+        return receipt(await unit.append(CHANNEL, post.channel_id, fact))
+
+    return await write(db, bus, actor, client_id, apply)
+
+
+async def do_delete_post(
+    db: AsyncSession, bus: Bus, actor: User, post_id: int, client_id: str | None
+) -> Receipt:
+    async def apply(unit: Unit) -> Receipt:
+        me, _ = await current_person(unit.db, actor)
+        post, _ = await access_post(unit.db, me, post_id)
+        require_author_or_moderator(me, post)
+        post.deleted_at = utcnow()
+        unit.db.add(post)
+        fact: Fact
+        if post.parent_id is None:
+            fact = PostDeleted(post_id=post_id)
+        else:
+            count = await bump(unit.db, post.parent_id, "comment_count", -1)
+            fact = CommentDeleted(post_id=post_id, parent_id=post.parent_id, comment_count=count)
+        return receipt(await unit.append(CHANNEL, post.channel_id, fact))
+
+    return await write(db, bus, actor, client_id, apply)
+
+
+async def do_set_like(
+    db: AsyncSession, bus: Bus, actor: User, post_id: int, liked: bool, client_id: str | None
+) -> Receipt:
+    """Like or unlike. Asking for the state a post is already in changes nothing
+    and answers with the channel's current position."""
+
+    async def apply(unit: Unit) -> Receipt:
+        me, _ = await current_person(unit.db, actor)
+        _, access = await access_post(unit.db, me, post_id)
+        access.require_react()
+        assert me.id is not None
+        existing = (
+            await unit.db.exec(select(Like).where(Like.post_id == post_id, Like.user_id == me.id))
+        ).first()
+        channel = access.channel
+        assert channel.id is not None
+        if (existing is not None) == liked:
+            return Receipt(channel_id=channel.id, epoch=channel.epoch, seq=channel.last_seq)
+        if liked:
+            unit.db.add(Like(post_id=post_id, user_id=me.id))
+        else:
+            await unit.db.delete(existing)
+        count = await bump(unit.db, post_id, "like_count", +1 if liked else -1)
+        change = LikeAdded if liked else LikeRemoved
+        fact = change(post_id=post_id, user_id=me.id, like_count=count)
+        return receipt(await unit.append(CHANNEL, channel.id, fact))
+
+    return await write(db, bus, actor, client_id, apply)

@@ -1,0 +1,136 @@
+"""The channel stream and the event kinds channels own, in both streams.
+
+In a channel's stream (what its readers see):
+
+- ``post.created``     ``{"post": Post}``
+- ``post.edited``      ``{"post": Post}``
+- ``post.deleted``     ``{"post_id": 41}``
+- ``comment.created``  ``{"post": Post (parent_id set), "comment_count": 3}``
+- ``comment.edited``   ``{"post": Post}``
+- ``comment.deleted``  ``{"post_id": 57, "parent_id": 41, "comment_count": 2}``
+- ``like.added``       ``{"post_id": 41, "user_id": 7, "like_count": 5}``
+- ``like.removed``     ``{"post_id": 41, "user_id": 7, "like_count": 4}``
+- ``member.joined``    ``{"user": Person}``
+- ``member.left``      ``{"user": Person}``
+- ``channel.updated``  ``{"name": "…", "description": "…"}``
+
+In a person's stream (what only they see):
+
+- ``membership.added``   ``{"channel_id": 5, "name": "…"}``: added to a channel
+- ``membership.removed`` ``{"channel_id": 5, "name": "…"}``: no longer in it
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from channels.models import Channel, ChannelEvent, PersonRef, PostData
+from core.tables import table_of
+from streams.catalogue import Fact, fact
+from streams.log import Stream, register
+
+CHANNEL = register(
+    Stream(
+        "channel",
+        events=table_of(ChannelEvent),
+        event_key="channel_id",
+        heads=table_of(Channel),
+        head_key="id",
+        head_epoch="epoch",
+        head_seq="last_seq",
+    )
+)
+
+
+class _InChannel(Fact):
+    stream: ClassVar[str] = "channel"
+
+
+@fact
+class PostCreated(_InChannel):
+    kind: ClassVar[str] = "post.created"
+    post: PostData
+
+
+@fact
+class PostEdited(_InChannel):
+    kind: ClassVar[str] = "post.edited"
+    post: PostData
+
+
+@fact
+class PostDeleted(_InChannel):
+    kind: ClassVar[str] = "post.deleted"
+    post_id: int
+
+
+@fact
+class CommentCreated(_InChannel):
+    kind: ClassVar[str] = "comment.created"
+    post: PostData
+    comment_count: int
+
+
+@fact
+class CommentEdited(_InChannel):
+    kind: ClassVar[str] = "comment.edited"
+    post: PostData
+
+
+@fact
+class CommentDeleted(_InChannel):
+    kind: ClassVar[str] = "comment.deleted"
+    post_id: int
+    parent_id: int
+    comment_count: int
+
+
+class _LikeChange(_InChannel):
+    post_id: int
+    user_id: int
+    like_count: int
+
+
+@fact
+class LikeAdded(_LikeChange):
+    kind: ClassVar[str] = "like.added"
+
+
+@fact
+class LikeRemoved(_LikeChange):
+    kind: ClassVar[str] = "like.removed"
+
+
+@fact
+class MemberJoined(_InChannel):
+    kind: ClassVar[str] = "member.joined"
+    user: PersonRef
+
+
+@fact
+class MemberLeft(_InChannel):
+    kind: ClassVar[str] = "member.left"
+    user: PersonRef
+
+
+@fact
+class ChannelUpdated(_InChannel):
+    kind: ClassVar[str] = "channel.updated"
+    name: str
+    description: str
+
+
+class _ToPerson(Fact):
+    stream: ClassVar[str] = "person"
+    channel_id: int
+    name: str
+
+
+@fact
+class MembershipAdded(_ToPerson):
+    kind: ClassVar[str] = "membership.added"
+
+
+@fact
+class MembershipRemoved(_ToPerson):
+    kind: ClassVar[str] = "membership.removed"
