@@ -26,56 +26,21 @@ from server.db import Database
 from server.settings import Settings
 from tests.support.backends import settings_for
 from tests.support.clients import Company, Live, department_channel, make_company
+from tests.support.reducer import fresh_channel
 from tests.support.servers import Node, serve
 from tests.support.timing import deadline
 
 
-def apply(posts: dict[int, dict[str, Any]], ev: dict[str, Any]) -> None:
-    """The reducer a client runs over events (docs/protocol.md, "Event kinds")."""
-    kind, data = ev["kind"], ev["data"]
-    if kind == "post.created":
-        posts[data["post"]["id"]] = dict(data["post"])
-    elif kind == "post.edited":
-        posts[data["post"]["id"]].update(data["post"])
-    elif kind == "post.deleted":
-        posts.pop(data["post_id"], None)
-    elif kind in ("comment.created", "comment.deleted"):
-        parent = data["post"]["parent_id"] if kind == "comment.created" else data["parent_id"]
-        if parent in posts:
-            posts[parent]["comment_count"] = data["comment_count"]
-    elif kind in ("like.added", "like.removed"):
-        posts[data["post_id"]]["like_count"] = data["like_count"]
-
-
-def summary(posts: Any) -> list[tuple[Any, ...]]:
-    return sorted(
-        (
-            p["id"],
-            p["body"],
-            p["html"],
-            p["edited_at"],
-            p["like_count"],
-            p["comment_count"],
-            p["author"]["display_name"],
-        )
-        for p in posts
-    )
-
-
-async def test_state_plus_events_equals_fresh_state(company: Company) -> None:
+async def test_state_plus_events_equals_fresh_state_over_the_socket(company: Company) -> None:
+    """The writes of the socket (tests/integration/test_state_events.py does every
+    action over HTTP), interleaved by two people."""
     alice, bob = company.people["alice"], company.people["bob"]
     eng = await department_channel(alice.api, company.departments["Engineering"])
     seed = await alice.api.call("POST", f"/api/channels/{eng['id']}/posts", {"body": "seed"})
-    page = await bob.api.call("GET", f"/api/channels/{eng['id']}/posts")
-    state = {p["id"]: p for p in page["posts"]}
+    state, header = await fresh_channel(bob.api, eng["id"])
     live = await Live.connect(company.server, bob.token)
     await live.request(
-        {
-            "op": "sub",
-            "channel": eng["id"],
-            "epoch": page["channel"]["epoch"],
-            "seq": page["channel"]["seq"],
-        }
+        {"op": "sub", "channel": eng["id"], "epoch": header["epoch"], "seq": header["seq"]}
     )
 
     a = await Live.connect(company.server, alice.token)
@@ -92,10 +57,10 @@ async def test_state_plus_events_equals_fresh_state(company: Company) -> None:
     await live.wait(lambda f: f["type"] == "event" and f["seq"] == last["seq"])
 
     for ev in live.events(eng["id"]):
-        apply(state, ev)
-    fresh = await bob.api.call("GET", f"/api/channels/{eng['id']}/posts")
-    assert summary(state.values()) == summary(fresh["posts"])
-    assert fresh["channel"]["seq"] == last["seq"]
+        state.apply(ev)
+    fresh, head = await fresh_channel(bob.api, eng["id"])
+    assert state == fresh
+    assert head["seq"] == last["seq"]
     await live.close()
     await a.close()
 

@@ -1,0 +1,199 @@
+"""State plus events equals fresh state, for every action that changes what
+readers of a channel, or a person about their own channels, see.
+
+For each action: load the channel afresh (and the person's channel list),
+follow both streams from that position, act, apply the events that arrive
+with the one reducer (tests/support/reducer.py), and compare with a fresh load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from streams.catalogue import CATALOGUE
+from tests.support.clients import Company, Live, department_channel
+from tests.support.reducer import apply_personal, fresh_channel, fresh_joined
+
+Action = Callable[[], Awaitable[Any]]
+
+
+async def test_state_plus_events_equals_fresh_state_for_every_action(company: Company) -> None:
+    admin = company.admin
+    alice, bob, carol = (company.people[n] for n in ("alice", "bob", "carol"))
+    eng = await department_channel(bob.api, company.departments["Engineering"])
+    group = await alice.api.call(
+        "POST", "/api/channels", {"name": "Go club", "description": "囲碁"}
+    )
+    seed = await alice.api.call("POST", f"/api/channels/{eng['id']}/posts", {"body": "seed"})
+    seed_id = seed["post"]["id"]
+    ids: dict[str, int] = {}
+
+    async def remember(name: str, answer: Any) -> None:
+        ids[name] = answer["post"]["id"]
+
+    channel_actions: list[tuple[str, int, Action]] = [
+        (
+            "post",
+            eng["id"],
+            lambda: alice.api.call(
+                "POST", f"/api/channels/{eng['id']}/posts", {"body": "**hello** 皆さん"}
+            ),
+        ),
+        (
+            "comment",
+            eng["id"],
+            lambda: _then(
+                bob.api.call("POST", f"/api/posts/{seed_id}/comments", {"body": "c1"}),
+                remember,
+                "c1",
+            ),
+        ),
+        (
+            "edit post",
+            eng["id"],
+            lambda: alice.api.call("PATCH", f"/api/posts/{seed_id}", {"body": "seed, edited"}),
+        ),
+        (
+            "edit comment",
+            eng["id"],
+            lambda: bob.api.call("PATCH", f"/api/posts/{ids['c1']}", {"body": "c1, edited"}),
+        ),
+        ("like", eng["id"], lambda: bob.api.call("PUT", f"/api/posts/{seed_id}/like", {})),
+        ("unlike", eng["id"], lambda: bob.api.call("DELETE", f"/api/posts/{seed_id}/like")),
+        (
+            "like again (no change)",
+            eng["id"],
+            lambda: _twice(bob.api.call, "PUT", f"/api/posts/{seed_id}/like", {}),
+        ),
+        (
+            "moderator edits",
+            eng["id"],
+            lambda: admin.call("PATCH", f"/api/posts/{seed_id}", {"body": "moderated"}),
+        ),
+        ("delete comment", eng["id"], lambda: bob.api.call("DELETE", f"/api/posts/{ids['c1']}")),
+        (
+            "join group",
+            group["id"],
+            lambda: bob.api.call("POST", f"/api/channels/{group['id']}/join"),
+        ),
+        (
+            "invite to group",
+            group["id"],
+            lambda: bob.api.call(
+                "POST", f"/api/channels/{group['id']}/invite", {"user_ids": [carol.id]}
+            ),
+        ),
+        (
+            "rename group",
+            group["id"],
+            lambda: alice.api.call(
+                "PATCH",
+                f"/api/channels/{group['id']}",
+                {"name": "Go & Shogi", "description": "盤上遊戯"},
+            ),
+        ),
+        (
+            "leave group",
+            group["id"],
+            lambda: carol.api.call("POST", f"/api/channels/{group['id']}/leave"),
+        ),
+        (
+            "rename department",
+            eng["id"],
+            lambda: admin.call(
+                "PATCH",
+                f"/api/departments/{company.departments['Engineering']}",
+                {"name": "開発部"},
+            ),
+        ),
+        (
+            "move a person in",
+            eng["id"],
+            lambda: admin.call(
+                "PATCH",
+                f"/api/users/{carol.id}",
+                {"department_id": company.departments["Engineering"]},
+            ),
+        ),
+        (
+            "create a person",
+            eng["id"],
+            lambda: admin.call(
+                "POST",
+                "/api/users",
+                {
+                    "email": "dan@example.com",
+                    "display_name": "Dan",
+                    "password": "password-dan",
+                    "department_id": company.departments["Engineering"],
+                },
+            ),
+        ),
+        (
+            "move a person out",
+            eng["id"],
+            lambda: admin.call(
+                "PATCH", f"/api/users/{carol.id}", {"department_id": company.departments["Sales"]}
+            ),
+        ),
+        ("delete post", eng["id"], lambda: alice.api.call("DELETE", f"/api/posts/{seed_id}")),
+    ]
+
+    seen_kinds: set[str] = set()
+    # Bob reads the channels; Carol's own stream is checked alongside (she is
+    # invited, leaves, is moved in and out).
+    reader = await Live.connect(company.server, bob.token)
+    watched = await Live.connect(company.server, carol.token)
+    for name, channel_id, action in channel_actions:
+        before, header = await fresh_channel(bob.api, channel_id)
+        joined = await fresh_joined(carol.api)
+        me = await watched.request({"op": "sub_me"})
+        start = len(reader.frames)
+        mine_start = len(watched.frames)
+        await reader.request(
+            {"op": "sub", "channel": channel_id, "epoch": header["epoch"], "seq": header["seq"]}
+        )
+        await action()
+        after, head = await fresh_channel(bob.api, channel_id)
+        if head["seq"] > header["seq"]:
+            await reader.wait(_frame_at("event", head["seq"], channel_id), start=start)
+        events = [
+            f for f in reader.frames[start:] if f["type"] == "event" and f["channel"] == channel_id
+        ]
+        assert [e["seq"] for e in events] == list(range(header["seq"] + 1, head["seq"] + 1)), name
+        for frame in events:
+            before.apply(frame)
+            seen_kinds.add(frame["kind"])
+        assert before == after, name
+
+        fresh = await fresh_joined(carol.api)
+        mine_now = await watched.request({"op": "sub_me"})
+        if mine_now["seq"] > me["seq"]:
+            await watched.wait(_frame_at("personal", mine_now["seq"]), start=mine_start)
+        personal = [f for f in watched.frames[mine_start:] if f["type"] == "personal"]
+        for frame in personal:
+            apply_personal(joined, frame)
+            seen_kinds.add(frame["kind"])
+        assert joined == fresh, name
+        await reader.request({"op": "unsub", "channel": channel_id})
+
+    # Every kind in the catalogue was produced by some action above.
+    assert seen_kinds == set(CATALOGUE), set(CATALOGUE) - seen_kinds
+    await reader.close()
+    await watched.close()
+
+
+def _frame_at(kind: str, seq: int, channel: int | None = None) -> Callable[[dict[str, Any]], bool]:
+    return lambda f: f["type"] == kind and f["seq"] == seq and f.get("channel") == channel
+
+
+async def _then(
+    answer: Awaitable[Any], then: Callable[[str, Any], Awaitable[None]], name: str
+) -> None:
+    await then(name, await answer)
+
+
+async def _twice(call: Callable[..., Awaitable[Any]], *args: Any) -> None:
+    await call(*args)
+    await call(*args)

@@ -1,0 +1,88 @@
+"""The house's structure, checked: dependencies point downward, every write
+goes through the one write path, and the protocol document lists exactly the
+event kinds the catalogue has."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import channels.facts  # noqa: F401  (registers the channel and membership kinds)
+from streams.catalogue import CATALOGUE, kinds_of
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("core", "bus", "streams", "org", "channels", "presence", "server")
+# What each package may import of ours: each stands on the ones below it.
+ALLOWED = {
+    "core": set(),
+    "bus": {"core"},
+    "presence": {"core"},
+    "streams": {"core", "bus"},
+    "org": {"core", "bus", "streams"},
+    "channels": {"core", "bus", "streams", "org"},
+    "server": set(PACKAGES),
+}
+
+
+def _sources(package: str) -> list[Path]:
+    return [p for p in (ROOT / package).rglob("*.py") if "migrations" not in p.parts]
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_dependencies_point_downward() -> None:
+    wrong = []
+    for package, allowed in ALLOWED.items():
+        for path in _sources(package):
+            ours = _imports(path) & set(PACKAGES)
+            for imported in ours - allowed - {package}:
+                wrong.append(f"{path.relative_to(ROOT)} imports {imported}")
+            if package != "server" and "starlette" in _imports(path):
+                wrong.append(f"{path.relative_to(ROOT)} imports starlette")
+    assert not wrong, wrong
+
+
+def test_only_the_unit_of_work_commits_and_publishes_news() -> None:
+    committing, publishing = [], []
+    for package in PACKAGES:
+        for path in _sources(package):
+            text = path.read_text(encoding="utf-8")
+            where = str(path.relative_to(ROOT))
+            # A unit's own commit() is how everyone else commits.
+            others = [c for c in re.findall(r"(\w+)\.commit\(\)", text) if c != "unit"]
+            if others and where != "streams/unit.py":
+                committing.append(where)
+            if "News(" in text and where not in ("streams/unit.py", "bus/messages.py"):
+                publishing.append(where)
+    assert committing == [], committing
+    assert publishing == [], publishing
+
+
+def _documented_kinds() -> dict[str, set[str]]:
+    """Kinds in docs/protocol.md's tables, by the frame that carries them."""
+    text = (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
+    section = text.split("### Event kinds", 1)[1].split("\n## ", 1)[0]
+    channel_part, person_part = section.split("In your own stream", 1)
+    pattern = re.compile(r"^\| `([a-z_]+\.[a-z_]+)`(?: / `([a-z_]+\.[a-z_]+)`)? \|", re.M)
+
+    def kinds(part: str) -> set[str]:
+        return {k for m in pattern.finditer(part) for k in m.groups() if k}
+
+    return {"channel": kinds(channel_part), "person": kinds(person_part)}
+
+
+def test_the_protocol_document_lists_every_event_kind_and_no_other() -> None:
+    documented = _documented_kinds()
+    for stream in ("channel", "person"):
+        assert documented[stream] == set(kinds_of(stream)), stream
+    assert documented["channel"] | documented["person"] == set(CATALOGUE)
