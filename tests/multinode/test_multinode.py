@@ -217,3 +217,32 @@ async def test_people_on_a_killed_node_go_offline_on_the_others(
     who = await watcher.request({"op": "who", "channel": channel["id"]})
     assert {"user": bob.id, "status": "offline"} in who["users"]
     await watcher.close()
+
+
+async def test_a_persons_stream_crosses_nodes_and_resumes_on_another(
+    nodes: list[Node], company: Company
+) -> None:
+    """Changes made through one node reach the person's socket on the other at
+    once; after that node dies, the person resumes on the first from their
+    position and misses nothing."""
+    alice, bob = company.people["alice"], company.people["bob"]
+    a, b = (n.running for n in nodes)
+    on_b = await Live.connect(b, bob.token)
+    start = await on_b.request({"op": "sub_me"})
+    alice_a = Api(a.http, alice.token)
+    group = await alice_a.call("POST", "/api/channels", {"name": "Cross", "is_private": True})
+    await alice_a.call("POST", f"/api/channels/{group['id']}/invite", {"user_ids": [bob.id]})
+    told = await on_b.wait(lambda f: f["type"] == "personal", seconds=5)
+    assert told["seq"] == start["seq"] + 1 and told["data"]["channel_id"] == group["id"]
+
+    await nodes[1].kill()
+    await on_b.closed
+    await on_b.close()
+    await bob.api.call("POST", f"/api/channels/{group['id']}/leave")  # while offline
+    on_a = await Live.connect(a, bob.token)
+    subbed = await on_a.request({"op": "sub_me", "epoch": told["epoch"], "seq": told["seq"]})
+    assert subbed["recovered"] is True and subbed["seq"] == told["seq"] + 1
+    left = await on_a.wait(lambda f: f["type"] == "personal")
+    assert left["kind"] == "membership.removed" and left["seq"] == subbed["seq"]
+    await on_a.close()
+    await alice_a.close()
