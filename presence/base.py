@@ -15,6 +15,9 @@ class Status(enum.StrEnum):
     online = "online"
     away = "away"
     offline = "offline"
+    # Not a person's state: what is answered while the store cannot be reached
+    # (presence is ephemeral; a directory answers without it rather than fail).
+    unknown = "unknown"
 
 
 def combine(statuses: Iterable[str]) -> Status:

@@ -20,8 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 
-import redis.asyncio as redis
-
+from core.redis_client import pooled_client
 from presence.base import NODE_TTL, TTL, PresenceStore, Status, combine
 
 
@@ -39,7 +38,7 @@ class RedisPresence(PresenceStore):
         self, url: str, *, node_id: str, prefix: str = "kaisha", node_ttl: float = NODE_TTL
     ) -> None:
         super().__init__(node_id)
-        self._redis = redis.Redis.from_url(url, socket_connect_timeout=2)
+        self._redis = pooled_client(url)
         self._prefix = f"{prefix}:presence:"
         self._nodes_key = f"{self._prefix}nodes"
         self._node_ttl_ms = int(node_ttl * 1000)

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Iterable
 
 from bus.base import PRESENCE_TOPIC, Bus, stream_topic
-from bus.messages import Presence, Typing
+from bus.messages import Presence, Reconnected, Typing
 from channels.protocol import frames
 from channels.reads import channels_of
 from presence.base import HEARTBEAT, TTL, PresenceStore, Status
@@ -35,13 +35,39 @@ class PresenceRelay:
         self.store = store
         self._db = db
         self._refresher: asyncio.Task[None] | None = None
+        self._rejoin: asyncio.Task[None] | None = None
         bus.on(Presence, self._on_presence)
+        # The bus was down: presence published meanwhile was lost, and a Redis
+        # that restarted has forgotten every entry. Put this node's back now.
+        bus.on(Reconnected, lambda _: self._rejoin_soon())
 
     def _on_presence(self, msg: Presence) -> None:
         self._hub.offer_to_audience(msg.user, msg.channels, frames.presence(msg.user, msg.status))
 
     async def statuses(self, user_ids: Iterable[int]) -> dict[int, Status]:
-        return await self.store.statuses(user_ids)
+        """Each person's status; ``unknown`` for everyone while the store cannot
+        be reached (a directory answers without presence rather than fail)."""
+        ids = list(user_ids)
+        try:
+            return await self.store.statuses(ids)
+        except Exception as exc:
+            log.warning("presence unavailable: %s", exc)
+            return dict.fromkeys(ids, Status.unknown)
+
+    def _rejoin_soon(self) -> None:
+        if self._rejoin is None or self._rejoin.done():
+            self._rejoin = asyncio.create_task(self._put_back(), name="presence-rejoin")
+
+    async def _put_back(self) -> None:
+        try:
+            await self.store.heartbeat()
+            await self.store.refresh(
+                {c.conn_id: (c.user_id, c.status) for c in self._hub.connections}
+            )
+            users = {c.user_id for c in self._hub.connections}
+            await self._publish_presence(await self.store.statuses(users))
+        except Exception as exc:
+            log.warning("putting presence back after the bus returned failed: %s", exc)
 
     async def set_status(self, conn: Connection, status: Status | None) -> None:
         """Record one connection's status (None: gone) and tell everyone if the
@@ -108,6 +134,10 @@ class PresenceRelay:
         await self._publish_presence({u: s for u, s in statuses.items() if s is Status.offline})
 
     async def stop(self) -> None:
+        if self._rejoin is not None:
+            self._rejoin.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._rejoin
         if self._refresher is not None:
             self._refresher.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -81,6 +81,7 @@ class Settings:
             outbox_frames=_int("OUTBOX_FRAMES", 2000),
             post_batch=_int("POST_BATCH", 50),
             recovery_limit=_int("RECOVERY_LIMIT", 5000),
+            heal_interval=float(env.get("HEAL_INTERVAL") or 2.0),
             log_level=env.get("LOG_LEVEL") or "INFO",
             metrics_token=env.get("METRICS_TOKEN") or None,
             tune_gc=env.get("GC_TUNING", "1") != "0",

@@ -5,10 +5,8 @@ acks lose nothing and duplicate nothing."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -16,7 +14,7 @@ from presence.base import HEARTBEAT, NODE_TTL, TTL
 from server.settings import Settings
 from tests.support.backends import check_redis, clean_postgres, prepare_postgres, settings_for
 from tests.support.clients import Api, Company, Live, department_channel, make_company
-from tests.support.resuming import ResumingClient
+from tests.support.resuming import followers, publish_acked
 from tests.support.servers import Node
 from tests.support.timing import deadline, wait_for
 
@@ -51,34 +49,6 @@ async def company(nodes: list[Node]) -> AsyncIterator[Company]:
     await company.close()
 
 
-async def _followers(
-    nodes: list[Node], token: str, channel: dict[str, Any], count: int
-) -> list[ResumingClient]:
-    """``count`` resuming clients spread over the nodes, each subscribed."""
-    running = [n.running for n in nodes]
-    clients = [
-        ResumingClient(running, token, channel["id"], channel["epoch"], channel["seq"], start=i)
-        for i in range(count)
-    ]
-    for client in clients:
-        await asyncio.wait_for(client.subscribed.wait(), deadline(30))
-    return clients
-
-
-async def _publish(live: Live, channel: int, count: int, prefix: str) -> None:
-    """Send posts one after another, each acknowledged before the next, as a
-    well-behaved client does: a write refused for the frame rate is sent again
-    (same client id) after a pause."""
-    for i in range(count):
-        frame = {"op": "post", "channel": channel, "body": f"{prefix}{i}", "cid": f"{prefix}-{i}"}
-        while True:
-            answer = await live.request(frame, seconds=30)
-            if answer.get("code") != "rate_limited":
-                break
-            await asyncio.sleep(0.05)
-        assert answer["type"] == "ack", answer
-
-
 async def test_post_through_one_node_reaches_subscribers_on_the_other(
     company: Company, nodes: list[Node]
 ) -> None:
@@ -106,9 +76,9 @@ async def test_killing_a_node_mid_stream_loses_and_duplicates_nothing(
 ) -> None:
     alice, bob = company.people["alice"], company.people["bob"]
     channel = await department_channel(alice.api, company.departments["Engineering"])
-    clients = await _followers(nodes, bob.token, channel, CLIENTS)
+    clients = await followers([n.running for n in nodes], bob.token, channel, CLIENTS)
     publisher = await Live.connect(nodes[1].running, alice.token)
-    stream = asyncio.create_task(_publish(publisher, channel["id"], POSTS, "p"))
+    stream = asyncio.create_task(publish_acked(publisher, channel["id"], POSTS, "p"))
     await wait_for(lambda: min(len(c.bodies) for c in clients) >= POSTS // 4, 60, "a quarter")
     await nodes[0].kill()
     await asyncio.wait_for(stream, deadline(120))
@@ -124,49 +94,6 @@ async def test_killing_a_node_mid_stream_loses_and_duplicates_nothing(
     for client in clients:
         await client.stop()
     await publisher.close()
-
-
-async def test_redis_restart_during_a_stream_loses_nothing(
-    company: Company, nodes: list[Node]
-) -> None:
-    alice, bob = company.people["alice"], company.people["bob"]
-    channel = await department_channel(alice.api, company.departments["Engineering"])
-    clients = await _followers(nodes, bob.token, channel, 10)
-    publisher = await Live.connect(nodes[1].running, alice.token)
-    await _publish(publisher, channel["id"], 50, "r")
-    restart_redis()
-    await _publish(publisher, channel["id"], 50, "s")
-    await wait_for(lambda: all(len(c.bodies) >= 100 for c in clients), 60, "posts after restart")
-    expected = [f"r{i}" for i in range(50)] + [f"s{i}" for i in range(50)]
-    for client in clients:
-        assert client.bodies == expected and client.gaps == 0
-        await client.stop()
-    await publisher.close()
-
-
-def restart_redis() -> None:
-    subprocess.run(
-        ["redis-cli", "-h", "127.0.0.1", "-p", "6379", "shutdown", "nosave"],
-        check=False,
-        capture_output=True,
-    )
-    subprocess.run(
-        [
-            "redis-server",
-            "--daemonize",
-            "yes",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "6379",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        check=True,
-        capture_output=True,
-    )
 
 
 async def test_write_retried_after_lost_ack_is_applied_once(

@@ -12,7 +12,9 @@ from typing import Any
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
+from tests.support.clients import Live
 from tests.support.servers import Running
+from tests.support.timing import deadline
 
 
 class ResumingClient:
@@ -92,3 +94,30 @@ class ResumingClient:
         self.task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self.task
+
+
+async def followers(
+    nodes: list[Running], token: str, channel: dict[str, Any], count: int
+) -> list[ResumingClient]:
+    """``count`` resuming clients spread over the nodes, each subscribed."""
+    clients = [
+        ResumingClient(nodes, token, channel["id"], channel["epoch"], channel["seq"], start=i)
+        for i in range(count)
+    ]
+    for client in clients:
+        await asyncio.wait_for(client.subscribed.wait(), deadline(30))
+    return clients
+
+
+async def publish_acked(live: Live, channel: int, count: int, prefix: str) -> None:
+    """Send posts one after another, each acknowledged before the next, as a
+    well-behaved client does: a write refused for the frame rate is sent again
+    (same client id) after a pause."""
+    for i in range(count):
+        frame = {"op": "post", "channel": channel, "body": f"{prefix}{i}", "cid": f"{prefix}-{i}"}
+        while True:
+            answer = await live.request(frame, seconds=30)
+            if answer.get("code") != "rate_limited":
+                break
+            await asyncio.sleep(0.05)
+        assert answer["type"] == "ack", answer

@@ -10,8 +10,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Generator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -86,6 +88,19 @@ class Node:
         self.settings = settings
         self.port = port or free_port()
         self.proc: asyncio.subprocess.Process | None = None
+        # Its log (JSON lines on stderr), kept for tests that read what it said.
+        fd, name = tempfile.mkstemp(prefix=f"node-{self.port}-", suffix=".log")
+        os.close(fd)
+        self.log = Path(name)
+
+    def errors(self) -> list[str]:
+        """What the node logged as an error, or a traceback, so far."""
+        text = self.log.read_text(encoding="utf-8", errors="replace")
+        return [
+            line
+            for line in text.splitlines()
+            if '"level": "error"' in line or '"level": "critical"' in line or "Traceback" in line
+        ]
 
     @property
     def running(self) -> Running:
@@ -100,6 +115,7 @@ class Node:
             PORT=str(self.port),
             BUS_PREFIX=s.bus_prefix,
             LOG_LEVEL="WARNING",
+            HEAL_INTERVAL=str(s.heal_interval),
         )
         if s.redis_url:
             env["REDIS_URL"] = s.redis_url
@@ -109,14 +125,15 @@ class Node:
         return env
 
     async def start(self) -> None:
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "server",
-            env=self.env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        with self.log.open("ab") as log:  # the child keeps its own copy open
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "server",
+                env=self.env(),
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
 
         async def healthy() -> bool:
             assert self.proc is not None
