@@ -7,9 +7,9 @@ import { ApiError, del, get, setCsrf, setUnauthorizedHandler } from './api.js';
 import { Connection } from './conn.js';
 import { h } from './dom.js';
 import { detectLang, setLang, t } from './i18n/index.js';
+import { reduceEverywhere } from './kinds/index.js';
 import {
   app,
-  channelUpdated,
   forgetSession,
   membershipChanged,
   refreshChannels,
@@ -97,8 +97,8 @@ export function signedIn(session) {
   conn.status = app.myStatus;
   app.conn = conn;
   let connectedBefore = false;
+  startUnread();
   sessionOff.push(
-    startUnread(conn),
     conn.on('position', rememberPosition),
     conn.on('state', ({ state }) => {
       document.documentElement.dataset.conn = state; // for tests and styling
@@ -112,9 +112,10 @@ export function signedIn(session) {
     // Added to or removed from a channel (invited, moved to another department
     // by an admin, joined or left on another device): the sidebar follows.
     conn.on('membership', (f) => membershipChanged(f.channel, f.joined).catch(() => {})),
-    conn.on('event', (frame) => {
-      if (frame.kind === 'channel.updated') channelUpdated(frame.channel, frame.data);
-    }),
+    // What events of every followed channel change in the shared state (the
+    // sidebar's names, unread counts): web/kinds/. The open channel's view
+    // applies them to its own store.
+    conn.on('event', reduceEverywhere),
     conn.on('unauthorized', () => signedOut('expired')),
     conn.on('forbidden', () => app.emit('forbidden')),
   );
