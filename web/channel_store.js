@@ -7,6 +7,8 @@
 //
 // Events:
 //   channel  the channel's fields changed (name, description, member_count, can_*)
+//   rights   what the person may do changed (after `channel`): like buttons and
+//            composers come or go
 //   members  the member list changed (only once it was set)
 //   self     {joined}: the person themself joined or left (their rights changed
 //            with it: the view asks the server for them again)
@@ -37,8 +39,7 @@ export class ChannelStore extends Emitter {
 
   /** A channel from a history page: its member count is as of the page's position. */
   setChannel(channel) {
-    this.channel = { ...channel };
-    this.emit('channel');
+    this.#set({ ...channel });
   }
 
   /** New name or description (a `channel.updated` event, or one's own edit). */
@@ -48,8 +49,7 @@ export class ChannelStore extends Emitter {
     if (typeof name === 'string') next.name = name;
     if (typeof description === 'string') next.description = description;
     if (next.name === this.channel.name && next.description === this.channel.description) return;
-    this.channel = next;
-    this.emit('channel');
+    this.#set(next);
   }
 
   /**
@@ -62,8 +62,7 @@ export class ChannelStore extends Emitter {
     const next = { ...this.channel };
     for (const key of RIGHTS) if (key in fresh) next[key] = fresh[key];
     if (RIGHTS.every((key) => next[key] === this.channel[key])) return;
-    this.channel = next;
-    this.emit('channel');
+    this.#set(next);
   }
 
   setMembers(people) {
@@ -88,7 +87,13 @@ export class ChannelStore extends Emitter {
 
   #count(delta) {
     if (!this.channel) return;
-    this.channel = { ...this.channel, member_count: Math.max(0, this.channel.member_count + delta) };
+    this.#set({ ...this.channel, member_count: Math.max(0, this.channel.member_count + delta) });
+  }
+
+  #set(next) {
+    const old = this.channel;
+    this.channel = next;
     this.emit('channel');
+    if (old && RIGHTS.some((key) => next[key] !== old[key])) this.emit('rights');
   }
 }

@@ -46,7 +46,7 @@ export class ThreadPanel {
       store.posts.on('changed', ({ id }) => id === this.rootId && this.root?.refresh()),
       store.posts.on('removed', ({ id }) => id === this.rootId && this.deleted()),
       store.posts.on('reset', () => this.rootId !== null && this.load()), // threads were dropped: load again
-      store.on('channel', () => this.rightsChanged()),
+      store.on('rights', () => this.rightsChanged()),
     ];
   }
 

@@ -60,7 +60,7 @@ export class Timeline {
     );
     this.offs = [
       store.posts.on('reset', () => this.reset()),
-      store.on('channel', () => this.list.rightsChanged()),
+      store.on('rights', () => this.list.rightsChanged()),
     ];
     if (store.posts.loaded) this.reset();
   }
