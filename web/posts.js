@@ -105,6 +105,7 @@ export class PostStore extends Emitter {
 
   /** A thread as GET /api/posts/{id} answers: its post and all its comments. */
   setThread({ post, comments }) {
+    const known = this.byId.has(post.id);
     this.#merge(post, { fromPage: true });
     for (const id of this.commentIds.get(post.id) ?? []) this.byId.delete(id);
     const ids = [];
@@ -113,6 +114,14 @@ export class PostStore extends Emitter {
       insertId(ids, c.id);
     }
     this.commentIds.set(post.id, ids);
+    if (known) this.emit('changed', { id: post.id }); // the timeline may show it too
+  }
+
+  /** A thread is no longer shown: forget its comments (and its post, unless in the timeline). */
+  dropThread(parentId) {
+    for (const id of this.commentIds.get(parentId) ?? []) this.byId.delete(id);
+    this.commentIds.delete(parentId);
+    if (!this.timelineIds.includes(parentId)) this.byId.delete(parentId);
   }
 
   // ---- changes (from events and acks) ----------------------------------------------

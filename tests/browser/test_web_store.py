@@ -154,6 +154,12 @@ async () => {
   };
   out.removed = seen.filter(([n]) => n === 'removed').map(([, p]) => p);
 
+  // A thread no longer shown is forgotten; its post stays if the timeline shows it.
+  const reply = { ...post(46, 'ok'), parent_id: 42 };
+  store.posts.setThread({ post: post(42, '了解です'), comments: [reply] });
+  store.posts.dropThread(42);
+  out.dropped = [store.posts.comments(42), store.posts.get(46) ?? null, store.posts.get(42).id];
+
   // Members: the list and the count follow; one's own joining and leaving is told.
   store.setMembers([{ id: ME, display_name: 'Aiko' }, { id: BOB, display_name: 'Bob' }]);
   const carol = { id: 9, display_name: 'Carol', department: 'Sales' };
@@ -209,6 +215,7 @@ def test_the_store_follows_events_and_settles_writes_by_cid(static_page: Page) -
     }
     assert {"id": 45, "parentId": 41} in out["removed"]
     assert {"id": 41, "parentId": None} in out["removed"]
+    assert out["dropped"] == [None, None, 42]
 
     assert out["members"] == [9]
     assert out["memberCount"] == 2

@@ -146,5 +146,6 @@ export class ThreadPanel {
     for (const off of this.offs ?? []) off();
     this.offs = null;
     this.clear();
+    if (this.rootId !== null) this.store.posts.dropThread(this.rootId);
   }
 }
