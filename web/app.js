@@ -7,9 +7,9 @@ import { ApiError, del, get, setCsrf, setUnauthorizedHandler } from './api.js';
 import { Connection } from './conn.js';
 import { h } from './dom.js';
 import { detectLang, setLang, t } from './i18n/index.js';
+import { reduceEverywhere } from './kinds/index.js';
 import {
   app,
-  channelUpdated,
   forgetSession,
   membershipChanged,
   refreshChannels,
@@ -97,8 +97,8 @@ export function signedIn(session) {
   conn.status = app.myStatus;
   conn.resumeMe(load('me-position', null));
   app.conn = conn;
+  startUnread();
   sessionOff.push(
-    startUnread(conn),
     conn.on('position', rememberPosition),
     conn.on('state', ({ state }) => {
       document.documentElement.dataset.conn = state; // for tests and styling
@@ -114,9 +114,10 @@ export function signedIn(session) {
     }),
     conn.on('personal-reset', () => refreshChannels().catch(() => {})),
     conn.on('me-position', (p) => save('me-position', p)),
-    conn.on('event', (frame) => {
-      if (frame.kind === 'channel.updated') channelUpdated(frame.channel, frame.data);
-    }),
+    // What events of every followed channel change in the shared state (the
+    // sidebar's names, unread counts): web/kinds/. The open channel's view
+    // applies them to its own store.
+    conn.on('event', reduceEverywhere),
     conn.on('unauthorized', () => signedOut('expired')),
     conn.on('forbidden', () => app.emit('forbidden')),
   );

@@ -1,20 +1,22 @@
 // Unread counts, kept by the client: a post.created by someone else in a
-// channel that is not open counts one. Saved per person in localStorage, so a
-// reload (which resumes every channel from its saved position) keeps them.
+// channel that is not open counts one (web/kinds/posts.js calls noteNewPost for
+// every followed channel). Saved per person in localStorage, so a reload (which
+// resumes every channel from its saved position) keeps them.
 import { app } from './state.js';
 import { load, save } from './storage.js';
 
 let counts = {};
 
-export function startUnread(conn) {
+/** Read the saved counts (at sign-in). */
+export function startUnread() {
   counts = load('unread', {});
-  const off = conn.on('event', (frame) => {
-    if (frame.kind !== 'post.created') return;
-    if (frame.channel === app.openChannel && document.visibilityState !== 'hidden') return;
-    if (frame.data?.post?.author?.id === app.me?.id) return;
-    setUnread(frame.channel, unreadCount(frame.channel) + 1);
-  });
-  return off;
+}
+
+/** A new post in `channel` by `authorId`: one more unread, unless it is ours or in view. */
+export function noteNewPost(channel, authorId) {
+  if (channel === app.openChannel && document.visibilityState !== 'hidden') return;
+  if (authorId === app.me?.id) return;
+  setUnread(channel, unreadCount(channel) + 1);
 }
 
 export function unreadCount(channel) {

@@ -11,6 +11,7 @@ by ``TIMEOUT_FACTOR``.
 from __future__ import annotations
 
 import itertools
+import mimetypes
 import os
 import re
 import signal
@@ -31,6 +32,7 @@ from playwright.sync_api import (
     Dialog,
     Locator,
     Page,
+    Route,
     ViewportSize,
     expect,
     sync_playwright,
@@ -290,6 +292,13 @@ def connected(page: Page) -> None:
     expect(page.locator("html")).to_have_attribute("data-conn", "open")
 
 
+def following(page: Page, channel_id: int) -> None:
+    """Wait until the page's connection follows a channel from a known position
+    (its `sub` was answered): events from then on reach the page."""
+    script = "async (id) => (await import('/state.js')).app.conn?.position(id) != null"
+    wait_until(page, lambda: bool(page.evaluate(script, channel_id)), f"a sub to {channel_id}")
+
+
 def wait_until(page: Page, condition: Callable[[], bool], what: str, seconds: float = 10) -> None:
     """Poll a condition on this side (e.g. frames a route saw) with a deadline,
     letting Playwright dispatch its callbacks in between."""
@@ -302,3 +311,34 @@ def wait_until(page: Page, condition: Callable[[], bool], what: str, seconds: fl
 
 def post_locator(page: Page, text: str) -> Locator:
     return page.get_by_test_id("timeline").get_by_test_id("post").filter(has_text=text)
+
+
+# ---- web/ alone, without a server -------------------------------------------------
+
+STATIC_ORIGIN = "http://kaisha.test"
+
+
+def serve_web(route: Route) -> None:
+    """web/ as the server would serve it, without a server (for client modules
+    tested on their own, which talk to none)."""
+    path = route.request.url.removeprefix(STATIC_ORIGIN).split("?")[0].split("#")[0].lstrip("/")
+    file = ROOT / "web" / (path or "index.html")
+    if not file.is_file():
+        route.fulfill(status=404, body="")
+        return
+    kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    route.fulfill(status=200, body=file.read_bytes(), content_type=kind)
+
+
+@pytest.fixture
+def static_page(browser: Browser) -> Iterator[Page]:
+    """A page of an origin serving web/ alone, to import client modules from."""
+    context = browser.new_context()
+    context.set_default_timeout(deadline(10) * 1000)
+    try:
+        context.route(f"{STATIC_ORIGIN}/**", serve_web)
+        page = context.new_page()
+        page.goto(f"{STATIC_ORIGIN}/emitter.js")  # any file of the origin will do
+        yield page
+    finally:
+        context.close()

@@ -4,14 +4,10 @@ refill, "recovered: false" resets, writes kept across reconnects, close codes.""
 
 from __future__ import annotations
 
-import mimetypes
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Route
-
-from tests.browser.conftest import ROOT
-from tests.support.timing import deadline
+from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
 
@@ -116,30 +112,8 @@ async () => {
 """
 
 
-ORIGIN = "http://kaisha.test"
-
-
-def serve_web(route: Route) -> None:
-    """web/ as the server would serve it, without a server (nothing here talks to one)."""
-    path = route.request.url.removeprefix(ORIGIN).split("?")[0].split("#")[0].lstrip("/")
-    file = ROOT / "web" / (path or "index.html")
-    if not file.is_file():
-        route.fulfill(status=404, body="")
-        return
-    kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-    route.fulfill(status=200, body=file.read_bytes(), content_type=kind)
-
-
-def test_connection_manager(browser: Browser) -> None:
-    context = browser.new_context()
-    context.set_default_timeout(deadline(10) * 1000)
-    try:
-        context.route(f"{ORIGIN}/**", serve_web)
-        page = context.new_page()
-        page.goto(f"{ORIGIN}/conn.js")  # any page of the origin will do to import from
-        out: dict[str, Any] = page.evaluate(SCRIPT)
-    finally:
-        context.close()
+def test_connection_manager(static_page: Page) -> None:
+    out: dict[str, Any] = static_page.evaluate(SCRIPT)
 
     assert out["backoff"] == [
         [250, 500],

@@ -182,3 +182,69 @@ def test_the_creator_renames_a_group_and_members_see_it_live(
     expect(h.page.get_by_test_id("composer-input")).to_have_attribute(
         "placeholder", f"Write to #{new_name}"
     )
+
+
+def test_what_is_offered_follows_the_channels_rights(kaisha: Kaisha, sign_in: SignIn) -> None:
+    """The server's can_* decide the composer, the join bar, the read-only bar,
+    like buttons, the thread's comment composer and the header's buttons; they
+    are asked for again when one joins or leaves. A like made in the thread
+    shows in the timeline too (one store)."""
+    sales = kaisha.department(unique("Sales"))
+    legal = kaisha.department(unique("Legal"))
+    pia = kaisha.person(unique("Pia"), sales["id"])
+    quinn = kaisha.person(unique("Quinn"), legal["id"])
+    as_quinn = kaisha.api_as(quinn["email"])
+    note = unique("Contracts due Friday ")
+    as_quinn.call("POST", f"/api/channels/{legal['channel_id']}/posts", {"body": note})
+    group = as_quinn.call("POST", "/api/channels", {"name": unique("Chess club ")})
+    opening = unique("Who plays the Sicilian? ")
+    as_quinn.call("POST", f"/api/channels/{group['id']}/posts", {"body": opening})
+
+    p = sign_in(pia["email"])
+    page = p.open(f"#/c/{legal['channel_id']}")
+    connected(page)
+
+    # Another department's channel: read it, nothing more.
+    expect(page.get_by_test_id("read-only")).to_be_visible()
+    expect(page.get_by_test_id("composer-input")).to_have_count(0)
+    expect(page.get_by_test_id("join-channel")).to_have_count(0)
+    for button in ("edit-channel", "invite-people", "leave-channel"):
+        expect(page.get_by_test_id(button)).to_have_count(0)
+    shown = post_locator(page, note)
+    expect(shown.get_by_test_id("like-count")).to_have_text("0")
+    expect(shown.get_by_test_id("like-button")).to_have_count(0)
+    shown.get_by_test_id("comment-button").click()
+    thread = page.get_by_test_id("thread-panel")
+    expect(thread.get_by_test_id("thread-read-only")).to_be_visible()
+    expect(thread.get_by_test_id("comment-composer-input")).to_have_count(0)
+
+    # A public group one is not in: join it from the page, with a thread open.
+    page.goto(f"/#/c/{group['id']}")
+    expect(page.get_by_test_id("channel-name")).to_contain_text(group["name"])
+    shown = post_locator(page, opening)
+    shown.get_by_test_id("comment-button").click()
+    expect(thread.get_by_test_id("thread-read-only")).to_have_text("Join the group to comment.")
+    expect(shown.get_by_test_id("like-button")).to_have_count(0)
+    expect(page.get_by_test_id("leave-channel")).to_have_count(0)
+    page.get_by_test_id("join-channel").click()
+    expect(page.get_by_test_id("composer-input")).to_be_visible()
+    expect(thread.get_by_test_id("comment-composer-input")).to_be_visible()
+    expect(page.get_by_test_id("leave-channel")).to_be_visible()
+    expect(page.get_by_test_id("invite-people")).to_be_visible()
+    expect(page.get_by_test_id("edit-channel")).to_have_count(0)  # the creator's, and admins'
+
+    # Liked in the thread: the timeline shows it too, and Quinn sees the count.
+    thread.get_by_test_id("thread-scroll").get_by_test_id("like-button").first.click()
+    expect(shown.get_by_test_id("like-button")).to_have_attribute("aria-pressed", "true")
+    expect(shown.get_by_test_id("like-count")).to_have_text("1")
+    q = sign_in(quinn["email"])
+    expect(
+        post_locator(q.open(f"#/c/{group['id']}"), opening).get_by_test_id("like-count")
+    ).to_have_text("1")
+
+    # Leaving takes it all back.
+    page.get_by_test_id("leave-channel").click()
+    expect(page.get_by_test_id("join-channel")).to_be_visible()
+    expect(shown.get_by_test_id("like-button")).to_have_count(0)
+    expect(shown.get_by_test_id("like-count")).to_have_text("1")
+    expect(thread.get_by_test_id("thread-read-only")).to_be_visible()

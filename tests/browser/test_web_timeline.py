@@ -10,7 +10,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import WebSocketRoute, expect
 
-from tests.browser.conftest import Kaisha, SignIn, connected, post_locator, unique, wait_until
+from tests.browser.conftest import (
+    Kaisha,
+    SignIn,
+    connected,
+    following,
+    post_locator,
+    unique,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -150,6 +158,7 @@ def test_unread_counts_drafts_presence_and_typing(kaisha: Kaisha, sign_in: SignI
     connected(b.page)
     link = b.page.locator(f"[data-testid=channel-link][data-channel-id='{group['id']}']")
     expect(link).to_be_visible()
+    following(b.page, group["id"])  # else a post may come before the subscription
     for n in range(2):
         as_alice.call("POST", f"/api/channels/{group['id']}/posts", {"body": f"Run {n}"})
     expect(link.get_by_test_id("unread-badge")).to_have_text("2")
@@ -255,3 +264,118 @@ def test_failed_send_is_retried_with_the_same_cid(kaisha: Kaisha, sign_in: SignI
     assert {frame["cid"] for frame in posts_sent} == {posts_sent[0]["cid"]}
     stored = kaisha.api_as(ren["email"]).call("GET", f"/api/channels/{dept['channel_id']}/posts")
     assert [p["body"] for p in stored["posts"]].count(body) == 1
+
+
+def test_identical_posts_and_comments_are_told_apart_by_cid(
+    kaisha: Kaisha, sign_in: SignIn
+) -> None:
+    """Two identical posts sent in a row, and two identical comments: each
+    pending one is settled by its own write's cid. The first of each pair is
+    held back by a proxy until the second has been written, acknowledged and
+    seen as an event: the first must still be pending then."""
+    dept = kaisha.department(unique("Logistics"))
+    aki = kaisha.person(unique("Aki"), dept["id"])
+    ben = kaisha.person(unique("Ben"), dept["id"])
+    a = sign_in(aki["email"])
+    page = a.page
+    plan: dict[str, Any] = {"hold": None}
+    held: list[str | bytes] = []
+    writes: list[dict[str, Any]] = []
+    from_server: list[dict[str, Any]] = []
+    servers: list[Any] = []
+
+    def proxy(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+        servers.append(server)
+
+        def page_to_server(message: str | bytes) -> None:
+            frame = json.loads(message)
+            if frame.get("op") in ("post", "comment"):
+                writes.append(frame)
+                if plan["hold"] == frame["op"]:
+                    plan["hold"] = None
+                    held.append(message)
+                    return
+            server.send(message)
+
+        def server_to_page(message: str | bytes) -> None:
+            from_server.append(json.loads(message))
+            ws.send(message)
+
+        ws.on_message(page_to_server)
+        server.on_message(server_to_page)
+
+    def written(write: dict[str, Any]) -> bool:
+        """The server's ack and event for this write have passed the proxy."""
+        acked = any(f.get("type") == "ack" and f.get("id") == write["id"] for f in from_server)
+        seen = any(f.get("type") == "event" and f.get("cid") == write["cid"] for f in from_server)
+        return acked and seen
+
+    def settle_page() -> None:
+        """A ping's pong comes after every frame forwarded before it, in order."""
+        page.evaluate("async () => (await import('/state.js')).app.conn.request({ op: 'ping' })")
+
+    page.route_web_socket(re.compile(r"/ws$"), proxy)
+    b = sign_in(ben["email"])
+    for person in (a, b):
+        person.open(f"#/c/{dept['channel_id']}")
+        connected(person.page)
+
+    # Two posts with the same text, the first held back.
+    plan["hold"] = "post"
+    composer = page.get_by_test_id("composer-input")
+    for _ in range(2):
+        composer.fill("了解です")
+        composer.press("Enter")
+    wait_until(page, lambda: len(writes) == 2 and len(held) == 1, "both posts to be sent")
+    first = writes[0]["cid"]
+    assert first != writes[1]["cid"]
+    wait_until(page, lambda: written(writes[1]), "the second post to be written")
+    settle_page()
+    pending = page.get_by_test_id("pending-post")
+    expect(pending).to_have_count(1)
+    expect(pending).to_have_attribute("data-cid", first)
+    expect(post_locator(page, "了解です")).to_have_count(1)
+
+    servers[-1].send(held.pop())
+    for person in (a, b):
+        expect(post_locator(person.page, "了解です")).to_have_count(2)
+        expect(person.page.get_by_test_id("pending-post")).to_have_count(0)
+        ids = [
+            int(i or 0)
+            for i in person.page.get_by_test_id("timeline")
+            .get_by_test_id("post")
+            .evaluate_all("els => els.map((el) => el.dataset.postId)")
+        ]
+        assert ids == sorted(ids) and len(ids) == len(set(ids)) == 2
+
+    # Two comments with the same text on the first of them, the first held back.
+    post_locator(page, "了解です").first.get_by_test_id("comment-button").click()
+    thread = page.get_by_test_id("thread-panel")
+    expect(thread.get_by_test_id("comment-composer-input")).to_be_visible()
+    plan["hold"] = "comment"
+    writes.clear()
+    for _ in range(2):
+        thread.get_by_test_id("comment-composer-input").fill("はい")
+        thread.get_by_test_id("comment-composer-input").press("Enter")
+    wait_until(page, lambda: len(writes) == 2 and len(held) == 1, "both comments to be sent")
+    first = writes[0]["cid"]
+    wait_until(page, lambda: written(writes[1]), "the second comment to be written")
+    settle_page()
+    expect(thread.get_by_test_id("pending-post")).to_have_count(1)
+    expect(thread.get_by_test_id("pending-post")).to_have_attribute("data-cid", first)
+    expect(thread.get_by_test_id("comment")).to_have_count(1)
+
+    servers[-1].send(held.pop())
+    expect(thread.get_by_test_id("comment")).to_have_count(2)
+    expect(thread.get_by_test_id("comment").filter(has_text="はい")).to_have_count(2)
+    expect(page.get_by_test_id("pending-post")).to_have_count(0)
+    for person in (a, b):
+        counts = post_locator(person.page, "了解です").get_by_test_id("comment-count")
+        expect(counts).to_have_text(["2 comments", "0 comments"])
+
+    stored = kaisha.api_as(ben["email"]).call("GET", f"/api/channels/{dept['channel_id']}/posts")
+    assert [p["body"] for p in stored["posts"]] == ["了解です", "了解です"]
+    thread_id = stored["posts"][0]["id"]
+    comments = kaisha.api_as(ben["email"]).call("GET", f"/api/posts/{thread_id}")["comments"]
+    assert [c["body"] for c in comments] == ["はい", "はい"]

@@ -143,6 +143,7 @@ export default {
   'thread.commentLabel': 'Your comment',
   'thread.commentPlaceholder': 'Write a comment',
   'thread.joinToComment': 'Join the group to comment.',
+  'thread.readOnly': 'You can read the comments but not add to them.',
   'thread.missing': 'This post does not exist, or you do not have access to it.',
   'thread.deleted': 'This post was deleted.',
 

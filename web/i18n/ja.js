@@ -138,6 +138,7 @@ export default {
   'thread.commentLabel': 'コメント',
   'thread.commentPlaceholder': 'コメントを書く',
   'thread.joinToComment': 'コメントするにはグループに参加してください。',
+  'thread.readOnly': 'コメントは閲覧のみです。書き込みはできません。',
   'thread.missing': 'この投稿は存在しないか、閲覧する権限がありません。',
   'thread.deleted': 'この投稿は削除されました。',
 

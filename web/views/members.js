@@ -1,5 +1,6 @@
-// The members panel: who is in the channel, and who of them is online now
-// (kept current by presence frames and member.joined / member.left events).
+// The members panel: who is in the channel, and who of them is online now.
+// It lists them into the channel's store, then follows the store (member.joined
+// and member.left reach it through web/kinds/) and presence frames.
 import { get } from '../api.js';
 import { avatar, h } from '../dom.js';
 import { icon } from '../icons.js';
@@ -8,9 +9,10 @@ import { app, notePresence } from '../state.js';
 import { openProfile, statusDot } from './profile.js';
 
 export class MembersPanel {
-  constructor(channelId, { onClose }) {
-    this.channelId = channelId;
-    this.members = new Map(); // id -> person
+  /** @param store  the channel's ChannelStore */
+  constructor(store, { onClose }) {
+    const channelId = store.id;
+    this.store = store;
     this.onlineList = h('ul', { class: 'people-list', dataset: { testid: 'members-online' } });
     this.offlineList = h('ul', { class: 'people-list', dataset: { testid: 'members-offline' } });
     this.onlineHeading = h('h3', { class: 'side-heading' });
@@ -26,25 +28,23 @@ export class MembersPanel {
       ),
       h('div', { class: 'panel-scroll' }, this.onlineHeading, this.onlineList, this.offlineHeading, this.offlineList),
     );
-    this.off = app.on('presence', ({ user }) => this.members.has(user) && this.render());
+    this.offs = [
+      app.on('presence', ({ user }) => this.members.has(user) && this.render()),
+      store.on('members', () => this.render()),
+    ];
     this.el.addEventListener('keydown', (ev) => ev.key === 'Escape' && onClose());
+    if (store.members) this.render(); // listed before: show them while they load again
+  }
+
+  /** The people in the store (none until loaded). */
+  get members() {
+    return this.store.members ?? new Map();
   }
 
   async load() {
-    const people = await get(`/api/channels/${this.channelId}/members`);
+    const people = await get(`/api/channels/${this.store.id}/members`);
     notePresence(people);
-    this.members = new Map(people.map((p) => [p.id, p]));
-    this.render();
-  }
-
-  joined(user) {
-    this.members.set(user.id, { ...user, status: app.presence.get(user.id) ?? 'offline' });
-    this.render();
-  }
-
-  left(userId) {
-    this.members.delete(userId);
-    this.render();
+    this.store.setMembers(people);
   }
 
   status(id) {
@@ -90,6 +90,6 @@ export class MembersPanel {
   }
 
   destroy() {
-    this.off();
+    for (const off of this.offs) off();
   }
 }

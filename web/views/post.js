@@ -1,12 +1,16 @@
-// One post or comment on screen: author, department, time, body (the server's
-// sanitised HTML), edited marker, like button and count (who liked on hover,
-// focus or tap), comment count, and edit/delete for its author.
+// One post or comment on screen, drawn from the channel's store (web/posts.js):
+// author, department, time, body (the server's sanitised HTML), edited marker,
+// like button and count (who liked on hover, focus or tap), comment count, and
+// edit/delete for its author. The timeline and the thread may both show the
+// same post; each has its PostView, and both refresh from the store.
+// Also the view of a pending write (PendingView).
 import { newCid } from '../api.js';
-import { avatar, h } from '../dom.js';
+import { avatar, h, uniqueId } from '../dom.js';
 import { icon } from '../icons.js';
 import { formatFull, formatNumber, formatWhen, t } from '../i18n/index.js';
 import { safeFragment } from '../safe_html.js';
 import { app } from '../state.js';
+import { deletePost, editPost, toggleLike } from '../writes.js';
 import { errorText, toast } from './errors.js';
 import { attachLikers } from './likers.js';
 import { openProfile } from './profile.js';
@@ -15,19 +19,27 @@ const MAX_BODY = 10000;
 
 export class PostView {
   /**
-   * @param post  a Post from the API or an event
-   * @param opts  {comment: true} for comments (no comment link)
+   * @param store  the channel's ChannelStore
+   * @param id     the post's (or comment's) id in store.posts
+   * @param opts   {comment: true} for comments (no comment link)
    */
-  constructor(post, opts = {}) {
-    this.post = { ...post };
+  constructor(store, id, opts = {}) {
+    this.store = store;
+    this.id = id;
     this.opts = opts;
     this.editing = false;
+    this.shown = null; // the post as last drawn
+    this.authorId = uniqueId('author'); // the same post may be on screen twice (timeline, thread)
     this.el = h('article', {
       class: opts.comment ? 'post comment' : 'post',
-      dataset: { testid: opts.comment ? 'comment' : 'post', postId: String(post.id) },
-      'aria-labelledby': `post-${post.id}-author`,
+      dataset: { testid: opts.comment ? 'comment' : 'post', postId: String(id) },
+      'aria-labelledby': this.authorId,
     });
     this.render();
+  }
+
+  get post() {
+    return this.store.posts.get(this.id) ?? this.shown;
   }
 
   get mine() {
@@ -38,14 +50,38 @@ export class PostView {
     return this.mine || app.me?.role === 'admin' || app.me?.role === 'moderator';
   }
 
+  get canReact() {
+    return !!this.store.channel?.can_react;
+  }
+
+  /** Draw the post again from the store, or only its counts when nothing else changed. */
+  refresh() {
+    const p = this.post;
+    const old = this.shown;
+    if (!p || p === old) return;
+    const same = (key) => p[key] === old[key];
+    if (this.editing || (same('html') && same('edited_at') && same('body'))) {
+      this.shown = p;
+      this.renderCounts(); // in place: keeps focus on the like button
+      return;
+    }
+    this.render();
+  }
+
+  /** Rights changed (joined or left): the actions again. */
+  rightsChanged() {
+    if (!this.editing) this.renderActions();
+  }
+
   render() {
     const p = this.post;
+    this.shown = p;
     const head = h(
       'header',
       { class: 'post-head' },
       h('button', {
         class: 'author',
-        id: `post-${p.id}-author`,
+        id: this.authorId,
         dataset: { testid: 'post-author' },
         onclick: () => openProfile(p.author.id),
         text: p.author.display_name,
@@ -80,32 +116,26 @@ export class PostView {
 
   renderActions() {
     const p = this.post;
-    this.likeButton = h(
-      'button',
-      {
-        class: 'act like',
-        'aria-pressed': String(!!p.liked_by_me),
-        dataset: { testid: 'like-button' },
-        onclick: () => this.toggleLike(),
-      },
-      icon('heart', { filled: !!p.liked_by_me }),
-      h('span', { text: t('post.like') }),
-    );
-    this.likeCount = h('button', {
-      class: 'act count',
-      dataset: { testid: 'like-count' },
-      'aria-label': t('post.likes', { count: p.like_count }),
-      text: formatNumber(p.like_count),
-    });
+    this.actionsEl.hidden = false;
+    this.likeButton = this.canReact
+      ? h(
+          'button',
+          { class: 'act like', dataset: { testid: 'like-button' }, onclick: () => this.toggleLike() },
+          icon('heart'),
+          h('span', { text: t('post.like') }),
+        )
+      : h('span', { class: 'act like static' }, icon('heart')); // may not like here: the count alone
+    this.likeCount = h('button', { class: 'act count', dataset: { testid: 'like-count' } });
     attachLikers(this.likeCount, () => this.post);
     const parts = [this.likeButton, this.likeCount];
     if (!this.opts.comment) {
+      this.commentCount = h('span', { dataset: { testid: 'comment-count' } });
       parts.push(
         h(
           'a',
           { class: 'act comments', href: `#/c/${p.channel_id}/p/${p.id}`, dataset: { testid: 'comment-button' } },
           icon('comment'),
-          h('span', { dataset: { testid: 'comment-count' }, text: t('post.comments', { count: p.comment_count }) }),
+          this.commentCount,
         ),
       );
     }
@@ -119,46 +149,22 @@ export class PostView {
       );
     }
     this.actionsEl.replaceChildren(...parts.filter(Boolean));
+    this.renderCounts();
   }
 
-  /**
-   * A newer version of the post. Only history pages know `liked_by_me` for this
-   * viewer (events and acks do not), so it is kept unless `fromPage`.
-   */
-  update(post, { fromPage = false } = {}) {
-    const liked = this.post.liked_by_me;
-    this.post = { ...this.post, ...post };
-    if (!fromPage) this.post.liked_by_me = liked;
-    if (!this.editing) this.render(); // never throw away what is being typed
-  }
-
-  get isEditing() {
-    return this.editing;
-  }
-
-  setLikes(count, userId, added) {
-    this.post.like_count = count;
-    if (userId === app.me?.id) this.post.liked_by_me = added;
-    this.likeCount.textContent = formatNumber(count);
-    this.likeCount.setAttribute('aria-label', t('post.likes', { count }));
-    this.likeButton.setAttribute('aria-pressed', String(!!this.post.liked_by_me));
-    this.likeButton.querySelector('svg').setAttribute('fill', this.post.liked_by_me ? 'currentColor' : 'none');
-  }
-
-  setComments(count) {
-    this.post.comment_count = count;
-    const el = this.actionsEl.querySelector('[data-testid="comment-count"]');
-    if (el) el.textContent = t('post.comments', { count });
+  renderCounts() {
+    const p = this.post;
+    this.likeCount.textContent = formatNumber(p.like_count);
+    this.likeCount.setAttribute('aria-label', t('post.likes', { count: p.like_count }));
+    if (this.canReact) this.likeButton.setAttribute('aria-pressed', String(!!p.liked_by_me));
+    this.likeButton.querySelector('svg').setAttribute('fill', p.liked_by_me ? 'currentColor' : 'none');
+    if (this.commentCount) this.commentCount.textContent = t('post.comments', { count: p.comment_count });
   }
 
   async toggleLike() {
-    const liked = !this.post.liked_by_me;
-    const before = this.post.like_count;
-    this.setLikes(Math.max(0, before + (liked ? 1 : -1)), app.me.id, liked); // shown at once
     try {
-      await app.conn.write({ op: liked ? 'like' : 'unlike', post: this.post.id, cid: newCid() });
+      await toggleLike(this.store, this.id);
     } catch (err) {
-      this.setLikes(before, app.me.id, !liked);
       toast(errorText(err));
     }
   }
@@ -180,9 +186,8 @@ export class PostView {
       if (body === this.post.body) return cancel();
       saveButton.disabled = true;
       try {
-        const ack = await app.conn.write({ op: 'edit', post: this.post.id, body, cid });
-        this.editing = false;
-        this.update(ack.post ?? {});
+        await editPost(this.store, this.id, body, cid);
+        cancel();
       } catch (err) {
         saveButton.disabled = false;
         toast(errorText(err));
@@ -215,8 +220,7 @@ export class PostView {
       onclick: async () => {
         yes.disabled = true;
         try {
-          await app.conn.write({ op: 'delete', post: this.post.id, cid });
-          this.el.remove();
+          await deletePost(this.store, this.id, cid); // the store drops it, and the views with it
         } catch (err) {
           toast(errorText(err));
           this.renderActions();
@@ -233,43 +237,47 @@ export class PostView {
   }
 }
 
-/** A post on its way to the server: the text as typed, "sending", or "not sent" with Retry. */
+/**
+ * A post or comment on its way to the server: the text as typed, "sending", or
+ * "not sent" with Retry and Discard. update(pending) shows the store's state.
+ */
 export class PendingView {
-  constructor({ body, onRetry, onDiscard }) {
-    this.body = body;
+  constructor(pending, { onRetry, onDiscard }) {
     this.status = h('span', { class: 'pending-status', role: 'status' });
     this.actions = h('span', { class: 'row gap' });
     this.onRetry = onRetry;
     this.onDiscard = onDiscard;
     this.el = h(
       'article',
-      { class: 'post pending', dataset: { testid: 'pending-post' } },
+      { class: 'post pending', dataset: { testid: 'pending-post', cid: pending.cid } },
       avatar(app.me),
       h(
         'div',
         { class: 'post-main' },
         h('header', { class: 'post-head' }, h('span', { class: 'author', text: app.me.display_name }), this.status),
-        h('div', { class: 'post-body plain', text: body }),
+        h('div', { class: 'post-body plain', text: pending.body }),
         h('footer', { class: 'post-actions' }, this.actions),
       ),
     );
-    this.sending();
+    this.state = null;
+    this.update(pending);
   }
 
-  sending() {
-    this.el.classList.remove('failed');
-    this.el.dataset.state = 'sending';
-    this.status.textContent = t('post.sending');
-    this.actions.replaceChildren();
-  }
-
-  failed(message) {
-    this.el.classList.add('failed');
-    this.el.dataset.state = 'failed';
-    this.status.textContent = `${t('post.notSent')} ${message ?? ''}`.trim();
-    this.actions.replaceChildren(
-      h('button', { class: 'btn small primary', dataset: { testid: 'retry-button' }, onclick: this.onRetry, text: t('common.retry') }),
-      h('button', { class: 'btn small', onclick: this.onDiscard, text: t('post.discard') }),
-    );
+  update(pending) {
+    if (pending.state === this.state) return;
+    this.state = pending.state;
+    this.el.dataset.state = pending.state;
+    if (pending.state === 'failed') {
+      this.el.classList.add('failed');
+      this.status.textContent = `${t('post.notSent')} ${errorText(pending.error)}`.trim();
+      this.actions.replaceChildren(
+        h('button', { class: 'btn small primary', dataset: { testid: 'retry-button' }, onclick: this.onRetry, text: t('common.retry') }),
+        h('button', { class: 'btn small', onclick: this.onDiscard, text: t('post.discard') }),
+      );
+    } else {
+      this.el.classList.remove('failed');
+      this.status.textContent = t('post.sending');
+      this.actions.replaceChildren();
+    }
   }
 }

@@ -1,168 +1,141 @@
-// A post opened with its comments (#/c/<channel>/p/<post>): the comments
-// arrive live (comment.* events) and one can add to them.
-import { get, newCid } from '../api.js';
+// The thread panel (#/c/<channel>/p/<post>): a post and its comments, drawn
+// from the channel's store and kept in step with it (comments, edits, likes
+// and deletes arrive there as events), with a comment composer when the
+// person may comment (the channel's can_comment).
+import { get } from '../api.js';
 import { h } from '../dom.js';
 import { icon } from '../icons.js';
 import { t } from '../i18n/index.js';
-import { app } from '../state.js';
+import { sendComment } from '../writes.js';
 import { composer } from './composer.js';
 import { errorText } from './errors.js';
-import { PendingView, PostView } from './post.js';
+import { PostView } from './post.js';
+import { PostList } from './post_list.js';
+
+const NEAR_BOTTOM_PX = 160;
 
 export class ThreadPanel {
-  constructor(postId, { canWrite, onClose }) {
+  /**
+   * @param store   the channel's ChannelStore
+   * @param postId  the post (or one of its comments) from the URL
+   */
+  constructor(store, postId, { onClose }) {
+    this.store = store;
     this.postId = postId;
-    this.rootId = postId;
-    this.canWrite = canWrite;
-    this.root = null;
-    this.views = new Map(); // comment id -> PostView
-    this.pending = new Map(); // cid -> PendingView
+    this.rootId = null; // the post's id, once loaded (the URL may name a comment)
+    this.root = null; // its PostView
+    this.list = null; // its comments' PostList
+    this.composer = null;
+    this.canComment = null;
     this.rootHolder = h('div', { class: 'thread-root' });
-    this.list = h('div', { class: 'comments', role: 'log', 'aria-label': t('thread.comments'), dataset: { testid: 'comments' } });
+    this.listHolder = h('div', { class: 'comments', role: 'log', 'aria-label': t('thread.comments'), dataset: { testid: 'comments' } });
     this.footer = h('div', { class: 'thread-footer' });
-    this.closeButton = h('button', { class: 'icon-btn', 'aria-label': t('thread.close'), dataset: { testid: 'thread-close' }, onclick: onClose, }, icon('close'));
+    this.closeButton = h('button', { class: 'icon-btn', 'aria-label': t('thread.close'), dataset: { testid: 'thread-close' }, onclick: onClose }, icon('close'));
+    this.scroller = h('div', { class: 'panel-scroll', dataset: { testid: 'thread-scroll' } }, this.rootHolder, this.listHolder);
     this.el = h(
       'aside',
       { class: 'side-panel thread-panel', 'aria-labelledby': 'thread-title', dataset: { testid: 'thread-panel' } },
       h('div', { class: 'panel-head' }, h('h2', { id: 'thread-title', tabindex: '-1', text: t('thread.title') }), this.closeButton),
-      h('div', { class: 'panel-scroll', dataset: { testid: 'thread-scroll' } }, this.rootHolder, this.list),
+      this.scroller,
       this.footer,
     );
-    this.scroller = this.el.querySelector('.panel-scroll');
     this.el.addEventListener('keydown', (ev) => {
       if (ev.key === 'Escape' && !ev.defaultPrevented && !ev.target.closest('textarea, dialog')) onClose();
     });
+    this.offs = [
+      store.posts.on('changed', ({ id }) => id === this.rootId && this.root?.refresh()),
+      store.posts.on('removed', ({ id }) => id === this.rootId && this.deleted()),
+      store.posts.on('reset', () => this.rootId !== null && this.load()), // threads were dropped: load again
+      store.on('rights', () => this.rightsChanged()),
+    ];
   }
 
   async load() {
-    this.rootHolder.replaceChildren(h('p', { class: 'muted pad', text: t('common.loading') }));
+    if (!this.root) this.rootHolder.replaceChildren(h('p', { class: 'muted pad', text: t('common.loading') }));
+    let thread;
     try {
-      const thread = await get(`/api/posts/${this.postId}`);
-      this.rootId = thread.post.id;
-      this.root = new PostView(thread.post);
-      this.root.el.classList.add('root');
-      this.rootHolder.replaceChildren(this.root.el);
-      this.list.replaceChildren();
-      this.views.clear();
-      for (const c of thread.comments) this.addComment(c, { fromPage: true });
-      this.renderFooter();
-      this.scroller.scrollTop = this.scroller.scrollHeight;
+      thread = await get(`/api/posts/${this.postId}`);
     } catch (err) {
+      if (this.offs === null) return;
+      this.clear();
       this.rootHolder.replaceChildren(
         h('p', { class: 'pad', role: 'alert', dataset: { testid: 'thread-missing' }, text: err.code === 'not_found' ? t('thread.missing') : errorText(err) }),
       );
-    }
-  }
-
-  renderFooter() {
-    this.composer?.destroy();
-    this.composer = null;
-    if (!this.canWrite) {
-      this.footer.replaceChildren(h('p', { class: 'muted small pad', text: t('thread.joinToComment') }));
       return;
     }
+    if (this.offs === null) return; // closed meanwhile
+    this.clear();
+    this.rootId = thread.post.id;
+    this.store.posts.setThread(thread);
+    this.root = new PostView(this.store, this.rootId);
+    this.root.el.classList.add('root');
+    this.rootHolder.replaceChildren(this.root.el);
+    this.list = new PostList(this.store, {
+      parentId: this.rootId,
+      attrs: { class: 'comment-list' },
+      onAdded: ({ live, own }) => live && (own || this.nearBottom()) && this.scrollToBottom(),
+    });
+    this.list.rebuild();
+    this.listHolder.replaceChildren(this.list.el);
+    this.renderFooter();
+    this.scrollToBottom();
+  }
+
+  clear() {
+    this.list?.destroy();
+    this.list = null;
+    this.root = null;
+    this.listHolder.replaceChildren();
+    this.composer?.destroy();
+    this.composer = null;
+    this.canComment = null;
+    this.footer.replaceChildren();
+  }
+
+  /** The post was deleted (here, in the timeline, or elsewhere): say so. */
+  deleted() {
+    this.clear();
+    this.rootHolder.replaceChildren(h('p', { class: 'pad', role: 'alert', dataset: { testid: 'thread-missing' }, text: t('thread.deleted') }));
+  }
+
+  rightsChanged() {
+    if (!this.list) return;
+    this.root?.rightsChanged();
+    this.list.rightsChanged();
+    this.renderFooter();
+  }
+
+  /** The comment composer if the person may comment, else why not. */
+  renderFooter() {
+    const channel = this.store.channel;
+    const canComment = !!channel?.can_comment;
+    if (canComment === this.canComment) return;
+    this.canComment = canComment;
+    this.composer?.destroy();
+    this.composer = null;
+    if (!canComment) {
+      const why = channel?.can_join ? t('thread.joinToComment') : t('thread.readOnly');
+      this.footer.replaceChildren(h('p', { class: 'muted small pad', dataset: { testid: 'thread-read-only' }, text: why }));
+      return;
+    }
+    const rootId = this.rootId;
     this.composer = composer({
-      draftKey: `draft:p${this.rootId}`,
+      draftKey: `draft:p${rootId}`,
       label: t('thread.commentLabel'),
       placeholder: t('thread.commentPlaceholder'),
       testid: 'comment-composer',
-      onSend: (body) => this.send(body, newCid()),
+      onSend: (body) => sendComment(this.store, rootId, body),
     });
     this.footer.replaceChildren(this.composer.el);
   }
 
-  setCanWrite(canWrite) {
-    if (canWrite === this.canWrite) return;
-    this.canWrite = canWrite;
-    if (this.root) this.renderFooter();
-  }
-
-  addComment(comment, { fromPage = false } = {}) {
-    const known = this.views.get(comment.id);
-    if (known) {
-      known.update(comment, { fromPage });
-      return;
-    }
-    const view = new PostView(comment, { comment: true });
-    this.views.set(comment.id, view);
-    const firstPending = this.list.querySelector('[data-testid="pending-post"]');
-    this.list.insertBefore(view.el, firstPending);
-  }
-
-  async send(body, cid) {
-    let view = this.pending.get(cid);
-    if (!view) {
-      view = new PendingView({
-        body,
-        onRetry: () => this.send(body, cid),
-        onDiscard: () => this.dropPending(cid),
-      });
-      this.pending.set(cid, view);
-      this.list.append(view.el);
-    } else {
-      view.sending();
-    }
-    this.scroller.scrollTop = this.scroller.scrollHeight;
-    try {
-      const ack = await app.conn.write({ op: 'comment', post: this.rootId, body, cid });
-      this.dropPending(cid);
-      if (ack.post) this.addComment(ack.post);
-    } catch (err) {
-      if (this.pending.has(cid)) view.failed(errorText(err));
-    }
-  }
-
-  dropPending(cid) {
-    this.pending.get(cid)?.el.remove();
-    this.pending.delete(cid);
-  }
-
-  /** A channel event: returns true if it closed the thread (its post was deleted). */
-  onEvent(frame) {
-    const d = frame.data;
-    switch (frame.kind) {
-      case 'comment.created':
-        if (d.post.parent_id !== this.rootId) return;
-        if (d.post.author.id === app.me.id) {
-          for (const [cid, v] of this.pending) if (v.body === d.post.body) { this.dropPending(cid); break; }
-        }
-        this.addComment(d.post);
-        this.root?.setComments(d.comment_count);
-        if (this.nearBottom()) this.scroller.scrollTop = this.scroller.scrollHeight;
-        return;
-      case 'comment.edited':
-        this.views.get(d.post.id)?.update(d.post);
-        return;
-      case 'comment.deleted':
-        if (d.parent_id !== this.rootId) return;
-        this.views.get(d.post_id)?.el.remove();
-        this.views.delete(d.post_id);
-        this.root?.setComments(d.comment_count);
-        return;
-      case 'post.edited':
-        if (d.post.id === this.rootId) this.root?.update(d.post);
-        return;
-      case 'post.deleted':
-        if (d.post_id === this.rootId) {
-          this.rootHolder.replaceChildren(h('p', { class: 'pad', role: 'alert', dataset: { testid: 'thread-missing' }, text: t('thread.deleted') }));
-          this.list.replaceChildren();
-          this.footer.replaceChildren();
-        }
-        return;
-      case 'like.added':
-      case 'like.removed': {
-        const added = frame.kind === 'like.added';
-        if (d.post_id === this.rootId) this.root?.setLikes(d.like_count, d.user_id, added);
-        else this.views.get(d.post_id)?.setLikes(d.like_count, d.user_id, added);
-        return;
-      }
-      default:
-    }
-  }
-
   nearBottom() {
     const s = this.scroller;
-    return s.scrollHeight - s.scrollTop - s.clientHeight < 160;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_BOTTOM_PX;
+  }
+
+  scrollToBottom() {
+    this.scroller.scrollTop = this.scroller.scrollHeight;
   }
 
   focus() {
@@ -170,6 +143,9 @@ export class ThreadPanel {
   }
 
   destroy() {
-    this.composer?.destroy();
+    for (const off of this.offs ?? []) off();
+    this.offs = null;
+    this.clear();
+    if (this.rootId !== null) this.store.posts.dropThread(this.rootId);
   }
 }

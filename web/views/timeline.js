@@ -1,22 +1,30 @@
-// A channel's timeline: posts oldest to newest, newest at the bottom, posts
-// still being sent after them. Scrolling to the top loads the page before;
-// new posts scroll into view when one is already at the bottom, otherwise a
-// "new posts" button appears.
+// A channel's timeline: its posts oldest to newest, newest at the bottom, the
+// person's posts still being sent after them, all drawn from the channel's
+// store (web/posts.js) and kept in step with it. Scrolling to the top loads
+// the page before; new posts scroll into view when one is already at the
+// bottom (or wrote them), otherwise a "new posts" button appears.
 import { h } from '../dom.js';
 import { t } from '../i18n/index.js';
-import { PendingView, PostView } from './post.js';
+import { PostList } from './post_list.js';
 
 const NEAR_BOTTOM_PX = 120;
 
 export class Timeline {
-  /** @param loadOlder  async (before) => HistoryPage */
-  constructor({ label, loadOlder }) {
+  /**
+   * @param store      the channel's ChannelStore
+   * @param loadOlder  async (before) => HistoryPage
+   */
+  constructor(store, { label, loadOlder }) {
+    this.store = store;
     this.loadOlder = loadOlder;
-    this.views = new Map(); // post id -> PostView
-    this.pending = new Map(); // cid -> PendingView
-    this.before = null;
     this.loading = false;
-    this.list = h('div', { class: 'posts' });
+    this.pinned = true; // scrolled to the bottom (as of the last scroll): new posts follow
+    this.list = new PostList(store, {
+      parentId: null,
+      attrs: { class: 'posts' },
+      onAdded: ({ live, own }) => live && this.arrived(own),
+      onChange: () => this.renderTop(),
+    });
     this.olderButton = h('button', {
       class: 'btn small',
       dataset: { testid: 'load-older' },
@@ -37,11 +45,12 @@ export class Timeline {
       { class: 'timeline', role: 'log', 'aria-label': label, tabindex: '0', dataset: { testid: 'timeline' } },
       this.top,
       this.empty,
-      this.list,
+      this.list.el,
     );
     this.el = h('div', { class: 'timeline-wrap' }, this.scroller, this.newButton);
     this.scroller.addEventListener('scroll', () => {
-      if (this.atBottom()) this.newButton.hidden = true;
+      this.pinned = this.atBottom();
+      if (this.pinned) this.newButton.hidden = true;
     });
     this.observer = new IntersectionObserver(
       (entries) => {
@@ -49,6 +58,11 @@ export class Timeline {
       },
       { root: this.scroller, rootMargin: '300px 0px 0px 0px' },
     );
+    this.offs = [
+      store.posts.on('reset', () => this.reset()),
+      store.on('rights', () => this.list.rightsChanged()),
+    ];
+    if (store.posts.loaded) this.reset();
   }
 
   atBottom() {
@@ -58,40 +72,45 @@ export class Timeline {
 
   scrollToBottom(smooth = false) {
     this.scroller.scrollTo({ top: this.scroller.scrollHeight, behavior: smooth ? 'smooth' : 'auto' });
+    this.pinned = true;
     this.newButton.hidden = true;
   }
 
-  /** Show a history page as the whole timeline (first load, or after a reset). */
-  setPage(page) {
-    this.views.clear();
-    this.list.replaceChildren(...[...this.pending.values()].map((p) => p.el));
-    for (const post of page.posts) this.insert(post, { fromPage: true });
-    this.before = page.before;
-    this.renderTop();
+  /** The store has a new newest page: draw it all, at the bottom. */
+  reset() {
+    this.list.rebuild();
     this.scrollToBottom();
     this.observer.disconnect();
     // Watch the top only after the first scroll, so the first page alone is fetched.
     requestAnimationFrame(() => this.observer.observe(this.top));
   }
 
+  /** A post or pending post came in live: follow it down, or offer to. */
+  arrived(own) {
+    if (own || this.pinned) this.scrollToBottom();
+    else this.newButton.hidden = false;
+  }
+
   renderTop() {
-    this.empty.hidden = this.views.size > 0 || this.pending.size > 0;
-    if (this.before) this.top.replaceChildren(this.olderButton);
-    else if (this.views.size) this.top.replaceChildren(h('p', { class: 'muted small', dataset: { testid: 'timeline-start' }, text: t('timeline.start') }));
+    const posts = this.list.size;
+    this.empty.hidden = posts > 0 || this.list.pendingCount > 0;
+    if (this.store.posts.before) this.top.replaceChildren(this.olderButton);
+    else if (posts) this.top.replaceChildren(h('p', { class: 'muted small', dataset: { testid: 'timeline-start' }, text: t('timeline.start') }));
     else this.top.replaceChildren();
   }
 
   async older() {
-    if (!this.before || this.loading) return;
+    const before = this.store.posts.before;
+    if (!before || this.loading) return;
     this.loading = true;
     this.olderButton.disabled = true;
     this.olderButton.textContent = t('common.loading');
     try {
-      const page = await this.loadOlder(this.before);
+      const page = await this.loadOlder(before);
+      if (this.store.posts.before !== before) return; // the timeline was reset meanwhile
       const s = this.scroller;
       const fromBottom = s.scrollHeight - s.scrollTop;
-      for (const post of page.posts) this.insert(post, { fromPage: true });
-      this.before = page.before;
+      this.store.posts.addOlder(page);
       s.scrollTop = s.scrollHeight - fromBottom; // keep what one was reading in place
     } catch {
       /* the button stays for another try */
@@ -103,91 +122,9 @@ export class Timeline {
     }
   }
 
-  /** Add or refresh a post; returns its view. */
-  insert(post, { fromPage = false } = {}) {
-    const existing = this.views.get(post.id);
-    if (existing) {
-      existing.update(post, { fromPage });
-      return existing;
-    }
-    const view = new PostView(post);
-    this.views.set(post.id, view);
-    // Keep id order: walk back from the newest (new posts land at the end).
-    let next = null;
-    for (const child of [...this.list.children].reverse()) {
-      const id = Number(child.dataset.postId);
-      if (child.dataset.testid === 'pending-post' || id > post.id) next = child;
-      else break;
-    }
-    this.list.insertBefore(view.el, next);
-    this.empty.hidden = true;
-    return view;
-  }
-
-  /** A post that arrived live. */
-  add(post, { own = false } = {}) {
-    const stick = own || this.atBottom();
-    const known = this.views.has(post.id);
-    this.insert(post);
-    if (known) return;
-    this.renderTop();
-    if (stick) this.scrollToBottom();
-    else this.newButton.hidden = false;
-  }
-
-  update(post) {
-    this.views.get(post.id)?.update(post);
-  }
-
-  remove(postId) {
-    const view = this.views.get(postId);
-    if (!view) return;
-    view.el.remove();
-    this.views.delete(postId);
-    this.renderTop();
-  }
-
-  setLikes(postId, count, userId, added) {
-    this.views.get(postId)?.setLikes(count, userId, added);
-  }
-
-  setComments(postId, count) {
-    this.views.get(postId)?.setComments(count);
-  }
-
-  addPending(cid, body, { onRetry, onDiscard }) {
-    let view = this.pending.get(cid);
-    if (view) {
-      view.sending();
-      return view;
-    }
-    view = new PendingView({ body, onRetry, onDiscard });
-    this.pending.set(cid, view);
-    this.list.append(view.el);
-    this.empty.hidden = true;
-    this.scrollToBottom();
-    return view;
-  }
-
-  pendingView(cid) {
-    return this.pending.get(cid);
-  }
-
-  removePending(cid) {
-    const view = this.pending.get(cid);
-    if (!view) return;
-    view.el.remove();
-    this.pending.delete(cid);
-    this.renderTop();
-  }
-
-  /** The cid of a pending post with this body, if any (its event came before its ack). */
-  pendingWithBody(body) {
-    for (const [cid, view] of this.pending) if (view.body === body) return cid;
-    return null;
-  }
-
   destroy() {
     this.observer.disconnect();
+    this.list.destroy();
+    for (const off of this.offs) off();
   }
 }

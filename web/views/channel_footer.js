@@ -1,0 +1,62 @@
+// The foot of the channel: what the person's rights allow there. The composer
+// if they may post (can_post), a bar with Join if they may join (can_join),
+// else a bar saying the channel is read-only. Follows the channel's store:
+// drawn anew only when that choice changes (a draft being typed stays), and
+// the composer's label follows the channel's name.
+import { h } from '../dom.js';
+import { t } from '../i18n/index.js';
+import { composer } from './composer.js';
+
+/**
+ * @param store    the channel's ChannelStore
+ * @param actions  {send(body), typing(), join()}
+ */
+export function channelFooter(store, actions) {
+  const el = h('div', { class: 'channel-footer' });
+  let mode = null; // 'compose' | 'join' | 'read'
+  let write = null; // the composer
+  let name = null;
+
+  function render() {
+    const channel = store.channel;
+    if (!channel) return;
+    const next = channel.can_post ? 'compose' : channel.can_join ? 'join' : 'read';
+    if (next === mode) {
+      if (write && channel.name !== name) {
+        name = channel.name;
+        write.relabel(t('composer.label', { name }), t('composer.placeholder', { name }));
+      }
+      return;
+    }
+    mode = next;
+    name = channel.name;
+    write?.destroy();
+    write = null;
+    if (mode === 'compose') {
+      write = composer({
+        draftKey: `draft:c${store.id}`,
+        label: t('composer.label', { name }),
+        placeholder: t('composer.placeholder', { name }),
+        onSend: actions.send,
+        onTyping: actions.typing,
+      });
+      el.replaceChildren(write.el);
+    } else if (mode === 'join') {
+      const join = h('button', { class: 'btn primary', dataset: { testid: 'join-channel' }, onclick: actions.join, text: t('channel.join') });
+      el.replaceChildren(h('div', { class: 'join-bar' }, h('span', { text: t('channel.notMember') }), join));
+    } else {
+      el.replaceChildren(h('div', { class: 'join-bar', dataset: { testid: 'read-only' } }, h('span', { text: t('channel.readOnly') })));
+    }
+  }
+
+  const off = store.on('channel', render);
+  render();
+  return {
+    el,
+    destroy() {
+      off();
+      write?.destroy();
+      write = null;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+// The channel's header: its name, kind, privacy and description, and the
+// buttons the person's rights allow (the channel's can_* from the server):
+// members, edit, invite, leave. Drawn from the channel's store and again when
+// it changes; what the buttons do is the channel view's (views/channel.js).
+import { h, setChildren } from '../dom.js';
+import { icon } from '../icons.js';
+import { t } from '../i18n/index.js';
+
+/**
+ * @param store    the channel's ChannelStore
+ * @param actions  {toggleMembers, membersOpen() -> bool, edit, invite, leave}
+ */
+export function channelHeader(store, actions) {
+  const el = h('header', { class: 'channel-head', dataset: { testid: 'channel-header' } });
+
+  function render() {
+    const channel = store.channel;
+    if (!channel) return;
+    const kind = channel.kind === 'department' ? t('channel.department') : t('channel.group');
+    const buttons = [
+      h(
+        'button',
+        {
+          class: 'btn small',
+          'aria-pressed': String(actions.membersOpen()),
+          dataset: { testid: 'members-toggle' },
+          onclick: actions.toggleMembers,
+        },
+        icon('people'),
+        t('channel.members', { count: channel.member_count }),
+      ),
+    ];
+    if (channel.can_edit) {
+      buttons.push(
+        h('button', { class: 'btn small ghost', dataset: { testid: 'edit-channel' }, onclick: actions.edit }, icon('pencil'), t('channel.edit')),
+      );
+    }
+    if (channel.can_invite) {
+      buttons.push(h('button', { class: 'btn small', dataset: { testid: 'invite-people' }, onclick: actions.invite }, icon('userPlus'), t('channel.invite')));
+    }
+    if (channel.can_leave) {
+      buttons.push(h('button', { class: 'btn small ghost', dataset: { testid: 'leave-channel' }, onclick: actions.leave, text: t('channel.leave') }));
+    }
+    // Keep keyboard focus on the button it was on: the header is drawn anew.
+    const focused = el.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
+    setChildren(el,
+      h(
+        'div',
+        { class: 'channel-title-row' },
+        h('h1', { id: 'channel-title', dataset: { testid: 'channel-name' } }, h('span', { class: 'hash' }, icon(channel.is_private ? 'lock' : 'hash', { size: 20 })), channel.name),
+        h('span', { class: 'tag', text: kind }),
+        channel.is_private ? h('span', { class: 'tag private', dataset: { testid: 'private-tag' }, text: t('channel.private') }) : null,
+      ),
+      channel.description ? h('p', { class: 'channel-desc muted', text: channel.description }) : null,
+      h('div', { class: 'channel-actions' }, buttons),
+    );
+    if (focused) focus(focused);
+  }
+
+  function focus(testid) {
+    el.querySelector(`[data-testid="${testid}"]`)?.focus();
+  }
+
+  const off = store.on('channel', render);
+  render();
+  return {
+    el,
+    render,
+    focus,
+    destroy: off,
+  };
+}
