@@ -7,8 +7,9 @@ message class (``Bus.on``); a new message is one class here.
      "cid": "3f9a-1", "sent": 1796002080.5}
     {"type": "typing", "channel": 5, "user": 7, "name": "Aiko"}
     {"type": "presence", "user": 7, "status": "away", "channels": [1, 5]}
-    {"type": "kick", "user": 7, "session": null, "reason": "account deactivated"}
+    {"type": "kick", "user": 7, "credential": null, "reason": "account deactivated"}
     {"type": "forget", "user": 7}
+    {"type": "access", "channel": 5, "user": 7}
 """
 
 from __future__ import annotations
@@ -82,11 +83,12 @@ class Presence(Message):
 @message
 @dataclass(frozen=True, slots=True)
 class Kick(Message):
-    """Close a person's live connections now (all of them, or one session's)."""
+    """Close a person's live connections now: all of them, or those opened with
+    one credential (a session cookie's or an API token's digest)."""
 
     type: ClassVar[str] = "kick"
     user: int
-    session: str | None  # the session's token digest; None: every connection of the person
+    credential: str | None
     reason: str
 
 
@@ -97,6 +99,18 @@ class Forget(Message):
 
     type: ClassVar[str] = "forget"
     user: int
+
+
+@message
+@dataclass(frozen=True, slots=True)
+class Access(Message):
+    """Who may read a channel changed: for one person (they left, were removed,
+    moved), or for everyone (``user`` None: the channel was closed). Nodes check
+    their followers of it again and end the subscriptions of those who lost it."""
+
+    type: ClassVar[str] = "access"
+    channel: int
+    user: int | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,6 +128,29 @@ async def user_for_token(db: AsyncSession, token: str) -> User | None:
     return user if user is not None and user.is_active else None
 
 
+async def live_credentials(db: AsyncSession, digests: set[str]) -> dict[str, int]:
+    """Of these credential digests, those still good (an unexpired session or
+    token of an active person), with whose they are."""
+    if not digests:
+        return {}
+    now = utcnow()
+    sessions = await db.exec(
+        select(AuthSession.token_hash, AuthSession.user_id)
+        .join(User, col(User.id) == col(AuthSession.user_id))
+        .where(
+            col(AuthSession.token_hash).in_(digests),
+            col(AuthSession.expires_at) > now,
+            col(User.is_active),
+        )
+    )
+    tokens = await db.exec(
+        select(ApiToken.token_hash, ApiToken.user_id)
+        .join(User, col(User.id) == col(ApiToken.user_id))
+        .where(col(ApiToken.token_hash).in_(digests), col(User.is_active))
+    )
+    return {d: u for d, u in [*sessions.all(), *tokens.all()]}
+
+
 async def create_api_token(unit: Unit, user: User, name: str) -> tuple[str, ApiToken]:
     assert user.id is not None
     token = "kt_" + new_secret()

@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 from core.errors import DomainError, ForbiddenError, UnauthorizedError
 from core.schema import MAX_ID
-from org.auth import user_for_session, user_for_token
+from org.auth import digest, user_for_session, user_for_token
 from org.models import AuthSession, User
 from server.services import Services
 
@@ -66,6 +66,7 @@ class HttpError(DomainError):
 class Principal:
     user: User
     session: AuthSession | None  # None when signed in with an API token
+    credential: str  # the digest of the cookie's or token's secret
 
 
 async def authenticate(conn: HTTPConnection, services: Services) -> Principal | None:
@@ -83,10 +84,10 @@ async def authenticate(conn: HTTPConnection, services: Services) -> Principal | 
     async with services.db.reader() as db:
         if token:
             user = await user_for_token(db, token)
-            principal = Principal(user, None) if user else None
+            principal = Principal(user, None, digest(token)) if user else None
         else:
             found = await user_for_session(db, secret)
-            principal = Principal(*found) if found else None
+            principal = Principal(found[0], found[1], digest(secret)) if found else None
     if principal is not None and principal.user.id is not None:
         cache.put(secret, principal.user.id, principal)
     return principal

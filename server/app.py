@@ -26,6 +26,7 @@ from server.authcache import AuthCache
 from server.batching import PostBatcher
 from server.bootstrap import ensure_first_admin
 from server.db import Database
+from server.guard import Guard
 from server.hub import Hub
 from server.metrics import Metrics
 from server.presence_relay import PresenceRelay
@@ -146,11 +147,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
         presence = PresenceRelay(hub, bus, store, db)
         auth_cache: AuthCache[Any] = AuthCache(bus)
+        guard = Guard(hub, db, bus)
         posts = PostBatcher(db, bus, metrics_, settings.post_batch)
         services = Services(settings, db, bus, metrics_, hub, presence, auth_cache, posts)
         await bus.subscribe(CONTROL_TOPIC)
         await presence.start()
         hub.start(settings.heal_interval)
+        guard.start(settings.credential_check_interval)
         app.state.services = node.services = services
         await ensure_first_admin(services)
         if settings.tune_gc:
@@ -161,6 +164,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             hub.close_all()
             await posts.close()
+            await guard.stop()
             await hub.stop()
             await presence.stop()
             await bus.close()

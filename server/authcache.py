@@ -38,10 +38,10 @@ class AuthCache(Generic[P]):
         bus.on(Kick, self._on_kick)
 
     def _on_kick(self, msg: Kick) -> None:
-        if msg.session is None:
+        if msg.credential is None:
             self.forget_user(msg.user)
         else:
-            self._entries.pop(msg.session, None)
+            self._entries.pop(msg.credential, None)
 
     def get(self, secret: str) -> P | None:
         entry = self._entries.get(digest(secret))

@@ -118,7 +118,7 @@ class Hub:
 
     def _on_kick(self, msg: Kick) -> None:
         for conn in list(self.user_connections(msg.user)):
-            if msg.session is None or conn.session == msg.session:
+            if msg.credential is None or conn.credential == msg.credential:
                 conn.close(CLOSE_FORBIDDEN, msg.reason)
 
     # ---- subscriptions ----------------------------------------------------------

@@ -33,10 +33,14 @@ class Connection:
     wire: Wire
     conn_id: str = field(default_factory=lambda: secrets.token_hex(8))
     status: Status = Status.online
-    # The sign-in session this connection was opened with (its token's digest);
-    # None for an API token. Signing out closes exactly its connections.
-    session: str | None = None
+    # The digest of the credential it was opened with (a session cookie or an API
+    # token): ending that session or revoking that token closes exactly its
+    # connections.
+    credential: str = ""
     follows: set[str] = field(default_factory=set)  # stream topics it follows ("channel.5")
+    # Channels whose subscription the server ended (access lost), for the pump
+    # to tell the connection's protocol state.
+    lost: list[int] = field(default_factory=list)
     # Frames not yet written, oldest first; the writer leaves the one it is
     # writing at the front until it is out, so no direct write overtakes it.
     queue: collections.deque[Outgoing] = field(default_factory=collections.deque)

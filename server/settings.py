@@ -49,6 +49,9 @@ class Settings:
     frame_rate: int = 50  # frames per second per connection, sustained
     frame_burst: int = 200
     heal_interval: float = 2.0
+    # How often a node checks that its open connections' credentials are still
+    # good (kicks are immediate; this makes good one lost while the bus was down).
+    credential_check_interval: float = 30.0
     # Most events a client may have missed and still be brought up to date by
     # replay (socket and HTTP alike); further behind, it reloads current state.
     recovery_limit: int = 5000

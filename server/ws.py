@@ -67,7 +67,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         encoding=encoding,
         limit=settings.outbox_frames,
         wire=wire_for(websocket),
-        session=principal.session.token_hash if principal.session is not None else None,
+        credential=principal.credential,
         on_overflow=services.metrics.slow_closes.inc,
     )
     limits = Limits(
@@ -128,6 +128,8 @@ class _Pump:
                 payload = message.get("bytes")
             if payload is None:
                 continue
+            while self.conn.lost:  # subscriptions the server ended (access lost)
+                self.peer.unsubscribed(self.conn.lost.pop())
             for intent in self.peer.receive(payload, time.monotonic()):
                 match intent:
                     case Reply(frame):
@@ -186,6 +188,11 @@ class _Pump:
                     cmd, await services.act(posts.do_set_like, user, cmd.post, liked, cmd.cid)
                 )
             case frames.Typing():
+                # Against the rights of now: one who left or was removed since
+                # subscribing no longer types into it.
+                async with services.db.reader() as db:
+                    access = await access_channel(db, user, cmd.channel)
+                access.require_post()
                 await services.presence.typing(conn, cmd.channel)
             case frames.Status():
                 conn.status = Status(cmd.status)

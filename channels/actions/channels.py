@@ -12,7 +12,8 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bus.base import Bus
+from bus.base import CONTROL_TOPIC, Bus
+from bus.messages import Access
 from channels.access import access_channel
 from channels.actions.common import current_people, current_person, receipt
 from channels.facts import (
@@ -64,6 +65,8 @@ async def remove_member(unit: Unit, channel: Channel, person: PersonRef) -> Rece
     await unit.append(
         PERSON, person.id, MembershipRemoved(channel_id=channel.id, name=channel.name)
     )
+    # Their open sockets may follow the channel: every node checks them again.
+    unit.send_after_commit(CONTROL_TOPIC, Access(channel=channel.id, user=person.id))
     return receipt(event)
 
 

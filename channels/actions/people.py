@@ -16,7 +16,7 @@ from channels.facts import CHANNEL, ChannelUpdated
 from channels.models import Channel, ChannelKind
 from core.errors import ForbiddenError, InvalidError, NotFoundError
 from org.auth import ensure_email_free, hash_password, normalise_email
-from org.models import AuthSession, Department, User, UserCreate, UserUpdate
+from org.models import ApiToken, AuthSession, Department, User, UserCreate, UserUpdate
 from streams.log import new_epoch
 from streams.unit import Unit, run
 
@@ -135,9 +135,11 @@ async def do_update_user(
         if data.is_active is not None:
             user.is_active = data.is_active
             if not data.is_active:
+                # Every credential ends: reactivating the account revives none of them.
                 await unit.db.exec(delete(AuthSession).where(col(AuthSession.user_id) == user_id))
+                await unit.db.exec(delete(ApiToken).where(col(ApiToken.user_id) == user_id))
                 unit.send_after_commit(
-                    CONTROL_TOPIC, Kick(user=user_id, session=None, reason="account deactivated")
+                    CONTROL_TOPIC, Kick(user=user_id, credential=None, reason="account deactivated")
                 )
         old = await _department_channel(unit.db, user.department_id) if moving else None
         if moving:

@@ -74,10 +74,10 @@ async def test_each_message_type_reaches_its_own_handlers(make: Any) -> None:
     bus.on(Kick, kicks.append)
     await bus.subscribe("t")
     await bus.publish("t", Typing(channel=3, user=7, name="愛子"))
-    await bus.publish("t", Kick(user=7, session=None, reason="deactivated"))
+    await bus.publish("t", Kick(user=7, credential=None, reason="deactivated"))
     await wait_for(lambda: len(kicks) == 1, 5, "the kick")
     assert typing == [Typing(channel=3, user=7, name="愛子")]
-    assert kicks == [Kick(user=7, session=None, reason="deactivated")]
+    assert kicks == [Kick(user=7, credential=None, reason="deactivated")]
 
 
 async def test_unsubscribe_stops_delivery(make: Any) -> None:
