@@ -1,5 +1,10 @@
 """The channel stream and the event kinds channels own, in both streams.
 
+Events that carry a post's text are rewritten when it changes: an edit leaves
+only the current text in every earlier event of that post, a delete leaves
+none (``TEXT_KINDS``, channels/actions/posts.py), so no replay shows what was
+taken back.
+
 In a channel's stream (what its readers see):
 
 - ``post.created``     ``{"post": Post}``
@@ -29,6 +34,8 @@ from core.tables import table_of
 from streams.catalogue import Fact, fact
 from streams.log import Stream, register
 
+TEXT_KINDS = ("post.created", "post.edited", "comment.created", "comment.edited")
+
 CHANNEL = register(
     Stream(
         "channel",
@@ -38,6 +45,7 @@ CHANNEL = register(
         head_key="id",
         head_epoch="epoch",
         head_seq="last_seq",
+        subject="post_id",
     )
 )
 
@@ -46,47 +54,56 @@ class _InChannel(Fact):
     stream: ClassVar[str] = "channel"
 
 
-@fact
-class PostCreated(_InChannel):
-    kind: ClassVar[str] = "post.created"
+class _AboutPost(_InChannel):
+    """Carries a post or comment; the event is about it."""
+
     post: PostData
 
-
-@fact
-class PostEdited(_InChannel):
-    kind: ClassVar[str] = "post.edited"
-    post: PostData
+    def subject(self) -> int | None:
+        return self.post.id
 
 
-@fact
-class PostDeleted(_InChannel):
-    kind: ClassVar[str] = "post.deleted"
+class _AboutPostId(_InChannel):
     post_id: int
 
+    def subject(self) -> int | None:
+        return self.post_id
+
 
 @fact
-class CommentCreated(_InChannel):
+class PostCreated(_AboutPost):
+    kind: ClassVar[str] = "post.created"
+
+
+@fact
+class PostEdited(_AboutPost):
+    kind: ClassVar[str] = "post.edited"
+
+
+@fact
+class PostDeleted(_AboutPostId):
+    kind: ClassVar[str] = "post.deleted"
+
+
+@fact
+class CommentCreated(_AboutPost):
     kind: ClassVar[str] = "comment.created"
-    post: PostData
     comment_count: int
 
 
 @fact
-class CommentEdited(_InChannel):
+class CommentEdited(_AboutPost):
     kind: ClassVar[str] = "comment.edited"
-    post: PostData
 
 
 @fact
-class CommentDeleted(_InChannel):
+class CommentDeleted(_AboutPostId):
     kind: ClassVar[str] = "comment.deleted"
-    post_id: int
     parent_id: int
     comment_count: int
 
 
-class _LikeChange(_InChannel):
-    post_id: int
+class _LikeChange(_AboutPostId):
     user_id: int
     like_count: int
 

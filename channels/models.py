@@ -73,6 +73,7 @@ class Post(SQLModel, table=True):
     html: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
     edited_at: datetime | None = None
+    edited_by: int | None = Field(default=None, foreign_key="account.id")  # who edited it last
     deleted_at: datetime | None = None
     like_count: int = 0
     comment_count: int = 0
@@ -93,10 +94,15 @@ class ChannelEvent(SQLModel, table=True):
     """
 
     __tablename__ = "channel_event"
-    __table_args__ = (UniqueConstraint("actor_id", "client_id", name="uq_event_actor_client"),)
+    __table_args__ = (
+        UniqueConstraint("actor_id", "client_id", name="uq_event_actor_client"),
+        # The events about one post: a delete or an edit rewrites their text.
+        Index("ix_channel_event_post", "channel_id", "post_id"),
+    )
     channel_id: int = Field(foreign_key="channel.id", primary_key=True)
     seq: int = Field(primary_key=True)
     kind: str = Field(max_length=40)
+    post_id: int | None = None  # the post or comment the event is about, if any
     data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     actor_id: int | None = Field(default=None, foreign_key="account.id")
     client_id: str | None = Field(default=None, max_length=64)
@@ -156,6 +162,12 @@ class PersonRef(BaseModel):
     department: str | None
 
 
+class EditorRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: int
+    display_name: str
+
+
 class PostData(BaseModel):
     """A post or comment as every member sees it (the ``post`` of events)."""
 
@@ -168,6 +180,8 @@ class PostData(BaseModel):
     html: str
     created_at: str
     edited_at: str | None
+    # Who made the last edit when it was not the author (a moderator).
+    edited_by: EditorRef | None = None
     like_count: int
     comment_count: int
 

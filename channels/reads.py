@@ -27,6 +27,7 @@ from channels.models import (
     Channel,
     ChannelEventPublic,
     ChannelPublic,
+    EditorRef,
     EventsPage,
     HistoryPage,
     Like,
@@ -71,9 +72,16 @@ POST_ROW: tuple[_Field, ...] = (
     _Field("like_count", _POST.c.like_count),
     _Field("comment_count", _POST.c.comment_count),
 )
-# What follows the post's own columns in every post read: who wrote it, and
-# whether the reader liked it.
-_AUTHOR_COLUMNS = (_POST.c.author_id, _USER.c.display_name, _DEPARTMENT.c.name)
+# What follows the post's own columns in every post read: who wrote it, who
+# edited it last when that was someone else, and whether the reader liked it.
+_EDITOR = _USER.alias("editor")
+_AUTHOR_COLUMNS = (
+    _POST.c.author_id,
+    _USER.c.display_name,
+    _DEPARTMENT.c.name,
+    _EDITOR.c.id,
+    _EDITOR.c.display_name,
+)
 
 
 def _fields(values: Sequence[Any]) -> dict[str, Any]:
@@ -91,16 +99,26 @@ def _post_fields(row: Sequence[Any]) -> dict[str, Any]:
     per answer: several times cheaper than building models field by field."""
     n = len(POST_ROW)
     fields = _fields(row[:n])
-    author_id, name, dept, liked = row[n : n + 4]
+    author_id, name, dept, editor_id, editor_name, liked = row[n : n + 6]
     fields["author"] = {"id": author_id, "display_name": name, "department": dept}
+    if editor_id is not None:
+        fields["edited_by"] = {"id": editor_id, "display_name": editor_name}
     fields["liked_by_me"] = bool(liked)
     return fields
 
 
-def post_public(post: Post, author: PersonRef, *, liked_by_me: bool = False) -> PostPublic:
-    """A post just written (an ORM object) as the API shows it."""
+def post_public(
+    post: Post,
+    author: PersonRef,
+    *,
+    editor: EditorRef | None = None,
+    liked_by_me: bool = False,
+) -> PostPublic:
+    """A post just written (an ORM object) as the API shows it; ``editor`` when
+    someone other than its author edited it last."""
     fields = _fields([getattr(post, spec.name) for spec in POST_ROW])
     fields["author"] = author
+    fields["edited_by"] = editor
     fields["liked_by_me"] = liked_by_me
     return PostPublic.model_validate(fields)
 
@@ -112,8 +130,11 @@ def _post_select(liked_by: Any) -> Select[Any]:
         .exists()
     )
     return sa_select(*[f.column for f in POST_ROW], *_AUTHOR_COLUMNS, liked).select_from(
-        _POST.join(_USER, _USER.c.id == _POST.c.author_id).outerjoin(
-            _DEPARTMENT, _DEPARTMENT.c.id == _USER.c.department_id
+        _POST.join(_USER, _USER.c.id == _POST.c.author_id)
+        .outerjoin(_DEPARTMENT, _DEPARTMENT.c.id == _USER.c.department_id)
+        .outerjoin(
+            _EDITOR,
+            and_(_EDITOR.c.id == _POST.c.edited_by, _POST.c.edited_by != _POST.c.author_id),
         )
     )
 

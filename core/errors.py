@@ -43,3 +43,7 @@ class ConflictError(DomainError):
 class RateLimitedError(DomainError):
     code = "rate_limited"
     status = 429
+
+    def __init__(self, message: str = "", *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds, when known (HTTP: Retry-After)

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic import Field as PField
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
@@ -77,6 +77,9 @@ class AuthSession(SQLModel, table=True):
     csrf_token: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
+    last_used_at: datetime | None = None
+    user_agent: str | None = Field(default=None, max_length=300)
+    address: str | None = Field(default=None, max_length=64)
 
 
 class ApiToken(SQLModel, table=True):
@@ -88,6 +91,8 @@ class ApiToken(SQLModel, table=True):
     name: str = Field(max_length=100)
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None
 
 
 class Invite(SQLModel, table=True):
@@ -105,12 +110,27 @@ class Invite(SQLModel, table=True):
 
 
 class LoginFailure(SQLModel, table=True):
-    """Failed sign-ins, counted per email to throttle guessing on every node alike."""
+    """Failed sign-ins, by email and client address, to throttle guessing on every
+    node alike (org/auth.py)."""
 
     __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_address_at", "address", "at"),)
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, index=True)
+    address: str | None = Field(default=None, max_length=64)
     at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class PasswordReset(SQLModel, table=True):
+    """A one-time link that sets a new password (from an admin, or by email)."""
+
+    __tablename__ = "password_reset"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="account.id", index=True)
+    created_by: int | None = Field(default=None, foreign_key="account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
 
 
 # ---- API shapes -------------------------------------------------------------
@@ -169,3 +189,4 @@ class InviteAccept(StrictModel):
 
 class TokenCreate(StrictModel):
     name: str = PField(min_length=1, max_length=100)
+    expires_in_days: int = PField(default=90, ge=1, le=365)

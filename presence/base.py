@@ -50,6 +50,10 @@ class PresenceStore(ABC):
         """Current status of each person (offline ones included)."""
 
     @abstractmethod
+    async def connection_count(self, user_id: int) -> int:
+        """How many live connections the person holds, on every node."""
+
+    @abstractmethod
     async def clear_node(self) -> list[int]:
         """Remove every entry of this node (on shutdown); returns the people touched."""
 

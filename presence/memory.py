@@ -39,6 +39,10 @@ class MemoryPresence(PresenceStore):
         now = time.time()
         return {u: self._status(u, now) for u in user_ids}
 
+    async def connection_count(self, user_id: int) -> int:
+        now = time.time()
+        return sum(1 for _, exp in self._entries.get(user_id, {}).values() if exp > now)
+
     async def clear_node(self) -> list[int]:
         users = list(self._entries)
         self._entries.clear()

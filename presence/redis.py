@@ -96,6 +96,11 @@ class RedisPresence(PresenceStore):
             results = await pipe.execute()
         return {u: _alive(fields, now) for u, fields in zip(ids, results, strict=True)}
 
+    async def connection_count(self, user_id: int) -> int:
+        now = time.time()
+        fields: Mapping[bytes, bytes] = await self._redis.hgetall(self._user_key(user_id))  # type: ignore[assignment]
+        return len([v for v in fields.values() if float(v.decode().partition("|")[2]) > now])
+
     async def clear_node(self) -> list[int]:
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.srem(self._nodes_key, self.node_id)

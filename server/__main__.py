@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from types import FrameType
 from typing import Any
@@ -20,6 +21,14 @@ from server.app import Node, create_app
 from server.serving import uvicorn_config
 from server.settings import Settings
 
+# Never a credential in a log: a token in a URL (``/ws?token=…``, as uvicorn logs
+# accepted WebSockets), an API token anywhere, a reset or invitation link.
+_SECRETS = re.compile(r"(token=|kt_|/invites?/|/resets?/)[A-Za-z0-9_\-]+")
+
+
+def redact(text: str) -> str:
+    return _SECRETS.sub(lambda m: m.group(1) + "[redacted]", text)
+
 
 class JsonLogFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -27,10 +36,10 @@ class JsonLogFormatter(logging.Formatter):
             "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": redact(record.getMessage()),
         }
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+            entry["exc"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -73,7 +82,6 @@ def main() -> None:
         settings,
         log_config=configure_logging(settings.log_level),
         timeout_graceful_shutdown=10,
-        proxy_headers=True,
     )
     server = Server(config, app.state.node)
     print(

@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -23,10 +24,11 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from core.errors import DomainError, ForbiddenError, UnauthorizedError
+from core.clock import utcnow
+from core.errors import DomainError, ForbiddenError, RateLimitedError, UnauthorizedError
 from core.schema import MAX_ID
-from org.auth import digest, user_for_session, user_for_token
-from org.models import AuthSession, User
+from org.auth import TOUCH_EVERY, digest, touch, user_for_session, user_for_token
+from org.models import ApiToken, AuthSession, User
 from server.services import Services
 
 log = logging.getLogger(__name__)
@@ -83,14 +85,30 @@ async def authenticate(conn: HTTPConnection, services: Services) -> Principal | 
         return principal
     async with services.db.reader() as db:
         if token:
-            user = await user_for_token(db, token)
-            principal = Principal(user, None, digest(token)) if user else None
+            found_token = await user_for_token(db, token)
+            row: AuthSession | ApiToken | None = found_token[1] if found_token else None
+            principal = Principal(found_token[0], None, digest(token)) if found_token else None
         else:
             found = await user_for_session(db, secret)
+            row = found[1] if found else None
             principal = Principal(found[0], found[1], digest(secret)) if found else None
-    if principal is not None and principal.user.id is not None:
-        cache.put(secret, principal.user.id, principal)
+    if principal is None or principal.user.id is None or row is None:
+        return None
+    cache.put(secret, principal.user.id, principal)
+    if row.last_used_at is None or utcnow() - _aware(row.last_used_at) > TOUCH_EVERY:
+        credential, address = principal.credential, client_address(conn)
+        await services.write(lambda unit: touch(unit, credential, address))
     return principal
+
+
+def client_address(conn: HTTPConnection) -> str:
+    """The client's address: the socket's peer, or what a trusted proxy says it
+    is (uvicorn applies ``TRUSTED_PROXIES`` before we see the request)."""
+    return conn.client.host if conn.client is not None else "unknown"
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def origin_allowed(conn: HTTPConnection, allowed: Sequence[str]) -> bool:
@@ -235,6 +253,13 @@ class Api:
         return dispatch
 
     async def _run(self, endpoint: Endpoint, request: Request) -> Response:
+        response = await self._answer(endpoint, request)
+        # What the API answers is one person's, now: never kept by a browser or
+        # a proxy (a shared computer's back button, a caching proxy).
+        response.headers["cache-control"] = "no-store"
+        return response
+
+    async def _answer(self, endpoint: Endpoint, request: Request) -> Response:
         services: Services = request.app.state.services
         try:
             principal = await authenticate(request, services)
@@ -242,6 +267,15 @@ class Api:
                 raise UnauthorizedError("sign in first")
             if principal is not None and principal.session is not None:
                 _check_csrf(request, principal.session, services.settings.allowed_origins)
+            if (
+                principal is not None
+                and request.method not in SAFE_METHODS
+                and not services.limits.http_write(principal.user.id or 0)
+            ):
+                raise RateLimitedError("too many writes: slow down", retry_after=1)
+            if any("\x00" in v for v in request.query_params.values()):
+                # PostgreSQL cannot compare text with NUL in it (a 500): refused alike.
+                raise HttpError(400, "invalid", "NUL characters are not allowed in a query")
             ctx = Ctx(request, services, principal)
             if endpoint.body is not None:
                 raw = await read_json(request, services.settings.max_body_bytes)
@@ -256,6 +290,11 @@ class Api:
             return error_response(
                 422, "invalid", f"{first['field']}: {first['message']}", {"fields": details}
             )
+        except RateLimitedError as exc:
+            response = error_response(exc.status, exc.code, exc.message)
+            if exc.retry_after is not None:
+                response.headers["retry-after"] = str(exc.retry_after)
+            return response
         except DomainError as exc:
             return error_response(exc.status, exc.code, exc.message)
         except ValueError as exc:  # a malformed path or query number

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import hmac
+import ipaddress
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -28,6 +29,8 @@ from server.bootstrap import ensure_first_admin
 from server.db import Database
 from server.guard import Guard
 from server.hub import Hub
+from server.limits import PersonLimits
+from server.mail import Mailer
 from server.metrics import Metrics
 from server.presence_relay import PresenceRelay
 from server.services import Services
@@ -98,14 +101,31 @@ async def healthz(request: Request) -> Response:
 
 
 async def metrics(request: Request) -> Response:
+    """Prometheus text. It tells how busy the network is and who is connected in
+    number: open only to the machine itself (loopback), unless ``METRICS_TOKEN``
+    is set (then to whoever holds it) or ``METRICS_PUBLIC=1`` says otherwise."""
     services: Services = request.app.state.services
-    token = services.settings.metrics_token
+    settings = services.settings
+    token = settings.metrics_token
+    if token is None and not settings.metrics_public:
+        client = request.client.host if request.client else ""
+        if not _loopback(client):
+            return error_response(
+                403, "forbidden", "/metrics answers loopback only: set METRICS_TOKEN to scrape it"
+            )
     if token is not None:
         given = request.headers.get("authorization", "")
         # Compared in constant time: the token is the only thing guarding it.
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
             return error_response(401, "unauthorized", "send Authorization: Bearer <METRICS_TOKEN>")
     return Response(services.metrics.render(), media_type="text/plain; version=0.0.4")
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 async def openapi(request: Request) -> Response:
@@ -149,7 +169,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
         auth_cache: AuthCache[Any] = AuthCache(bus)
         guard = Guard(hub, db, bus)
         posts = PostBatcher(db, bus, metrics_, settings.post_batch)
-        services = Services(settings, db, bus, metrics_, hub, presence, auth_cache, posts)
+        limits = PersonLimits(
+            frame_rate=settings.person_frame_rate,
+            frame_burst=settings.person_frame_burst,
+            write_rate=settings.http_write_rate,
+            write_burst=settings.http_write_burst,
+        )
+        services = Services(
+            settings, db, bus, metrics_, hub, presence, auth_cache, posts, Mailer(settings), limits
+        )
         await bus.subscribe(CONTROL_TOPIC)
         await presence.start()
         hub.start(settings.heal_interval)

@@ -27,6 +27,8 @@ async def ensure_first_admin(services: Services) -> None:
     async def first_run(unit: Unit) -> str | None:
         """The setup link's token, or None when there is nothing to set up."""
         if await auth.user_count(unit.db) > 0:
+            # Setup links printed by earlier starts die with the first account.
+            await auth.drop_setup_links(unit)
             return None
         if settings.admin_email and settings.admin_password:
             await create_user(
@@ -48,15 +50,15 @@ async def ensure_first_admin(services: Services) -> None:
         return
     if token is None:
         return
-    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-    link = f"http://{host}:{settings.port}/#/invite/{token}"
+    link = f"{settings.base_url}/#/invite/{token}"
     banner = (
         "\n"
         "  ==============================================================\n"
         "   First run: no accounts yet. Create the first administrator:\n"
         f"   {link}\n"
         "   Open it in a browser and choose your email, name and password.\n"
-        "   The link works once and expires in 7 days; restarting prints a new one.\n"
+        "   The link works once, until any account exists, and expires in 7 days;\n"
+        "   restarting prints a new one.\n"
         "  ==============================================================\n"
     )
     print(banner, file=sys.stderr, flush=True)

@@ -28,7 +28,7 @@ from bus.base import Bus
 from bus.messages import Kick, News, Reconnected, Typing
 from channels.protocol import frames
 from channels.protocol.codec import Encoding, encode
-from channels.protocol.errors import CLOSE_FORBIDDEN, CLOSE_SHUTDOWN
+from channels.protocol.errors import CLOSE_FORBIDDEN, CLOSE_SHUTDOWN, CLOSE_UNAUTHORIZED
 from server.db import Database
 from server.metrics import Metrics
 from server.outbox import Connection
@@ -117,9 +117,12 @@ class Hub:
             conn.close(code, reason)
 
     def _on_kick(self, msg: Kick) -> None:
+        # One credential ended (signed out, session ended, token revoked): sign in
+        # again. The whole person shut out (deactivated): stop.
+        code = CLOSE_FORBIDDEN if msg.credential is None else CLOSE_UNAUTHORIZED
         for conn in list(self.user_connections(msg.user)):
             if msg.credential is None or conn.credential == msg.credential:
-                conn.close(CLOSE_FORBIDDEN, msg.reason)
+                conn.close(code, msg.reason)
 
     # ---- subscriptions ----------------------------------------------------------
 

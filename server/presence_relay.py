@@ -54,6 +54,15 @@ class PresenceRelay:
             log.warning("presence unavailable: %s", exc)
             return dict.fromkeys(ids, Status.unknown)
 
+    async def connection_count(self, user_id: int) -> int:
+        """How many connections the person holds open on every node (0 when the
+        store cannot be reached: limits are not worth refusing people for)."""
+        try:
+            return await self.store.connection_count(user_id)
+        except Exception as exc:
+            log.warning("presence unavailable: %s", exc)
+            return 0
+
     def _rejoin_soon(self) -> None:
         if self._rejoin is None or self._rejoin.done():
             self._rejoin = asyncio.create_task(self._put_back(), name="presence-rejoin")

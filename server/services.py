@@ -13,6 +13,8 @@ from org.models import User
 from server.authcache import AuthCache
 from server.batching import PostBatcher
 from server.db import Database
+from server.limits import PersonLimits
+from server.mail import Mailer
 from server.metrics import Metrics
 from server.settings import Settings
 from streams.unit import Unit, run
@@ -35,6 +37,8 @@ class Services:
     presence: PresenceRelay
     auth_cache: AuthCache[Any]
     posts: PostBatcher  # new posts go through it: see server/batching.py
+    mailer: Mailer
+    limits: PersonLimits
 
     async def act(
         self,

@@ -24,6 +24,10 @@ def uvicorn_config(app: Any, settings: Settings, **overrides: Any) -> uvicorn.Co
         # zlib state per connection (docs/performance.md).
         "ws_per_message_deflate": False,
         "lifespan": "on",
+        # The client's address is the socket's peer unless it is a trusted proxy
+        # (TRUSTED_PROXIES); then uvicorn takes it from X-Forwarded-For.
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": list(settings.trusted_proxies),
     }
     options.update(overrides)
     return uvicorn.Config(app, **options)

@@ -48,6 +48,13 @@ class Settings:
     max_subscriptions: int = 500
     frame_rate: int = 50  # frames per second per connection, sustained
     frame_burst: int = 200
+    # The same for all of a person's connections on a node together, and their
+    # HTTP writes; and how many sockets a person may hold open at once.
+    person_frame_rate: int = 100
+    person_frame_burst: int = 400
+    http_write_rate: int = 10
+    http_write_burst: int = 60
+    max_sockets_per_person: int = 30
     heal_interval: float = 2.0
     # How often a node checks that its open connections' credentials are still
     # good (kicks are immediate; this makes good one lost while the bus was down).
@@ -57,8 +64,29 @@ class Settings:
     recovery_limit: int = 5000
     log_level: str = "INFO"
     metrics_token: str | None = None  # when set, /metrics wants it as a bearer token
+    metrics_public: bool = False  # without a token, /metrics answers loopback only
+    # Proxies whose X-Forwarded-For is believed (addresses or networks): behind one,
+    # sign-in throttling and session lists see the client's own address.
+    trusted_proxies: tuple[str, ...] = ()
+    # Where people reach the server (links in mail); the listening address when unset.
+    public_url: str | None = None
+    smtp_host: str | None = None  # mail is off unless set
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "kaisha@localhost"
     tune_gc: bool = False  # server processes turn it on (from_env); see server/app.py
     web_dir: Path = Path(__file__).resolve().parent.parent / "web"
+
+    @property
+    def base_url(self) -> str:
+        """Where links sent out of band (mail) point: ``PUBLIC_URL``, never a request's
+        Host header (which whoever sends the request chooses)."""
+        if self.public_url:
+            return self.public_url
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
 
     @property
     def is_sqlite(self) -> bool:
@@ -83,9 +111,25 @@ class Settings:
             max_frame_bytes=_int("MAX_FRAME_BYTES", 64 * 1024),
             outbox_frames=_int("OUTBOX_FRAMES", 2000),
             post_batch=_int("POST_BATCH", 50),
+            person_frame_rate=_int("PERSON_FRAME_RATE", 100),
+            person_frame_burst=_int("PERSON_FRAME_BURST", 400),
+            http_write_rate=_int("HTTP_WRITE_RATE", 10),
+            http_write_burst=_int("HTTP_WRITE_BURST", 60),
+            max_sockets_per_person=_int("MAX_SOCKETS_PER_PERSON", 30),
             recovery_limit=_int("RECOVERY_LIMIT", 5000),
             heal_interval=float(env.get("HEAL_INTERVAL") or 2.0),
             log_level=env.get("LOG_LEVEL") or "INFO",
             metrics_token=env.get("METRICS_TOKEN") or None,
+            metrics_public=env.get("METRICS_PUBLIC", "").lower() in ("1", "true", "yes"),
+            trusted_proxies=tuple(
+                p.strip() for p in env.get("TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
+            public_url=(env.get("PUBLIC_URL") or "").rstrip("/") or None,
+            smtp_host=env.get("SMTP_HOST") or None,
+            smtp_port=_int("SMTP_PORT", 25),
+            smtp_user=env.get("SMTP_USER") or None,
+            smtp_password=env.get("SMTP_PASSWORD") or None,
+            smtp_starttls=env.get("SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+            mail_from=env.get("MAIL_FROM") or "kaisha@localhost",
             tune_gc=env.get("GC_TUNING", "1") != "0",
         )

@@ -27,7 +27,11 @@ from channels.facts import CHANNEL
 from channels.models import Membership, Receipt
 from channels.protocol import frames
 from channels.protocol.codec import choose_encoding
-from channels.protocol.errors import CLOSE_FORBIDDEN, CLOSE_UNAUTHORIZED
+from channels.protocol.errors import (
+    CLOSE_FORBIDDEN,
+    CLOSE_TOO_MANY_SOCKETS,
+    CLOSE_UNAUTHORIZED,
+)
 from channels.protocol.peer import Close, Limits, Peer, Reply, Run
 from org.models import User
 from org.stream import PERSON
@@ -61,6 +65,13 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     if principal.session is not None and not origin_allowed(websocket, settings.allowed_origins):
         await websocket.close(CLOSE_FORBIDDEN, "origin not allowed")
         return
+    user_id = principal.user.id or 0
+    if await services.presence.connection_count(user_id) >= settings.max_sockets_per_person:
+        await websocket.close(
+            CLOSE_TOO_MANY_SOCKETS,
+            f"at most {settings.max_sockets_per_person} connections at once: close some",
+        )
+        return
 
     conn = Connection(
         user=principal.user,
@@ -76,7 +87,8 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         max_subscriptions=settings.max_subscriptions,
         max_pipelined_posts=MAX_PIPELINED_POSTS,
     )
-    await _Pump(services, websocket, conn, Peer(encoding, limits, time.monotonic())).run()
+    peer = Peer(encoding, limits, time.monotonic(), services.limits.frames(user_id))
+    await _Pump(services, websocket, conn, peer).run()
 
 
 class _Pump:

@@ -23,6 +23,11 @@ class Fact(BaseModel):
     kind: ClassVar[str]
     stream: ClassVar[str]
 
+    def subject(self) -> int | None:
+        """The id of the thing the event is about (a post), for streams that index
+        it: later writes find and rewrite the events about it."""
+        return None
+
 
 F = TypeVar("F", bound=type[Fact])
 

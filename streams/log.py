@@ -13,7 +13,7 @@ stream; ``epoch`` names the log and changes only if it is ever reset.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -55,7 +55,8 @@ class Stream:
     """One kind of stream and the tables behind it.
 
     ``events`` has the columns ``<key>, seq, kind, data, actor_id, client_id,
-    created_at``; ``heads`` has the stream's id, epoch and last seq.
+    created_at`` (and ``subject``, when set: the id of what each event is
+    about); ``heads`` has the stream's id, epoch and last seq.
     """
 
     name: str
@@ -65,6 +66,7 @@ class Stream:
     head_key: str
     head_epoch: str
     head_seq: str
+    subject: str | None = None
     _statements: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -99,6 +101,18 @@ class Stream:
         s["prior"] = select(key, ev.seq, ev.kind, ev.data, ev.client_id, ev.created_at).where(
             ev.actor_id == bindparam("actor_id"), ev.client_id == bindparam("client_id")
         )
+        if self.subject is not None:
+            about = ev[self.subject]
+            s["about"] = select(ev.seq, ev.kind, ev.data).where(
+                key == bindparam("key"),
+                about.in_(bindparam("subjects", expanding=True)),
+                ev.kind.in_(bindparam("kinds", expanding=True)),
+            )
+            s["rewrite"] = (
+                update(self.events)
+                .where(key == bindparam("b_key"), ev.seq == bindparam("b_seq"))
+                .values({ev.data.name: bindparam("b_data")})
+            )
 
     def topic(self, key: int) -> str:
         return f"{self.name}.{key}"
@@ -120,6 +134,7 @@ class NewEvent:
     data: dict[str, Any]
     actor_id: int | None
     client_id: str | None = None
+    subject: int | None = None
 
 
 async def append(
@@ -141,6 +156,7 @@ async def append(
             "actor_id": e.actor_id,
             "client_id": e.client_id,
             "created_at": now,
+            **({stream.subject: e.subject} if stream.subject is not None else {}),
         }
         for i, e in enumerate(new)
     ]
@@ -150,6 +166,34 @@ async def append(
         Positioned(stream.name, key, epoch, first + i, e.kind, e.data, at, e.client_id)
         for i, e in enumerate(new)
     ]
+
+
+async def rewrite(
+    db: AsyncSession,
+    stream: Stream,
+    key: int,
+    subjects: Sequence[int],
+    kinds: Sequence[str],
+    change: Callable[[dict[str, Any]], dict[str, Any]],
+) -> int:
+    """Rewrite, in the caller's transaction, the data of the events of these kinds
+    about these subjects (a deleted post's text taken out of its log). Positions
+    do not change; what a replay reads does. Returns how many were rewritten."""
+    if stream.subject is None or not subjects:
+        return 0
+    conn = await db.connection()
+    rows = (
+        await conn.execute(
+            stream._statements["about"],
+            {"key": key, "subjects": list(subjects), "kinds": list(kinds)},
+        )
+    ).all()
+    if rows:
+        await conn.execute(
+            stream._statements["rewrite"],
+            [{"b_key": key, "b_seq": seq, "b_data": change(dict(data))} for seq, _, data in rows],
+        )
+    return len(rows)
 
 
 async def events_between(

@@ -76,7 +76,8 @@ class Unit:
             kind = type(fact).kind
             if CATALOGUE.get(kind) is not type(fact) or fact.stream != stream.name:
                 raise ValueError(f"{type(fact).__name__} is not a {stream.name} event kind")
-            new.append(NewEvent(kind, fact.model_dump(mode="json"), actor_id, client_id))
+            data = fact.model_dump(mode="json")
+            new.append(NewEvent(kind, data, actor_id, client_id, fact.subject()))
         events = await append(self.db, stream, key, new)
         self._news.extend(events)
         return events

@@ -15,8 +15,9 @@ from channels.actions.common import current_people
 from channels.facts import CHANNEL, ChannelUpdated
 from channels.models import Channel, ChannelKind
 from core.errors import ForbiddenError, InvalidError, NotFoundError
-from org.auth import ensure_email_free, hash_password, normalise_email
+from org.auth import ensure_email_free, normalise_email
 from org.models import ApiToken, AuthSession, Department, User, UserCreate, UserUpdate
+from org.passwords import hash_password, require_strong
 from streams.log import new_epoch
 from streams.unit import Unit, run
 
@@ -88,12 +89,13 @@ async def create_user(unit: Unit, data: UserCreate) -> User:
     await ensure_email_free(unit.db, email)
     if data.department_id is not None and await unit.db.get(Department, data.department_id) is None:
         raise InvalidError("no such department")
+    await require_strong(data.password, email, data.display_name)
     user = User(
         email=email,
         display_name=data.display_name,
         department_id=data.department_id,
         role=data.role.value,
-        password_hash=hash_password(data.password),
+        password_hash=await hash_password(data.password),
     )
     unit.db.add(user)
     await unit.db.flush()

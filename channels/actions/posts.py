@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
@@ -14,6 +15,7 @@ from channels.access import ChannelAccess, access_channel, access_post, require_
 from channels.actions.common import bump, current_people, current_person, recall, receipt, write
 from channels.facts import (
     CHANNEL,
+    TEXT_KINDS,
     CommentCreated,
     CommentDeleted,
     CommentEdited,
@@ -23,12 +25,13 @@ from channels.facts import (
     PostDeleted,
     PostEdited,
 )
-from channels.models import Like, PersonRef, Post, PostData, Receipt
+from channels.models import EditorRef, Like, PersonRef, Post, PostData, Receipt
 from channels.reads import post_public
 from channels.render import render
 from core.clock import utcnow
 from core.errors import ConflictError, DomainError, UnauthorizedError
 from org.models import User
+from streams import log
 from streams.catalogue import Fact
 from streams.unit import Unit
 
@@ -43,9 +46,22 @@ class NewPost:
     client_id: str | None = None
 
 
-def _shared(post: Post, author: PersonRef) -> PostData:
+def _shared(post: Post, author: PersonRef, editor: EditorRef | None = None) -> PostData:
     """A post as every reader sees it (``liked_by_me`` is per reader)."""
-    return PostData.model_validate(post_public(post, author).model_dump(exclude={"liked_by_me"}))
+    public = post_public(post, author, editor=editor)
+    return PostData.model_validate(public.model_dump(exclude={"liked_by_me"}))
+
+
+def _with_text(body: str, html: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda data: {**data, "post": {**data["post"], "body": body, "html": html}}
+
+
+async def _rewrite_text(
+    unit: Unit, channel_id: int, post_ids: list[int], body: str, html: str
+) -> None:
+    """Every earlier event that carried these posts' text carries this text now:
+    no replay shows what an edit replaced or a delete took away."""
+    await log.rewrite(unit.db, CHANNEL, channel_id, post_ids, TEXT_KINDS, _with_text(body, html))
 
 
 async def do_create_post(
@@ -176,12 +192,18 @@ async def do_edit_post(
         me, _ = await current_person(unit.db, actor)
         post, _ = await access_post(unit.db, me, post_id)
         require_author_or_moderator(me, post)
+        assert me.id is not None and post.id is not None
         post.body = body
         post.html = render(body)
         post.edited_at = utcnow()
+        post.edited_by = me.id
         unit.db.add(post)
         writers = await current_people(unit.db, [post.author_id], active_only=False)
-        data = _shared(post, writers[post.author_id][1])
+        editor = (
+            EditorRef(id=me.id, display_name=me.display_name) if me.id != post.author_id else None
+        )
+        data = _shared(post, writers[post.author_id][1], editor)
+        await _rewrite_text(unit, post.channel_id, [post.id], post.body, post.html)
         fact: Fact = CommentEdited(post=data) if post.parent_id else PostEdited(post=data)
         return receipt(await unit.append(CHANNEL, post.channel_id, fact))
 
@@ -197,6 +219,14 @@ async def do_delete_post(
         require_author_or_moderator(me, post)
         post.deleted_at = utcnow()
         unit.db.add(post)
+        # Its text leaves the log, with the text of the comments that go with it.
+        comments = (
+            (await unit.db.exec(select(Post.id).where(Post.parent_id == post_id))).all()
+            if post.parent_id is None
+            else []
+        )
+        gone = [post_id, *[c for c in comments if c is not None]]
+        await _rewrite_text(unit, post.channel_id, gone, "", "")
         fact: Fact
         if post.parent_id is None:
             fact = PostDeleted(post_id=post_id)

@@ -19,6 +19,7 @@ class ProtocolError(Exception):
 CLOSE_UNAUTHORIZED: Final = 4001
 CLOSE_FORBIDDEN: Final = 4003
 CLOSE_UNSUPPORTED_VERSION: Final = 4006
+CLOSE_TOO_MANY_SOCKETS: Final = 4008
 # 4500-4999: reconnect (with backoff) and resume from the last position seen.
 CLOSE_SHUTDOWN: Final = 4500
 CLOSE_SLOW_CONSUMER: Final = 4501

@@ -61,8 +61,8 @@ class Run:
 Intent = Reply | Close | Run
 
 
-class _Bucket:
-    """Token bucket: ``rate`` frames a second sustained, ``burst`` at once."""
+class Bucket:
+    """Token bucket: ``rate`` a second sustained, ``burst`` at once."""
 
     def __init__(self, rate: int, burst: int, now: float) -> None:
         self.rate = rate
@@ -81,12 +81,22 @@ class _Bucket:
         self.refused += 1
         return False
 
+    def full(self, now: float) -> bool:
+        """Whether it has refilled entirely (its owner has been quiet)."""
+        return self.tokens + (now - self.stamp) * self.rate >= self.burst
+
 
 class Peer:
-    def __init__(self, encoding: Encoding, limits: Limits, now: float) -> None:
+    """``person``: a bucket shared by all of this person's connections on the node
+    (server/limits.py); a frame needs a token from both."""
+
+    def __init__(
+        self, encoding: Encoding, limits: Limits, now: float, person: Bucket | None = None
+    ) -> None:
         self.encoding = encoding
         self.limits = limits
-        self._bucket = _Bucket(limits.frame_rate, limits.frame_burst, now)
+        self._bucket = Bucket(limits.frame_rate, limits.frame_burst, now)
+        self._person = person
         self.channels: set[int] = set()  # channels subscribed to
         self.posts_in_flight = 0
 
@@ -98,6 +108,10 @@ class Peer:
                 return [Close(CLOSE_FLOOD, "too many frames: slow down and reconnect")]
             dropped = self._frame_id(payload)
             return [Reply(frames.error(dropped, "rate_limited", "too many frames; retry later"))]
+        if self._person is not None and not self._person.take(now):
+            dropped = self._frame_id(payload)
+            message = "too many frames from all your connections; retry later"
+            return [Reply(frames.error(dropped, "rate_limited", message))]
         try:
             command = frames.parse_command(decode(self.encoding, payload))
         except ProtocolError as exc:

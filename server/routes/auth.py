@@ -1,26 +1,29 @@
-"""Sign-in, sign-out, the current session, invitations and API tokens."""
+"""Sign-in, sign-out, the current session, first-run setup, accepting an
+invitation, and setting a password from a reset link (one's own or a
+forgotten one). Listing and ending sessions and tokens: server/routes/credentials.py."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from sqlmodel import select
 from starlette.responses import JSONResponse
 
 from channels.actions.people import create_user
 from core.clock import utcnow
 from core.errors import InvalidError, UnauthorizedError
-from org import auth
+from core.schema import StrictModel
+from org import auth, throttle
 from org.models import (
     AuthSession,
     Department,
     InviteAccept,
     Role,
     SignIn,
-    TokenCreate,
     User,
     UserCreate,
     UserPublic,
 )
-from server.api import SESSION_COOKIE, Ctx, api, jsonable
+from server.api import SESSION_COOKIE, Ctx, api, client_address, jsonable
 from server.services import Services
 from streams.unit import Unit
 
@@ -39,12 +42,6 @@ class InviteInfo(BaseModel):
     role: str
     department: str | None
     first_admin: bool
-
-
-class TokenIssued(BaseModel):
-    id: int
-    name: str
-    token: str
 
 
 async def user_public(services: Services, user: User) -> UserPublic:
@@ -93,8 +90,9 @@ def _signed_in(ctx: Ctx, user: User, token: str, csrf: str, dept: str | None) ->
     auth=False,
 )
 async def sign_in(ctx: Ctx) -> JSONResponse:
+    client = client_of(ctx)
     opened = await ctx.services.write(
-        lambda unit: auth.sign_in(unit, ctx.body.email, ctx.body.password)
+        lambda unit: auth.sign_in(unit, ctx.body.email, ctx.body.password, client)
     )
     if opened is None:
         raise UnauthorizedError("wrong email or password")
@@ -184,28 +182,108 @@ async def accept_invite(ctx: Ctx) -> JSONResponse:
                 role=Role(invite.role),
             ),
         )
-        token, session = await auth.open_session(unit, user)
+        if invite.created_by is None:  # the setup link: no other may make an admin now
+            await auth.drop_setup_links(unit)
+        token, session = await auth.open_session(unit, user, client)
         return user, token, session
 
+    client = client_of(ctx)
     user, token, session = await services.write(accept)
     public = await user_public(services, user)
     return _signed_in(ctx, user, token, session.csrf_token, public.department)
 
 
+class ResetInfo(BaseModel):
+    email: str
+    display_name: str
+
+
+class NewPassword(StrictModel):
+    password: str = Field(min_length=8, max_length=200)
+
+
+class Forgotten(StrictModel):
+    email: str = Field(min_length=3, max_length=254)
+
+
+class ForgotAnswer(BaseModel):
+    mailed: bool  # false: mail is off here; ask an administrator for a reset link
+
+
+@api.route(
+    "GET",
+    "/api/resets/{token}",
+    summary="Whose password a reset link sets",
+    returns=ResetInfo,
+    auth=False,
+)
+async def reset_info(ctx: Ctx) -> ResetInfo:
+    async with ctx.services.db.reader() as db:
+        _, user = await auth.open_reset(db, ctx.request.path_params["token"])
+    return ResetInfo(email=user.email, display_name=user.display_name)
+
+
 @api.route(
     "POST",
-    "/api/tokens",
-    summary="Create a personal API token (shown once)",
-    body=TokenCreate,
-    returns=TokenIssued,
-    status=201,
+    "/api/resets/{token}",
+    summary="Choose a new password from a reset link, and sign in (every other session ends)",
+    body=NewPassword,
+    returns=SessionInfo,
+    auth=False,
 )
-async def create_token(ctx: Ctx) -> TokenIssued:
-    if ctx.principal is None or ctx.principal.session is None:
-        raise UnauthorizedError("create tokens from a signed-in browser session")
-    user, name = ctx.user, ctx.body.name
-    token, row = await ctx.services.write(
-        lambda unit: auth.create_api_token(unit, user, name), user
+async def use_reset(ctx: Ctx) -> JSONResponse:
+    token, client, password = ctx.request.path_params["token"], client_of(ctx), ctx.body.password
+    user, secret, session = await ctx.services.write(
+        lambda unit: auth.use_reset(unit, token, password, client)
     )
-    assert row.id is not None
-    return TokenIssued(id=row.id, name=row.name, token=token)
+    public = await user_public(ctx.services, user)
+    return _signed_in(ctx, user, secret, session.csrf_token, public.department)
+
+
+@api.route(
+    "POST",
+    "/api/password/forgot",
+    summary="Mail a reset link to this address if it has an account (when mail is on)",
+    body=Forgotten,
+    returns=ForgotAnswer,
+    auth=False,
+    status=202,
+)
+async def forgot_password(ctx: Ctx) -> ForgotAnswer:
+    """Answers alike whether the email has an account or not (nothing to learn
+    about who works here); sign-in throttling applies to the address."""
+    services = ctx.services
+    if not services.mailer.enabled:
+        return ForgotAnswer(mailed=False)
+    email = auth.normalise_email(ctx.body.email)
+    client = client_of(ctx)
+
+    async def reset(unit: Unit) -> tuple[User, str] | None:
+        await throttle.check(unit.db, email, client.address)
+        throttle.record(unit.db, email, client.address)  # a mail sent counts as a try
+        user = (await unit.db.exec(select(User).where(User.email == email))).first()
+        if user is None or not user.is_active:
+            return None
+        return user, await auth.create_reset(unit, user, None)
+
+    made = await services.write(reset)
+    if made is not None:
+        user, token = made
+        link = f"{services.settings.base_url}/#/reset/{token}"
+        await services.mailer.send(user.email, RESET_SUBJECT, RESET_BODY.format(link=link))
+    return ForgotAnswer(mailed=True)
+
+
+RESET_SUBJECT = "Kaisha: パスワードの再設定 / Reset your password"
+RESET_BODY = """Kaisha のパスワードを再設定するには、24時間以内に次のリンクを開いてください。
+心当たりがなければ、このメールは無視してください。
+
+To choose a new Kaisha password, open this link within 24 hours.
+If you did not ask for it, ignore this mail.
+
+{link}
+"""
+
+
+def client_of(ctx: Ctx) -> auth.Client:
+    return auth.Client(client_address(ctx.request), ctx.request.headers.get("user-agent"))

@@ -4,9 +4,11 @@ and PostgreSQL + Redis. A test that cannot reach a service fails; it never skips
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
 import secrets
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -26,6 +28,7 @@ ADMIN_PASSWORD = "correct-horse-battery"
 
 TABLES = (
     "person_event, channel_event, post_like, post, membership, channel, invite, api_token, "
+    "password_reset, "
     "auth_session, "
     "login_failure, account, department"
 )
@@ -45,6 +48,24 @@ async def prepare_postgres() -> None:
         await db.migrate()
     finally:
         await db.close()
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(settings: Settings) -> AsyncIterator[str]:
+    """An empty database of the settings' backend (for migration tests): a new
+    SQLite file beside the settings' one, or a new PostgreSQL database, dropped
+    after."""
+    if settings.is_sqlite:
+        yield settings.database_url.replace(".db", f"-{secrets.token_hex(4)}.db")
+        return
+    name = f"kaisha_fresh_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield PG_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
 
 
 async def clean_postgres() -> None:
@@ -69,6 +90,12 @@ def settings_for(backend: str, tmp_path: Path, **overrides: object) -> Settings:
         admin_password=ADMIN_PASSWORD,
         bus_prefix="t" + secrets.token_hex(4),
         heal_interval=0.5,
+        # Tests write faster than people do; the limits' own tests lower these.
+        http_write_rate=10_000,
+        http_write_burst=10_000,
+        person_frame_rate=10_000,
+        person_frame_burst=10_000,
+        max_sockets_per_person=1000,
     )
     if backend == "sqlite":
         base = dataclasses.replace(base, database_url=f"sqlite+aiosqlite:///{tmp_path}/kaisha.db")

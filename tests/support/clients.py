@@ -27,9 +27,14 @@ class ApiError(AssertionError):
 class Api:
     """An HTTP client signed in with a session cookie (and CSRF) or a bearer token."""
 
-    def __init__(self, base: str, token: str | None = None) -> None:
+    def __init__(self, base: str, token: str | None = None, *, address: str | None = None) -> None:
+        """``address``: the loopback address to send from (127.0.0.2, …), to be
+        another client machine."""
         headers = {"authorization": f"Bearer {token}"} if token else {}
-        self.http = httpx.AsyncClient(base_url=base, headers=headers, timeout=deadline(15))
+        transport = httpx.AsyncHTTPTransport(local_address=address) if address else None
+        self.http = httpx.AsyncClient(
+            base_url=base, headers=headers, timeout=deadline(15), transport=transport
+        )
         self.token = token
         self.csrf: str | None = None
         self.user: dict[str, Any] = {}
@@ -142,6 +147,7 @@ class Live:
         cls, server: Running, token: str | None, encoding: str = "json", **kw: Any
     ) -> Live:
         headers = {"authorization": f"Bearer {token}"} if token else {}
+        headers.update(kw.pop("additional_headers", {}))
         ws = await connect(
             server.ws,
             subprotocols=[encoding],  # type: ignore[list-item]

@@ -116,6 +116,11 @@ class Node:
             BUS_PREFIX=s.bus_prefix,
             LOG_LEVEL="WARNING",
             HEAL_INTERVAL=str(s.heal_interval),
+            PERSON_FRAME_RATE=str(s.person_frame_rate),
+            PERSON_FRAME_BURST=str(s.person_frame_burst),
+            HTTP_WRITE_RATE=str(s.http_write_rate),
+            HTTP_WRITE_BURST=str(s.http_write_burst),
+            MAX_SOCKETS_PER_PERSON=str(s.max_sockets_per_person),
         )
         if s.redis_url:
             env["REDIS_URL"] = s.redis_url

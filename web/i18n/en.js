@@ -125,6 +125,7 @@ export default {
   'post.comments.one': '{count} comment',
   'post.comments.other': '{count} comments',
   'post.edited': '(edited)',
+  'post.editedBy': '(edited by {name})',
   'post.edit': 'Edit',
   'post.editLabel': 'Edit post',
   'post.delete': 'Delete',

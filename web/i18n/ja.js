@@ -120,6 +120,7 @@ export default {
   'post.likes.other': 'いいね {count} 件（だれがいいねしたかを表示）',
   'post.comments.other': 'コメント {count} 件',
   'post.edited': '（編集済み）',
+  'post.editedBy': '（{name}が編集）',
   'post.edit': '編集',
   'post.editLabel': '投稿を編集',
   'post.delete': '削除',

@@ -60,7 +60,7 @@ export class PostView {
     const old = this.shown;
     if (!p || p === old) return;
     const same = (key) => p[key] === old[key];
-    if (this.editing || (same('html') && same('edited_at') && same('body'))) {
+    if (this.editing || (same('html') && same('edited_at') && same('body') && p.edited_by?.id === old.edited_by?.id)) {
       this.shown = p;
       this.renderCounts(); // in place: keeps focus on the like button
       return;
@@ -93,7 +93,8 @@ export class PostView {
             class: 'edited',
             dataset: { testid: 'edited' },
             title: formatFull(p.edited_at),
-            text: t('post.edited'),
+            // A moderator's edit says who made it.
+            text: p.edited_by ? t('post.editedBy', { name: p.edited_by.display_name }) : t('post.edited'),
           })
         : null,
     );
