@@ -1,16 +1,308 @@
-"""Light Markdown to safe HTML. Raw HTML in a body is escaped, never passed
-through; links keep only safe schemes (markdown-it's validateLink refuses
-``javascript:``, ``vbscript:``, ``file:`` and ``data:``) and open in a new tab
-without an opener; images are off so a post cannot make readers fetch a URL."""
+"""Light Markdown to safe HTML, in bounded time.
+
+Owns the one function that turns a post's body into the HTML stored with it
+(``render``), and the rules of that dialect: CommonMark without headings,
+rules, raw HTML or images, with hard line breaks. It does not own where the
+HTML is stored or when it is made (``channels.actions.posts`` renders at write
+time, ``channels.reads`` for rows written before HTML was stored).
+
+Safety:
+
+- Raw HTML in a body is escaped, never passed through.
+- Links keep only safe schemes: ``javascript:``, ``vbscript:``, ``file:`` and
+  every ``data:`` URL are refused (the link stays text). Every link opens in a
+  new tab without an opener.
+- Images are off, so a post cannot make readers fetch a URL: ``![alt](url)``
+  becomes a link to ``url`` whose text is the alt text (the URL when there is
+  none), and only the alt text inside another link.
+- Bare ``http://``, ``https://`` and ``mailto:`` URLs become links; nothing
+  else does (no ``www.example.com`` guessing: ``README.md`` is a file name, not
+  a site in Moldova). A bare URL ends at the first space, control or
+  non-ASCII character, because Japanese text runs straight on from a URL
+  (``詳細はhttps://example.com/aを参照``): a URL with raw non-ASCII characters
+  in it is linked whole between angle brackets, ``<https://ja.wikipedia.org/wiki/東京>``.
+
+Time: markdown-it-py is linear on most input but has a large constant
+(microseconds per token, in Python) and a few superlinear corners: a link
+label is scanned ahead from every ``[`` (``[*`` repeated takes ~250 ms for
+10,000 characters), and its bare-URL rule searched the whole text before every
+``://``. Rendering therefore spends from a fixed budget of parser steps (a
+block rule tried on a line, an inline rule tried at a position, a position
+skipped while scanning a link label); a body that runs out of steps is shown
+as escaped plain text with its line breaks (``plain``). The budget is far above
+what any post people write needs (see ``STEP_LIMIT``), deterministic (the same
+body always renders the same way, on any node, however busy), and measured by
+``bench/render.py``.
+"""
 
 from __future__ import annotations
 
+import re
+from contextvars import ContextVar
 from functools import lru_cache
+from types import SimpleNamespace
+from typing import Any
 
-from markdown_it import MarkdownIt
+from linkify_it import LinkifyIt
+from markdown_it import MarkdownIt, helpers
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.rules_inline import image as _image_rule
+from markdown_it.rules_inline import link as _link_rule
+from markdown_it.rules_inline.emphasis import tokenize as _emphasis_rule
+from markdown_it.token import Token
 
-_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}).disable(
-    ["image", "heading", "lheading", "hr", "html_block", "html_inline"]
+STEP_LIMIT = 25_000
+"""What one body may spend, in steps of about a microsecond of CPU each on the
+machine of docs/performance.md. The long Markdown post of ``bench/render.py``
+(8,000 characters of prose, lists, links and code) spends ~4,000; a 10,000-
+character list of 270 bare links ~16,000. A body that would spend more takes
+about this long (~25 ms) before it is shown as plain text, instead of the
+~250 ms ``[*`` repeated took."""
+
+# What each kind of work costs, in steps; fitted to the CPU time of markdown-it-py
+# on the inputs of bench/render.py (ordinary, long and adversarial ones).
+COST_BLOCK = 6  # the block rules tried at a line (or whether it ends a paragraph)
+COST_BLOCK_TOKEN = 1  # a block token made (each is parsed inline and rendered)
+COST_INLINE = 2  # the inline rules tried where text stops, with the text before it
+COST_SKIP = 1  # a position skipped while a link's text is scanned for its "]"
+COST_DELIMITER = 4  # an emphasis delimiter ("*" or "_"), paired up later
+COST_LINK = 1  # a "[" or "![" tried as a link
+COST_LINK_MADE = 20  # a link made: its URL normalised and checked, its tokens
+COST_URL = 9  # a bare URL tried after its scheme
+DESTINATION_CHARS = 8  # a link destination may scan this many characters per step
+
+URL_MAX = 2048
+"""Longest bare URL that is linked, in characters (longer ones stay text), so
+that finding where one ends never scans far."""
+
+_BAD_SCHEME = re.compile(r"^(?:javascript|vbscript|file|data):")
+_URL_END = re.compile(r"[^\x21-\x7e]")  # a space, a control or a non-ASCII character
+_SCHEME_TAIL = re.compile(r"(?:^|[^a-z0-9.+-])([a-z][a-z0-9.+-]*)\Z", re.IGNORECASE)
+_SCHEME_MAX = 32  # longest scheme looked for before ":" (the known ones are shorter)
+_DESTINATION_END = re.compile(r"[\x00-\x20\x7f]")
+_BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
+
+
+class _TooComplexError(Exception):
+    """The body has spent its steps."""
+
+
+class _Budget:
+    __slots__ = ("left",)
+
+    def __init__(self, steps: int) -> None:
+        self.left = steps
+
+
+# The budget of the render under way. Rendering never awaits, so a context
+# variable (rather than markdown-it's env) also reaches the link helpers, which
+# are given no state.
+_budget: ContextVar[_Budget] = ContextVar("kaisha_render_budget")
+
+
+def _spend(steps: int) -> None:
+    budget = _budget.get()
+    budget.left -= steps
+    if budget.left < 0:
+        raise _TooComplexError
+
+
+def _spend_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    _spend(COST_BLOCK)
+    return False  # matches nothing: the real rules follow
+
+
+def _spend_block_tokens(state: StateCore) -> None:
+    _spend(COST_BLOCK_TOKEN * len(state.tokens))
+
+
+def _counted_skip_token(state: StateInline) -> None:
+    # Scanning a link's text ahead skips one token at a time, memoised per
+    # position; from every "[" again, which is what made "[*" repeated slow.
+    _spend(COST_SKIP)
+    _skip_token(state)
+
+
+def _emphasis(state: StateInline, silent: bool) -> bool:
+    start = state.pos
+    if not _emphasis_rule(state, silent):
+        return False
+    _spend(COST_DELIMITER * (state.pos - start))  # a delimiter per character of the run
+    return True
+
+
+def _link(state: StateInline, silent: bool) -> bool:
+    if state.src[state.pos] != "[":
+        return False
+    _spend(COST_LINK)
+    if not _link_rule(state, silent):
+        return False
+    _spend(COST_LINK_MADE)
+    return True
+
+
+def _image(state: StateInline, silent: bool) -> bool:
+    if not state.src.startswith("![", state.pos):
+        return False
+    _spend(COST_LINK)
+    if not _image_rule(state, silent):
+        return False
+    _spend(COST_LINK_MADE)
+    return True
+
+
+def _destination(string: str, pos: int, maximum: int) -> Any:
+    """markdown-it's ``parseLinkDestination``, paying for what it may scan: a
+    bare destination runs to the next space or control character, and each of
+    32 nested ``[a](`` rescans what the next one scans."""
+    if not string.startswith("<", pos):
+        stop = _DESTINATION_END.search(string, pos, maximum)
+        _spend(((stop.start() if stop else maximum) - pos) // DESTINATION_CHARS)
+    return helpers.parseLinkDestination(string, pos, maximum)
+
+
+class _Markdown(MarkdownIt):
+    def validateLink(self, url: str) -> bool:
+        # markdown-it lets data:image/... through, for images; images are links here.
+        return not _BAD_SCHEME.match(url.strip().lower())
+
+
+def _url_patterns() -> dict[str, re.Pattern[str]]:
+    """The tail after ``scheme:`` of each scheme linked bare, from linkify-it's grammar."""
+    grammar = LinkifyIt(options={"fuzzy_link": False, "fuzzy_email": False}).re
+    web = re.compile(
+        "//" + grammar["src_auth"] + grammar["src_host_port_strict"] + grammar["src_path"],
+        re.IGNORECASE,
+    )
+    mail = re.compile(grammar["src_email_name"] + "@" + grammar["src_host_strict"], re.IGNORECASE)
+    return {"http": web, "https": web, "mailto": mail}
+
+
+_URL_TAILS = _url_patterns()
+
+
+def _tail_length(pattern: re.Pattern[str], text: str, pos: int, stop: int) -> int:
+    """Length of a URL's tail (what follows ``scheme:``) at ``pos``, 0 if none."""
+    limit = min(stop, pos + URL_MAX)
+    end = _URL_END.search(text, pos, limit)
+    if end is None and limit < stop:
+        return 0  # longer than URL_MAX
+    found = pattern.match(text, pos, end.start() if end else limit)
+    return len(found.group()) if found else 0
+
+
+def _bare_url(state: StateInline, silent: bool) -> bool:
+    """A bare ``http://``, ``https://`` or ``mailto:`` URL, found at its ``:``.
+
+    Replaces markdown-it's linkify rules: its inline rule searched all the text
+    before each ``://`` for a scheme (quadratic on ``a://`` repeated, 0.6 s for
+    10,000 characters), and its core rule runs linkify-it's large pretest over
+    every paragraph. The URL grammar is still linkify-it's.
+    """
+    _spend(COST_INLINE)  # tried wherever the text rule stopped: the budget's inline step
+    pos, src = state.pos, state.src
+    if src[pos] != ":" or state.linkLevel > 0:
+        return False
+    pending = state.pending
+    found = _SCHEME_TAIL.search(pending, max(0, len(pending) - _SCHEME_MAX))
+    if found is None:
+        return False
+    pattern = _URL_TAILS.get(found.group(1).lower())
+    if pattern is None:
+        return False
+    _spend(COST_URL)  # the match, found or not
+    tail = _tail_length(pattern, src, pos + 1, state.posMax)
+    if not tail:
+        return False
+    scheme = found.group(1)
+    url = src[pos - len(scheme) : pos + 1 + tail].rstrip("*")  # "*" may close emphasis
+    href = state.md.normalizeLink(url)
+    if not state.md.validateLink(href):
+        return False
+    _spend(COST_LINK_MADE)
+    if not silent:
+        state.pending = pending[: -len(scheme)]
+        token = state.push("link_open", "a", 1)
+        token.attrs = {"href": href}
+        token.markup = "linkify"
+        token.info = "auto"
+        token = state.push("text", "", 0)
+        token.content = state.md.normalizeLinkText(url)
+        token = state.push("link_close", "a", -1)
+        token.markup = "linkify"
+        token.info = "auto"
+    state.pos += len(url) - len(scheme)
+    return True
+
+
+def _alt_text(tokens: list[Token] | None) -> str:
+    out: list[str] = []
+    for token in tokens or ():
+        if token.type in ("text", "text_special", "code_inline"):
+            out.append(token.content)
+        elif token.type == "image":
+            out.append(_alt_text(token.children))
+        elif token.type in ("softbreak", "hardbreak"):
+            out.append("\n")
+    return "".join(out)
+
+
+def _images_as_links(state: StateCore) -> None:
+    """``![alt](url)`` becomes ``[alt](url)``; inside a link, just ``alt``."""
+    for block in state.tokens:
+        children = block.children
+        if block.type != "inline" or not children:
+            continue
+        if "![" not in block.content:
+            continue
+        out: list[Token] = []
+        depth = 0
+        for token in children:
+            if token.type == "link_open":
+                depth += 1
+            elif token.type == "link_close":
+                depth -= 1
+            if token.type != "image":
+                out.append(token)
+                continue
+            href = str(token.attrGet("src") or "")
+            text = Token("text", "", 0, level=token.level + (0 if depth else 1))
+            text.content = _alt_text(token.children) or href
+            if depth:
+                out.append(text)
+                continue
+            opening = Token("link_open", "a", 1, level=token.level, attrs={"href": href})
+            title = token.attrGet("title")
+            if title:
+                opening.attrSet("title", title)
+            out += [opening, text, Token("link_close", "a", -1, level=token.level)]
+        block.children = out
+
+
+_md = _Markdown("commonmark", {"html": False, "linkify": False, "breaks": True})
+_md.disable(["heading", "lheading", "hr", "html_block", "html_inline"])
+_md.enable("image")
+_md.inline.ruler.at("linkify", _bare_url)  # right after "text": where text stops
+_md.inline.ruler.enable("linkify")
+_md.inline.ruler.at("emphasis", _emphasis)
+_md.inline.ruler.at("link", _link)
+_md.inline.ruler.at("image", _image)
+_md.core.ruler.after("inline", "images_as_links", _images_as_links)
+# The budget: a block rule that matches nothing, tried first at every line and
+# wherever a paragraph may end; the block tokens; the inline steps above.
+_md.block.ruler.before(
+    "table", "budget", _spend_block, {"alt": ["paragraph", "reference", "blockquote", "list"]}
+)
+_md.core.ruler.after("block", "budget", _spend_block_tokens)
+_skip_token = _md.inline.skipToken
+_md.inline.skipToken = _counted_skip_token  # type: ignore[method-assign]
+_md.helpers = SimpleNamespace(  # type: ignore[assignment]  # the helpers module by default
+    parseLinkLabel=helpers.parseLinkLabel,
+    parseLinkDestination=_destination,
+    parseLinkTitle=helpers.parseLinkTitle,
 )
 
 
@@ -23,7 +315,27 @@ def _link_open(self, tokens, idx, options, env):  # type: ignore[no-untyped-def]
 _md.add_render_rule("link_open", _link_open)
 
 
+def plain(body: str) -> str:
+    """The body as escaped text: paragraphs at blank lines, ``<br />`` at line breaks."""
+    text = body.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd").strip()
+    if not text:
+        return ""
+    paragraphs = _BLANK_LINES.split(escapeHtml(text))
+    return "\n".join("<p>" + p.strip().replace("\n", "<br />\n") + "</p>" for p in paragraphs)
+
+
+def render_with(body: str, steps: int) -> str:
+    """``body`` rendered within ``steps`` (see ``STEP_LIMIT``), else as ``plain`` text."""
+    budget = _budget.set(_Budget(steps))
+    try:
+        html: str = _md.render(body)
+    except _TooComplexError:
+        return plain(body)
+    finally:
+        _budget.reset(budget)
+    return html.strip()
+
+
 @lru_cache(maxsize=4096)
 def render(body: str) -> str:
-    html: str = _md.render(body)
-    return html.strip()
+    return render_with(body, STEP_LIMIT)
