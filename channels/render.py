@@ -38,23 +38,26 @@ body always renders the same way, on any node, however busy), and measured by
 from __future__ import annotations
 
 import re
+import sys
 from contextvars import ContextVar
 from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
+import mdurl
 from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt, helpers
 from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
+from markdown_it.rules_inline import backtick as _backticks_rule
 from markdown_it.rules_inline import image as _image_rule
 from markdown_it.rules_inline import link as _link_rule
 from markdown_it.rules_inline.emphasis import tokenize as _emphasis_rule
 from markdown_it.token import Token
 
-STEP_LIMIT = 25_000
+STEP_LIMIT = 20_000
 """What one body may spend, in steps of about a microsecond of CPU each on the
 machine of docs/performance.md. The long Markdown post of ``bench/render.py``
 (8,000 characters of prose, lists, links and code) spends ~4,000; a 10,000-
@@ -62,17 +65,22 @@ character list of 270 bare links ~16,000. A body that would spend more takes
 about this long (~25 ms) before it is shown as plain text, instead of the
 ~250 ms ``[*`` repeated took."""
 
-# What each kind of work costs, in steps; fitted to the CPU time of markdown-it-py
-# on the inputs of bench/render.py (ordinary, long and adversarial ones).
-COST_BLOCK = 6  # the block rules tried at a line (or whether it ends a paragraph)
-COST_BLOCK_TOKEN = 1  # a block token made (each is parsed inline and rendered)
+# What each kind of work costs, in steps: the CPU time of markdown-it-py on the
+# inputs of bench/render.py (ordinary, long and adversarial), fitted per kind and
+# rounded up, in microseconds on the machine of docs/performance.md.
+COST_BLOCK = 5  # the block rules tried at a line (or whether it ends a paragraph)
+COST_BLOCK_TOKEN = 2  # a block token made (each is parsed inline and rendered)
 COST_INLINE = 2  # the inline rules tried where text stops, with the text before it
-COST_SKIP = 1  # a position skipped while a link's text is scanned for its "]"
-COST_DELIMITER = 4  # an emphasis delimiter ("*" or "_"), paired up later
-COST_LINK = 1  # a "[" or "![" tried as a link
-COST_LINK_MADE = 20  # a link made: its URL normalised and checked, its tokens
-COST_URL = 9  # a bare URL tried after its scheme
-DESTINATION_CHARS = 8  # a link destination may scan this many characters per step
+COST_SKIP = 1  # a position skipped while a link's text is scanned for its "]" (~0.4)
+COST_DELIMITER = 4  # a "*" or "_": a token and a delimiter, paired up later
+COST_CODE = 3  # a code span made
+COST_LINK = 2  # a "[" or "![" tried as a link
+COST_LINK_MADE = 10  # a link made: its URL normalised and checked, its tokens
+COST_URL = 1  # a bare URL tried after its scheme...
+URL_CHARS = 20  # ...and a step per this many characters it may match
+COST_URL_MADE = 8  # a bare URL made a link
+DESTINATION_CHARS = 128  # a link destination may scan this many characters per step
+HREF_CHARS = 8  # a link's URL and title, written out, cost a step per this many characters
 
 URL_MAX = 2048
 """Longest bare URL that is linked, in characters (longer ones stay text), so
@@ -82,6 +90,7 @@ _BAD_SCHEME = re.compile(r"^(?:javascript|vbscript|file|data):")
 _URL_END = re.compile(r"[^\x21-\x7e]")  # a space, a control or a non-ASCII character
 _SCHEME_TAIL = re.compile(r"(?:^|[^a-z0-9.+-])([a-z][a-z0-9.+-]*)\Z", re.IGNORECASE)
 _SCHEME_MAX = 32  # longest scheme looked for before ":" (the known ones are shorter)
+_DELIMITER_RUN = re.compile(r"\*+|_+")
 _DESTINATION_END = re.compile(r"[\x00-\x20\x7f]")
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
 
@@ -127,10 +136,18 @@ def _counted_skip_token(state: StateInline) -> None:
 
 
 def _emphasis(state: StateInline, silent: bool) -> bool:
-    start = state.pos
-    if not _emphasis_rule(state, silent):
+    run = _DELIMITER_RUN.match(state.src, state.pos, state.posMax)
+    if run is None:
         return False
-    _spend(COST_DELIMITER * (state.pos - start))  # a delimiter per character of the run
+    if not silent:  # silent, the rule does nothing: emphasis is paired up later
+        _spend(COST_DELIMITER * len(run.group()))  # a token and a delimiter per character
+    return _emphasis_rule(state, silent)
+
+
+def _code(state: StateInline, silent: bool) -> bool:
+    if not _backticks_rule(state, silent):
+        return False
+    _spend(COST_CODE)
     return True
 
 
@@ -190,7 +207,10 @@ def _tail_length(pattern: re.Pattern[str], text: str, pos: int, stop: int) -> in
     end = _URL_END.search(text, pos, limit)
     if end is None and limit < stop:
         return 0  # longer than URL_MAX
-    found = pattern.match(text, pos, end.start() if end else limit)
+    end_pos = end.start() if end else limit
+    _spend(COST_URL)  # matching it, found or not
+    _spend((end_pos - pos) // URL_CHARS)
+    found = pattern.match(text, pos, end_pos)
     return len(found.group()) if found else 0
 
 
@@ -213,16 +233,18 @@ def _bare_url(state: StateInline, silent: bool) -> bool:
     pattern = _URL_TAILS.get(found.group(1).lower())
     if pattern is None:
         return False
-    _spend(COST_URL)  # the match, found or not
     tail = _tail_length(pattern, src, pos + 1, state.posMax)
     if not tail:
         return False
     scheme = found.group(1)
     url = src[pos - len(scheme) : pos + 1 + tail].rstrip("*")  # "*" may close emphasis
-    href = state.md.normalizeLink(url)
+    # An ASCII URL is what it will link to, with unsafe characters %-encoded
+    # (markdown-it's normalizeLink does that too, in 5x the time, and keeps an
+    # IPv6 host's brackets); the link's text is the URL as written.
+    href = state.md.normalizeLink(url) if "[" in url else mdurl.encode(url)
     if not state.md.validateLink(href):
         return False
-    _spend(COST_LINK_MADE)
+    _spend(COST_URL_MADE)
     if not silent:
         state.pending = pending[: -len(scheme)]
         token = state.push("link_open", "a", 1)
@@ -230,7 +252,7 @@ def _bare_url(state: StateInline, silent: bool) -> bool:
         token.markup = "linkify"
         token.info = "auto"
         token = state.push("text", "", 0)
-        token.content = state.md.normalizeLinkText(url)
+        token.content = url
         token = state.push("link_close", "a", -1)
         token.markup = "linkify"
         token.info = "auto"
@@ -287,6 +309,7 @@ _md.disable(["heading", "lheading", "hr", "html_block", "html_inline"])
 _md.enable("image")
 _md.inline.ruler.at("linkify", _bare_url)  # right after "text": where text stops
 _md.inline.ruler.enable("linkify")
+_md.inline.ruler.at("backticks", _code)
 _md.inline.ruler.at("emphasis", _emphasis)
 _md.inline.ruler.at("link", _link)
 _md.inline.ruler.at("image", _image)
@@ -307,8 +330,15 @@ _md.helpers = SimpleNamespace(  # type: ignore[assignment]  # the helpers module
 
 
 def _link_open(self, tokens, idx, options, env):  # type: ignore[no-untyped-def]
-    tokens[idx].attrSet("rel", "noopener noreferrer nofollow")
-    tokens[idx].attrSet("target", "_blank")
+    token = tokens[idx]
+    # A reference's URL and title are written out at every use: paid for by size,
+    # so that 10,000 characters cannot become megabytes of HTML.
+    _spend(
+        (len(str(token.attrGet("href") or "")) + len(str(token.attrGet("title") or "")))
+        // HREF_CHARS
+    )
+    token.attrSet("rel", "noopener noreferrer nofollow")
+    token.attrSet("target", "_blank")
     return self.renderToken(tokens, idx, options, env)
 
 
@@ -336,6 +366,21 @@ def render_with(body: str, steps: int) -> str:
     return html.strip()
 
 
+def cost(body: str, limit: int = sys.maxsize) -> int:
+    """The steps rendering ``body`` spends, or ``limit + 1`` once it has spent more
+    than ``limit`` (for benchmarks and tests)."""
+    budget = _Budget(limit)
+    reset = _budget.set(budget)
+    try:
+        _md.render(body)
+    except _TooComplexError:
+        return limit + 1
+    finally:
+        _budget.reset(reset)
+    return limit - budget.left
+
+
 @lru_cache(maxsize=4096)
 def render(body: str) -> str:
+    """``body`` as safe HTML, within ``STEP_LIMIT`` steps (else as ``plain`` text)."""
     return render_with(body, STEP_LIMIT)
