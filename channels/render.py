@@ -68,7 +68,8 @@ about this long (~25 ms) before it is shown as plain text, instead of the
 # What each kind of work costs, in steps: the CPU time of markdown-it-py on the
 # inputs of bench/render.py (ordinary, long and adversarial), fitted per kind and
 # rounded up, in microseconds on the machine of docs/performance.md.
-COST_BLOCK = 5  # the block rules tried at a line (or whether it ends a paragraph)
+COST_BLOCK = 12  # the block rules tried at a line, which starts a block
+COST_BLOCK_CHECK = 4  # the block rules asked whether a line ends the block above
 COST_BLOCK_TOKEN = 2  # a block token made (each is parsed inline and rendered)
 COST_INLINE = 2  # the inline rules tried where text stops, with the text before it
 COST_SKIP = 1  # a position skipped while a link's text is scanned for its "]" (~0.4)
@@ -120,7 +121,8 @@ def _spend(steps: int) -> None:
 
 
 def _spend_block(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    _spend(COST_BLOCK)
+    # Silent: asked whether this line ends the paragraph (or list, or quote) above.
+    _spend(COST_BLOCK_CHECK if silent else COST_BLOCK)
     return False  # matches nothing: the real rules follow
 
 
