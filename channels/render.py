@@ -22,17 +22,16 @@ Safety:
   (``詳細はhttps://example.com/aを参照``): a URL with raw non-ASCII characters
   in it is linked whole between angle brackets, ``<https://ja.wikipedia.org/wiki/東京>``.
 
-Time: markdown-it-py is linear on most input but has a large constant
-(microseconds per token, in Python) and a few superlinear corners: a link
-label is scanned ahead from every ``[`` (``[*`` repeated takes ~250 ms for
-10,000 characters), and its bare-URL rule searched the whole text before every
-``://``. Rendering therefore spends from a fixed budget of parser steps (a
-block rule tried on a line, an inline rule tried at a position, a position
-skipped while scanning a link label); a body that runs out of steps is shown
-as escaped plain text with its line breaks (``plain``). The budget is far above
-what any post people write needs (see ``STEP_LIMIT``), deterministic (the same
-body always renders the same way, on any node, however busy), and measured by
-``bench/render.py``.
+Time: markdown-it-py is linear on most input but costs microseconds per token
+(it is Python) and has superlinear corners: from every ``[`` it scans ahead
+for the link text's ``]``, a token at a time (``[*`` repeated to 10,000
+characters took ~250 ms), and its bare-URL rule searched all the text before
+every ``://``. So rendering spends from a budget of steps (``STEP_LIMIT``),
+each kind of work charged what it costs (the ``COST_*`` weights), before doing
+it where it can; a body that runs out is shown as escaped plain text with its
+line breaks (``plain``). The budget is deterministic: the same body renders the
+same way on any node however busy, which matters because the HTML is stored.
+``bench/render.py`` measures it; docs/performance.md has the figures.
 """
 
 from __future__ import annotations
@@ -59,11 +58,11 @@ from markdown_it.token import Token
 
 STEP_LIMIT = 20_000
 """What one body may spend, in steps of about a microsecond of CPU each on the
-machine of docs/performance.md. The long Markdown post of ``bench/render.py``
-(8,000 characters of prose, lists, links and code) spends ~4,000; a 10,000-
-character list of 270 bare links ~16,000. A body that would spend more takes
-about this long (~25 ms) before it is shown as plain text, instead of the
-~250 ms ``[*`` repeated took."""
+machine of docs/performance.md. Ordinary posts spend 10 to 200; the long post
+of ``bench/render.py`` (~8,000 characters of prose, lists, links and code)
+~4,500; a 10,000-character list of 270 bare links ~12,600. A body that would
+spend more is shown as plain text after at most ~25 ms, where ``[*`` repeated
+took ~250 ms before."""
 
 # What each kind of work costs, in steps: the CPU time of markdown-it-py on the
 # inputs of bench/render.py (ordinary, long and adversarial), fitted per kind and

@@ -303,8 +303,10 @@ def assert_safe(html: str) -> None:
             assert name in ALLOWED_ATTRS.get(tag, set()), (tag, name)
             if name == "href":
                 assert value is not None
-                scheme = value.split(":", 1)[0].lower() if ":" in value.split("/", 1)[0] else ""
-                assert scheme in ("", "http", "https", "mailto"), value
+                # Bare URLs are only http(s) and mailto; written links (``<tel:1>``,
+                # ``[x](zoommtg://…)``) may have any scheme but these.
+                scheme = value.split(":", 1)[0].strip().lower()
+                assert scheme not in ("javascript", "vbscript", "file", "data"), value
         if tag == "a":
             assert ("rel", "noopener noreferrer nofollow") in attrs
             assert ("target", "_blank") in attrs
