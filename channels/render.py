@@ -137,36 +137,34 @@ def _counted_skip_token(state: StateInline) -> None:
 
 
 def _emphasis(state: StateInline, silent: bool) -> bool:
-    run = _DELIMITER_RUN.match(state.src, state.pos, state.posMax)
-    if run is None:
+    if state.src[state.pos] not in "*_":
         return False
-    if not silent:  # silent, the rule does nothing: emphasis is paired up later
+    if not silent:
+        run = _DELIMITER_RUN.match(state.src, state.pos, state.posMax)
+        assert run is not None  # silent, the rule does nothing: emphasis is paired up later
         _spend(COST_DELIMITER * len(run.group()))  # a token and a delimiter per character
     return _emphasis_rule(state, silent)
 
 
 def _code(state: StateInline, silent: bool) -> bool:
-    if not _backticks_rule(state, silent):
+    if state.src[state.pos] != "`" or not _backticks_rule(state, silent):
         return False
     _spend(COST_CODE)
     return True
 
 
 def _link(state: StateInline, silent: bool) -> bool:
-    if state.src[state.pos] != "[":
+    """A link, or an image (made a link later): one rule for both, so that other
+    positions pay for one check."""
+    src, pos = state.src, state.pos
+    if src[pos] == "[":
+        rule = _link_rule
+    elif src[pos] == "!" and src.startswith("[", pos + 1):
+        rule = _image_rule
+    else:
         return False
     _spend(COST_LINK)
-    if not _link_rule(state, silent):
-        return False
-    _spend(COST_LINK_MADE)
-    return True
-
-
-def _image(state: StateInline, silent: bool) -> bool:
-    if not state.src.startswith("![", state.pos):
-        return False
-    _spend(COST_LINK)
-    if not _image_rule(state, silent):
+    if not rule(state, silent):
         return False
     _spend(COST_LINK_MADE)
     return True
@@ -307,13 +305,11 @@ def _images_as_links(state: StateCore) -> None:
 
 _md = _Markdown("commonmark", {"html": False, "linkify": False, "breaks": True})
 _md.disable(["heading", "lheading", "hr", "html_block", "html_inline"])
-_md.enable("image")
 _md.inline.ruler.at("linkify", _bare_url)  # right after "text": where text stops
 _md.inline.ruler.enable("linkify")
 _md.inline.ruler.at("backticks", _code)
 _md.inline.ruler.at("emphasis", _emphasis)
 _md.inline.ruler.at("link", _link)
-_md.inline.ruler.at("image", _image)
 _md.core.ruler.after("inline", "images_as_links", _images_as_links)
 # The budget: a block rule that matches nothing, tried first at every line and
 # wherever a paragraph may end; the block tokens; the inline steps above.
