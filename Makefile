@@ -39,6 +39,7 @@ bench: $(STAMP) services
 	$(BIN)/python bench/history.py
 	$(BIN)/python bench/connections.py
 	$(BIN)/python bench/web_open.py
+	$(BIN)/python bench/render.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -77,8 +77,9 @@ BODY = (
 )
 HTML = (
     "'<p><strong>Update ' || {n} || '</strong>: shipped the <em>new</em> build of "
-    "<code>service-' || ({n} % 97) || '</code>, notes at https://example.com/notes/' "
-    "|| {n} || ' - thanks everyone!</p>'"
+    "<code>service-' || ({n} % 97) || '</code>, notes at "
+    '<a href="https://example.com/notes/\' || {n} || \'" rel="noopener noreferrer nofollow" '
+    "target=\"_blank\">https://example.com/notes/' || {n} || '</a> - thanks everyone!</p>'"
 )
 
 
@@ -88,10 +89,11 @@ def sample(n: int) -> tuple[str, str]:
         f"**Update {n}**: shipped the _new_ build of `service-{n % 97}`, notes at "
         f"https://example.com/notes/{n} - thanks everyone!"
     )
+    url = f"https://example.com/notes/{n}"
     html = (
         f"<p><strong>Update {n}</strong>: shipped the <em>new</em> build of "
-        f"<code>service-{n % 97}</code>, notes at https://example.com/notes/{n} - "
-        "thanks everyone!</p>"
+        f'<code>service-{n % 97}</code>, notes at <a href="{url}" '
+        f'rel="noopener noreferrer nofollow" target="_blank">{url}</a> - thanks everyone!</p>'
     )
     return body, html
 
