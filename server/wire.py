@@ -18,6 +18,7 @@ ASGI interface, slower but the same to clients.
 from __future__ import annotations
 
 import contextlib
+import logging
 from typing import Any, Protocol
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -26,6 +27,8 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
 DIRECT_EXTENSION = "kaisha.direct_wire"
+
+log = logging.getLogger(__name__)
 
 
 class Outgoing:
@@ -126,6 +129,21 @@ _USED_ATTRIBUTES = ("conn", "transport", "writable", "close_sent", "disconnected
 
 class DirectProtocol(WebSocketsSansIOProtocol):
     """uvicorn's ``websockets-sansio`` protocol, offering itself to the app."""
+
+    def send_receive_event_to_app(self) -> None:
+        # A text frame that is not UTF-8 is the client's mistake: close it with
+        # 1007 as uvicorn does, but without logging a server error and a
+        # traceback for it.
+        if self.curr_msg_data_type == "text" and not self.close_sent:
+            try:
+                b"".join(self.frames).decode()
+            except UnicodeDecodeError:
+                self.frames = []
+                log.info("a client sent a text frame that is not UTF-8: closed with 1007")
+                self.conn.send_close(1007)
+                self.handle_parser_exception()
+                return
+        super().send_receive_event_to_app()
 
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)

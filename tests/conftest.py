@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -36,9 +37,17 @@ async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def server(settings: Settings) -> AsyncIterator[Running]:
+async def server(settings: Settings, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Running]:
+    """A server for the test; it must log no error while the test uses it (a
+    client's bad input is not a server error; a 500 is)."""
     async with serve(settings) as running:
         yield running
+    errors = [
+        f"{r.name}: {r.getMessage()}"
+        for r in caplog.get_records("call") + caplog.get_records("teardown")
+        if r.levelno >= logging.ERROR
+    ]
+    assert not errors, errors
 
 
 @pytest.fixture

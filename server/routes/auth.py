@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 from sqlmodel import select
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from channels.actions.people import create_user
 from core.clock import utcnow
@@ -112,12 +112,12 @@ async def current_session(ctx: Ctx) -> SessionInfo:
 
 
 @api.route("DELETE", "/api/session", summary="Sign out", auth=False)
-async def sign_out(ctx: Ctx) -> JSONResponse:
+async def sign_out(ctx: Ctx) -> Response:
     token = ctx.request.cookies.get(SESSION_COOKIE)
     if token:
         await ctx.services.write(lambda unit: auth.sign_out(unit, token))
         ctx.services.auth_cache.forget(token)
-    response = JSONResponse(None, status_code=204)
+    response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 

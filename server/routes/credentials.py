@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from pydantic import BaseModel, Field
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 
 from core.clock import iso
 from core.errors import ForbiddenError, NotFoundError, UnauthorizedError
@@ -55,10 +55,10 @@ async def my_sessions(ctx: Ctx) -> list[SessionPublic]:
     "/api/me/sessions/{session_id}",
     summary="End one of one's sessions (its open tabs are signed out at once)",
 )
-async def end_session(ctx: Ctx) -> JSONResponse:
+async def end_session(ctx: Ctx) -> Response:
     user, session_id = ctx.user, ctx.request.path_params["session_id"]
     await ctx.services.write(lambda unit: auth.end_session(unit, user, session_id), user)
-    response = JSONResponse(None, status_code=204)
+    response = Response(status_code=204)
     principal = ctx.principal
     if (
         principal

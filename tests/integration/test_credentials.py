@@ -258,5 +258,7 @@ async def test_wrong_passwords_slow_the_guesser_never_the_owner(company: Company
 async def test_api_answers_are_never_cached(company: Company) -> None:
     answer = await company.people["bob"].api.raw("GET", "/api/channels")
     assert answer.headers["cache-control"] == "no-store"
-    refused = await Api(company.server.http).raw("GET", "/api/channels")
+    stranger = Api(company.server.http)
+    refused = await stranger.raw("GET", "/api/channels")
     assert refused.headers["cache-control"] == "no-store"
+    await stranger.close()

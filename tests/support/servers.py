@@ -84,8 +84,11 @@ def free_port() -> int:
 class Node:
     """A server process (``python -m server``), as the Procfile runs it."""
 
-    def __init__(self, settings: Settings, port: int | None = None) -> None:
+    def __init__(
+        self, settings: Settings, port: int | None = None, log_level: str = "WARNING"
+    ) -> None:
         self.settings = settings
+        self.log_level = log_level
         self.port = port or free_port()
         self.proc: asyncio.subprocess.Process | None = None
         # Its log (JSON lines on stderr), kept for tests that read what it said.
@@ -114,7 +117,7 @@ class Node:
             HOST="127.0.0.1",
             PORT=str(self.port),
             BUS_PREFIX=s.bus_prefix,
-            LOG_LEVEL="WARNING",
+            LOG_LEVEL=self.log_level,
             HEAL_INTERVAL=str(s.heal_interval),
             PERSON_FRAME_RATE=str(s.person_frame_rate),
             PERSON_FRAME_BURST=str(s.person_frame_burst),
