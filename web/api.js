@@ -22,7 +22,11 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(method, path, body) {
+/**
+ * One request. `opts.quiet`: a 401 is the caller's to read (a wrong current
+ * password answers 401 too), not a sign that the session ended.
+ */
+export async function api(method, path, body, opts = {}) {
   const headers = { Accept: 'application/json' };
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -46,14 +50,14 @@ export async function api(method, path, body) {
   }
   if (!response.ok) {
     const err = data?.error ?? {};
-    if (response.status === 401 && csrfToken && onUnauthorized) onUnauthorized();
+    if (response.status === 401 && csrfToken && onUnauthorized && !opts.quiet) onUnauthorized();
     throw new ApiError(response.status, err.code ?? 'internal', err.message ?? '', err.fields);
   }
   return data;
 }
 
-export const get = (path) => api('GET', path);
-export const post = (path, body) => api('POST', path, body ?? {});
+export const get = (path, opts) => api('GET', path, undefined, opts);
+export const post = (path, body, opts) => api('POST', path, body ?? {}, opts);
 export const patch = (path, body) => api('PATCH', path, body);
 export const del = (path) => api('DELETE', path);
 

@@ -2,6 +2,10 @@
 // connection manager for them, and maps the URL hash to a view:
 //   #/signin  #/invite/<token>  #/  #/c/<id>  #/c/<id>/p/<post>
 //   #/directory  #/people  #/admin
+//   #/settings  #/reset/<token>
+// Signing out, or being signed out (a close code, a 401), ends everything the
+// session started and clears what the person left in the browser (drafts,
+// positions, unread counts: storage.js's forgetPeople).
 // A view module exports mount(container, params) returning {destroy, update?}.
 import { ApiError, del, get, setCsrf, setUnauthorizedHandler } from './api.js';
 import { Connection } from './conn.js';
@@ -13,11 +17,13 @@ import {
   forgetSession,
   membershipChanged,
   refreshChannels,
+  refreshMe,
   rememberPosition,
   setPresence,
 } from './state.js';
-import { load, save, setStorageUser } from './storage.js';
+import { forgetPeople, load, save, setStorageUser } from './storage.js';
 import { startUnread } from './unread.js';
+import { hideToast } from './views/errors.js';
 import { mountShell } from './views/shell.js';
 
 const ROUTES = [
@@ -27,6 +33,8 @@ const ROUTES = [
   { name: 'directory', re: /^#\/directory$/, load: () => import('./views/directory.js') },
   { name: 'people', re: /^#\/people$/, load: () => import('./views/people.js') },
   { name: 'admin', re: /^#\/admin$/, load: () => import('./views/admin.js') },
+  { name: 'settings', re: /^#\/settings$/, load: () => import('./views/settings.js') },
+  { name: 'reset', re: /^#\/reset\/([\w-]+)$/, public: true, load: () => import('./views/reset.js') },
   { name: 'home', re: /^#?\/?$/, load: () => import('./views/home.js') },
 ];
 
@@ -69,6 +77,7 @@ export async function route() {
   if (token !== routeToken) return; // a newer navigation won
   current?.view.destroy?.();
   current = null;
+  hideToast(); // what it said was about the page one left
   let container;
   if (found?.route.public) {
     shell?.destroy();
@@ -82,7 +91,7 @@ export async function route() {
     shell.routeChanged(name, params);
   }
   root.setAttribute('aria-busy', 'false');
-  current = { name, params, view: module.mount(container, params, { signedIn }) ?? {} };
+  current = { name, params, view: module.mount(container, params, { signedIn, signOut }) ?? {} };
 }
 
 /** Start everything that lives while someone is signed in. */
@@ -97,29 +106,45 @@ export function signedIn(session) {
   conn.status = app.myStatus;
   conn.resumeMe(load('me-position', null));
   app.conn = conn;
+  let helloSeen = false;
   startUnread();
   sessionOff.push(
     conn.on('position', rememberPosition),
     conn.on('state', ({ state }) => {
       document.documentElement.dataset.conn = state; // for tests and styling
+      // Not connected, one is offline as far as this page knows.
+      if (app.me) setPresence(app.me.id, state === 'open' ? app.myStatus : 'offline');
     }),
     conn.on('presence', (f) => setPresence(f.user, f.status)),
 
     // Added to or removed from a channel (invited, moved to another department
-    // by an admin, joined or left on another device): the sidebar follows.
+    // by an admin, joined or left on another device): the sidebar follows, and
+    // the own card too (a department move is told this way).
     conn.on('personal', (f) => {
       if (f.kind === 'membership.added' || f.kind === 'membership.removed') {
         membershipChanged(f.data.channel_id, f.kind === 'membership.added').catch(() => {});
+        refreshMe().catch(() => {});
       }
     }),
-    conn.on('personal-reset', () => refreshChannels().catch(() => {})),
+    conn.on('personal-reset', () => {
+      refreshChannels().catch(() => {});
+      refreshMe().catch(() => {});
+    }),
     conn.on('me-position', (p) => save('me-position', p)),
     // What events of every followed channel change in the shared state (the
     // sidebar's names, unread counts): web/kinds/. The open channel's view
     // applies them to its own store.
     conn.on('event', reduceEverywhere),
-    conn.on('unauthorized', () => signedOut('expired')),
-    conn.on('forbidden', () => app.emit('forbidden')),
+    // The server ended a subscription (one left or was removed elsewhere).
+    conn.on('access-lost', () => refreshChannels().catch(() => {})),
+    // Back after a drop: whatever changed about oneself meanwhile.
+    conn.on('hello', () => {
+      if (helloSeen) refreshMe().catch(() => {});
+      helloSeen = true;
+    }),
+    conn.on('unauthorized', ({ reason }) => signedOut(whyUnauthorized(reason))),
+    conn.on('forbidden', ({ reason }) => shutOut(reason)),
+    conn.on('too-many', () => app.emit('too-many')),
   );
   setPresence(app.me.id, app.myStatus);
   conn.start();
@@ -136,6 +161,41 @@ async function signOut() {
   signedOut('signed-out');
 }
 
+/**
+ * Why a socket was closed with 4001, from the server's close reason (org/auth.py's
+ * kicks): each is a reason key of the sign-in page. Anything else: the session ended.
+ */
+const UNAUTHORIZED_REASONS = {
+  'signed out': 'signed-out-elsewhere', // this session signed out, in another tab
+  'this session was ended': 'session-ended', // from the sessions list, elsewhere
+  'signed out elsewhere': 'password-changed', // a password change or reset ended the others
+};
+
+function whyUnauthorized(reason) {
+  return UNAUTHORIZED_REASONS[reason] ?? 'expired';
+}
+
+/**
+ * A socket closed with 4003: the account was deactivated, or the page's origin
+ * is not allowed. A deactivated account's sessions are gone, so the session
+ * answers 401; otherwise say what the server said and stay.
+ */
+async function shutOut(reason) {
+  if (/deactivated/.test(reason ?? '')) {
+    signedOut('deactivated');
+    return;
+  }
+  const me = app.me;
+  try {
+    await get('/api/session', { quiet: true });
+    if (app.me === me) app.emit('forbidden');
+  } catch (err) {
+    if (app.me !== me) return;
+    if (err instanceof ApiError && err.status === 401) signedOut('deactivated');
+    else app.emit('forbidden');
+  }
+}
+
 function teardown() {
   for (const off of sessionOff.splice(0)) off();
   app.conn?.stop();
@@ -143,18 +203,26 @@ function teardown() {
   delete document.documentElement.dataset.conn;
   forgetSession();
   setStorageUser(null);
+  forgetPeople();
   setCsrf(null);
 }
 
-/** Stop the session's machinery and show the sign-in page (with a reason). */
+/**
+ * Stop the session's machinery, clear what the person left in the browser and
+ * show the sign-in page (with a reason: a key of signin.reason.*).
+ */
 export function signedOut(reason) {
   if (!app.me) return;
-  teardown();
-  if (reason) sessionStorage.setItem('kaisha:signin-reason', reason);
+  // The views first: a composer saves its draft when it goes, and must find
+  // the person's storage still there to be cleared with the rest.
   current?.view.destroy?.();
   current = null;
   shell?.destroy();
   shell = null;
+  for (const dialog of document.querySelectorAll('dialog')) dialog.close();
+  hideToast();
+  teardown();
+  if (reason) sessionStorage.setItem('kaisha:signin-reason', reason);
   if (location.hash === '#/signin') route();
   else location.hash = '#/signin';
 }

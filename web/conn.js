@@ -14,12 +14,23 @@
 //   personal-reset  one's own stream could not be replayed: refetch what it feeds
 //   position {channel, epoch, seq} after every change (for persistence)
 //   suberror {channel, code}: a sub was refused (the channel is no longer watched)
-//   unauthorized / forbidden   close codes 4001 / 4003 (the manager has stopped)
+//   access-lost {channel}: the server ended a subscription (unsubbed with
+//             reason access_lost: one left or was removed); no longer watched
+//   unauthorized / forbidden / too-many   close codes 4001 / 4003 / 4008, with
+//             the close event ({code, reason}); the manager has stopped
 import { Emitter } from './emitter.js';
 
 export const CLOSE_UNAUTHORIZED = 4001;
 export const CLOSE_FORBIDDEN = 4003;
+export const CLOSE_TOO_MANY_SOCKETS = 4008;
 export const CLOSE_FLOOD = 4529;
+
+// Codes 4000-4499 mean "do not reconnect as is" (docs/protocol.md, "Close codes").
+const STOPPING = {
+  [CLOSE_UNAUTHORIZED]: 'unauthorized',
+  [CLOSE_FORBIDDEN]: 'forbidden',
+  [CLOSE_TOO_MANY_SOCKETS]: 'too-many',
+};
 
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 15000;
@@ -126,14 +137,10 @@ export class Connection extends Emitter {
       }
     }
     for (const sub of this.channels.values()) sub.syncing = false;
-    if (ev.code === CLOSE_UNAUTHORIZED) {
-      this.stop('unauthorized');
-      this.emit('unauthorized', ev);
-      return;
-    }
-    if (ev.code === CLOSE_FORBIDDEN) {
-      this.stop('forbidden');
-      this.emit('forbidden', ev);
+    const stopping = STOPPING[ev.code];
+    if (stopping) {
+      this.stop(stopping);
+      this.emit(stopping, { code: ev.code, reason: ev.reason });
       return;
     }
     this.#scheduleRetry(ev.code === CLOSE_FLOOD ? 2000 : 0);
@@ -185,9 +192,11 @@ export class Connection extends Emitter {
       case 'pong':
         clearTimeout(this.timers.pong);
         return this.#settle(frame.id, frame);
+      case 'unsubbed':
+        if (frame.id == null) return this.#onAccessLost(frame);
+        return this.#settle(frame.id, frame);
       case 'ack':
       case 'who':
-      case 'unsubbed':
         return this.#settle(frame.id, frame);
       case 'error':
         return this.#onError(frame);
@@ -295,6 +304,12 @@ export class Connection extends Emitter {
     me.sentPosition = 'seq' in frame;
     me.syncing = true;
     this.#send(frame);
+  }
+
+  /** The server ended a subscription: one may no longer read the channel. */
+  #onAccessLost(frame) {
+    if (!this.channels.delete(frame.channel)) return;
+    this.emit('access-lost', { channel: frame.channel, reason: frame.reason ?? null });
   }
 
   #onError(frame) {

@@ -2,7 +2,8 @@
 // channels they are in, who is online, which channel is open, and the
 // connection. Views read it and listen to its events; only a few functions here
 // change it.
-//   events: channels, presence {user, status}, unread {channel, count}, me
+//   events: channels, presence {user, status}, unread {channel, count},
+//           me (one's own account changed: name, department, role)
 import { get } from './api.js';
 import { Emitter } from './emitter.js';
 import { load, save } from './storage.js';
@@ -39,6 +40,40 @@ export function setPresence(userId, status) {
 /** Take statuses from a people list (members, directory) as a starting point. */
 export function notePresence(people) {
   for (const p of people) if (p.status) setPresence(p.id, p.status);
+}
+
+let refreshingMe = null;
+let refreshMeAgain = false;
+
+/**
+ * Ask the server again who one is (GET /api/session) and tell the views if
+ * anything changed: one's department after a move, one's role. Asked while a
+ * request is under way, it asks once more after it (that one may have been
+ * answered before the change it is asked for).
+ */
+export function refreshMe() {
+  if (refreshingMe) {
+    refreshMeAgain = true;
+    return refreshingMe;
+  }
+  const me = app.me;
+  refreshingMe = (async () => {
+    try {
+      do {
+        refreshMeAgain = false;
+        const session = await get('/api/session');
+        if (app.me !== me || !me) return; // signed out (or in as someone else) meanwhile
+        const fresh = session.user;
+        const changed = Object.keys(fresh).some((key) => fresh[key] !== me[key]);
+        Object.assign(me, fresh);
+        if (changed) app.emit('me', me);
+      } while (refreshMeAgain);
+    } finally {
+      refreshingMe = null;
+      refreshMeAgain = false;
+    }
+  })();
+  return refreshingMe;
 }
 
 let refreshing = null;

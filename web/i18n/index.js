@@ -95,6 +95,35 @@ export function formatFull(iso) {
   return dateFormat({ dateStyle: 'full', timeStyle: 'medium' }).format(when);
 }
 
+/** A date alone ("Mar 3, 2027"): expiries. */
+export function formatDate(iso) {
+  const when = new Date(iso);
+  if (Number.isNaN(when.getTime())) return '';
+  return dateFormat({ dateStyle: 'medium' }).format(when);
+}
+
+const STEPS = [
+  ['second', 60],
+  ['minute', 60],
+  ['hour', 24],
+  ['day', 7],
+];
+
+/** How long ago ("5 minutes ago", "5 分前"); past a week, the date and time. */
+export function formatAgo(iso, now = Date.now()) {
+  const when = new Date(iso).getTime();
+  if (Number.isNaN(when)) return '';
+  let amount = Math.max(0, (now - when) / 1000);
+  if (amount < 45) return t('time.justNow');
+  for (const [unit, size] of STEPS) {
+    if (amount < size) {
+      return new Intl.RelativeTimeFormat(locale(), { numeric: 'auto' }).format(-Math.round(amount), unit);
+    }
+    amount /= size;
+  }
+  return formatWhen(iso);
+}
+
 export function catalogueKeys(code) {
   return Object.keys(CATALOGUES[code] ?? {});
 }

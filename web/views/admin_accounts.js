@@ -5,6 +5,7 @@ import { t } from '../i18n/index.js';
 import { app } from '../state.js';
 import { departmentSelect, roleSelect } from './admin_fields.js';
 import { errorBox, errorText, toast } from './errors.js';
+import { addResetLink } from './admin_reset.js';
 
 export function accountsSection(shared) {
   const disposers = [];
@@ -61,6 +62,7 @@ export function accountsSection(shared) {
       h('div', { class: 'account-who' }, avatar(person, 'small'), h('div', {}, h('strong', { text: person.display_name }), h('small', { class: 'muted', text: person.email }))),
       h('div', { class: 'account-controls' }, dept, role, h('label', { class: 'check' }, active, h('span', { text: t('admin.active') }))),
     );
+    addResetLink(li, person);
     return li;
   }
 

@@ -1,17 +1,23 @@
-// Admin: make an invitation link (optionally for one email, a department, a role).
-import { post } from '../api.js';
+// Admin: make an invitation link (optionally for one email, a department, a
+// role), and the links not used yet (GET /api/invites), each revocable
+// (DELETE /api/invites/{id}).
+import { del, get, post } from '../api.js';
 import { field, h } from '../dom.js';
-import { t } from '../i18n/index.js';
+import { formatAgo, formatDate, t } from '../i18n/index.js';
 import { departmentSelect, roleSelect } from './admin_fields.js';
+import { copyBox } from './copy.js';
 import { errorBox, errorText, toast } from './errors.js';
 
 export function invitesSection(shared) {
+  let alive = true;
   const email = h('input', { type: 'email', autocomplete: 'off', dataset: { testid: 'invite-link-email' } });
   const dept = departmentSelect(shared, null, { dataset: { testid: 'invite-link-department' } });
   const role = roleSelect('member', { dataset: { testid: 'invite-link-role' } });
   const error = errorBox('invite-link-error');
-  const result = h('div', { class: 'invite-result', hidden: true });
+  const result = h('div', { hidden: true });
   const submit = h('button', { type: 'submit', class: 'btn primary', dataset: { testid: 'invite-link-submit' }, text: t('admin.makeLink') });
+  const list = h('ul', { class: 'account-list', dataset: { testid: 'invites-list' } });
+  let invites = [];
 
   const form = h(
     'form',
@@ -27,6 +33,7 @@ export function invitesSection(shared) {
           if (dept.value) body.department_id = Number(dept.value);
           const issued = await post('/api/invites', body);
           showLink(issued.url);
+          load();
         } catch (err) {
           error.set(errorText(err));
         } finally {
@@ -42,31 +49,70 @@ export function invitesSection(shared) {
   );
 
   function showLink(url) {
-    const output = h('input', { type: 'text', id: 'invite-link-url', readonly: true, value: url, 'aria-describedby': 'invite-link-hint', dataset: { testid: 'invite-link-url' } });
-    const copy = h('button', {
-      type: 'button',
-      class: 'btn',
-      text: t('admin.copy'),
-      onclick: async () => {
-        try {
-          await navigator.clipboard.writeText(url);
-        } catch {
-          output.select();
-          document.execCommand('copy');
-        }
-        toast(t('admin.copied'));
-      },
-    });
-    result.replaceChildren(
-      h('label', { for: 'invite-link-url', text: t('admin.linkReady') }),
-      h('div', { class: 'copy-row' }, output, copy),
-      h('small', { id: 'invite-link-hint', class: 'hint', text: t('admin.linkHint') }),
-    );
+    const box = copyBox(url, { label: t('admin.linkReady'), hint: t('admin.linkHint'), testid: 'invite-link-url', copied: t('admin.copied') });
+    result.replaceChildren(box.el);
     result.hidden = false;
-    output.focus();
-    output.select();
+    box.focus();
   }
 
+  async function load() {
+    try {
+      const found = await get('/api/invites');
+      if (!alive) return;
+      invites = found;
+      render();
+    } catch (err) {
+      if (alive) list.replaceChildren(h('li', { role: 'alert', text: errorText(err) }));
+    }
+  }
+
+  function render() {
+    list.replaceChildren(...(invites.length ? invites.map(row) : [h('li', { class: 'muted', text: t('invites.none') })]));
+  }
+
+  function row(invite) {
+    const department = shared.departments.find((d) => d.id === invite.department_id)?.name;
+    const facts = [
+      department ? t('invite.department', { name: department }) : null,
+      t('invite.role', { role: t(`role.${invite.role}`) }),
+      t('invites.made', { when: formatAgo(invite.created_at) }),
+      t('invites.expires', { date: formatDate(invite.expires_at) }),
+    ].filter(Boolean);
+    const controls = h('div', { class: 'account-controls' });
+    const revoke = h('button', { type: 'button', class: 'btn small', dataset: { testid: 'invite-revoke' }, text: t('invites.revoke'), onclick: confirm });
+    controls.append(revoke);
+
+    function confirm() {
+      const yes = h('button', {
+        type: 'button',
+        class: 'btn small danger',
+        dataset: { testid: 'invite-revoke-confirm' },
+        text: t('invites.revoke'),
+        onclick: async () => {
+          yes.disabled = true;
+          try {
+            await del(`/api/invites/${encodeURIComponent(invite.id)}`);
+            toast(t('invites.revoked'));
+          } catch (err) {
+            if (err.code !== 'not_found') toast(errorText(err)); // used or revoked meanwhile
+          }
+          load();
+        },
+      });
+      const no = h('button', { type: 'button', class: 'btn small', text: t('common.cancel'), onclick: () => controls.replaceChildren(revoke) });
+      controls.replaceChildren(h('span', { class: 'confirm-text', role: 'alert', text: t('invites.revokeQ') }), yes, no);
+      no.focus();
+    }
+
+    return h(
+      'li',
+      { class: 'account', dataset: { testid: 'invite', inviteId: invite.id } },
+      h('div', { class: 'account-who' }, h('div', {}, h('strong', { text: invite.email ?? t('invites.anyone') }), h('small', { class: 'muted', text: facts.join(' · ') }))),
+      controls,
+    );
+  }
+
+  const offDepartments = shared.on('departments', () => invites.length && render());
   const el = h(
     'section',
     { id: 'admin-invites', class: 'admin-section', 'aria-labelledby': 'admin-invites-title' },
@@ -74,7 +120,16 @@ export function invitesSection(shared) {
     h('p', { class: 'muted', text: t('admin.invitesLead') }),
     form,
     result,
+    h('h3', { class: 'sub-heading', text: t('invites.open') }),
+    list,
   );
-  return { el, destroy: () => dept.dispose() };
+  load();
+  return {
+    el,
+    destroy() {
+      alive = false;
+      offDepartments();
+      dept.dispose();
+    },
+  };
 }
-

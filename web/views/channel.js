@@ -132,7 +132,9 @@ export function mount(container, params) {
     unbuild();
     if (!app.channels.some((c) => c.id === id)) conn.unwatch(id);
     app.emit('title', t('notfound.title'));
-    container.replaceChildren(notFound(t(reason === 'removed' ? 'channel.removed' : 'channel.notFound')));
+    const message = { removed: 'channel.removed', accessLost: 'channel.accessLost' }[reason] ?? 'channel.notFound';
+    container.replaceChildren(notFound(t(message)));
+    container.firstElementChild.dataset.reason = reason;
   }
 
   // ---- the person and the channel -------------------------------------------------------

@@ -4,7 +4,7 @@
 // it changes; what the buttons do is the channel view's (views/channel.js).
 import { h, setChildren } from '../dom.js';
 import { icon } from '../icons.js';
-import { t } from '../i18n/index.js';
+import { formatNumber, t } from '../i18n/index.js';
 
 /**
  * @param store    the channel's ChannelStore
@@ -17,29 +17,35 @@ export function channelHeader(store, actions) {
     const channel = store.channel;
     if (!channel) return;
     const kind = channel.kind === 'department' ? t('channel.department') : t('channel.group');
+    // On phones the buttons show their icons only (style.css), so the header
+    // stays one or two rows high; their names stay for screen readers.
+    const label = (text) => h('span', { class: 'btn-text', text });
     const buttons = [
       h(
         'button',
         {
           class: 'btn small',
           'aria-pressed': String(actions.membersOpen()),
+          title: t('channel.members', { count: channel.member_count }),
           dataset: { testid: 'members-toggle' },
           onclick: actions.toggleMembers,
         },
         icon('people'),
-        t('channel.members', { count: channel.member_count }),
+        label(t('channel.members', { count: channel.member_count })),
+        // The count alone, on phones (drawn by CSS, so it is not the button's text twice).
+        h('span', { class: 'btn-count', 'aria-hidden': 'true', dataset: { count: formatNumber(channel.member_count) } }),
       ),
     ];
     if (channel.can_edit) {
       buttons.push(
-        h('button', { class: 'btn small ghost', dataset: { testid: 'edit-channel' }, onclick: actions.edit }, icon('pencil'), t('channel.edit')),
+        h('button', { class: 'btn small ghost', title: t('channel.edit'), dataset: { testid: 'edit-channel' }, onclick: actions.edit }, icon('pencil'), label(t('channel.edit'))),
       );
     }
     if (channel.can_invite) {
-      buttons.push(h('button', { class: 'btn small', dataset: { testid: 'invite-people' }, onclick: actions.invite }, icon('userPlus'), t('channel.invite')));
+      buttons.push(h('button', { class: 'btn small', title: t('channel.invite'), dataset: { testid: 'invite-people' }, onclick: actions.invite }, icon('userPlus'), label(t('channel.invite'))));
     }
     if (channel.can_leave) {
-      buttons.push(h('button', { class: 'btn small ghost', dataset: { testid: 'leave-channel' }, onclick: actions.leave, text: t('channel.leave') }));
+      buttons.push(h('button', { class: 'btn small ghost', title: t('channel.leave'), dataset: { testid: 'leave-channel' }, onclick: actions.leave }, icon('logout'), label(t('channel.leave'))));
     }
     // Keep keyboard focus on the button it was on: the header is drawn anew.
     const focused = el.contains(document.activeElement) ? document.activeElement.dataset.testid : null;

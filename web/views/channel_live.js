@@ -3,7 +3,7 @@
 // (web/kinds/) into the store, whose listeners redraw; this file never looks
 // at an event's kind. The rest are the view's decisions about frames that are
 // not events: a replay the server could not make (reload the page), typing,
-// a refused subscription or a removal (the channel is gone), one's own
+// a refused or ended subscription or a removal (the channel is gone), one's own
 // joining or leaving (ask for one's rights again), a reconnect.
 import { reduce } from '../kinds/index.js';
 import { setUnread } from '../unread.js';
@@ -12,7 +12,7 @@ import { setUnread } from '../unread.js';
  * @param store  the channel's ChannelStore
  * @param conn   the Connection
  * @param view   {ready() -> bool: a page is shown, gone() -> bool: "not found" is shown,
- *                load(), reload(), showGone(reason: 'notFound'|'removed'),
+ *                load(), reload(), showGone(reason: 'notFound'|'removed'|'accessLost'),
  *                refreshRights(), reconnected(), typing: TypingIndicator}
  * @returns a function that undoes the wiring
  */
@@ -24,6 +24,8 @@ export function wireLive(store, conn, view) {
     conn.on('typing', (f) => f.channel === id && f.user !== store.me && view.typing.started(f.user, f.name)),
     conn.on('hello', () => view.ready() && view.reconnected()),
     conn.on('suberror', ({ channel }) => channel === id && view.showGone('notFound')),
+    // The server ended the subscription: one left or was removed (on any device).
+    conn.on('access-lost', ({ channel }) => channel === id && !view.gone() && view.showGone('accessLost')),
     // One's own stream says one was added to or removed from this channel.
     conn.on('personal', ({ kind, data }) => {
       if (kind !== 'membership.added' && kind !== 'membership.removed') return;

@@ -1,12 +1,14 @@
 // The composer: Enter sends, Shift+Enter adds a line (and Enter while an input
 // method is composing Japanese only confirms the conversion). The draft is
-// kept in localStorage per channel (or per thread) across reloads.
+// kept in localStorage per channel (or per thread) across reloads, until the
+// person signs out. Over the length limit (a long paste), it says so and does
+// not send (views/limit.js).
 import { h, uniqueId } from '../dom.js';
 import { formatNumber, t } from '../i18n/index.js';
 import { icon } from '../icons.js';
 import { load, save } from '../storage.js';
+import { MAX_BODY, bodyLength, overLimitWarning } from './limit.js';
 
-const MAX_BODY = 10000;
 const TYPING_EVERY_MS = 3000;
 
 /**
@@ -18,7 +20,6 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
     id,
     class: 'composer-input',
     rows: '1',
-    maxlength: String(MAX_BODY),
     placeholder,
     enterkeyhint: 'send',
     dataset: { testid: `${testid}-input` },
@@ -32,12 +33,14 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
     h('span', { class: 'send-text', text: t('composer.send') }),
   );
   const labelEl = h('label', { for: id, class: 'sr-only', text: label });
+  const limit = overLimitWarning(input, `${testid}-too-long`);
   const form = h(
     'form',
     { class: 'composer', dataset: { testid }, onsubmit: (ev) => (ev.preventDefault(), send()) },
     labelEl,
     input,
     h('div', { class: 'composer-side' }, counter, sendButton),
+    limit.el,
     h('p', { class: 'composer-hint', id: `${id}-hint`, text: t('composer.hint') }),
   );
   input.setAttribute('aria-describedby', `${id}-hint`);
@@ -51,14 +54,16 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
   }
 
   function refresh() {
-    const left = MAX_BODY - input.value.length;
+    const left = MAX_BODY - bodyLength(input.value.trim());
     counter.textContent = left < 500 ? formatNumber(left) : '';
-    sendButton.disabled = input.value.trim() === '';
+    counter.classList.toggle('over', left < 0);
+    const over = limit.check();
+    sendButton.disabled = input.value.trim() === '' || over > 0;
   }
 
   function send() {
     const body = input.value.trim();
-    if (!body) return;
+    if (!body || limit.check() > 0) return;
     onSend(body);
     input.value = '';
     save(draftKey, '');

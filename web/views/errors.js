@@ -5,7 +5,7 @@ import { t } from '../i18n/index.js';
 
 const KNOWN = new Set([
   'network', 'not_found', 'forbidden', 'conflict', 'invalid', 'rate_limited', 'too_large',
-  'unauthorized', 'timeout', 'disconnected', 'internal',
+  'unauthorized', 'timeout', 'disconnected', 'internal', 'weak_password',
 ]);
 
 export function errorText(err, overrides = {}) {
@@ -26,7 +26,8 @@ export function errorBox(testid = 'form-error') {
 
 let toastTimer = null;
 
-/** A short message at the bottom of the screen (errors of background actions). */
+/** A short message at the bottom of the screen (errors of background actions);
+ * it goes after 5 s, or at the next navigation (hideToast). */
 export function toast(text) {
   let el = document.getElementById('toast');
   if (!el) {
@@ -39,4 +40,11 @@ export function toast(text) {
   toastTimer = setTimeout(() => {
     el.hidden = true;
   }, 5000);
+}
+
+/** Take the toast away (another page is shown: what it said was about the last one). */
+export function hideToast() {
+  clearTimeout(toastTimer);
+  const el = document.getElementById('toast');
+  if (el) el.hidden = true;
 }

@@ -1,5 +1,6 @@
 // One post or comment on screen, drawn from the channel's store (web/posts.js):
-// author, department, time, body (the server's sanitised HTML), edited marker,
+// author, department, time, body (the server's sanitised HTML; a long one
+// folded, with "Read more"), edited marker,
 // like button and count (who liked on hover, focus or tap), comment count, and
 // edit/delete for its author. The timeline and the thread may both show the
 // same post; each has its PostView, and both refresh from the store.
@@ -13,9 +14,13 @@ import { app } from '../state.js';
 import { deletePost, editPost, toggleLike } from '../writes.js';
 import { errorText, toast } from './errors.js';
 import { attachLikers } from './likers.js';
+import { overLimitWarning } from './limit.js';
 import { openProfile } from './profile.js';
 
-const MAX_BODY = 10000;
+// A body longer than this (characters or lines) is drawn folded, if it is
+// taller than the fold once on screen (style.css: .post-body.folded).
+const FOLD_CHARS = 1200;
+const FOLD_LINES = 16;
 
 export class PostView {
   /**
@@ -28,6 +33,7 @@ export class PostView {
     this.id = id;
     this.opts = opts;
     this.editing = false;
+    this.expanded = false; // a long body unfolded by the reader (kept across redraws)
     this.shown = null; // the post as last drawn
     this.authorId = uniqueId('author'); // the same post may be on screen twice (timeline, thread)
     this.el = h('article', {
@@ -98,14 +104,45 @@ export class PostView {
           })
         : null,
     );
-    this.bodyEl = h('div', { class: 'post-body', dataset: { testid: 'post-body' } });
+    this.bodyEl = h('div', { class: 'post-body', id: uniqueId('body'), dataset: { testid: 'post-body' } });
     this.bodyEl.append(safeFragment(p.html));
     this.actionsEl = h('footer', { class: 'post-actions' });
     this.renderActions();
     this.el.replaceChildren(
       avatar(p.author),
-      h('div', { class: 'post-main' }, head, this.bodyEl, this.actionsEl),
+      h('div', { class: 'post-main' }, head, this.bodyEl, this.foldButton(p), this.actionsEl),
     );
+  }
+
+  /** For a long body: fold it, and a button to unfold (and fold again). */
+  foldButton(p) {
+    const lines = p.body.split('\n', FOLD_LINES + 2).length;
+    if (p.body.length <= FOLD_CHARS && lines <= FOLD_LINES) return null;
+    const body = this.bodyEl;
+    const button = h('button', {
+      type: 'button',
+      class: 'link-btn read-more',
+      'aria-controls': body.id,
+      dataset: { testid: 'read-more' },
+      onclick: () => {
+        this.expanded = !this.expanded;
+        show();
+      },
+    });
+    const show = () => {
+      body.classList.toggle('folded', !this.expanded);
+      button.setAttribute('aria-expanded', String(this.expanded));
+      button.textContent = this.expanded ? t('post.showLess') : t('post.readMore');
+    };
+    show();
+    // Wide screens fit more of it: once drawn, a body shorter than the fold needs no button.
+    requestAnimationFrame(() => {
+      if (!this.expanded && body.isConnected && body.scrollHeight <= body.clientHeight + 1) {
+        body.classList.remove('folded');
+        button.remove();
+      }
+    });
+    return button;
   }
 
   timeLink() {
@@ -175,15 +212,18 @@ export class PostView {
     const input = h('textarea', {
       class: 'edit-input',
       rows: '3',
-      maxlength: String(MAX_BODY),
       'aria-label': t('post.editLabel'),
       dataset: { testid: 'edit-input' },
       value: this.post.body,
     });
     const cid = newCid();
+    const limit = overLimitWarning(input, 'edit-too-long');
+    input.addEventListener('input', () => {
+      saveButton.disabled = limit.check() > 0;
+    });
     const save = async () => {
       const body = input.value.trim();
-      if (!body) return;
+      if (!body || limit.check() > 0) return;
       if (body === this.post.body) return cancel();
       saveButton.disabled = true;
       try {
@@ -203,8 +243,11 @@ export class PostView {
       if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey) && !ev.isComposing) save();
     });
     const saveButton = h('button', { class: 'btn primary small', dataset: { testid: 'edit-save' }, onclick: save, text: t('common.save') });
+    this.el.querySelector('.read-more')?.remove();
+    this.bodyEl.classList.remove('folded');
     this.bodyEl.replaceChildren(
       input,
+      limit.el,
       h('div', { class: 'row gap' }, saveButton, h('button', { class: 'btn small', onclick: cancel, text: t('common.cancel') })),
     );
     this.actionsEl.hidden = true;

@@ -31,6 +31,7 @@ export function mountShell(root, { signOut }) {
   const title = h('span', { class: 'topbar-title', dataset: { testid: 'topbar-title' } }, 'Kaisha');
   const retry = h('button', {
     class: 'link-btn',
+    dataset: { testid: 'conn-retry' },
     text: t('conn.retryNow'),
     onclick: () => app.conn?.retryNow(),
   });
@@ -79,14 +80,30 @@ export function mountShell(root, { signOut }) {
     offs.push(app.conn.on('state', showState));
     showState({ state: app.conn.state });
   }
+  // The connection stopped for good (docs/protocol.md, close codes 4003, 4008):
+  // say why; with `again`, a button to connect once more.
+  function stopped(text, again) {
+    banner.hidden = false;
+    banner.classList.add('fatal');
+    banner.setAttribute('role', 'alert');
+    bannerText.textContent = text;
+    if (again) {
+      retry.textContent = t('common.retry');
+      retry.onclick = () => {
+        banner.classList.remove('fatal');
+        banner.setAttribute('role', 'status');
+        bannerText.textContent = t('conn.reconnecting');
+        retry.textContent = t('conn.retryNow');
+        retry.onclick = () => app.conn?.retryNow();
+        banner.hidden = true;
+        app.conn?.start();
+      };
+      banner.append(retry);
+    } else retry.remove();
+  }
   offs.push(
-    app.on('forbidden', () => {
-      banner.hidden = false;
-      banner.classList.add('fatal');
-      banner.setAttribute('role', 'alert');
-      bannerText.textContent = t('conn.forbidden');
-      retry.remove();
-    }),
+    app.on('forbidden', () => stopped(t('conn.forbidden'))),
+    app.on('too-many', () => stopped(t('conn.tooMany'), true)),
   );
   offs.push(
     app.on('title', (text) => {

@@ -1,6 +1,6 @@
 // The sidebar: the person and their status, navigation, the channels they are
 // in (Departments, Interest groups) with unread counts, language and sign-out.
-import { avatar, h } from '../dom.js';
+import { avatar, h, setChildren } from '../dom.js';
 import { icon } from '../icons.js';
 import { LANGUAGES, formatNumber, lang, t } from '../i18n/index.js';
 import { app, isAdmin, setMyStatus } from '../state.js';
@@ -9,7 +9,6 @@ import { openProfile } from './profile.js';
 
 export function mountSidebar(el, { signOut }) {
   const offs = [];
-  const me = app.me;
   const links = new Map(); // route key -> <a>
 
   const statusButton = h('button', {
@@ -17,32 +16,41 @@ export function mountSidebar(el, { signOut }) {
     dataset: { testid: 'status-toggle' },
     onclick: () => setMyStatus(app.myStatus === 'away' ? 'online' : 'away'),
   });
+  // What one chose (online, away), while connected; offline while this page is
+  // not (others see one as offline unless another tab or device is connected).
   function renderStatus() {
-    const away = app.myStatus === 'away';
+    const connected = app.conn?.state === 'open';
+    const status = connected ? (app.myStatus === 'away' ? 'away' : 'online') : 'offline';
     statusButton.replaceChildren(
-      h('span', { class: `dot ${away ? 'away' : 'online'}`, 'aria-hidden': 'true' }),
-      h('span', { text: away ? t('status.away') : t('status.online') }),
+      h('span', { class: `dot ${status}`, 'aria-hidden': 'true' }),
+      h('span', { text: t(`status.${status}`) }),
     );
-    statusButton.setAttribute('aria-label', t('status.toggle', { status: away ? t('status.away') : t('status.online') }));
-    statusButton.dataset.status = app.myStatus;
+    statusButton.setAttribute('aria-label', t('status.toggle', { status: t(`status.${status}`) }));
+    statusButton.title = connected ? '' : t('status.notConnected');
+    statusButton.dataset.status = status;
   }
 
-  const meCard = h(
-    'div',
-    { class: 'me', dataset: { testid: 'me' } },
-    h(
-      'button',
-      { class: 'me-name', onclick: () => openProfile(me.id), title: t('people.profile') },
-      avatar(me),
+  const meButton = h('button', { class: 'me-name', onclick: () => openProfile(app.me.id), title: t('people.profile') });
+  // Drawn again when one's own account changes (a department move, a new role).
+  function renderMe() {
+    setChildren(meButton,
+      avatar(app.me),
       h(
         'span',
         { class: 'me-text' },
-        h('strong', { text: me.display_name, dataset: { testid: 'me-name' } }),
-        h('small', { text: me.department ?? t('people.noDepartment') }),
+        h('strong', { text: app.me.display_name, dataset: { testid: 'me-name' } }),
+        h('small', { text: app.me.department ?? t('people.noDepartment'), dataset: { testid: 'me-department' } }),
       ),
-    ),
-    statusButton,
+    );
+  }
+  const settingsLink = h(
+    'a',
+    { href: '#/settings', class: 'me-settings', dataset: { testid: 'nav-settings' } },
+    icon('settings', { size: 14 }),
+    t('nav.settings'),
   );
+  links.set('settings', settingsLink);
+  const meCard = h('div', { class: 'me', dataset: { testid: 'me' } }, meButton, h('div', { class: 'me-row' }, statusButton, settingsLink));
 
   function navLink(key, href, label, testid, iconName) {
     const a = h('a', { href, class: 'nav-link', dataset: { testid } }, icon(iconName, { size: 16 }), label);
@@ -50,13 +58,15 @@ export function mountSidebar(el, { signOut }) {
     return h('li', {}, a);
   }
 
-  const nav = h(
-    'ul',
-    { class: 'nav-list' },
-    navLink('directory', '#/directory', t('nav.directory'), 'nav-directory', 'compass'),
-    navLink('people', '#/people', t('nav.people'), 'nav-people', 'people'),
-    isAdmin() ? navLink('admin', '#/admin', t('nav.admin'), 'nav-admin', 'shield') : null,
-  );
+  const nav = h('ul', { class: 'nav-list' });
+  function renderNav() {
+    links.delete('admin');
+    setChildren(nav,
+      navLink('directory', '#/directory', t('nav.directory'), 'nav-directory', 'compass'),
+      navLink('people', '#/people', t('nav.people'), 'nav-people', 'people'),
+      isAdmin() ? navLink('admin', '#/admin', t('nav.admin'), 'nav-admin', 'shield') : null,
+    );
+  }
 
   const departments = h('ul', { class: 'channel-list', dataset: { testid: 'dept-channels' } });
   const groups = h('ul', { class: 'channel-list', dataset: { testid: 'group-channels' } });
@@ -149,13 +159,22 @@ export function mountSidebar(el, { signOut }) {
     }
   }
 
+  renderMe();
+  renderNav();
   renderStatus();
   renderChannels();
   offs.push(
     app.on('channels', renderChannels),
     app.on('unread', renderChannels),
-    app.on('presence', ({ user }) => user === me.id && renderStatus()),
+    app.on('presence', ({ user }) => user === app.me?.id && renderStatus()),
+    app.on('me', () => {
+      if (!app.me) return;
+      renderMe();
+      renderNav();
+      highlight(lastRoute.name, lastRoute.params);
+    }),
   );
+  if (app.conn) offs.push(app.conn.on('state', renderStatus));
   return {
     highlight,
     destroy() {

@@ -1,20 +1,39 @@
-// The sign-in page: the only page a signed-out visitor sees (besides invitation links).
+// The sign-in page: the only page a signed-out visitor sees (besides invitation
+// and reset links). It says why one is here when one was signed out (a reason
+// left in sessionStorage by app.js), and has the "forgot your password" form:
+// the server mails a reset link when it can send mail, and otherwise says to
+// ask an administrator for one.
 import { ApiError, get, post } from '../api.js';
-import { h, field } from '../dom.js';
+import { field, h } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { errorBox, errorText } from './errors.js';
 import { languagePicker } from './langpick.js';
 
+const REASONS = new Set([
+  'expired',
+  'signed-out',
+  'signed-out-elsewhere',
+  'session-ended',
+  'password-changed',
+  'deactivated',
+]);
+
 export function mount(container, _params, { signedIn }) {
   const reason = sessionStorage.getItem('kaisha:signin-reason');
   sessionStorage.removeItem('kaisha:signin-reason');
+  let alive = true;
   const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true, dataset: { testid: 'signin-email' } });
   const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true, dataset: { testid: 'signin-password' } });
   const error = errorBox('signin-error');
   const submit = h('button', { type: 'submit', class: 'btn primary wide', dataset: { testid: 'signin-submit' }, text: t('signin.submit') });
   const setupNote = h('p', { class: 'notice', hidden: true, dataset: { testid: 'setup-note' }, text: t('signin.needsSetup') });
-  const notice = reason
-    ? h('p', { class: 'notice', role: 'status', dataset: { testid: 'signin-notice' }, text: t(`signin.reason.${reason}`) })
+  const notice = REASONS.has(reason)
+    ? h('p', {
+        class: `notice${reason === 'deactivated' ? ' warn' : ''}`,
+        role: 'status',
+        dataset: { testid: 'signin-notice', reason },
+        text: t(`signin.reason.${reason}`),
+      })
     : null;
 
   const form = h(
@@ -24,7 +43,12 @@ export function mount(container, _params, { signedIn }) {
     field(t('signin.password'), password),
     error,
     submit,
+    h('button', { type: 'button', class: 'link-btn quiet-link', dataset: { testid: 'forgot-link' }, onclick: showForgot, text: t('forgot.link') }),
   );
+  const forgot = forgotForm(() => showSignIn(), () => email.value.trim());
+  forgot.el.hidden = true;
+  const title = h('h1', { id: 'signin-title', text: t('signin.title') });
+  const lead = h('p', { class: 'muted', text: t('signin.lead') });
 
   container.replaceChildren(
     h(
@@ -34,11 +58,12 @@ export function mount(container, _params, { signedIn }) {
         'section',
         { class: 'center-card', 'aria-labelledby': 'signin-title', dataset: { testid: 'signin-page' } },
         h('div', { class: 'brand big' }, h('span', { class: 'logo', 'aria-hidden': 'true', text: '会' }), 'Kaisha'),
-        h('h1', { id: 'signin-title', text: t('signin.title') }),
-        h('p', { class: 'muted', text: t('signin.lead') }),
+        title,
+        lead,
         notice,
         setupNote,
         form,
+        forgot.el,
         languagePicker(),
       ),
     ),
@@ -48,9 +73,25 @@ export function mount(container, _params, { signedIn }) {
 
   get('/api/setup')
     .then((s) => {
-      setupNote.hidden = !s.needs_setup;
+      if (alive) setupNote.hidden = !s.needs_setup;
     })
     .catch(() => {});
+
+  function showForgot() {
+    form.hidden = true;
+    lead.hidden = true;
+    if (notice) notice.hidden = true;
+    title.textContent = t('forgot.title');
+    forgot.show();
+  }
+
+  function showSignIn() {
+    forgot.el.hidden = true;
+    form.hidden = false;
+    lead.hidden = false;
+    title.textContent = t('signin.title');
+    email.focus();
+  }
 
   async function onSubmit(ev) {
     ev.preventDefault();
@@ -80,5 +121,70 @@ export function mount(container, _params, { signedIn }) {
     }
   }
 
-  return { destroy() {} };
+  return {
+    destroy() {
+      alive = false;
+    },
+  };
+}
+
+/**
+ * "Forgot your password?": POST /api/password/forgot. The answer is alike for
+ * addresses with and without an account; `mailed: false` means this server
+ * sends no mail, so an administrator has to make the link.
+ */
+function forgotForm(back, typedEmail) {
+  const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true, dataset: { testid: 'forgot-email' } });
+  const error = errorBox('forgot-error');
+  const answer = h('p', { class: 'notice', role: 'status', hidden: true, dataset: { testid: 'forgot-answer' } });
+  const submit = h('button', { type: 'submit', class: 'btn primary wide', dataset: { testid: 'forgot-submit' }, text: t('forgot.submit') });
+  const form = h(
+    'form',
+    { class: 'stack', novalidate: true, dataset: { testid: 'forgot-form' }, onsubmit: onSubmit },
+    h('p', { class: 'muted', text: t('forgot.lead') }),
+    field(t('signin.email'), email),
+    error,
+    submit,
+  );
+  const el = h(
+    'div',
+    { class: 'stack' },
+    form,
+    answer,
+    h('button', { type: 'button', class: 'link-btn quiet-link', dataset: { testid: 'forgot-back' }, onclick: back, text: t('forgot.back') }),
+  );
+
+  async function onSubmit(ev) {
+    ev.preventDefault();
+    error.set('');
+    const address = email.value.trim();
+    if (!address.includes('@')) {
+      error.set(t('forgot.missing'));
+      return;
+    }
+    submit.disabled = true;
+    try {
+      const { mailed } = await post('/api/password/forgot', { email: address });
+      answer.dataset.mailed = String(mailed);
+      answer.textContent = mailed ? t('forgot.mailed', { email: address }) : t('forgot.noMail');
+      answer.hidden = false;
+      form.hidden = true;
+    } catch (err) {
+      error.set(errorText(err, { invalid: t('forgot.missing'), rate_limited: t('signin.throttled') }));
+    } finally {
+      submit.disabled = false;
+    }
+  }
+
+  return {
+    el,
+    show() {
+      el.hidden = false;
+      form.hidden = false;
+      answer.hidden = true;
+      error.set('');
+      if (!email.value) email.value = typedEmail();
+      email.focus();
+    },
+  };
 }

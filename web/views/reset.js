@@ -1,0 +1,85 @@
+// A password reset link (#/reset/<token>), mailed after "forgot your password"
+// or made by an administrator: says whose password it sets (GET
+// /api/resets/{token}), takes the new one (POST, which ends every other
+// session and signs in here).
+import { get, post } from '../api.js';
+import { h } from '../dom.js';
+import { t } from '../i18n/index.js';
+import { errorBox, errorText } from './errors.js';
+import { languagePicker } from './langpick.js';
+import { newPassword } from './password.js';
+
+export function mount(container, [token], { signedIn }) {
+  let alive = true;
+  const card = h('section', { class: 'center-card', 'aria-busy': 'true', dataset: { testid: 'reset-page' } });
+  container.replaceChildren(h('div', { class: 'auth-page' }, card));
+  card.append(h('p', { class: 'muted', text: t('common.loading') }));
+  document.title = `${t('reset.title')} · Kaisha`;
+  const path = `/api/resets/${encodeURIComponent(token)}`;
+
+  get(path)
+    .then((info) => alive && render(info))
+    .catch((err) => alive && renderInvalid(err));
+
+  function brand() {
+    return h('div', { class: 'brand big' }, h('span', { class: 'logo', 'aria-hidden': 'true', text: '会' }), 'Kaisha');
+  }
+
+  function renderInvalid(err) {
+    card.setAttribute('aria-busy', 'false');
+    card.replaceChildren(
+      brand(),
+      h('h1', { text: t('reset.invalidTitle') }),
+      h('p', { role: 'alert', dataset: { testid: 'reset-invalid' }, text: err.code === 'not_found' ? t('reset.invalid') : errorText(err) }),
+      h('p', {}, h('a', { href: '#/signin', text: t('invite.toSignin') })),
+      languagePicker(),
+    );
+  }
+
+  function render(info) {
+    card.setAttribute('aria-busy', 'false');
+    const chosen = newPassword('reset');
+    const error = errorBox('reset-error');
+    const submit = h('button', { type: 'submit', class: 'btn primary wide', dataset: { testid: 'reset-submit' }, text: t('reset.submit') });
+    card.replaceChildren(
+      brand(),
+      h('h1', { id: 'reset-title', text: t('reset.title') }),
+      h('p', { class: 'muted', dataset: { testid: 'reset-whose' }, text: t('reset.lead', { name: info.display_name, email: info.email }) }),
+      h(
+        'form',
+        { class: 'stack', novalidate: true, onsubmit: onSubmit, 'aria-labelledby': 'reset-title' },
+        // For password managers: whose password this is.
+        h('input', { type: 'email', name: 'email', autocomplete: 'username', value: info.email, hidden: true, readonly: true }),
+        chosen.el,
+        h('p', { class: 'muted small', text: t('reset.othersEnd') }),
+        error,
+        submit,
+      ),
+      languagePicker(),
+    );
+    chosen.input.focus();
+
+    async function onSubmit(ev) {
+      ev.preventDefault();
+      error.set('');
+      const problem = chosen.check();
+      if (problem) return error.set(problem);
+      submit.disabled = true;
+      try {
+        const session = await post(path, { password: chosen.value() });
+        signedIn(session);
+        location.hash = '#/';
+      } catch (err) {
+        error.set(err.code === 'not_found' ? t('reset.invalid') : chosen.explain(err));
+      } finally {
+        submit.disabled = false;
+      }
+    }
+  }
+
+  return {
+    destroy() {
+      alive = false;
+    },
+  };
+}
