@@ -67,9 +67,7 @@ def test_password_change_signs_out_the_other_browser(kaisha: Kaisha, sign_in: Si
     form.get_by_test_id("password-new").fill(NEW_PASSWORD)
     form.get_by_test_id("password-repeat").fill(NEW_PASSWORD)
     form.get_by_test_id("password-submit").click()
-    expect(page.get_by_test_id("password-error")).to_have_text(
-        "The current password is not right."
-    )
+    expect(page.get_by_test_id("password-error")).to_have_text("The current password is not right.")
     expect(page.get_by_test_id("settings-page")).to_be_visible()
 
     # A guessable one is refused by the server, and the page says why.
@@ -226,9 +224,7 @@ def test_forgot_password_without_mail_says_ask_an_admin(kaisha: Kaisha, sign_in:
     expect(page.get_by_test_id("signin-form")).to_be_visible()
 
 
-def test_admin_reset_link_used_in_a_fresh_browser_signs_in(
-    kaisha: Kaisha, sign_in: SignIn
-) -> None:
+def test_admin_reset_link_used_in_a_fresh_browser_signs_in(kaisha: Kaisha, sign_in: SignIn) -> None:
     nao = kaisha.person(unique("Nao"))
     old = sign_in(nao["email"])
     old.open("#/people")
@@ -250,7 +246,9 @@ def test_admin_reset_link_used_in_a_fresh_browser_signs_in(
     page.get_by_test_id("reset-new").fill(NEW_PASSWORD)
     page.get_by_test_id("reset-repeat").fill("something-else-entirely")
     page.get_by_test_id("reset-submit").click()
-    expect(page.get_by_test_id("reset-error")).to_have_text("The two new passwords are not the same.")
+    expect(page.get_by_test_id("reset-error")).to_have_text(
+        "The two new passwords are not the same."
+    )
     page.get_by_test_id("reset-new").fill(WEAK)
     page.get_by_test_id("reset-repeat").fill(WEAK)
     page.get_by_test_id("reset-submit").click()

@@ -1,6 +1,7 @@
 """The connection manager (web/conn.js) on its own, in the page, against a
 scripted fake WebSocket: backoff bounds, resume positions, dedupe by seq, gap
-refill, "recovered: false" resets, writes kept across reconnects, close codes."""
+refill, "recovered: false" resets, writes kept across reconnects, close codes,
+subscriptions the server ends."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ async () => {
     }
     send(data) { this.sent.push(JSON.parse(data)); }
     close(code) { this.drop(code ?? 1000); }
-    drop(code) { this.readyState = 3; this.onclose?.({ code }); }
+    drop(code, reason = '') { this.readyState = 3; this.onclose?.({ code, reason }); }
     recv(frame) { this.onmessage({ data: JSON.stringify(frame) }); }
     hello() { this.readyState = 1; this.recv({ type: 'hello', v: 1, user: { id: 7 } }); }
   }
@@ -92,11 +93,17 @@ async () => {
   ws.recv({ type: 'error', id: frame.id, code: 'forbidden', message: 'no' });
   out.failed = await failing.then(() => 'resolved', (err) => err.code);
 
-  // 4001: signed out, stop. 4003: stop and say so.
+  // The server ends a subscription (access lost): told, and no longer watched.
+  const lost = [];
+  conn.on('access-lost', (x) => lost.push(x));
+  ws.recv({ type: 'unsubbed', id: null, channel: 5, reason: 'access_lost' });
+  out.accessLost = { lost, watching: conn.isWatching(5) };
+
+  // 4001: signed out, stop (with the server's reason). 4003: stop and say so.
   const told = [];
-  conn.on('unauthorized', () => told.push('unauthorized'));
+  conn.on('unauthorized', ({ reason }) => told.push('unauthorized', reason));
   const sockets = FakeSocket.all.length;
-  ws.drop(4001);
+  ws.drop(4001, 'signed out elsewhere');
   conn.retryNow();
   const newSockets = FakeSocket.all.length - sockets;
   out.after4001 = { state: conn.state, told: [...told], newSockets };
@@ -105,7 +112,19 @@ async () => {
   other.on('forbidden', () => told.push('forbidden'));
   other.start();
   last().drop(4003);
-  out.after4003 = { state: other.state, told };
+  out.after4003 = { state: other.state, told: [...told] };
+
+  // 4008: too many connections of one person: stop, say so; start() tries again.
+  const third = new Connection('ws://example/ws');
+  third.on('too-many', () => told.push('too-many'));
+  third.start();
+  last().drop(4008);
+  const before = FakeSocket.all.length;
+  third.retryNow();
+  const made = () => FakeSocket.all.length - before;
+  out.after4008 = { state: third.state, told: [...told], newSockets: made() };
+  third.start();
+  out.restarted = { state: third.state, newSockets: made() };
   out.states = states;
   return out;
 }
@@ -141,7 +160,18 @@ def test_connection_manager(static_page: Page) -> None:
     assert out["position"] == {"epoch": "e2", "seq": 40}
     assert out["eventsAfterReset"] == [41]
     assert out["failed"] == "forbidden"
-    assert out["after4001"] == {"state": "stopped", "told": ["unauthorized"], "newSockets": 0}
-    assert out["after4003"] == {"state": "stopped", "told": ["unauthorized", "forbidden"]}
+    assert out["accessLost"] == {
+        "lost": [{"channel": 5, "reason": "access_lost"}],
+        "watching": False,
+    }
+    told = ["unauthorized", "signed out elsewhere"]
+    assert out["after4001"] == {"state": "stopped", "told": told, "newSockets": 0}
+    assert out["after4003"] == {"state": "stopped", "told": [*told, "forbidden"]}
+    assert out["after4008"] == {
+        "state": "stopped",
+        "told": [*told, "forbidden", "too-many"],
+        "newSockets": 0,
+    }
+    assert out["restarted"] == {"state": "connecting", "newSockets": 1}
     assert out["states"][:2] == ["connecting", "open"]
     assert "down" in out["states"]
