@@ -144,7 +144,7 @@ export function signedIn(session) {
     }),
     conn.on('unauthorized', ({ reason }) => signedOut(whyUnauthorized(reason))),
     conn.on('forbidden', ({ reason }) => shutOut(reason)),
-    conn.on('too-many', () => app.emit('too-many')),
+    conn.on('too-many', () => connectionRefused('too-many')),
   );
   setPresence(app.me.id, app.myStatus);
   conn.start();
@@ -188,18 +188,29 @@ async function shutOut(reason) {
   const me = app.me;
   try {
     await get('/api/session', { quiet: true });
-    if (app.me === me) app.emit('forbidden');
+    if (app.me === me) connectionRefused('forbidden');
   } catch (err) {
     if (app.me !== me) return;
     if (err instanceof ApiError && err.status === 401) signedOut('deactivated');
-    else app.emit('forbidden');
+    else connectionRefused('forbidden');
   }
+}
+
+/**
+ * The connection stopped for a reason the person should read (4003 without a
+ * deactivation, 4008): kept in `app.connProblem`, which the shell shows when
+ * it is drawn and whenever it changes (it may be drawn after the close).
+ */
+function connectionRefused(problem) {
+  app.connProblem = problem;
+  app.emit('conn-problem', problem);
 }
 
 function teardown() {
   for (const off of sessionOff.splice(0)) off();
   app.conn?.stop();
   app.conn = null;
+  app.connProblem = null;
   delete document.documentElement.dataset.conn;
   forgetSession();
   setStorageUser(null);

@@ -3,7 +3,8 @@
 // connection. Views read it and listen to its events; only a few functions here
 // change it.
 //   events: channels, presence {user, status}, unread {channel, count},
-//           me (one's own account changed: name, department, role)
+//           me (one's own account changed: name, department, role),
+//           conn-problem (app.connProblem was set)
 import { get } from './api.js';
 import { Emitter } from './emitter.js';
 import { load, save } from './storage.js';
@@ -15,6 +16,7 @@ app.channels = []; // the channels one is in, as GET /api/channels?joined=1 give
 app.presence = new Map(); // user id -> online | away | offline
 app.openChannel = null;
 app.myStatus = 'online';
+app.connProblem = null; // why the connection stopped, when the person should know: 'forbidden' | 'too-many'
 
 export function setMyStatus(status) {
   app.myStatus = status;

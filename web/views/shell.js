@@ -81,30 +81,34 @@ export function mountShell(root, { signOut }) {
     showState({ state: app.conn.state });
   }
   // The connection stopped for good (docs/protocol.md, close codes 4003, 4008):
-  // say why; with `again`, a button to connect once more.
-  function stopped(text, again) {
+  // say why (app.connProblem, set before or after this frame is drawn); after
+  // 4008, Retry connects once more.
+  function showProblem() {
+    const problem = app.connProblem;
+    if (!problem) return;
     banner.hidden = false;
     banner.classList.add('fatal');
     banner.setAttribute('role', 'alert');
-    bannerText.textContent = text;
-    if (again) {
-      retry.textContent = t('common.retry');
-      retry.onclick = () => {
-        banner.classList.remove('fatal');
-        banner.setAttribute('role', 'status');
-        bannerText.textContent = t('conn.reconnecting');
-        retry.textContent = t('conn.retryNow');
-        retry.onclick = () => app.conn?.retryNow();
-        banner.hidden = true;
-        app.conn?.start();
-      };
-      banner.append(retry);
-    } else retry.remove();
+    bannerText.textContent = problem === 'too-many' ? t('conn.tooMany') : t('conn.forbidden');
+    if (problem !== 'too-many') {
+      retry.remove();
+      return;
+    }
+    retry.textContent = t('common.retry');
+    retry.onclick = () => {
+      app.connProblem = null;
+      banner.classList.remove('fatal');
+      banner.setAttribute('role', 'status');
+      bannerText.textContent = t('conn.reconnecting');
+      retry.textContent = t('conn.retryNow');
+      retry.onclick = () => app.conn?.retryNow();
+      banner.hidden = true;
+      app.conn?.start();
+    };
+    banner.append(retry);
   }
-  offs.push(
-    app.on('forbidden', () => stopped(t('conn.forbidden'))),
-    app.on('too-many', () => stopped(t('conn.tooMany'), true)),
-  );
+  offs.push(app.on('conn-problem', showProblem));
+  showProblem();
   offs.push(
     app.on('title', (text) => {
       title.textContent = text || 'Kaisha';

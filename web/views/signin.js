@@ -45,8 +45,8 @@ export function mount(container, _params, { signedIn }) {
     submit,
     h('button', { type: 'button', class: 'link-btn quiet-link', dataset: { testid: 'forgot-link' }, onclick: showForgot, text: t('forgot.link') }),
   );
-  const forgot = forgotForm(() => showSignIn(), () => email.value.trim());
-  forgot.el.hidden = true;
+  // One form at a time in the page (so "Email" names one field): sign-in or forgot.
+  const body = h('div', { class: 'stack' }, form);
   const title = h('h1', { id: 'signin-title', text: t('signin.title') });
   const lead = h('p', { class: 'muted', text: t('signin.lead') });
 
@@ -62,8 +62,7 @@ export function mount(container, _params, { signedIn }) {
         lead,
         notice,
         setupNote,
-        form,
-        forgot.el,
+        body,
         languagePicker(),
       ),
     ),
@@ -78,16 +77,16 @@ export function mount(container, _params, { signedIn }) {
     .catch(() => {});
 
   function showForgot() {
-    form.hidden = true;
+    const forgot = forgotForm(showSignIn, email.value.trim());
+    body.replaceChildren(forgot.el);
     lead.hidden = true;
     if (notice) notice.hidden = true;
     title.textContent = t('forgot.title');
-    forgot.show();
+    forgot.focus();
   }
 
   function showSignIn() {
-    forgot.el.hidden = true;
-    form.hidden = false;
+    body.replaceChildren(form);
     lead.hidden = false;
     title.textContent = t('signin.title');
     email.focus();
@@ -134,7 +133,7 @@ export function mount(container, _params, { signedIn }) {
  * sends no mail, so an administrator has to make the link.
  */
 function forgotForm(back, typedEmail) {
-  const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true, dataset: { testid: 'forgot-email' } });
+  const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true, value: typedEmail, dataset: { testid: 'forgot-email' } });
   const error = errorBox('forgot-error');
   const answer = h('p', { class: 'notice', role: 'status', hidden: true, dataset: { testid: 'forgot-answer' } });
   const submit = h('button', { type: 'submit', class: 'btn primary wide', dataset: { testid: 'forgot-submit' }, text: t('forgot.submit') });
@@ -176,15 +175,5 @@ function forgotForm(back, typedEmail) {
     }
   }
 
-  return {
-    el,
-    show() {
-      el.hidden = false;
-      form.hidden = false;
-      answer.hidden = true;
-      error.set('');
-      if (!email.value) email.value = typedEmail();
-      email.focus();
-    },
-  };
+  return { el, focus: () => email.focus() };
 }
