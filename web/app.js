@@ -153,6 +153,9 @@ export function signedIn(session) {
 }
 
 async function signOut() {
+  // Hang up first: the server closes this session's sockets as it ends it, and
+  // this tab should not take that for a sign-out in another tab.
+  app.conn?.stop('signing-out');
   try {
     await del('/api/session');
   } catch {
