@@ -16,8 +16,10 @@ from channels.facts import CHANNEL, ChannelUpdated
 from channels.models import Channel, ChannelKind
 from core.errors import ForbiddenError, InvalidError, NotFoundError
 from org.auth import ensure_email_free, normalise_email
+from org.facts import AccountUpdated
 from org.models import ApiToken, AuthSession, Department, User, UserCreate, UserUpdate
 from org.passwords import hash_password, require_strong
+from org.stream import PERSON
 from streams.log import new_epoch
 from streams.unit import Unit, run
 
@@ -149,12 +151,23 @@ async def do_update_user(
         unit.db.add(user)
         await unit.db.flush()
         if moving:
-            person = (await current_people(unit.db, [user_id], active_only=False))[user_id][1]
+            moved = (await current_people(unit.db, [user_id], active_only=False))[user_id][1]
             if old is not None:
-                await remove_member(unit, old, person)
+                await remove_member(unit, old, moved)
             new = await _department_channel(unit.db, data.department_id)
             if new is not None:
-                await add_member(unit, new, person)
+                await add_member(unit, new, moved)
+        person = (await current_people(unit.db, [user_id], active_only=False))[user_id][1]
+        await unit.append(
+            PERSON,
+            user_id,
+            AccountUpdated(
+                display_name=user.display_name,
+                department_id=user.department_id,
+                department=person.department,
+                role=user.role,
+            ),
+        )
         unit.send_after_commit(CONTROL_TOPIC, Forget(user=user_id))
         return user
 

@@ -168,7 +168,15 @@ async def test_people_hear_on_their_own_stream_when_their_channels_change(
     )
     eng = await department_channel(alice.api, company.departments["Engineering"])
     moved = await live.wait(lambda f: f["type"] == "personal" and f["seq"] == told["seq"] + 2)
+    card = await live.wait(lambda f: f["type"] == "personal" and f["seq"] == told["seq"] + 3)
     kinds = [f["kind"] for f in live.frames if f["type"] == "personal"]
-    assert kinds == ["membership.added", "membership.removed", "membership.added"]
+    assert kinds == [
+        "membership.added",
+        "membership.removed",
+        "membership.added",
+        "account.updated",
+    ]
     assert moved["data"]["channel_id"] == eng["id"]
+    # Her own card follows: the new department, at once, on every device.
+    assert card["data"]["department"] == "Engineering" and card["data"]["role"] == "member"
     await live.close()

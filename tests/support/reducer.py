@@ -100,6 +100,8 @@ def apply_personal(joined: set[int], frame: dict[str, Any]) -> None:
         joined.add(d["channel_id"])
     elif kind == "membership.removed":
         joined.discard(d["channel_id"])
+    elif kind == "account.updated":
+        pass  # one's own card, not one's channels
     else:
         raise AssertionError(f"no reducer for {kind}")
 
