@@ -54,6 +54,8 @@ class Settings:
     recovery_limit: int = 5000
     log_level: str = "INFO"
     metrics_token: str | None = None  # when set, /metrics wants it as a bearer token
+    # Everyone sees colleagues' email addresses (else only admins and the person).
+    show_emails: bool = False
     tune_gc: bool = False  # server processes turn it on (from_env); see server/app.py
     web_dir: Path = Path(__file__).resolve().parent.parent / "web"
 
@@ -84,5 +86,6 @@ class Settings:
             heal_interval=float(env.get("HEAL_INTERVAL") or 2.0),
             log_level=env.get("LOG_LEVEL") or "INFO",
             metrics_token=env.get("METRICS_TOKEN") or None,
+            show_emails=env.get("SHOW_EMAILS", "").lower() in ("1", "true", "yes"),
             tune_gc=env.get("GC_TUNING", "1") != "0",
         )

@@ -26,6 +26,7 @@ ADMIN_PASSWORD = "correct-horse-battery"
 
 TABLES = (
     "person_event, channel_event, post_like, post, membership, channel, invite, api_token, "
+    "account_link, "
     "auth_session, "
     "login_failure, account, department"
 )

@@ -91,13 +91,21 @@ class Company:
 
 
 async def make_company(server: Running) -> Company:
+    """Engineering and Sales are open departments (everyone reads them; tests of
+    closed ones make their own)."""
     admin = Api(server.http)
     await admin.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
     departments = {}
     for name in ("Engineering", "Sales"):
-        departments[name] = (await admin.call("POST", "/api/departments", {"name": name}))["id"]
+        made = await admin.call("POST", "/api/departments", {"name": name, "closed": False})
+        departments[name] = made["id"]
     company = Company(server, admin, departments)
-    for name, dept in (("alice", "Engineering"), ("bob", "Engineering"), ("carol", "Sales")):
+    people = (
+        ("alice", "ありす", "Engineering"),
+        ("bob", "ぼぶ", "Engineering"),
+        ("carol", "きゃろる", "Sales"),
+    )
+    for name, reading, dept in people:
         email = f"{name}@example.com"
         user = await admin.call(
             "POST",
@@ -105,6 +113,7 @@ async def make_company(server: Running) -> Company:
             {
                 "email": email,
                 "display_name": name.title(),
+                "reading": reading,
                 "password": "password-" + name,
                 "department_id": departments[dept],
             },
