@@ -126,6 +126,30 @@ async def make_company(server: Running) -> Company:
     return company
 
 
+async def add_person(
+    company: Company, name: str, department_id: int | None, reading: str = ""
+) -> Person:
+    """Another member of the company (email ``<name>@example.com``), signed in with a token."""
+    email = f"{name}@example.com"
+    user = await company.admin.call(
+        "POST",
+        "/api/users",
+        {
+            "email": email,
+            "display_name": name.title(),
+            "reading": reading,
+            "password": "password-" + name,
+            "department_id": department_id,
+        },
+    )
+    session = Api(company.server.http)
+    await session.sign_in(email, "password-" + name)
+    token = await session.new_token()
+    await session.close()
+    company.people[name] = Person(email, Api(company.server.http, token), token, user["id"])
+    return company.people[name]
+
+
 async def department_channel(api: Api, department_id: int) -> dict[str, Any]:
     channels = await api.call("GET", "/api/channels")
     return next(c for c in channels if c["department_id"] == department_id)
