@@ -142,13 +142,13 @@ class ChannelPublic(Capabilities):
 
 
 class ChannelCreate(StrictModel):
-    name: Name = PField(min_length=1, max_length=100)
+    name: Name = PField(max_length=100)
     description: str = PField(default="", max_length=500)
     is_private: bool = False
 
 
 class ChannelUpdate(StrictModel):
-    name: Name | None = PField(default=None, min_length=1, max_length=100)
+    name: Name | None = PField(default=None, max_length=100)
     description: str | None = PField(default=None, max_length=500)
 
 

@@ -187,7 +187,7 @@ class SignIn(StrictModel):
 
 class UserCreate(StrictModel):
     email: str = PField(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
-    display_name: Name = PField(min_length=1, max_length=100)
+    display_name: Name = PField(max_length=100)
     password: str = PField(min_length=8, max_length=200)
     department_id: DbId | None = None
     role: Role = Role.member
@@ -196,7 +196,7 @@ class UserCreate(StrictModel):
 
 
 class UserUpdate(StrictModel):
-    display_name: Name | None = PField(default=None, min_length=1, max_length=100)
+    display_name: Name | None = PField(default=None, max_length=100)
     reading: Reading | None = PField(default=None, max_length=100)
     department_id: DbId | None = None
     role: Role | None = None
@@ -207,20 +207,20 @@ class UserUpdate(StrictModel):
 class ProfileUpdate(StrictModel):
     """What a person changes about themself."""
 
-    display_name: Name | None = PField(default=None, min_length=1, max_length=100)
+    display_name: Name | None = PField(default=None, max_length=100)
     reading: Reading | None = PField(default=None, max_length=100)
     bio: str | None = PField(default=None, max_length=500)
 
 
 class DepartmentCreate(StrictModel):
-    name: Name = PField(min_length=1, max_length=100)
+    name: Name = PField(max_length=100)
     reading: Reading = PField(default="", max_length=100)
     # Closed unless the admin opens it: a leak is worse than a missed read.
     closed: bool = True
 
 
 class DepartmentUpdate(StrictModel):
-    name: Name | None = PField(default=None, min_length=1, max_length=100)
+    name: Name | None = PField(default=None, max_length=100)
     reading: Reading | None = PField(default=None, max_length=100)
     closed: bool | None = None
 
@@ -237,7 +237,7 @@ class InviteCreate(StrictModel):
 
 class InviteAccept(StrictModel):
     email: str = PField(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
-    display_name: Name = PField(min_length=1, max_length=100)
+    display_name: Name = PField(max_length=100)
     password: str = PField(min_length=8, max_length=200)
 
 
