@@ -59,9 +59,13 @@ _ALIASES = {
 }
 _HEADERS = {fold(alias): column for column, aliases in _ALIASES.items() for alias in aliases}
 _ROLES = {
-    **dict.fromkeys(("", "member", "メンバー", "一般"), "member"),
-    **dict.fromkeys(("moderator", "モデレーター"), "moderator"),
-    **dict.fromkeys(("admin", "administrator", "管理者"), "admin"),
+    fold(spelling): role
+    for role, spellings in (
+        ("member", ("", "member", "メンバー", "一般")),
+        ("moderator", ("moderator", "モデレーター")),
+        ("admin", ("admin", "administrator", "管理者")),
+    )
+    for spelling in spellings
 }
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
@@ -141,7 +145,7 @@ def _cell(value: str) -> str:
     export puts before what a spreadsheet would take for a formula."""
     value = value.strip()
     if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_STARTS:
-        value = value[1:]
+        value = value[1:].strip()
     return value
 
 
@@ -227,7 +231,7 @@ def parse(data: bytes, *, max_rows: int = MAX_ROWS) -> Roster:
     if "\x00" in text:
         raise RosterError("encoding", "the file holds NUL characters: is it a spreadsheet file?")
     try:
-        records = csv.reader(io.StringIO(text, newline=""))
+        records = csv.reader(io.StringIO(text, newline=""), strict=True)
         header = next(records, None)
         while header is not None and not any(c.strip() for c in header):
             header = next(records, None)

@@ -331,6 +331,9 @@ async def check_roster(db: AsyncSession, data: bytes) -> roster.Roster:
     return found
 
 
+IMPORT_SLICE = 500  # accounts written per statement
+
+
 @dataclass(frozen=True, slots=True)
 class Imported:
     """An account the import made, and the one-time link its person chooses a
@@ -379,8 +382,10 @@ async def import_people(
         )
         for r in rows
     ]
-    unit.db.add_all(users)
-    await unit.db.flush()
+    # In slices, so that no statement outgrows the databases' parameter limits.
+    for start in range(0, len(users), IMPORT_SLICE):
+        unit.db.add_all(users[start : start + IMPORT_SLICE])
+        await unit.db.flush()
     made = []
     links = []
     for r, user in zip(rows, users, strict=True):
