@@ -72,12 +72,14 @@ export async function openProfile(userId) {
           { class: 'facts-list' },
           facts.map(([k, v, testid]) => [h('dt', { text: k }), h('dd', { dataset: { testid }, text: v })]),
         ),
-        h(
-          'p',
-          { class: 'row' },
-          person.email ? h('a', { href: `mailto:${person.email}`, class: 'btn', text: t('people.sendMail') }) : null,
-          mine ? h('button', { class: 'btn primary', dataset: { testid: 'profile-edit' }, onclick: () => editForm(person), text: t('profile.edit') }) : null,
-        ),
+        person.email || mine
+          ? h(
+              'p',
+              { class: 'row' },
+              person.email ? h('a', { href: `mailto:${person.email}`, class: 'btn', text: t('people.sendMail') }) : null,
+              mine ? h('button', { class: 'btn primary', dataset: { testid: 'profile-edit' }, onclick: () => editForm(person), text: t('profile.edit') }) : null,
+            )
+          : null,
       ),
     );
   }
