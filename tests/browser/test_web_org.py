@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import FilePayload, expect
 
 from tests.browser.conftest import (
     ADMIN_EMAIL,
@@ -199,9 +199,8 @@ def test_admin_imports_people_from_a_csv_file(kaisha: Kaisha, sign_in: SignIn) -
     panel.locator("summary").click()
 
     def choose(data: bytes) -> None:
-        panel.get_by_test_id("import-file").set_input_files(
-            files=[{"name": "people.csv", "mimeType": "text/csv", "buffer": data}]
-        )
+        upload: FilePayload = {"name": "people.csv", "mimeType": "text/csv", "buffer": data}
+        panel.get_by_test_id("import-file").set_input_files(files=[upload])
         panel.get_by_test_id("import-check").click()
 
     # A file the server cannot read: said in Japanese.
