@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -450,15 +450,3 @@ def roster_row_public(row: roster.RosterRow) -> dict[str, object]:
         "start_date": row.start_date.isoformat() if row.start_date else None,
         "errors": [e.public() for e in row.errors],
     }
-
-
-async def people_in(db: AsyncSession, department_ids: Sequence[int]) -> dict[int, int]:
-    """Active people per department."""
-    rows = (
-        await db.exec(
-            select(User.department_id, func.count())
-            .where(col(User.department_id).in_(list(department_ids)), col(User.is_active))
-            .group_by(col(User.department_id))
-        )
-    ).all()
-    return {d: n for d, n in rows if d is not None}

@@ -25,7 +25,6 @@ from channels.actions.people import (
     do_merge_department,
     do_update_department,
     do_update_user,
-    people_in,
     roster_row_public,
 )
 from channels.models import Channel, Membership
@@ -119,6 +118,18 @@ class ImportedPerson(BaseModel):
 
 class ImportResult(BaseModel):
     created: list[ImportedPerson]
+
+
+async def people_in(db: AsyncSession, department_ids: list[int]) -> dict[int, int]:
+    """Active people per department."""
+    rows = (
+        await db.exec(
+            select(User.department_id, func.count())
+            .where(col(User.department_id).in_(department_ids), col(User.is_active))
+            .group_by(col(User.department_id))
+        )
+    ).all()
+    return {d: n for d, n in rows if d is not None}
 
 
 def _require_admin(user: User) -> None:
