@@ -116,6 +116,8 @@ def test_merging_and_deleting_departments_archive_their_channels(
     )
     expect(admin.get_by_test_id("archived-departments")).to_contain_text(support["name"])
     assert kaisha.admin.call("GET", f"/api/users/{yui['id']}")["department_id"] == service["id"]
+    account = admin.locator(f"[data-testid=account][data-user-id='{yui['id']}']")
+    expect(account.get_by_test_id("account-department")).to_have_value(str(service["id"]))
 
     # Yui's page: the channel is archived (read-only) and her sidebar has moved on.
     expect(page.get_by_test_id("archived-tag")).to_be_visible(timeout=LIVE_MS)

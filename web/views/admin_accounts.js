@@ -22,9 +22,12 @@ export function accountsSection(shared) {
     list,
   );
 
+  let rowDisposers = []; // the rows' department selects, undone when the rows are drawn anew
+
   async function load() {
     try {
       const people = await get('/api/users');
+      for (const d of rowDisposers.splice(0)) d?.();
       list.replaceChildren(...people.map(row));
     } catch (err) {
       list.replaceChildren(h('li', { role: 'alert', text: errorText(err) }));
@@ -37,7 +40,7 @@ export function accountsSection(shared) {
     const dept = departmentSelect(shared, person.department_id, { 'aria-label': label(t('people.department')), dataset: { testid: 'account-department' } });
     const role = roleSelect(person.role, { 'aria-label': label(t('people.role')), disabled: self, dataset: { testid: 'account-role' } });
     const active = h('input', { type: 'checkbox', checked: person.is_active, disabled: self, 'aria-label': label(t('admin.active')), dataset: { testid: 'account-active' } });
-    disposers.push(dept.dispose);
+    rowDisposers.push(dept.dispose);
     const save = async (changes, revert) => {
       try {
         const updated = await patch(`/api/users/${person.id}`, changes);
@@ -160,10 +163,13 @@ export function accountsSection(shared) {
   }
 
   load();
+  // A merge or a deletion moves people: show where they are now.
+  let seen = false;
+  disposers.push(shared.on('departments', () => (seen ? load() : (seen = true))));
   return {
     el,
     destroy() {
-      for (const d of disposers) d?.();
+      for (const d of [...disposers, ...rowDisposers]) d?.();
     },
   };
 }
