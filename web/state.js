@@ -84,13 +84,14 @@ export function membershipChanged(channel, joined) {
   return refreshChannels();
 }
 
-/** A `channel.updated` event (or one's own edit): new name and description. */
-export function channelUpdated(id, { name, description }) {
+/** A `channel.updated` event (or one's own edit): name, description, closed, archived. */
+export function channelUpdated(id, { name, description, is_private: closed, archived }) {
   const c = channelById(id);
   if (!c) return;
   let changed = false;
-  for (const [key, value] of [['name', name], ['description', description]]) {
-    if (typeof value === 'string' && c[key] !== value) {
+  const fields = [['name', name], ['description', description], ['is_private', closed], ['archived', archived]];
+  for (const [key, value] of fields) {
+    if ((typeof value === 'string' || typeof value === 'boolean') && c[key] !== value) {
       c[key] = value;
       changed = true;
     }

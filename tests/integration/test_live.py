@@ -31,7 +31,12 @@ async def test_post_reaches_other_subscriber_live(company: Company) -> None:
     post = event["data"]["post"]
     assert post["body"] == "hello *team*"
     assert post["html"] == "<p>hello <em>team</em></p>"
-    assert post["author"] == {"id": alice.id, "display_name": "Alice", "department": "Engineering"}
+    assert post["author"] == {
+        "id": alice.id,
+        "display_name": "Alice",
+        "department": "Engineering",
+        "reading": "ありす",
+    }
 
     comment = await b.request(
         {"op": "comment", "post": post["id"], "body": "welcome", "cid": "b-1"}

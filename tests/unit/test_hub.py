@@ -51,7 +51,9 @@ async def _rename(small: Small, name: str, bus: MemoryBus) -> int:
     async with small.db.writer() as session:
         unit = Unit(session, bus)
         event = await unit.append(
-            CHANNEL, small.group.id, ChannelUpdated(name=name, description="")
+            CHANNEL,
+            small.group.id,
+            ChannelUpdated(name=name, description="", is_private=False, archived=False),
         )
         await unit.commit()
     return event.seq

@@ -32,6 +32,8 @@ export function wireLive(store, conn, view) {
       if (joined && view.gone()) view.load(); // let in (invited) while looking at "not found"
       else if (!joined && view.ready() && store.channel?.is_private) view.showGone('removed');
     }),
+    // Closed, opened or archived: ask what one may do now (a 404 means it is gone for us).
+    store.on('access', () => view.refreshRights()),
     // One's own member.joined / member.left (from this page, another device, an admin).
     store.on('self', ({ joined }) => {
       if (!joined && store.channel?.is_private) view.showGone('removed');

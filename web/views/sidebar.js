@@ -1,6 +1,6 @@
 // The sidebar: the person and their status, navigation, the channels they are
 // in (Departments, Interest groups) with unread counts, language and sign-out.
-import { avatar, h } from '../dom.js';
+import { avatar, h, setChildren } from '../dom.js';
 import { icon } from '../icons.js';
 import { LANGUAGES, formatNumber, lang, t } from '../i18n/index.js';
 import { app, isAdmin, setMyStatus } from '../state.js';
@@ -27,22 +27,19 @@ export function mountSidebar(el, { signOut }) {
     statusButton.dataset.status = app.myStatus;
   }
 
-  const meCard = h(
-    'div',
-    { class: 'me', dataset: { testid: 'me' } },
-    h(
-      'button',
-      { class: 'me-name', onclick: () => openProfile(me.id), title: t('people.profile') },
-      avatar(me),
+  const meButton = h('button', { class: 'me-name', onclick: () => openProfile(app.me.id), title: t('people.profile') });
+  function renderMe() {
+    setChildren(meButton,
+      avatar(app.me),
       h(
         'span',
         { class: 'me-text' },
-        h('strong', { text: me.display_name, dataset: { testid: 'me-name' } }),
-        h('small', { text: me.department ?? t('people.noDepartment') }),
+        h('strong', { text: app.me.display_name, dataset: { testid: 'me-name' } }),
+        h('small', { text: app.me.department ?? t('people.noDepartment') }),
       ),
-    ),
-    statusButton,
-  );
+    );
+  }
+  const meCard = h('div', { class: 'me', dataset: { testid: 'me' } }, meButton, statusButton);
 
   function navLink(key, href, label, testid, iconName) {
     const a = h('a', { href, class: 'nav-link', dataset: { testid } }, icon(iconName, { size: 16 }), label);
@@ -64,6 +61,9 @@ export function mountSidebar(el, { signOut }) {
   const groupHeading = h('h2', { class: 'side-heading', id: 'side-groups', text: t('nav.groups') });
   departments.setAttribute('aria-labelledby', 'side-depts');
   groups.setAttribute('aria-labelledby', 'side-groups');
+  // Archived channels one is still in (read-only), when there are any.
+  const archived = h('ul', { class: 'channel-list', 'aria-labelledby': 'side-archived', dataset: { testid: 'archived-channels' } });
+  const archivedHeading = h('h2', { class: 'side-heading', id: 'side-archived', text: t('nav.archived') });
 
   function channelLink(c) {
     const count = unreadCount(c.id);
@@ -92,8 +92,12 @@ export function mountSidebar(el, { signOut }) {
 
   function renderChannels() {
     for (const key of [...links.keys()]) if (key.startsWith('channel:')) links.delete(key);
-    const depts = app.channels.filter((c) => c.kind === 'department');
-    const grps = app.channels.filter((c) => c.kind !== 'department');
+    const live = app.channels.filter((c) => !c.archived);
+    const depts = live.filter((c) => c.kind === 'department');
+    const grps = live.filter((c) => c.kind !== 'department');
+    const old = app.channels.filter((c) => c.archived);
+    archived.replaceChildren(...old.map(channelLink));
+    archived.hidden = archivedHeading.hidden = old.length === 0;
     departments.replaceChildren(
       ...(depts.length ? depts.map(channelLink) : [h('li', { class: 'muted small', text: t('nav.noDepartment') })]),
     );
@@ -125,6 +129,8 @@ export function mountSidebar(el, { signOut }) {
     departments,
     groupHeading,
     groups,
+    archivedHeading,
+    archived,
     h(
       'div',
       { class: 'side-footer' },
@@ -149,12 +155,14 @@ export function mountSidebar(el, { signOut }) {
     }
   }
 
+  renderMe();
   renderStatus();
   renderChannels();
   offs.push(
     app.on('channels', renderChannels),
     app.on('unread', renderChannels),
     app.on('presence', ({ user }) => user === me.id && renderStatus()),
+    app.on('me', () => app.me && renderMe()), // one's own name, changed in the profile
   );
   return {
     highlight,
