@@ -285,6 +285,13 @@ def kaisha_node(
         ADMIN_EMAIL=ADMIN_EMAIL,
         ADMIN_PASSWORD=ADMIN_PASSWORD,
         LOG_LEVEL="WARNING",
+        # A benchmark's few people stand for many: measure the server, not the
+        # per-person limits (server/limits.py).
+        MAX_SOCKETS_PER_PERSON="1000000",
+        PERSON_FRAME_RATE="1000000",
+        PERSON_FRAME_BURST="1000000",
+        HTTP_WRITE_RATE="1000000",
+        HTTP_WRITE_BURST="1000000",
     )
     env.pop("REDIS_URL", None)
     if redis_url:

@@ -8,6 +8,11 @@ and as a SQL condition (``readable_by``) for queries that must filter inside
 the database (lists, search, feeds); tests/unit/test_access.py checks that the
 two agree on every combination.
 
+An archived channel (of any kind) is read-only: whoever could read it still
+may, and nobody may post, comment, react, join, leave, invite or edit
+(``allowed``). Edits and deletes of existing posts stay with their authors and
+moderators, so moderation still works there.
+
 What does not exist and what the caller may not see answer alike
 (``NotFoundError``), so nothing leaks by the difference.
 """
@@ -38,6 +43,7 @@ class Viewer:
     is_admin: bool
     can_moderate: bool
     is_private: bool
+    is_archived: bool = False
 
 
 Rule = Callable[[Viewer], bool]
@@ -121,25 +127,38 @@ def policy_of(kind: str) -> ChannelPolicy:
     return POLICIES[kind]
 
 
-def viewer(user: User, *, is_member: bool, created_by: int | None, is_private: bool) -> Viewer:
+def viewer(
+    user: User,
+    *,
+    is_member: bool,
+    created_by: int | None,
+    is_private: bool,
+    is_archived: bool = False,
+) -> Viewer:
     return Viewer(
         is_member=is_member,
         is_creator=created_by is not None and created_by == user.id,
         is_admin=user.is_admin,
         can_moderate=user.can_moderate,
         is_private=is_private,
+        is_archived=is_archived,
     )
+
+
+def allowed(rule: Rule, v: Viewer) -> bool:
+    """A policy's rule, except that an archived channel allows nothing but reading."""
+    return not v.is_archived and rule(v)
 
 
 def capabilities(policy: ChannelPolicy, v: Viewer) -> Capabilities:
     return Capabilities(
-        can_post=policy.post(v),
-        can_comment=policy.comment(v),
-        can_react=policy.react(v),
-        can_join=policy.join(v),
-        can_leave=policy.leave(v),
-        can_invite=policy.invite(v),
-        can_edit=policy.edit(v),
+        can_post=allowed(policy.post, v),
+        can_comment=allowed(policy.comment, v),
+        can_react=allowed(policy.react, v),
+        can_join=allowed(policy.join, v),
+        can_leave=allowed(policy.leave, v),
+        can_invite=allowed(policy.invite, v),
+        can_edit=allowed(policy.edit, v),
     )
 
 
@@ -188,6 +207,8 @@ class ChannelAccess:
         return capabilities(self.policy, self.viewer)
 
     def require(self, rule: Rule, message: str) -> None:
+        if self.viewer.is_archived:
+            raise ForbiddenError("this channel is archived: it can be read, not changed")
         if not rule(self.viewer):
             raise ForbiddenError(message)
 
@@ -203,7 +224,11 @@ class ChannelAccess:
 
 def _access(user: User, channel: Channel, is_member: bool, members: int | None) -> ChannelAccess:
     v = viewer(
-        user, is_member=is_member, created_by=channel.created_by, is_private=channel.is_private
+        user,
+        is_member=is_member,
+        created_by=channel.created_by,
+        is_private=channel.is_private,
+        is_archived=channel.archived_at is not None,
     )
     if not can_read(channel.kind, v):
         raise NotFoundError("no such channel")

@@ -17,7 +17,8 @@ In a channel's stream (what its readers see):
 - ``like.removed``     ``{"post_id": 41, "user_id": 7, "like_count": 4}``
 - ``member.joined``    ``{"user": Person}``
 - ``member.left``      ``{"user": Person}``
-- ``channel.updated``  ``{"name": "…", "description": "…"}``
+- ``channel.updated``  ``{"name": "…", "description": "…", "is_private": false,
+  "archived": false}``: renamed, described, closed or opened, archived
 
 In a person's stream (what only they see):
 
@@ -132,9 +133,24 @@ class MemberLeft(_InChannel):
 
 @fact
 class ChannelUpdated(_InChannel):
+    """The channel as it is now: every field, whichever changed. A reader who sees
+    ``is_private`` or ``archived`` change asks for their rights again (they may
+    have lost the channel altogether)."""
+
     kind: ClassVar[str] = "channel.updated"
     name: str
     description: str
+    is_private: bool
+    archived: bool
+
+    @classmethod
+    def of(cls, channel: Channel) -> ChannelUpdated:
+        return cls(
+            name=channel.name,
+            description=channel.description,
+            is_private=channel.is_private,
+            archived=channel.archived_at is not None,
+        )
 
 
 class _ToPerson(Fact):

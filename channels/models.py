@@ -15,6 +15,7 @@ from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
 from core.schema import StrictModel
+from core.text import Name
 
 MAX_BODY_CHARS = 10_000
 PAGE_SIZE = 50
@@ -40,6 +41,9 @@ class Channel(SQLModel, table=True):
     last_seq: int = 0
     created_by: int | None = Field(default=None, foreign_key="account.id")
     created_at: datetime = Field(default_factory=utcnow)
+    # Archived: read-only for everyone (a deleted or merged department's channel);
+    # who may read it does not change. channels/access.py.
+    archived_at: datetime | None = None
 
 
 class Membership(SQLModel, table=True):
@@ -140,26 +144,29 @@ class ChannelPublic(Capabilities):
     member_count: int
     is_member: bool
     created_by: int | None  # the group's creator, who may rename it (with admins)
+    archived: bool  # read-only for everyone: every can_* is false
 
 
 class ChannelCreate(StrictModel):
-    name: str = PField(min_length=1, max_length=100)
+    name: Name = PField(max_length=100)
     description: str = PField(default="", max_length=500)
     is_private: bool = False
 
 
 class ChannelUpdate(StrictModel):
-    name: str | None = PField(default=None, min_length=1, max_length=100)
+    name: Name | None = PField(default=None, max_length=100)
     description: str | None = PField(default=None, max_length=500)
 
 
 class PersonRef(BaseModel):
-    """A person as posts and membership events show them."""
+    """A person as posts and membership events show them: with their department
+    and the reading of their name, so two people of one name are told apart."""
 
     model_config = ConfigDict(extra="forbid")
     id: int
     display_name: str
     department: str | None
+    reading: str = ""
 
 
 class EditorRef(BaseModel):
@@ -258,3 +265,5 @@ class Thread(BaseModel):
 class LikerPublic(BaseModel):
     id: int
     display_name: str
+    department: str | None = None
+    reading: str = ""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Select, bindparam, func, or_
@@ -20,7 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import and_, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from channels.access import access_post, can_read, capabilities, policy_of, readable_by, viewer
+from channels.access import (
+    Viewer,
+    access_post,
+    can_read,
+    capabilities,
+    policy_of,
+    readable_by,
+    viewer,
+)
 from channels.facts import CHANNEL
 from channels.models import (
     PAGE_SIZE,
@@ -79,6 +88,7 @@ _AUTHOR_COLUMNS = (
     _POST.c.author_id,
     _USER.c.display_name,
     _DEPARTMENT.c.name,
+    _USER.c.reading,
     _EDITOR.c.id,
     _EDITOR.c.display_name,
 )
@@ -99,8 +109,13 @@ def _post_fields(row: Sequence[Any]) -> dict[str, Any]:
     per answer: several times cheaper than building models field by field."""
     n = len(POST_ROW)
     fields = _fields(row[:n])
-    author_id, name, dept, editor_id, editor_name, liked = row[n : n + 6]
-    fields["author"] = {"id": author_id, "display_name": name, "department": dept}
+    author_id, name, dept, reading, editor_id, editor_name, liked = row[n : n + 7]
+    fields["author"] = {
+        "id": author_id,
+        "display_name": name,
+        "department": dept,
+        "reading": reading,
+    }
     if editor_id is not None:
         fields["edited_by"] = {"id": editor_id, "display_name": editor_name}
     fields["liked_by_me"] = bool(liked)
@@ -152,6 +167,17 @@ class _ChannelColumns(Protocol):
     epoch: str
     last_seq: int
     created_by: int | None
+    archived_at: datetime | None
+
+
+def _viewer_of(channel: _ChannelColumns, user: User, is_member: bool) -> Viewer:
+    return viewer(
+        user,
+        is_member=is_member,
+        created_by=channel.created_by,
+        is_private=channel.is_private,
+        is_archived=channel.archived_at is not None,
+    )
 
 
 def channel_public(
@@ -159,9 +185,7 @@ def channel_public(
 ) -> ChannelPublic:
     """From a ``Channel``, or a row of the same columns, as ``user`` sees it."""
     assert channel.id is not None
-    v = viewer(
-        user, is_member=is_member, created_by=channel.created_by, is_private=channel.is_private
-    )
+    v = _viewer_of(channel, user, is_member)
     return ChannelPublic(
         **capabilities(policy_of(channel.kind), v).model_dump(),
         id=channel.id,
@@ -175,6 +199,7 @@ def channel_public(
         member_count=member_count,
         is_member=is_member,
         created_by=channel.created_by,
+        archived=channel.archived_at is not None,
     )
 
 
@@ -231,6 +256,7 @@ _CHANNEL_ACCESS = (
         _CHANNEL.c.epoch,
         _CHANNEL.c.last_seq,
         _CHANNEL.c.created_by,
+        _CHANNEL.c.archived_at,
         sa_select(func.count())
         .select_from(_members)
         .where(_members.c.channel_id == _CHANNEL.c.id)
@@ -260,8 +286,7 @@ async def _readable_channel(conn: AsyncConnection, user: User, channel_id: int) 
     if row is None:
         raise NotFoundError("no such channel")
     is_member = row.member is not None
-    v = viewer(user, is_member=is_member, created_by=row.created_by, is_private=row.is_private)
-    if not can_read(row.kind, v):
+    if not can_read(row.kind, _viewer_of(row, user, is_member)):
         raise NotFoundError("no such channel")
     return channel_public(row, row.member_count, user, is_member)
 
@@ -331,12 +356,17 @@ async def likers(db: AsyncSession, user: User, post_id: int) -> list[LikerPublic
     await access_post(db, user, post_id)
     rows = (
         await db.exec(
-            select(User.id, User.display_name)
+            select(User.id, User.display_name, Department.name, User.reading)
             .join(Like, and_(col(Like.user_id) == col(User.id), Like.post_id == post_id))
+            .outerjoin(Department, col(Department.id) == col(User.department_id))
             .order_by(col(Like.created_at))
         )
     ).all()
-    return [LikerPublic(id=i, display_name=n) for i, n in rows if i is not None]
+    return [
+        LikerPublic(id=i, display_name=n, department=d, reading=r)
+        for i, n, d, r in rows
+        if i is not None
+    ]
 
 
 def event_public(event: log.Positioned) -> ChannelEventPublic:

@@ -3,14 +3,20 @@ frames report as is (see docs/protocol.md, "Error codes")."""
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
+    """``details``: what the answer carries beside code and message (stable
+    codes and values a client shows in its own language), or None."""
+
     code = "error"
     status = 400
 
-    def __init__(self, message: str = "") -> None:
+    def __init__(self, message: str = "", details: dict[str, Any] | None = None) -> None:
         super().__init__(message or self.code)
         self.message = message or self.code
+        self.details = details
 
 
 class InvalidError(DomainError):

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic import Field as PField
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
 from core.schema import DbId, StrictModel
+from core.text import Name, Reading, search_text, sort_key
 from streams.log import new_epoch
 
 
@@ -23,9 +24,14 @@ class Role(enum.StrEnum):
 
 
 class Department(SQLModel, table=True):
+    """A department. Its channel (kind ``department``) is open or closed: the
+    channel's ``is_private`` (channels/access.py)."""
+
     __tablename__ = "department"
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=100, unique=True)
+    # How the name is read, in kana: lists sort by it (core/text.py, sort_key).
+    reading: str = Field(default="", max_length=100)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -34,14 +40,26 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True)
     display_name: str = Field(max_length=100)
+    # The reading of the name in kana (すずき for 鈴木), and a short introduction:
+    # the person's own to change (PATCH /api/me).
+    reading: str = Field(default="", max_length=100)
+    bio: str = Field(default="", max_length=500)
     department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
     role: str = Field(default=Role.member.value, max_length=20)
     is_active: bool = True
+    # None until the person chooses one (imported accounts: a set-password link).
     password_hash: str | None = Field(default=None, max_length=200)
+    # The day they joined the company (imports and admins set it; newcomers'
+    # features read it). Not the day the account was made: ``created_at``.
+    start_date: date | None = None
     created_at: datetime = Field(default_factory=utcnow)
     # The head of this person's own stream (org/stream.py): what only they see.
     stream_epoch: str = Field(default_factory=new_epoch, max_length=16)
     stream_seq: int = 0
+    # Derived from the name and reading whenever either is written (below):
+    # what the directory matches a query against and orders by (core/text.py).
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    sort_key: str = Field(default="", max_length=200, index=True)
 
     @property
     def can_moderate(self) -> bool:
@@ -50,6 +68,15 @@ class User(SQLModel, table=True):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.admin.value
+
+
+@event.listens_for(User, "before_insert")
+@event.listens_for(User, "before_update")
+def _derive_search_forms(_mapper: Any, _conn: Any, user: User) -> None:
+    """Every write of a person through the ORM keeps the forms it is found and
+    sorted by in step with its name and reading, whoever wrote it."""
+    user.search_text = search_text(user.display_name, user.reading)
+    user.sort_key = sort_key(user.display_name, user.reading)
 
 
 class PersonEvent(SQLModel, table=True):
@@ -109,6 +136,20 @@ class Invite(SQLModel, table=True):
     used_at: datetime | None = None
 
 
+class AccountLink(SQLModel, table=True):
+    """A one-time link for an account without a password (imported people):
+    opening it lets the person choose one (org/links.py). Only the token's
+    SHA-256 is stored; a new link for the same account retires the older ones."""
+
+    __tablename__ = "account_link"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="account.id", index=True)
+    created_by: int | None = Field(default=None, foreign_key="account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
 class LoginFailure(SQLModel, table=True):
     """Failed sign-ins, by email and client address, to throttle guessing on every
     node alike (org/auth.py)."""
@@ -139,11 +180,19 @@ class PasswordReset(SQLModel, table=True):
 class DepartmentPublic(BaseModel):
     id: int
     name: str
+    reading: str
+    # Closed: its channel exists only for the department's people; open: everyone
+    # may read it (its people post).
+    closed: bool
+    # Its channel, when the one asking may read it (else null).
+    channel_id: int | None
+    people: int  # active accounts in it
 
 
 class UserPublic(BaseModel):
     id: int
-    email: str
+    # Shown to admins and to the person themself (and to everyone with SHOW_EMAILS=1).
+    email: str | None
     display_name: str
     department_id: int | None
     department: str | None
@@ -158,21 +207,46 @@ class SignIn(StrictModel):
 
 class UserCreate(StrictModel):
     email: str = PField(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
-    display_name: str = PField(min_length=1, max_length=100)
+    display_name: Name = PField(max_length=100)
     password: str = PField(min_length=8, max_length=200)
     department_id: DbId | None = None
     role: Role = Role.member
+    reading: Reading = PField(default="", max_length=100)
+    start_date: date | None = None
 
 
 class UserUpdate(StrictModel):
-    display_name: str | None = PField(default=None, min_length=1, max_length=100)
+    display_name: Name | None = PField(default=None, max_length=100)
+    reading: Reading | None = PField(default=None, max_length=100)
     department_id: DbId | None = None
     role: Role | None = None
     is_active: bool | None = None
+    start_date: date | None = None
+
+
+class ProfileUpdate(StrictModel):
+    """What a person changes about themself."""
+
+    display_name: Name | None = PField(default=None, max_length=100)
+    reading: Reading | None = PField(default=None, max_length=100)
+    bio: str | None = PField(default=None, max_length=500)
 
 
 class DepartmentCreate(StrictModel):
-    name: str = PField(min_length=1, max_length=100)
+    name: Name = PField(max_length=100)
+    reading: Reading = PField(default="", max_length=100)
+    # Closed unless the admin opens it: a leak is worse than a missed read.
+    closed: bool = True
+
+
+class DepartmentUpdate(StrictModel):
+    name: Name | None = PField(default=None, max_length=100)
+    reading: Reading | None = PField(default=None, max_length=100)
+    closed: bool | None = None
+
+
+class DepartmentMerge(StrictModel):
+    into: DbId  # the department that takes the people in
 
 
 class InviteCreate(StrictModel):
@@ -183,7 +257,7 @@ class InviteCreate(StrictModel):
 
 class InviteAccept(StrictModel):
     email: str = PField(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
-    display_name: str = PField(min_length=1, max_length=100)
+    display_name: Name = PField(max_length=100)
     password: str = PField(min_length=8, max_length=200)
 
 

@@ -172,6 +172,11 @@ class Endpoint:
     auth: bool
     status: int
     query: tuple[Param, ...] = field(default_factory=tuple)
+    # A body that is not JSON (e.g. "text/csv"): the handler gets its bytes,
+    # at most ``max_bytes`` of them (else the server's MAX_BODY_BYTES).
+    consumes: str | None = None
+    max_bytes: int | None = None
+    produces: str = "application/json"  # what a 2xx answer is (documented in OpenAPI)
 
 
 def jsonable(value: Any) -> Any:
@@ -190,13 +195,14 @@ def error_response(
     return JSONResponse({"error": {"code": code, "message": message, **(extra or {})}}, status)
 
 
-async def read_json(request: Request, limit: int) -> Any:
+async def read_body(request: Request, limit: int, media: str) -> bytes:
+    """The body, if it is of type ``media`` and at most ``limit`` bytes."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise HttpError(413, "too_large", f"request body over {limit} bytes")
-    ctype = request.headers.get("content-type", "").split(";")[0].strip()
-    if ctype != "application/json":
-        raise HttpError(415, "unsupported_media_type", "send application/json")
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype != media:
+        raise HttpError(415, "unsupported_media_type", f"send {media}")
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
@@ -204,8 +210,13 @@ async def read_json(request: Request, limit: int) -> Any:
         if size > limit:
             raise HttpError(413, "too_large", f"request body over {limit} bytes")
         chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json(request: Request, limit: int) -> Any:
+    raw = await read_body(request, limit, JSON_TYPE)
     try:
-        return json.loads(b"".join(chunks))
+        return json.loads(raw)
     except (ValueError, RecursionError) as exc:
         raise HttpError(400, "bad_json", f"the body is not valid JSON: {exc}") from None
 
@@ -225,10 +236,26 @@ class Api:
         auth: bool = True,
         status: int = 200,
         query: Sequence[Param] = (),
+        consumes: str | None = None,
+        max_bytes: int | None = None,
+        produces: str = JSON_TYPE,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.endpoints.append(
-                Endpoint(method, path, handler, summary, body, returns, auth, status, tuple(query))
+                Endpoint(
+                    method,
+                    path,
+                    handler,
+                    summary,
+                    body,
+                    returns,
+                    auth,
+                    status,
+                    tuple(query),
+                    consumes,
+                    max_bytes,
+                    produces,
+                )
             )
             return handler
 
@@ -277,13 +304,22 @@ class Api:
                 # PostgreSQL cannot compare text with NUL in it (a 500): refused alike.
                 raise HttpError(400, "invalid", "NUL characters are not allowed in a query")
             ctx = Ctx(request, services, principal)
-            if endpoint.body is not None:
+            if endpoint.consumes is not None:
+                limit = endpoint.max_bytes or services.settings.max_body_bytes
+                ctx.body = await read_body(request, limit, endpoint.consumes)
+            elif endpoint.body is not None:
                 raw = await read_json(request, services.settings.max_body_bytes)
                 ctx.body = endpoint.body.model_validate(raw)
             result = await endpoint.handler(ctx)
         except ValidationError as exc:
+            # ``type`` is pydantic's stable error code (``string_too_short``, or
+            # ours: ``name_invisible``, ...): clients translate it.
             details = [
-                {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+                {
+                    "field": ".".join(str(p) for p in e["loc"]),
+                    "message": e["msg"],
+                    "type": e["type"],
+                }
                 for e in exc.errors(include_url=False, include_input=False)
             ]
             first = details[0] if details else {"field": "", "message": "invalid"}
@@ -296,7 +332,7 @@ class Api:
                 response.headers["retry-after"] = str(exc.retry_after)
             return response
         except DomainError as exc:
-            return error_response(exc.status, exc.code, exc.message)
+            return error_response(exc.status, exc.code, exc.message, exc.details)
         except ValueError as exc:  # a malformed path or query number
             return error_response(400, "invalid", str(exc))
         if isinstance(result, Response):
@@ -356,12 +392,22 @@ class Api:
             ]
             if params:
                 op["parameters"] = params
-            if ep.body is not None:
+            if ep.consumes is not None:
+                op["requestBody"] = {
+                    "required": True,
+                    "content": {ep.consumes: {"schema": {"type": "string"}}},
+                }
+            elif ep.body is not None:
                 op["requestBody"] = {
                     "required": True,
                     "content": {"application/json": {"schema": ref(ep.body)}},
                 }
-            if ep.returns is None:
+            if ep.produces != JSON_TYPE:
+                op["responses"][str(ep.status)] = {
+                    "description": "OK",
+                    "content": {ep.produces: {"schema": {"type": "string"}}},
+                }
+            elif ep.returns is None:
                 op["responses"]["204"] = {"description": "Done"}
             else:
                 op["responses"][str(ep.status)] = {

@@ -76,6 +76,8 @@ class Settings:
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "kaisha@localhost"
+    # Everyone sees colleagues' email addresses (else only admins and the person).
+    show_emails: bool = False
     tune_gc: bool = False  # server processes turn it on (from_env); see server/app.py
     web_dir: Path = Path(__file__).resolve().parent.parent / "web"
 
@@ -131,5 +133,6 @@ class Settings:
             smtp_password=env.get("SMTP_PASSWORD") or None,
             smtp_starttls=env.get("SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
             mail_from=env.get("MAIL_FROM") or "kaisha@localhost",
+            show_emails=env.get("SHOW_EMAILS", "").lower() in ("1", "true", "yes"),
             tune_gc=env.get("GC_TUNING", "1") != "0",
         )

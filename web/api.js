@@ -14,29 +14,34 @@ export function setUnauthorizedHandler(fn) {
 }
 
 export class ApiError extends Error {
-  constructor(status, code, message, fields) {
+  /** `details`: the whole error object the server sent (codes and values beside `code`). */
+  constructor(status, code, message, fields, details) {
     super(message);
     this.status = status;
     this.code = code;
     this.fields = fields ?? [];
+    this.details = details ?? {};
   }
 }
 
 /**
- * One request. `opts.quiet`: a 401 is the caller's to read (a wrong current
- * password answers 401 too), not a sign that the session ended.
+ * A call to the API. `body` is sent as JSON; `{raw, type}` sends a file's bytes
+ * as they are (a CSV file: `{raw: file, type: 'text/csv'}`). `quiet`: a 401 is
+ * the caller's to read (a wrong current password answers 401 too), not a sign
+ * that the session ended.
  */
-export async function api(method, path, body, opts = {}) {
+export async function api(method, path, body, { raw, type, quiet = false } = {}) {
   const headers = { Accept: 'application/json' };
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (raw !== undefined) headers['Content-Type'] = type;
+  else if (body !== undefined) headers['Content-Type'] = 'application/json';
   let response;
   try {
     response = await fetch(path, {
       method,
       headers,
       credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
     throw new ApiError(0, 'network', 'the server cannot be reached');
@@ -50,8 +55,8 @@ export async function api(method, path, body, opts = {}) {
   }
   if (!response.ok) {
     const err = data?.error ?? {};
-    if (response.status === 401 && csrfToken && onUnauthorized && !opts.quiet) onUnauthorized();
-    throw new ApiError(response.status, err.code ?? 'internal', err.message ?? '', err.fields);
+    if (response.status === 401 && csrfToken && onUnauthorized && !quiet) onUnauthorized();
+    throw new ApiError(response.status, err.code ?? 'internal', err.message ?? '', err.fields, err);
   }
   return data;
 }
@@ -60,6 +65,7 @@ export const get = (path, opts) => api('GET', path, undefined, opts);
 export const post = (path, body, opts) => api('POST', path, body ?? {}, opts);
 export const patch = (path, body) => api('PATCH', path, body);
 export const del = (path) => api('DELETE', path);
+export const upload = (path, file, type) => api('POST', path, undefined, { raw: file, type });
 
 /** A client id for idempotent writes (works outside secure contexts too). */
 export function newCid() {

@@ -1,6 +1,6 @@
 // Boot and routing. Finds out whether someone is signed in, starts the
 // connection manager for them, and maps the URL hash to a view:
-//   #/signin  #/invite/<token>  #/  #/c/<id>  #/c/<id>/p/<post>
+//   #/signin  #/invite/<token>  #/welcome/<token>  #/  #/c/<id>  #/c/<id>/p/<post>
 //   #/directory  #/people  #/admin
 //   #/settings  #/reset/<token>
 // Signing out, or being signed out (a close code, a 401), ends everything the
@@ -13,6 +13,7 @@ import { h } from './dom.js';
 import { detectLang, setLang, t } from './i18n/index.js';
 import { reduceEverywhere } from './kinds/index.js';
 import {
+  accountUpdated,
   app,
   forgetSession,
   membershipChanged,
@@ -29,6 +30,7 @@ import { mountShell } from './views/shell.js';
 const ROUTES = [
   { name: 'signin', re: /^#\/signin$/, public: true, load: () => import('./views/signin.js') },
   { name: 'invite', re: /^#\/invite\/([\w-]+)$/, public: true, load: () => import('./views/invite.js') },
+  { name: 'welcome', re: /^#\/welcome\/([\w-]+)$/, public: true, load: () => import('./views/welcome.js') },
   { name: 'channel', re: /^#\/c\/(\d+)(?:\/p\/(\d+))?$/, load: () => import('./views/channel.js') },
   { name: 'directory', re: /^#\/directory$/, load: () => import('./views/directory.js') },
   { name: 'people', re: /^#\/people$/, load: () => import('./views/people.js') },
@@ -118,12 +120,14 @@ export function signedIn(session) {
     conn.on('presence', (f) => setPresence(f.user, f.status)),
 
     // Added to or removed from a channel (invited, moved to another department
-    // by an admin, joined or left on another device): the sidebar follows, and
-    // the own card too (a department move is told this way).
+    // by an admin, joined or left on another device): the sidebar follows.
+    // One's own account changed (renamed, moved, another role): the own card
+    // and whatever depends on one's role follow.
     conn.on('personal', (f) => {
       if (f.kind === 'membership.added' || f.kind === 'membership.removed') {
         membershipChanged(f.data.channel_id, f.kind === 'membership.added').catch(() => {});
-        refreshMe().catch(() => {});
+      } else if (f.kind === 'account.updated') {
+        accountUpdated(f.data);
       }
     }),
     conn.on('personal-reset', () => {

@@ -12,6 +12,8 @@
 //   members  the member list changed (only once it was set)
 //   self     {joined}: the person themself joined or left (their rights changed
 //            with it: the view asks the server for them again)
+//   access   the channel was closed, opened or archived: the person's rights
+//            changed, or they lost it altogether (the view asks the server)
 import { Emitter } from './emitter.js';
 import { PostStore } from './posts.js';
 
@@ -42,14 +44,23 @@ export class ChannelStore extends Emitter {
     this.#set({ ...channel });
   }
 
-  /** New name or description (a `channel.updated` event, or one's own edit). */
-  update({ name, description }) {
+  /**
+   * New name or description, closed or opened, archived (a `channel.updated`
+   * event, or one's own edit). When who may read it or what anyone may do in it
+   * changed, `access` follows: the view asks the server for the person's rights.
+   */
+  update({ name, description, is_private: closed, archived }) {
     if (!this.channel) return;
     const next = { ...this.channel };
     if (typeof name === 'string') next.name = name;
     if (typeof description === 'string') next.description = description;
-    if (next.name === this.channel.name && next.description === this.channel.description) return;
+    if (typeof closed === 'boolean') next.is_private = closed;
+    if (typeof archived === 'boolean') next.archived = archived;
+    const fields = ['name', 'description', 'is_private', 'archived'];
+    if (fields.every((key) => next[key] === this.channel[key])) return;
+    const access = next.is_private !== this.channel.is_private || next.archived !== this.channel.archived;
     this.#set(next);
+    if (access) this.emit('access');
   }
 
   /**

@@ -44,12 +44,25 @@ export function notePresence(people) {
   for (const p of people) if (p.status) setPresence(p.id, p.status);
 }
 
+/**
+ * One's own account changed (`account.updated` in one's own stream, or a
+ * fresh GET /api/session): take the fields, and tell the views if any differ.
+ */
+export function accountUpdated(fields) {
+  const me = app.me;
+  if (!me) return;
+  const changed = Object.keys(fields).some((key) => fields[key] !== me[key]);
+  Object.assign(me, fields);
+  if (changed) app.emit('me', me);
+}
+
 let refreshingMe = null;
 let refreshMeAgain = false;
 
 /**
  * Ask the server again who one is (GET /api/session) and tell the views if
- * anything changed: one's department after a move, one's role. Asked while a
+ * anything changed (after a reconnect: an `account.updated` may have been
+ * missed with a stream that could not be replayed). Asked while a
  * request is under way, it asks once more after it (that one may have been
  * answered before the change it is asked for).
  */
@@ -65,10 +78,7 @@ export function refreshMe() {
         refreshMeAgain = false;
         const session = await get('/api/session');
         if (app.me !== me || !me) return; // signed out (or in as someone else) meanwhile
-        const fresh = session.user;
-        const changed = Object.keys(fresh).some((key) => fresh[key] !== me[key]);
-        Object.assign(me, fresh);
-        if (changed) app.emit('me', me);
+        accountUpdated(session.user);
       } while (refreshMeAgain);
     } finally {
       refreshingMe = null;
@@ -121,13 +131,14 @@ export function membershipChanged(channel, joined) {
   return refreshChannels();
 }
 
-/** A `channel.updated` event (or one's own edit): new name and description. */
-export function channelUpdated(id, { name, description }) {
+/** A `channel.updated` event (or one's own edit): name, description, closed, archived. */
+export function channelUpdated(id, { name, description, is_private: closed, archived }) {
   const c = channelById(id);
   if (!c) return;
   let changed = false;
-  for (const [key, value] of [['name', name], ['description', description]]) {
-    if (typeof value === 'string' && c[key] !== value) {
+  const fields = [['name', name], ['description', description], ['is_private', closed], ['archived', archived]];
+  for (const [key, value] of fields) {
+    if ((typeof value === 'string' || typeof value === 'boolean') && c[key] !== value) {
       c[key] = value;
       changed = true;
     }

@@ -108,8 +108,7 @@ async def do_update_channel(
         if data.description is not None:
             channel.description = data.description
         unit.db.add(channel)
-        fact = ChannelUpdated(name=channel.name, description=channel.description)
-        return receipt(await unit.append(CHANNEL, channel_id, fact))
+        return receipt(await unit.append(CHANNEL, channel_id, ChannelUpdated.of(channel)))
 
     return await run(db, bus, apply, actor_id=actor.id)
 

@@ -25,7 +25,9 @@ async def person_ref(db: AsyncSession, user: User) -> PersonRef:
         dept = (
             await db.exec(select(Department.name).where(Department.id == user.department_id))
         ).first()
-    return PersonRef(id=user.id, display_name=user.display_name, department=dept)
+    return PersonRef(
+        id=user.id, display_name=user.display_name, department=dept, reading=user.reading
+    )
 
 
 def receipt(event: Positioned, *, duplicate: bool = False) -> Receipt:
@@ -87,7 +89,10 @@ async def current_people(
         stmt = stmt.where(col(User.is_active))
     rows = (await db.exec(stmt)).all()
     return {
-        u.id: (u, PersonRef(id=u.id, display_name=u.display_name, department=d))
+        u.id: (
+            u,
+            PersonRef(id=u.id, display_name=u.display_name, department=d, reading=u.reading),
+        )
         for u, d in rows
         if u.id is not None
     }

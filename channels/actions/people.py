@@ -1,23 +1,48 @@
 """Departments and accounts. A department's channel follows its people: creating,
-moving and deactivating people changes its membership in the same unit (so
-these actions live here, and ``org`` stays free of channels)."""
+moving, importing and deactivating people changes its membership in the same
+unit (so these actions live here, and ``org`` stays free of channels).
+
+A department's channel is closed (members only, invisible to everyone else) or
+open (everyone reads, its people post): the channel's ``is_private``, chosen
+by an admin, closed unless opened. Deleting or merging a department archives
+its channel (read-only; who may read it does not change, channels/access.py).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bus.base import CONTROL_TOPIC, Bus
-from bus.messages import Forget, Kick
+from bus.messages import Access, Kick
 from channels.actions.channels import add_member, remove_member
 from channels.actions.common import current_people
-from channels.facts import CHANNEL, ChannelUpdated
-from channels.models import Channel, ChannelKind
-from core.errors import ForbiddenError, InvalidError, NotFoundError
+from channels.facts import CHANNEL, ChannelUpdated, MemberJoined, MembershipAdded
+from channels.models import Channel, ChannelKind, Membership, PersonRef
+from core.clock import utcnow
+from core.errors import ConflictError, ForbiddenError, InvalidError, NotFoundError
+from core.text import fold
+from org import roster
 from org.auth import ensure_email_free, normalise_email
-from org.models import ApiToken, AuthSession, Department, User, UserCreate, UserUpdate
+from org.links import new_link
+from org.models import (
+    ApiToken,
+    AuthSession,
+    Department,
+    DepartmentCreate,
+    DepartmentUpdate,
+    Invite,
+    User,
+    UserCreate,
+    UserUpdate,
+)
 from org.passwords import hash_password, require_strong
+from org.profile import account_changed
+from org.stream import PERSON
 from streams.log import new_epoch
 from streams.unit import Unit, run
 
@@ -33,17 +58,32 @@ async def _department_channel(db: AsyncSession, department_id: int | None) -> Ch
     return (await db.exec(select(Channel).where(Channel.department_id == department_id))).first()
 
 
-async def do_create_department(db: AsyncSession, bus: Bus, actor: User, name: str) -> Department:
+async def _department(db: AsyncSession, department_id: int) -> tuple[Department, Channel]:
+    department = await db.get(Department, department_id)
+    channel = await _department_channel(db, department_id)
+    if department is None or channel is None:
+        raise NotFoundError("no such department")
+    return department, channel
+
+
+# ---- departments ---------------------------------------------------------------------
+
+
+async def do_create_department(
+    db: AsyncSession, bus: Bus, actor: User, data: DepartmentCreate
+) -> Department:
+    """A department and its channel, closed unless ``data.closed`` is false."""
     _require_admin(actor)
 
     async def apply(unit: Unit) -> Department:
-        department = Department(name=name)
+        department = Department(name=data.name, reading=data.reading)
         unit.db.add(department)
         await unit.db.flush()
         unit.db.add(
             Channel(
                 kind=ChannelKind.department.value,
-                name=name,
+                name=data.name,
+                is_private=data.closed,
                 department_id=department.id,
                 epoch=new_epoch(),
                 created_by=actor.id,
@@ -54,26 +94,139 @@ async def do_create_department(db: AsyncSession, bus: Bus, actor: User, name: st
     return await run(db, bus, apply, actor_id=actor.id)
 
 
-async def do_rename_department(
-    db: AsyncSession, bus: Bus, actor: User, department_id: int, name: str
+async def do_update_department(
+    db: AsyncSession, bus: Bus, actor: User, department_id: int, data: DepartmentUpdate
 ) -> Department:
+    """Rename, give a reading, close or open. Closing takes effect at once for
+    every read (they all check ``is_private``); the channel's readers get a
+    ``channel.updated`` saying so, and those who are not members lose it."""
     _require_admin(actor)
 
     async def apply(unit: Unit) -> Department:
-        department = await unit.db.get(Department, department_id)
-        if department is None:
-            raise NotFoundError("no such department")
-        department.name = name
+        department, channel = await _department(unit.db, department_id)
+        if data.reading is not None:
+            department.reading = data.reading
+        told = False
+        if data.name is not None and data.name != department.name:
+            department.name = channel.name = data.name
+            told = True
+        if data.closed is not None and data.closed != channel.is_private:
+            channel.is_private = data.closed
+            told = True
+            if data.closed:
+                # Open sockets of people outside it follow it: every node checks them.
+                assert channel.id is not None
+                unit.send_after_commit(CONTROL_TOPIC, Access(channel=channel.id, user=None))
         unit.db.add(department)
-        channel = await _department_channel(unit.db, department_id)
-        assert channel is not None and channel.id is not None
-        channel.name = name
         unit.db.add(channel)
-        fact = ChannelUpdated(name=name, description=channel.description)
-        await unit.append(CHANNEL, channel.id, fact)
+        await unit.db.flush()
+        if told:
+            assert channel.id is not None
+            await unit.append(CHANNEL, channel.id, ChannelUpdated.of(channel))
         return department
 
     return await run(db, bus, apply, actor_id=actor.id)
+
+
+async def _archive(unit: Unit, department: Department, channel: Channel) -> None:
+    """The department goes; its channel stays, read-only, for whoever could read it."""
+    assert channel.id is not None
+    channel.archived_at = utcnow()
+    channel.department_id = None
+    unit.db.add(channel)
+    await unit.db.flush()
+    await unit.db.delete(department)
+    await unit.append(CHANNEL, channel.id, ChannelUpdated.of(channel))
+
+
+async def do_delete_department(
+    db: AsyncSession, bus: Bus, actor: User, department_id: int
+) -> Channel:
+    """Delete an empty department; its channel is archived.
+
+    Deactivated people still in it are moved to no department, and pending
+    invitations to it invite to no department.
+
+    Raises:
+        ConflictError: active people are in it (``details.people``): move them
+            first, or merge the department into another.
+    """
+    _require_admin(actor)
+
+    async def apply(unit: Unit) -> Channel:
+        department, channel = await _department(unit.db, department_id)
+        people = list(
+            (await unit.db.exec(select(User).where(User.department_id == department_id))).all()
+        )
+        active = sum(1 for p in people if p.is_active)
+        if active:
+            raise ConflictError(
+                f"{active} people are in this department: move them first, or merge it",
+                {"people": active},
+            )
+        for person in people:
+            await _move(unit, person, channel, None, None)
+        await unit.db.exec(
+            update(Invite)
+            .where(col(Invite.department_id) == department_id)
+            .values(department_id=None)
+        )
+        await _archive(unit, department, channel)
+        return channel
+
+    return await run(db, bus, apply, actor_id=actor.id)
+
+
+async def do_merge_department(
+    db: AsyncSession, bus: Bus, actor: User, department_id: int, into: int
+) -> Department:
+    """Move everyone of one department into another (their department channel
+    membership follows, with its events), then delete it: its channel is
+    archived. Pending invitations to it invite to the other."""
+    _require_admin(actor)
+    if department_id == into:
+        raise InvalidError("into: a department cannot be merged into itself")
+
+    async def apply(unit: Unit) -> Department:
+        source, source_channel = await _department(unit.db, department_id)
+        target, target_channel = await _department(unit.db, into)
+        people = (
+            await unit.db.exec(
+                select(User).where(User.department_id == department_id).order_by(col(User.id))
+            )
+        ).all()
+        for person in people:
+            await _move(unit, person, source_channel, target_channel, into)
+        await unit.db.exec(
+            update(Invite)
+            .where(col(Invite.department_id) == department_id)
+            .values(department_id=into)
+        )
+        await _archive(unit, source, source_channel)
+        return target
+
+    return await run(db, bus, apply, actor_id=actor.id)
+
+
+# ---- accounts -----------------------------------------------------------------------
+
+
+async def _move(
+    unit: Unit, user: User, old: Channel | None, new: Channel | None, department_id: int | None
+) -> None:
+    """A person to another department (or none): out of the old department's
+    channel and into the new one's, each with its events in the channel's and
+    the person's streams; every node forgets what it cached about them."""
+    assert user.id is not None
+    user.department_id = department_id
+    unit.db.add(user)
+    await unit.db.flush()
+    person = (await current_people(unit.db, [user.id], active_only=False))[user.id][1]
+    if old is not None:
+        await remove_member(unit, old, person)
+    if new is not None:
+        await add_member(unit, new, person)
+    await account_changed(unit, user)
 
 
 async def do_create_user(db: AsyncSession, bus: Bus, actor: User, data: UserCreate) -> User:
@@ -93,8 +246,10 @@ async def create_user(unit: Unit, data: UserCreate) -> User:
     user = User(
         email=email,
         display_name=data.display_name,
+        reading=data.reading,
         department_id=data.department_id,
         role=data.role.value,
+        start_date=data.start_date,
         password_hash=await hash_password(data.password),
     )
     unit.db.add(user)
@@ -110,9 +265,10 @@ async def create_user(unit: Unit, data: UserCreate) -> User:
 async def do_update_user(
     db: AsyncSession, bus: Bus, actor: User, user_id: int, data: UserUpdate
 ) -> User:
-    """Admins rename people, move them between departments, change roles,
-    deactivate. Every node forgets what it cached about the person at once; a
-    deactivated person's sessions end and their live connections are closed."""
+    """Admins rename people, move them between departments, change roles and
+    start dates, deactivate. Every node forgets what it cached about the
+    person at once; a deactivated person's sessions end and their live
+    connections are closed."""
     _require_admin(actor)
     fields = data.model_fields_set
     demoted = data.role is not None and data.role.value != actor.role
@@ -132,6 +288,10 @@ async def do_update_user(
             raise InvalidError("no such department")
         if data.display_name is not None:
             user.display_name = data.display_name
+        if data.reading is not None:
+            user.reading = data.reading
+        if "start_date" in fields:
+            user.start_date = data.start_date
         if data.role is not None:
             user.role = data.role.value
         if data.is_active is not None:
@@ -143,19 +303,160 @@ async def do_update_user(
                 unit.send_after_commit(
                     CONTROL_TOPIC, Kick(user=user_id, credential=None, reason="account deactivated")
                 )
-        old = await _department_channel(unit.db, user.department_id) if moving else None
         if moving:
-            user.department_id = data.department_id
-        unit.db.add(user)
-        await unit.db.flush()
-        if moving:
-            person = (await current_people(unit.db, [user_id], active_only=False))[user_id][1]
-            if old is not None:
-                await remove_member(unit, old, person)
+            old = await _department_channel(unit.db, user.department_id)
             new = await _department_channel(unit.db, data.department_id)
-            if new is not None:
-                await add_member(unit, new, person)
-        unit.send_after_commit(CONTROL_TOPIC, Forget(user=user_id))
+            await _move(unit, user, old, new, data.department_id)
+        else:
+            unit.db.add(user)
+            await unit.db.flush()
+            await account_changed(unit, user)
         return user
 
     return await run(db, bus, apply, actor_id=actor.id)
+
+
+# ---- importing people from a CSV file --------------------------------------------------
+
+
+async def check_roster(db: AsyncSession, data: bytes) -> roster.Roster:
+    """A file read and every row judged, against the accounts and departments
+    there are now; writes nothing (the preview, and the import's first step).
+
+    Raises:
+        RosterError: the file as a whole cannot be read.
+    """
+    found = roster.parse(data)
+    emails = sorted({r.email for r in found.rows if r.email})
+    taken: set[str] = set()
+    for start in range(0, len(emails), 500):
+        chunk = emails[start : start + 500]
+        taken.update((await db.exec(select(User.email).where(col(User.email).in_(chunk)))).all())
+    departments = {
+        fold(name): id_
+        for id_, name in (await db.exec(select(Department.id, Department.name))).all()
+        if id_ is not None
+    }
+    roster.check_existing(found, taken, departments)
+    return found
+
+
+IMPORT_SLICE = 500  # accounts written per statement
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """An account the import made, and the one-time link its person chooses a
+    password with (given out once: only its hash is stored)."""
+
+    row: int
+    user: User
+    token: str
+
+
+async def do_import_people(db: AsyncSession, bus: Bus, actor: User, data: bytes) -> list[Imported]:
+    """Every person of a CSV file, or nobody: the file is judged again (never
+    trust a preview), and if any row has a problem nothing is written
+    (``InvalidError`` with the rows in ``details``). Otherwise one unit makes
+    the accounts (no passwords: each gets a link to choose one), their
+    department channel memberships with their events, and the links."""
+    _require_admin(actor)
+
+    async def apply(unit: Unit) -> list[Imported]:
+        found = await check_roster(unit.db, data)
+        if found.invalid:
+            raise InvalidError(
+                f"{found.invalid} rows have problems: nothing was imported",
+                {"rows": [roster_row_public(r) for r in found.rows if r.errors]},
+            )
+        return await import_people(unit, found.rows, created_by=actor.id)
+
+    return await run(db, bus, apply, actor_id=actor.id)
+
+
+async def import_people(
+    unit: Unit, rows: Sequence[roster.RosterRow], *, created_by: int | None
+) -> list[Imported]:
+    """Accounts for rows already judged valid, in the caller's unit: one insert
+    for the accounts, one for the memberships, one batch of events per
+    department channel, one event in each new person's stream."""
+    users = [
+        User(
+            email=normalise_email(r.email),
+            display_name=r.name,
+            reading=r.reading,
+            department_id=r.department_id,
+            role=r.role,
+            start_date=r.start_date,
+            password_hash=None,
+        )
+        for r in rows
+    ]
+    # In slices, so that no statement outgrows the databases' parameter limits.
+    for start in range(0, len(users), IMPORT_SLICE):
+        unit.db.add_all(users[start : start + IMPORT_SLICE])
+        await unit.db.flush()
+    made = []
+    links = []
+    for r, user in zip(rows, users, strict=True):
+        assert user.id is not None
+        token, link = new_link(user.id, created_by)
+        links.append(link)
+        made.append(Imported(r.row, user, token))
+    unit.db.add_all(links)
+    by_department: dict[int, list[User]] = {}
+    for user in users:
+        if user.department_id is not None:
+            by_department.setdefault(user.department_id, []).append(user)
+    channels = {
+        c.department_id: c
+        for c in (
+            await unit.db.exec(
+                select(Channel).where(col(Channel.department_id).in_(list(by_department)))
+            )
+        ).all()
+    }
+    names = {
+        d.id: d.name
+        for d in (
+            await unit.db.exec(
+                select(Department).where(col(Department.id).in_(list(by_department)))
+            )
+        ).all()
+    }
+    for department_id, people in sorted(by_department.items()):
+        channel = channels[department_id]
+        assert channel.id is not None
+        unit.db.add_all([Membership(channel_id=channel.id, user_id=u.id or 0) for u in people])
+        refs = [
+            PersonRef(
+                id=u.id or 0,
+                display_name=u.display_name,
+                department=names.get(department_id),
+                reading=u.reading,
+            )
+            for u in people
+        ]
+        await unit.append_many(
+            CHANNEL, channel.id, [(MemberJoined(user=ref), unit.actor_id, None) for ref in refs]
+        )
+        for ref in refs:
+            await unit.append(
+                PERSON, ref.id, MembershipAdded(channel_id=channel.id, name=channel.name)
+            )
+    return made
+
+
+def roster_row_public(row: roster.RosterRow) -> dict[str, object]:
+    """A row as the preview shows it (and the import's refusal lists it)."""
+    return {
+        "row": row.row,
+        "email": row.email,
+        "name": row.name,
+        "reading": row.reading,
+        "department": row.department,
+        "department_id": row.department_id,
+        "role": row.role,
+        "start_date": row.start_date.isoformat() if row.start_date else None,
+        "errors": [e.public() for e in row.errors],
+    }

@@ -28,7 +28,7 @@ from core.errors import InvalidError
 from core.schema import DbId, StrictModel
 from org.models import User
 from server.api import Ctx, Param, api
-from server.routes.people import PersonPublic, people_public
+from server.routes.people import PersonPublic, by_reading, people_public
 
 
 class Invitees(StrictModel):
@@ -117,7 +117,7 @@ async def invite_to_channel(ctx: Ctx) -> Receipt:
 @api.route(
     "GET",
     "/api/channels/{channel_id:id}/members",
-    summary="Who is in the channel, with presence",
+    summary="Who is in the channel, with presence, in reading order",
     returns=list[PersonPublic],
 )
 async def channel_members(ctx: Ctx) -> list[PersonPublic]:
@@ -130,7 +130,7 @@ async def channel_members(ctx: Ctx) -> list[PersonPublic]:
                     select(User)
                     .join(Membership, col(Membership.user_id) == col(User.id))
                     .where(Membership.channel_id == channel_id, col(User.is_active))
-                    .order_by(col(User.display_name))
+                    .order_by(*by_reading(db))
                 )
             ).all()
         )

@@ -180,18 +180,18 @@ class Kaisha:
     def url(self) -> str:
         return self.server.url
 
-    def department(self, name: str) -> dict[str, Any]:
-        """A new department; returns it with ``channel_id``, its channel's id."""
-        dept: dict[str, Any] = self.admin.call("POST", "/api/departments", {"name": name})
-        channels = self.admin.call("GET", "/api/channels")
-        dept["channel_id"] = next(
-            c["id"]
-            for c in channels
-            if c["kind"] == "department" and c["department_id"] == dept["id"]
+    def department(self, name: str, *, closed: bool = False, reading: str = "") -> dict[str, Any]:
+        """A new department, open unless asked (tests of closed ones ask); returns
+        it with ``channel_id``, its channel's id (None for a closed one: the
+        administrator, not in it, cannot see it)."""
+        dept: dict[str, Any] = self.admin.call(
+            "POST", "/api/departments", {"name": name, "closed": closed, "reading": reading}
         )
         return dept
 
-    def person(self, name: str, department_id: int | None = None) -> dict[str, Any]:
+    def person(
+        self, name: str, department_id: int | None = None, *, reading: str = ""
+    ) -> dict[str, Any]:
         """A new member account (email ``<name>@example.com``, password PASSWORD)."""
         email = f"{name.lower()}@example.com"
         person: dict[str, Any] = self.admin.call(
@@ -200,6 +200,7 @@ class Kaisha:
             {
                 "email": email,
                 "display_name": name,
+                "reading": reading,
                 "password": PASSWORD,
                 "department_id": department_id,
             },

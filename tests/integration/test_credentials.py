@@ -237,13 +237,19 @@ async def test_wrong_passwords_slow_the_guesser_never_the_owner(company: Company
     guesser = Api(server.http, address="127.0.0.2")
     answers = await asyncio.gather(
         *[
-            guesser.raw("POST", "/api/session", {"email": alice.email, "password": f"guess{n}"})
-            for n in range(12)
+            guesser.raw(
+                "POST",
+                "/api/session",
+                {"email": alice.email, "password": f"guess{n}"},
+                # A forged header changes nothing: no proxy is trusted here.
+                headers={"x-forwarded-for": f"10.0.0.{n}"},
+            )
+            for n in range(40)
         ]
     )
     codes = sorted(r.status_code for r in answers)
-    # Five tries, then a wait: parallel guesses cannot slip in before it.
-    assert codes == [401] * 5 + [429] * 7, codes
+    # Five tries, then a wait: 40 parallel guesses cannot slip in before it.
+    assert codes == [401] * 5 + [429] * 35, codes
     assert all(int(r.headers["retry-after"]) >= 1 for r in answers if r.status_code == 429)
     right = await guesser.raw(
         "POST", "/api/session", {"email": alice.email, "password": "password-alice"}
@@ -253,6 +259,23 @@ async def test_wrong_passwords_slow_the_guesser_never_the_owner(company: Company
     await owner.sign_in(alice.email, "password-alice")  # the owner, elsewhere: never held up
     for api in (guesser, owner):
         await api.close()
+
+
+async def test_invitations_are_listed_and_revoked(company: Company) -> None:
+    admin = company.admin
+    issued = await admin.call("POST", "/api/invites", {"email": "new@example.com"})
+    listed = await admin.call("GET", "/api/invites")
+    mine = [i for i in listed if i["email"] == "new@example.com"]
+    assert len(mine) == 1 and len(mine[0]["id"]) == 16
+    bob = company.people["bob"].api
+    assert (await bob.raw("GET", "/api/invites")).status_code == 403
+    assert (await bob.raw("DELETE", f"/api/invites/{mine[0]['id']}")).status_code == 403
+    await admin.call("DELETE", f"/api/invites/{mine[0]['id']}")
+    stranger = Api(company.server.http)
+    body = {"email": "new@example.com", "display_name": "New", "password": "lantern by the sea"}
+    late = await stranger.raw("POST", f"/api/invites/{issued['token']}/accept", body)
+    assert late.status_code == 404
+    await stranger.close()
 
 
 async def test_api_answers_are_never_cached(company: Company) -> None:

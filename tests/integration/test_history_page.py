@@ -45,6 +45,7 @@ async def expected_posts(db: Database, channel_id: int, viewer: int) -> list[dic
                 id=author.id,
                 display_name=author.display_name,
                 department=dept.name if dept else None,
+                reading=author.reading,
             )
             public = post_public(post, ref, liked_by_me=liked)
             out.append(public.model_dump(mode="json"))

@@ -31,7 +31,12 @@ async def test_post_reaches_other_subscriber_live(company: Company) -> None:
     post = event["data"]["post"]
     assert post["body"] == "hello *team*"
     assert post["html"] == "<p>hello <em>team</em></p>"
-    assert post["author"] == {"id": alice.id, "display_name": "Alice", "department": "Engineering"}
+    assert post["author"] == {
+        "id": alice.id,
+        "display_name": "Alice",
+        "department": "Engineering",
+        "reading": "ありす",
+    }
 
     comment = await b.request(
         {"op": "comment", "post": post["id"], "body": "welcome", "cid": "b-1"}
@@ -168,7 +173,15 @@ async def test_people_hear_on_their_own_stream_when_their_channels_change(
     )
     eng = await department_channel(alice.api, company.departments["Engineering"])
     moved = await live.wait(lambda f: f["type"] == "personal" and f["seq"] == told["seq"] + 2)
+    card = await live.wait(lambda f: f["type"] == "personal" and f["seq"] == told["seq"] + 3)
     kinds = [f["kind"] for f in live.frames if f["type"] == "personal"]
-    assert kinds == ["membership.added", "membership.removed", "membership.added"]
+    assert kinds == [
+        "membership.added",
+        "membership.removed",
+        "membership.added",
+        "account.updated",
+    ]
     assert moved["data"]["channel_id"] == eng["id"]
+    # Her own card follows: the new department, at once, on every device.
+    assert card["data"]["department"] == "Engineering" and card["data"]["role"] == "member"
     await live.close()

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from streams.catalogue import CATALOGUE
-from tests.support.clients import Company, Live, department_channel
+from tests.support.clients import Company, Live, add_person, department_channel
 from tests.support.reducer import apply_personal, fresh_channel, fresh_joined
 
 Action = Callable[[], Awaitable[Any]]
@@ -26,6 +26,15 @@ async def test_state_plus_events_equals_fresh_state_for_every_action(company: Co
         "POST", "/api/channels", {"name": "Go club", "description": "囲碁"}
     )
     seed = await alice.api.call("POST", f"/api/channels/{eng['id']}/posts", {"body": "seed"})
+    # Open departments (Bob reads them as an outsider) merged away or deleted below.
+    merged, into, gone = [
+        await admin.call("POST", "/api/departments", {"name": name, "closed": False})
+        for name in ("QA", "Support", "Temp")
+    ]
+    for name, dept in (("erin", merged), ("frank", into)):
+        await add_person(company, name, dept["id"])
+    qa = await department_channel(bob.api, merged["id"])
+    temp = await department_channel(bob.api, gone["id"])
     seed_id = seed["post"]["id"]
     ids: dict[str, int] = {}
 
@@ -138,6 +147,41 @@ async def test_state_plus_events_equals_fresh_state_for_every_action(company: Co
             ),
         ),
         ("delete post", eng["id"], lambda: alice.api.call("DELETE", f"/api/posts/{seed_id}")),
+        (
+            "close a department",
+            eng["id"],
+            lambda: admin.call(
+                "PATCH", f"/api/departments/{company.departments['Engineering']}", {"closed": True}
+            ),
+        ),
+        (
+            "open it again",
+            eng["id"],
+            lambda: admin.call(
+                "PATCH", f"/api/departments/{company.departments['Engineering']}", {"closed": False}
+            ),
+        ),
+        (
+            "merge a department (as its readers see it)",
+            qa["id"],
+            lambda: admin.call(
+                "POST", f"/api/departments/{merged['id']}/merge", {"into": into["id"]}
+            ),
+        ),
+        (
+            "merge a department (as the other's readers see it)",
+            eng["id"],
+            lambda: admin.call(
+                "POST",
+                f"/api/departments/{into['id']}/merge",
+                {"into": company.departments["Engineering"]},
+            ),
+        ),
+        (
+            "delete a department",
+            temp["id"],
+            lambda: admin.call("DELETE", f"/api/departments/{gone['id']}"),
+        ),
     ]
 
     seen_kinds: set[str] = set()

@@ -72,7 +72,9 @@ async def test_rights_changed_on_one_node_hold_at_once_on_the_other(
     group = await alice.api.call("POST", "/api/channels", {"name": "Inner", "is_private": True})
     await alice.api.call("POST", f"/api/channels/{group['id']}/invite", {"user_ids": [bob.id]})
     await bob_socket.request({"op": "sub", "channel": group["id"]})
-    await Api(a.http, bob.token).call("POST", f"/api/channels/{group['id']}/leave")
+    bob_a = Api(a.http, bob.token)
+    await bob_a.call("POST", f"/api/channels/{group['id']}/leave")
+    await bob_a.close()
     told = await bob_socket.wait(lambda f: f["type"] == "unsubbed", seconds=5)
     assert told["channel"] == group["id"] and told["reason"] == "access_lost"
     await bob_socket.close()

@@ -96,13 +96,21 @@ class Company:
 
 
 async def make_company(server: Running) -> Company:
+    """Engineering and Sales are open departments (everyone reads them; tests of
+    closed ones make their own)."""
     admin = Api(server.http)
     await admin.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
     departments = {}
     for name in ("Engineering", "Sales"):
-        departments[name] = (await admin.call("POST", "/api/departments", {"name": name}))["id"]
+        made = await admin.call("POST", "/api/departments", {"name": name, "closed": False})
+        departments[name] = made["id"]
     company = Company(server, admin, departments)
-    for name, dept in (("alice", "Engineering"), ("bob", "Engineering"), ("carol", "Sales")):
+    people = (
+        ("alice", "ありす", "Engineering"),
+        ("bob", "ぼぶ", "Engineering"),
+        ("carol", "きゃろる", "Sales"),
+    )
+    for name, reading, dept in people:
         email = f"{name}@example.com"
         user = await admin.call(
             "POST",
@@ -110,6 +118,7 @@ async def make_company(server: Running) -> Company:
             {
                 "email": email,
                 "display_name": name.title(),
+                "reading": reading,
                 "password": "password-" + name,
                 "department_id": departments[dept],
             },
@@ -120,6 +129,30 @@ async def make_company(server: Running) -> Company:
         await session.close()
         company.people[name] = Person(email, Api(server.http, token), token, user["id"])
     return company
+
+
+async def add_person(
+    company: Company, name: str, department_id: int | None, reading: str = ""
+) -> Person:
+    """Another member of the company (email ``<name>@example.com``), signed in with a token."""
+    email = f"{name}@example.com"
+    user = await company.admin.call(
+        "POST",
+        "/api/users",
+        {
+            "email": email,
+            "display_name": name.title(),
+            "reading": reading,
+            "password": "password-" + name,
+            "department_id": department_id,
+        },
+    )
+    session = Api(company.server.http)
+    await session.sign_in(email, "password-" + name)
+    token = await session.new_token()
+    await session.close()
+    company.people[name] = Person(email, Api(company.server.http, token), token, user["id"])
+    return company.people[name]
 
 
 async def department_channel(api: Api, department_id: int) -> dict[str, Any]:

@@ -30,14 +30,16 @@ def _post(p: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class ChannelState:
-    """One channel as a reader holds it: its name, description, members, posts
-    and the comments of every post."""
+    """One channel as a reader holds it: its name, description, whether it is
+    closed or archived, members, posts and the comments of every post."""
 
     name: str
     description: str
     members: set[int]
     posts: dict[int, dict[str, Any]]  # top-level posts
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    is_private: bool = False
+    archived: bool = False
 
     def apply(self, frame: dict[str, Any]) -> None:
         kind, d = frame["kind"], frame["data"]
@@ -63,6 +65,7 @@ class ChannelState:
             self.members.discard(d["user"]["id"])
         elif kind == "channel.updated":
             self.name, self.description = d["name"], d["description"]
+            self.is_private, self.archived = d["is_private"], d["archived"]
         else:
             raise AssertionError(f"no reducer for {kind}")
 
@@ -90,7 +93,16 @@ async def fresh_channel(api: Api, channel_id: int) -> tuple[ChannelState, dict[s
             comments.update({c["id"]: _post(c) for c in thread["comments"]})
     members = {p["id"] for p in people}
     header = page["channel"]
-    return ChannelState(header["name"], header["description"], members, posts, comments), header
+    state = ChannelState(
+        header["name"],
+        header["description"],
+        members,
+        posts,
+        comments,
+        is_private=header["is_private"],
+        archived=header["archived"],
+    )
+    return state, header
 
 
 def apply_personal(joined: set[int], frame: dict[str, Any]) -> None:
@@ -100,6 +112,8 @@ def apply_personal(joined: set[int], frame: dict[str, Any]) -> None:
         joined.add(d["channel_id"])
     elif kind == "membership.removed":
         joined.discard(d["channel_id"])
+    elif kind == "account.updated":
+        pass  # one's own card, not one's channels
     else:
         raise AssertionError(f"no reducer for {kind}")
 

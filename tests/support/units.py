@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from bus.memory import MemoryBus
 from channels.actions import channels, people
 from channels.models import Channel, ChannelCreate
-from org.models import Department, Role, User, UserCreate
+from org.models import Department, DepartmentCreate, Role, User, UserCreate
 from server.db import Database
 from streams.unit import run
 
@@ -57,7 +57,9 @@ async def small_company(tmp_path: Path) -> AsyncIterator[Small]:
                 ),
             )
         async with db.writer() as session:
-            dept = await people.do_create_department(session, bus, admin, "Engineering")
+            dept = await people.do_create_department(
+                session, bus, admin, DepartmentCreate(name="Engineering")
+            )
         made = []
         for name in ("alice", "bob"):
             data = UserCreate(

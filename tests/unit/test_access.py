@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from channels.access import POLICIES, Viewer, can_read, capabilities
@@ -55,3 +57,19 @@ def test_groups_are_edited_by_their_creator_or_an_admin() -> None:
     assert capabilities(policy, _viewer(member=True, private=False, creator=True)).can_edit
     assert capabilities(policy, _viewer(member=False, private=False, admin=True)).can_edit
     assert not capabilities(policy, _viewer(member=True, private=False)).can_edit
+
+
+@pytest.mark.parametrize("kind", ["department", "group"])
+@pytest.mark.parametrize("private", [False, True])
+def test_an_archived_channel_is_read_as_before_and_changed_by_nobody(
+    kind: str, private: bool
+) -> None:
+    for member in (False, True):
+        for admin in (False, True):
+            live = _viewer(member=member, private=private, creator=True, admin=admin)
+            archived = replace(live, is_archived=True)
+            assert can_read(kind, archived) is can_read(kind, live)
+            can = capabilities(POLICIES[kind], archived)
+            assert not any(can.model_dump().values()), (kind, private, member, admin)
+    # Not a rule that refuses everything anyway.
+    assert capabilities(POLICIES[kind], _viewer(member=True, private=private)).can_post

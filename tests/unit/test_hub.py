@@ -51,10 +51,23 @@ async def _rename(small: Small, name: str, bus: MemoryBus) -> int:
     async with small.db.writer() as session:
         unit = Unit(session, bus)
         event = await unit.append(
-            CHANNEL, small.group.id, ChannelUpdated(name=name, description="")
+            CHANNEL,
+            small.group.id,
+            ChannelUpdated(name=name, description="", is_private=False, archived=False),
         )
         await unit.commit()
     return event.seq
+
+
+async def _following_the_group(small: Small) -> tuple[Hub, FakeWire]:
+    """A hub with one connection that follows the group from now (its ``subbed``
+    frame first on the wire)."""
+    hub = Hub(small.db, small.bus, Metrics(published=lambda: 0), recovery_limit=100)
+    conn, wire = _connection(small)
+    hub.register(conn)
+    assert small.group.id is not None
+    await hub.subscribe(conn, CHANNEL, small.group.id, 1, None, None)
+    return hub, wire
 
 
 def _seqs(wire: FakeWire, kind: str = "event") -> list[int]:
@@ -65,11 +78,7 @@ async def test_live_events_go_out_in_order_and_a_gap_is_filled_from_the_database
     tmp_path: Path,
 ) -> None:
     async with small_company(tmp_path) as small:
-        hub = Hub(small.db, small.bus, Metrics(published=lambda: 0), recovery_limit=100)
-        conn, wire = _connection(small)
-        hub.register(conn)
-        assert small.group.id is not None
-        await hub.subscribe(conn, CHANNEL, small.group.id, 1, None, None)
+        hub, wire = await _following_the_group(small)
         (subbed,) = wire.frames
         head = subbed["seq"]
         await _rename(small, "one", small.bus)  # heard: head + 1
@@ -86,11 +95,7 @@ async def test_live_events_go_out_in_order_and_a_gap_is_filled_from_the_database
 
 async def test_a_loss_no_later_event_reveals_is_found_by_the_heal_check(tmp_path: Path) -> None:
     async with small_company(tmp_path) as small:
-        hub = Hub(small.db, small.bus, Metrics(published=lambda: 0), recovery_limit=100)
-        conn, wire = _connection(small)
-        hub.register(conn)
-        assert small.group.id is not None
-        await hub.subscribe(conn, CHANNEL, small.group.id, 1, None, None)
+        hub, wire = await _following_the_group(small)
         head = wire.frames[0]["seq"]
         await _rename(small, "lost", MemoryBus())
         assert _seqs(wire) == []
@@ -103,11 +108,7 @@ async def test_duplicates_are_dropped_and_a_resubscribe_replays_from_the_positio
     tmp_path: Path,
 ) -> None:
     async with small_company(tmp_path) as small:
-        hub = Hub(small.db, small.bus, Metrics(published=lambda: 0), recovery_limit=100)
-        conn, wire = _connection(small)
-        hub.register(conn)
-        assert small.group.id is not None
-        await hub.subscribe(conn, CHANNEL, small.group.id, 1, None, None)
+        hub, wire = await _following_the_group(small)
         epoch, head = wire.frames[0]["epoch"], wire.frames[0]["seq"]
         for n in range(3):
             await _rename(small, f"n{n}", small.bus)
@@ -118,6 +119,7 @@ async def test_duplicates_are_dropped_and_a_resubscribe_replays_from_the_positio
 
         other, other_wire = _connection(small)
         hub.register(other)
+        assert small.group.id is not None
         await hub.subscribe(other, CHANNEL, small.group.id, 2, epoch, head + 1)
         assert other_wire.frames[0]["recovered"] is True
         assert _seqs(other_wire) == [head + 2, head + 3]

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import channels.facts  # noqa: F401  (registers the channel and membership kinds)
+import org.facts  # noqa: F401  (registers the account kinds)
 from streams.catalogue import CATALOGUE, kinds_of
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,9 +1,12 @@
-// Admin: the list of accounts (change department, role, active) and a form to create one.
+// Admin: the list of accounts (change department, role, active; a new sign-in
+// link for those who have no password yet), a form to create one, importing
+// from a CSV file (admin_import.js) and exporting to one.
 import { get, patch, post } from '../api.js';
 import { avatar, field, h } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { app } from '../state.js';
-import { departmentSelect, roleSelect } from './admin_fields.js';
+import { copyRow, departmentSelect, roleSelect } from './admin_fields.js';
+import { importPanel } from './admin_import.js';
 import { errorBox, errorText, toast } from './errors.js';
 import { addResetLink } from './admin_reset.js';
 
@@ -14,13 +17,18 @@ export function accountsSection(shared) {
     'section',
     { id: 'admin-accounts', class: 'admin-section', 'aria-labelledby': 'admin-accounts-title' },
     h('h2', { id: 'admin-accounts-title', tabindex: '-1', text: t('admin.accounts') }),
+    h('div', { class: 'row' }, h('a', { class: 'btn', href: '/api/users/export', download: '', dataset: { testid: 'export-accounts' } }, t('admin.export'))),
     createForm(),
+    importPanel({ onImported: () => load() }),
     list,
   );
+
+  let rowDisposers = []; // the rows' department selects, undone when the rows are drawn anew
 
   async function load() {
     try {
       const people = await get('/api/users');
+      for (const d of rowDisposers.splice(0)) d?.();
       list.replaceChildren(...people.map(row));
     } catch (err) {
       list.replaceChildren(h('li', { role: 'alert', text: errorText(err) }));
@@ -33,7 +41,7 @@ export function accountsSection(shared) {
     const dept = departmentSelect(shared, person.department_id, { 'aria-label': label(t('people.department')), dataset: { testid: 'account-department' } });
     const role = roleSelect(person.role, { 'aria-label': label(t('people.role')), disabled: self, dataset: { testid: 'account-role' } });
     const active = h('input', { type: 'checkbox', checked: person.is_active, disabled: self, 'aria-label': label(t('admin.active')), dataset: { testid: 'account-active' } });
-    disposers.push(dept.dispose);
+    rowDisposers.push(dept.dispose);
     const save = async (changes, revert) => {
       try {
         const updated = await patch(`/api/users/${person.id}`, changes);
@@ -56,11 +64,43 @@ export function accountsSection(shared) {
     active.addEventListener('change', () => {
       save({ is_active: active.checked }, () => (active.checked = !active.checked));
     });
+    const linkArea = h('div', { class: 'invite-result span', hidden: true, dataset: { testid: 'account-link' } });
+    const pending = person.pending
+      ? [
+          h('span', { class: 'tag', dataset: { testid: 'account-pending' }, text: t('admin.pending') }),
+          h('button', {
+            class: 'btn small',
+            dataset: { testid: 'account-new-link' },
+            text: t('admin.newLink'),
+            onclick: async () => {
+              try {
+                const issued = await post(`/api/users/${person.id}/link`);
+                linkArea.replaceChildren(...copyRow(issued.url, `link-${person.id}`), h('small', { class: 'hint', text: t('admin.newLinkHint', { name: person.display_name }) }));
+                linkArea.hidden = false;
+              } catch (err) {
+                toast(errorText(err));
+              }
+            },
+          }),
+        ]
+      : [];
     const li = h(
       'li',
       { class: `account${person.is_active ? '' : ' inactive'}`, dataset: { testid: 'account', userId: String(person.id) } },
-      h('div', { class: 'account-who' }, avatar(person, 'small'), h('div', {}, h('strong', { text: person.display_name }), h('small', { class: 'muted', text: person.email }))),
-      h('div', { class: 'account-controls' }, dept, role, h('label', { class: 'check' }, active, h('span', { text: t('admin.active') }))),
+      h(
+        'div',
+        { class: 'account-who' },
+        avatar(person, 'small'),
+        h(
+          'div',
+          {},
+          h('strong', { text: person.display_name }),
+          person.reading ? h('small', { class: 'reading', text: person.reading }) : null,
+          h('small', { class: 'muted', text: person.email }),
+        ),
+      ),
+      h('div', { class: 'account-controls' }, pending, dept, role, h('label', { class: 'check' }, active, h('span', { text: t('admin.active') }))),
+      linkArea,
     );
     addResetLink(li, person);
     return li;
@@ -69,6 +109,8 @@ export function accountsSection(shared) {
   function createForm() {
     const email = h('input', { type: 'email', required: true, autocomplete: 'off', dataset: { testid: 'new-account-email' } });
     const name = h('input', { type: 'text', required: true, maxlength: '100', dataset: { testid: 'new-account-name' } });
+    const reading = h('input', { type: 'text', maxlength: '100', dataset: { testid: 'new-account-reading' } });
+    const start = h('input', { type: 'date', dataset: { testid: 'new-account-start' } });
     const password = h('input', { type: 'password', required: true, minlength: '8', autocomplete: 'new-password', dataset: { testid: 'new-account-password' } });
     const dept = departmentSelect(shared, null, { dataset: { testid: 'new-account-department' } });
     const role = roleSelect('member', { dataset: { testid: 'new-account-role' } });
@@ -96,6 +138,8 @@ export function accountsSection(shared) {
                 password: password.value,
                 department_id: dept.value ? Number(dept.value) : null,
                 role: role.value,
+                reading: reading.value.trim(),
+                start_date: start.value || null,
               });
               toast(t('admin.accountCreated', { name: created.display_name }));
               ev.target.reset();
@@ -109,9 +153,11 @@ export function accountsSection(shared) {
         },
         field(t('invite.email'), email),
         field(t('invite.name'), name),
+        field(t('profile.reading'), reading),
         field(t('invite.password'), password, t('invite.passwordHint')),
         field(t('people.department'), dept),
         field(t('people.role'), role),
+        field(t('admin.startDate'), start),
         error,
         h('div', { class: 'row end span' }, submit),
       ),
@@ -119,10 +165,13 @@ export function accountsSection(shared) {
   }
 
   load();
+  // A merge or a deletion moves people: show where they are now.
+  let seen = false;
+  disposers.push(shared.on('departments', () => (seen ? load() : (seen = true))));
   return {
     el,
     destroy() {
-      for (const d of disposers) d?.();
+      for (const d of [...disposers, ...rowDisposers]) d?.();
     },
   };
 }

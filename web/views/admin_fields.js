@@ -1,6 +1,7 @@
 // Form controls shared by the admin sections.
 import { h } from '../dom.js';
 import { t } from '../i18n/index.js';
+import { toast } from './errors.js';
 
 /** <select> of departments (with "none"), kept current as departments change. */
 export function departmentSelect(shared, selected, attrs = {}) {
@@ -27,4 +28,27 @@ export function roleSelect(selected, attrs = {}) {
   );
   select.value = selected ?? 'member';
   return select;
+}
+
+/** A read-only field holding a link, and a button copying it: [input, button] in a row. */
+export function copyRow(url, id) {
+  const output = h('input', { type: 'text', id, readonly: true, value: url, dataset: { testid: 'link-url' } });
+  const copy = h('button', {
+    type: 'button',
+    class: 'btn',
+    text: t('admin.copy'),
+    onclick: () => copyText(url, output),
+  });
+  return [h('div', { class: 'copy-row' }, output, copy)];
+}
+
+/** Put text on the clipboard (or select it where the clipboard is not allowed). */
+export async function copyText(text, fallback) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    fallback?.select();
+    document.execCommand('copy');
+  }
+  toast(t('admin.copied'));
 }

@@ -145,7 +145,7 @@ export function mount(container, params) {
       const fresh = await get(`/api/channels/${id}`);
       if (alive && ready) store.setRights(fresh);
     } catch (err) {
-      if (alive && err.code === 'not_found') showGone('removed');
+      if (alive && err.code === 'not_found') showGone(store.channel?.kind === 'group' ? 'removed' : 'notFound');
     }
   }
 

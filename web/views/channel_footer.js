@@ -1,6 +1,6 @@
 // The foot of the channel: what the person's rights allow there. The composer
 // if they may post (can_post), a bar with Join if they may join (can_join),
-// else a bar saying the channel is read-only. Follows the channel's store:
+// else a bar saying the channel is read-only (or archived). Follows the channel's store:
 // drawn anew only when that choice changes (a draft being typed stays), and
 // the composer's label follows the channel's name.
 import { h } from '../dom.js';
@@ -20,7 +20,7 @@ export function channelFooter(store, actions) {
   function render() {
     const channel = store.channel;
     if (!channel) return;
-    const next = channel.can_post ? 'compose' : channel.can_join ? 'join' : 'read';
+    const next = channel.can_post ? 'compose' : channel.can_join ? 'join' : channel.archived ? 'archived' : 'read';
     if (next === mode) {
       if (write && channel.name !== name) {
         name = channel.name;
@@ -45,7 +45,8 @@ export function channelFooter(store, actions) {
       const join = h('button', { class: 'btn primary', dataset: { testid: 'join-channel' }, onclick: actions.join, text: t('channel.join') });
       el.replaceChildren(h('div', { class: 'join-bar' }, h('span', { text: t('channel.notMember') }), join));
     } else {
-      el.replaceChildren(h('div', { class: 'join-bar', dataset: { testid: 'read-only' } }, h('span', { text: t('channel.readOnly') })));
+      const text = mode === 'archived' ? t('channel.archivedBar') : t('channel.readOnly');
+      el.replaceChildren(h('div', { class: 'join-bar', dataset: { testid: 'read-only', mode } }, h('span', { text })));
     }
   }
 

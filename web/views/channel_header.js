@@ -1,4 +1,5 @@
-// The channel's header: its name, kind, privacy and description, and the
+// The channel's header: its name, kind, privacy (a private group, a closed
+// department), whether it is archived, and description, and the
 // buttons the person's rights allow (the channel's can_* from the server):
 // members, edit, invite, leave. Drawn from the channel's store and again when
 // it changes; what the buttons do is the channel view's (views/channel.js).
@@ -55,12 +56,22 @@ export function channelHeader(store, actions) {
         { class: 'channel-title-row' },
         h('h1', { id: 'channel-title', dataset: { testid: 'channel-name' } }, h('span', { class: 'hash' }, icon(channel.is_private ? 'lock' : 'hash', { size: 20 })), channel.name),
         h('span', { class: 'tag', text: kind }),
-        channel.is_private ? h('span', { class: 'tag private', dataset: { testid: 'private-tag' }, text: t('channel.private') }) : null,
+        privacyTag(channel),
+        channel.archived ? h('span', { class: 'tag archived', dataset: { testid: 'archived-tag' }, text: t('channel.archived') }) : null,
       ),
       channel.description ? h('p', { class: 'channel-desc muted', text: channel.description }) : null,
       h('div', { class: 'channel-actions' }, buttons),
     );
     if (focused) focus(focused);
+  }
+
+  /** A private group's tag, or a closed department's (with who may read it). */
+  function privacyTag(channel) {
+    if (!channel.is_private) return null;
+    if (channel.kind === 'department') {
+      return h('span', { class: 'tag private', title: t('channel.closedHint'), dataset: { testid: 'closed-tag' } }, icon('lock', { size: 12 }), t('channel.closed'));
+    }
+    return h('span', { class: 'tag private', dataset: { testid: 'private-tag' }, text: t('channel.private') });
   }
 
   function focus(testid) {

@@ -28,12 +28,16 @@ export function wireLive(store, conn, view) {
     conn.on('access-lost', ({ channel }) => channel === id && !view.gone() && view.showGone('accessLost')),
     // One's own stream says one was added to or removed from this channel.
     conn.on('personal', ({ kind, data }) => {
+      // Another role may mean other rights here (the server says which).
+      if (kind === 'account.updated') return view.ready() && view.refreshRights();
       if (kind !== 'membership.added' && kind !== 'membership.removed') return;
       if (data.channel_id !== id) return;
       const joined = kind === 'membership.added';
       if (joined && view.gone()) view.load(); // let in (invited) while looking at "not found"
       else if (!joined && view.ready() && store.channel?.is_private) view.showGone('removed');
     }),
+    // Closed, opened or archived: ask what one may do now (a 404 means it is gone for us).
+    store.on('access', () => view.refreshRights()),
     // One's own member.joined / member.left (from this page, another device, an admin).
     store.on('self', ({ joined }) => {
       if (!joined && store.channel?.is_private) view.showGone('removed');

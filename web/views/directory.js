@@ -1,5 +1,7 @@
 // The channel directory: browse and search groups (public ones, and private
-// ones one is in), join and leave, create a group.
+// ones one is in), join and leave, create a group; the department channels one
+// may read (open ones, and one's own) and archived channels, each under its
+// heading.
 import { get, post } from '../api.js';
 import { debounce, field, h } from '../dom.js';
 import { icon } from '../icons.js';
@@ -13,7 +15,10 @@ export function mount(container) {
   app.emit('title', t('directory.title'));
 
   const search = h('input', { type: 'search', autocomplete: 'off', dataset: { testid: 'directory-search' } });
-  const results = h('ul', { class: 'card-list', 'aria-live': 'polite', dataset: { testid: 'directory-results' } });
+  const results = h('ul', { class: 'card-list', 'aria-live': 'polite', 'aria-labelledby': 'dir-groups', dataset: { testid: 'directory-results' } });
+  const deptResults = h('ul', { class: 'card-list', 'aria-labelledby': 'dir-depts', dataset: { testid: 'directory-departments' } });
+  const archivedResults = h('ul', { class: 'card-list', 'aria-labelledby': 'dir-archived', dataset: { testid: 'directory-archived' } });
+  const archivedSection = h('section', { hidden: true }, h('h2', { id: 'dir-archived', class: 'section-title', text: t('directory.archived') }), archivedResults);
   const createToggle = h('button', { class: 'btn primary', 'aria-expanded': 'false', dataset: { testid: 'create-group-toggle' }, text: t('directory.create') });
   const createForm = buildCreateForm();
   createForm.hidden = true;
@@ -31,7 +36,9 @@ export function mount(container) {
       h('p', { class: 'muted', text: t('directory.lead') }),
       createForm,
       h('div', { class: 'search-row' }, field(t('directory.search'), search)),
-      results,
+      h('section', {}, h('h2', { id: 'dir-groups', class: 'section-title', text: t('directory.groups') }), results),
+      h('section', {}, h('h2', { id: 'dir-depts', class: 'section-title', text: t('directory.departments') }), deptResults),
+      archivedSection,
     ),
   );
 
@@ -41,10 +48,18 @@ export function mount(container) {
     try {
       const list = await get(`/api/channels${q ? `?q=${encodeURIComponent(q)}` : ''}`);
       if (!alive || mine !== seq) return;
-      const groups = list.filter((c) => c.kind === 'group');
+      const live = list.filter((c) => !c.archived);
+      const groups = live.filter((c) => c.kind === 'group');
+      const departments = live.filter((c) => c.kind === 'department');
+      const archived = list.filter((c) => c.archived);
       results.replaceChildren(
         ...(groups.length ? groups.map(row) : [h('li', { class: 'muted', dataset: { testid: 'directory-empty' }, text: q ? t('directory.noMatch') : t('directory.none') })]),
       );
+      deptResults.replaceChildren(
+        ...(departments.length ? departments.map(row) : [h('li', { class: 'muted', text: t('directory.noDepartments') })]),
+      );
+      archivedResults.replaceChildren(...archived.map(row));
+      archivedSection.hidden = archived.length === 0;
     } catch (err) {
       if (alive) results.replaceChildren(h('li', { role: 'alert', text: errorText(err) }));
     }
@@ -64,7 +79,8 @@ export function mount(container) {
           'h2',
           { class: 'card-title' },
           h('a', { href: `#/c/${c.id}`, dataset: { testid: 'directory-channel-name' }, text: c.name }),
-          c.is_private ? h('span', { class: 'tag private' }, icon('lock', { size: 12 }), t('channel.private')) : null,
+          c.is_private ? h('span', { class: 'tag private' }, icon('lock', { size: 12 }), c.kind === 'department' ? t('channel.closed') : t('channel.private')) : null,
+          c.archived ? h('span', { class: 'tag archived', text: t('channel.archived') }) : null,
           c.is_member ? h('span', { class: 'tag joined', text: t('directory.joined') }) : null,
         ),
         c.description ? h('p', { class: 'muted', dataset: { testid: 'directory-channel-desc' }, text: c.description }) : null,

@@ -8,8 +8,26 @@ const KNOWN = new Set([
   'unauthorized', 'timeout', 'disconnected', 'internal', 'weak_password',
 ]);
 
+// What the server says about a refused name (422 `invalid`, `fields[].type`).
+const FIELD_TYPES = {
+  name_invisible: 'name.invisible',
+  name_blank: 'name.blank',
+  reading_not_kana: 'name.readingKana',
+  string_too_long: 'name.tooLong',
+};
+
+/** The message for a refused name or reading, or null when the error is another. */
+export function fieldError(err) {
+  const found = (err?.fields ?? []).find((f) => FIELD_TYPES[f.type]);
+  return found ? t(FIELD_TYPES[found.type]) : null;
+}
+
 export function errorText(err, overrides = {}) {
   const code = err?.code ?? 'internal';
+  if (code === 'invalid') {
+    const named = fieldError(err);
+    if (named) return named; // more precise than any form's general "check what you entered"
+  }
   if (overrides[code]) return overrides[code];
   return t(KNOWN.has(code) ? `error.${code}` : 'error.internal');
 }

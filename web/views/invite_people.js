@@ -3,6 +3,7 @@
 import { get, post } from '../api.js';
 import { avatar, debounce, field, h } from '../dom.js';
 import { t } from '../i18n/index.js';
+import { nameNote } from '../names.js';
 import { errorBox, errorText, toast } from './errors.js';
 import { modal } from './profile.js';
 
@@ -33,7 +34,8 @@ export function openInvitePeople(channel, memberIds) {
                   submit.textContent = t('invitePeople.submit', { count: chosen.size });
                 },
               });
-              return h('li', {}, h('label', { class: 'pick' }, box, avatar(p, 'small'), h('span', { text: p.display_name }), p.department ? h('small', { class: 'muted', text: p.department }) : null));
+              const note = nameNote(p);
+              return h('li', {}, h('label', { class: 'pick' }, box, avatar(p, 'small'), h('span', { text: p.display_name }), note ? h('small', { class: 'muted', text: note }) : null));
             })
           : [h('li', { class: 'muted', text: t('invitePeople.nobody') })]),
       );

@@ -50,7 +50,8 @@ async function show(button, post) {
     place(button);
     try {
       const likers = await get(`/api/posts/${post.id}/likes`);
-      const names = likers.map((l) => l.display_name);
+      // With the department, so two people of one name are told apart.
+      const names = likers.map((l) => (l.department ? `${l.display_name} (${l.department})` : l.display_name));
       cache.set(post.id, { count: post.like_count, names });
       if (owner === button) fill(names);
     } catch {

@@ -1,10 +1,12 @@
-// The members panel: who is in the channel, and who of them is online now.
+// The members panel: who is in the channel, and who of them is online now, in
+// reading order (web/names.js), each with their reading and department.
 // It lists them into the channel's store, then follows the store (member.joined
 // and member.left reach it through web/kinds/) and presence frames.
 import { get } from '../api.js';
 import { avatar, h } from '../dom.js';
 import { icon } from '../icons.js';
 import { t } from '../i18n/index.js';
+import { byReading, nameNote } from '../names.js';
 import { app, notePresence } from '../state.js';
 import { openProfile, statusDot } from './profile.js';
 
@@ -52,7 +54,7 @@ export class MembersPanel {
   }
 
   render() {
-    const sorted = [...this.members.values()].sort((a, b) => a.display_name.localeCompare(b.display_name));
+    const sorted = [...this.members.values()].sort(byReading);
     const online = sorted.filter((p) => this.status(p.id) !== 'offline');
     const offline = sorted.filter((p) => this.status(p.id) === 'offline');
     this.onlineHeading.textContent = t('members.online', { count: online.length });
@@ -75,7 +77,7 @@ export class MembersPanel {
           'span',
           { class: 'person-text' },
           h('span', { class: 'name', text: p.display_name }),
-          p.department ? h('small', { class: 'muted', text: p.department }) : null,
+          nameNote(p) ? h('small', { class: 'muted', dataset: { testid: 'member-note' }, text: nameNote(p) }) : null,
         ),
       ),
     );

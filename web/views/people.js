@@ -1,8 +1,10 @@
-// The people directory: search by name or email; name, department, online.
+// The people directory, in reading order: search by name, reading (either
+// kana), its Latin spelling (and email, for admins); name, reading,
+// department, online.
 import { get } from '../api.js';
 import { avatar, debounce, field, h } from '../dom.js';
 import { t } from '../i18n/index.js';
-import { app, notePresence } from '../state.js';
+import { app, isAdmin, notePresence } from '../state.js';
 import { errorText } from './errors.js';
 import { openProfile, statusDot } from './profile.js';
 
@@ -12,13 +14,14 @@ export function mount(container) {
   let people = [];
   app.emit('title', t('people.title'));
   const search = h('input', { type: 'search', autocomplete: 'off', dataset: { testid: 'people-search' } });
+  const searchLabel = isAdmin() ? t('people.searchAdmin') : t('people.search');
   const results = h('ul', { class: 'card-list people-grid', dataset: { testid: 'people-results' } });
   container.replaceChildren(
     h(
       'div',
       { class: 'page', dataset: { testid: 'people-page' } },
       h('div', { class: 'page-head' }, h('h1', { text: t('people.title') })),
-      h('div', { class: 'search-row' }, field(t('people.search'), search)),
+      h('div', { class: 'search-row' }, field(searchLabel, search)),
       results,
     ),
   );
@@ -39,6 +42,7 @@ export function mount(container) {
                   'span',
                   { class: 'person-text' },
                   h('strong', { class: 'name', text: p.display_name }),
+                  p.reading ? h('small', { class: 'reading', dataset: { testid: 'person-reading' }, text: p.reading }) : null,
                   h('small', { class: 'muted', text: p.department ?? t('people.noDepartment') }),
                   h('small', { class: `status-text ${status}`, text: t(`status.${status}`) }),
                 ),

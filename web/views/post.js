@@ -1,5 +1,6 @@
 // One post or comment on screen, drawn from the channel's store (web/posts.js):
-// author, department, time, body (the server's sanitised HTML; a long one
+// author with the reading of their name and department (two people of one
+// name are told apart), time, body (the server's sanitised HTML; a long one
 // folded, with "Read more"), edited marker,
 // like button and count (who liked on hover, focus or tap), comment count, and
 // edit/delete for its author. The timeline and the thread may both show the
@@ -92,6 +93,7 @@ export class PostView {
         onclick: () => openProfile(p.author.id),
         text: p.author.display_name,
       }),
+      p.author.reading ? h('span', { class: 'reading', dataset: { testid: 'post-reading' }, text: p.author.reading }) : null,
       p.author.department ? h('span', { class: 'dept', dataset: { testid: 'post-dept' }, text: p.author.department }) : null,
       this.timeLink(),
       p.edited_at

@@ -1,10 +1,10 @@
 // A person's profile card, as a modal dialog opened from anywhere a name is shown.
-import { get } from '../api.js';
-import { avatar, h } from '../dom.js';
+import { get, patch } from '../api.js';
+import { avatar, field, h } from '../dom.js';
 import { icon } from '../icons.js';
-import { t } from '../i18n/index.js';
+import { locale, t } from '../i18n/index.js';
 import { app, notePresence } from '../state.js';
-import { errorText } from './errors.js';
+import { errorBox, errorText, toast } from './errors.js';
 
 export function statusDot(status) {
   return h('span', {
@@ -38,34 +38,101 @@ export function modal(title, testid) {
 }
 
 export async function openProfile(userId) {
-  const { body, heading } = modal(t('people.profile'), 'profile-card');
+  const { dialog, body, heading } = modal(t('people.profile'), 'profile-card');
   body.append(h('p', { class: 'muted', text: t('common.loading') }));
   try {
     const person = await get(`/api/users/${userId}`);
     notePresence([person]);
+    showCard(person);
+  } catch (err) {
+    body.replaceChildren(h('p', { role: 'alert', text: errorText(err) }));
+  }
+
+  function showCard(person) {
     const status = app.presence.get(person.id) ?? person.status;
     heading.textContent = person.display_name;
-    const facts = [
-      [t('people.department'), person.department ?? t('people.noDepartment')],
-      [t('people.email'), person.email],
-      [t('people.role'), t(`role.${person.role}`)],
-      [t('people.status'), t(`status.${status}`)],
-    ];
-    if (!person.is_active) facts.push([t('people.account'), t('people.deactivated')]);
+    const facts = [];
+    if (person.reading) facts.push([t('people.reading'), person.reading, 'profile-reading']);
+    facts.push([t('people.department'), person.department ?? t('people.noDepartment'), 'profile-department']);
+    // Null unless one may see it (admins, oneself, or SHOW_EMAILS).
+    if (person.email) facts.push([t('people.email'), person.email, 'profile-email']);
+    facts.push([t('people.role'), t(`role.${person.role}`), 'profile-role']);
+    facts.push([t('people.status'), t(`status.${status}`), 'profile-status']);
+    if (person.start_date) facts.push([t('people.startDate'), formatDate(person.start_date), 'profile-start']);
+    if (!person.is_active) facts.push([t('people.account'), t('people.deactivated'), 'profile-inactive']);
+    const mine = person.id === app.me?.id;
     body.replaceChildren(
       h(
         'div',
         { class: 'profile' },
         h('div', { class: 'profile-top' }, avatar(person, 'large'), statusDot(status)),
+        person.bio ? h('p', { class: 'bio', dataset: { testid: 'profile-bio' }, text: person.bio }) : null,
         h(
           'dl',
           { class: 'facts-list' },
-          facts.map(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })]),
+          facts.map(([k, v, testid]) => [h('dt', { text: k }), h('dd', { dataset: { testid }, text: v })]),
         ),
-        h('p', {}, h('a', { href: `mailto:${person.email}`, class: 'btn', text: t('people.sendMail') })),
+        person.email || mine
+          ? h(
+              'p',
+              { class: 'row' },
+              person.email ? h('a', { href: `mailto:${person.email}`, class: 'btn', text: t('people.sendMail') }) : null,
+              mine ? h('button', { class: 'btn primary', dataset: { testid: 'profile-edit' }, onclick: () => editForm(person), text: t('profile.edit') }) : null,
+            )
+          : null,
       ),
     );
-  } catch (err) {
-    body.replaceChildren(h('p', { role: 'alert', text: errorText(err) }));
   }
+
+  function editForm(person) {
+    heading.textContent = t('profile.editTitle');
+    const name = h('input', { type: 'text', required: true, maxlength: '100', value: person.display_name, autocomplete: 'name', dataset: { testid: 'profile-name-input' } });
+    const reading = h('input', { type: 'text', maxlength: '100', value: person.reading, dataset: { testid: 'profile-reading-input' } });
+    const bio = h('textarea', { rows: '4', maxlength: '500', dataset: { testid: 'profile-bio-input' } });
+    bio.value = person.bio ?? '';
+    const error = errorBox('profile-error');
+    const save = h('button', { type: 'submit', class: 'btn primary', dataset: { testid: 'profile-save' }, text: t('common.save') });
+    const cancel = h('button', { type: 'button', class: 'btn ghost', onclick: () => showCard(person), text: t('common.cancel') });
+    body.replaceChildren(
+      h(
+        'form',
+        {
+          class: 'stack',
+          dataset: { testid: 'profile-form' },
+          onsubmit: async (ev) => {
+            ev.preventDefault();
+            error.set('');
+            save.disabled = true;
+            try {
+              const saved = await patch('/api/me', {
+                display_name: name.value.trim(),
+                reading: reading.value.trim(),
+                bio: bio.value.trim(),
+              });
+              app.me = { ...app.me, display_name: saved.display_name, reading: saved.reading };
+              app.emit('me', app.me);
+              toast(t('profile.saved'));
+              showCard(saved);
+            } catch (err) {
+              error.set(errorText(err));
+              save.disabled = false;
+            }
+          },
+        },
+        field(t('invite.name'), name, t('invite.nameHint')),
+        field(t('profile.reading'), reading, t('profile.readingHint')),
+        field(t('profile.bio'), bio, t('profile.bioHint')),
+        error,
+        h('div', { class: 'row end' }, cancel, save),
+      ),
+    );
+    name.focus();
+  }
+
+  return dialog;
+}
+
+function formatDate(iso) {
+  const [y, m, d] = iso.split('-').map(Number);
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'long' }).format(new Date(y, m - 1, d));
 }

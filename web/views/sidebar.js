@@ -74,6 +74,9 @@ export function mountSidebar(el, { signOut }) {
   const groupHeading = h('h2', { class: 'side-heading', id: 'side-groups', text: t('nav.groups') });
   departments.setAttribute('aria-labelledby', 'side-depts');
   groups.setAttribute('aria-labelledby', 'side-groups');
+  // Archived channels one is still in (read-only), when there are any.
+  const archived = h('ul', { class: 'channel-list', 'aria-labelledby': 'side-archived', dataset: { testid: 'archived-channels' } });
+  const archivedHeading = h('h2', { class: 'side-heading', id: 'side-archived', text: t('nav.archived') });
 
   function channelLink(c) {
     const count = unreadCount(c.id);
@@ -102,8 +105,12 @@ export function mountSidebar(el, { signOut }) {
 
   function renderChannels() {
     for (const key of [...links.keys()]) if (key.startsWith('channel:')) links.delete(key);
-    const depts = app.channels.filter((c) => c.kind === 'department');
-    const grps = app.channels.filter((c) => c.kind !== 'department');
+    const live = app.channels.filter((c) => !c.archived);
+    const depts = live.filter((c) => c.kind === 'department');
+    const grps = live.filter((c) => c.kind !== 'department');
+    const old = app.channels.filter((c) => c.archived);
+    archived.replaceChildren(...old.map(channelLink));
+    archived.hidden = archivedHeading.hidden = old.length === 0;
     departments.replaceChildren(
       ...(depts.length ? depts.map(channelLink) : [h('li', { class: 'muted small', text: t('nav.noDepartment') })]),
     );
@@ -135,6 +142,8 @@ export function mountSidebar(el, { signOut }) {
     departments,
     groupHeading,
     groups,
+    archivedHeading,
+    archived,
     h(
       'div',
       { class: 'side-footer' },

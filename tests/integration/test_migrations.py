@@ -1,0 +1,99 @@
+"""Migration 0005 on data written before it, on both databases: existing
+department channels become closed (groups keep their choice), existing people
+get their search and sort forms, and nothing else changes."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+from alembic import command
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from core.text import search_text, sort_key
+from server.db import Database, alembic_config
+from server.settings import Settings
+from tests.support.backends import PG_ADMIN_DSN
+
+
+def _upgrade_to(connection: Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+@pytest.fixture
+async def scratch(settings: Settings) -> AsyncIterator[Database]:
+    """An empty database of the backend's kind, dropped afterwards."""
+    if settings.is_sqlite:
+        db = Database(settings.database_url.replace("kaisha.db", "scratch.db"))
+        yield db
+        await db.close()
+        return
+    name = "kaisha_scratch_" + secrets.token_hex(4)
+    admin = await asyncpg.connect(PG_ADMIN_DSN)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    db = Database(f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}")
+    try:
+        yield db
+    finally:
+        await db.close()
+        await admin.execute(f'DROP DATABASE "{name}"')
+        await admin.close()
+
+
+async def test_0005_closes_department_channels_and_fills_search_forms(scratch: Database) -> None:
+    async with scratch.engine.begin() as conn:
+        await conn.run_sync(_upgrade_to, "0003")
+        now = datetime(2026, 1, 1, tzinfo=UTC)
+        await conn.execute(
+            text("INSERT INTO department (id, name, created_at) VALUES (1, '営業部', :now)"),
+            {"now": now},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO account (id, email, display_name, department_id, role, is_active,"
+                " created_at, stream_epoch, stream_seq) VALUES"
+                " (1, 'a@example.com', 'スズキ', 1, 'member', TRUE, :now, 'e', 0),"
+                " (2, 'b@example.com', 'Ｂｏｂ Smith', NULL, 'admin', TRUE, :now, 'e', 0)"
+            ),
+            {"now": now},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO channel (id, kind, name, description, is_private, department_id,"
+                " epoch, last_seq, created_at) VALUES"
+                " (1, 'department', '営業部', '', FALSE, 1, 'e', 0, :now),"
+                " (2, 'group', 'Go club', '', FALSE, NULL, 'e', 0, :now),"
+                " (3, 'group', 'Secret', '', TRUE, NULL, 'e', 0, :now)"
+            ),
+            {"now": now},
+        )
+    await scratch.migrate()
+    async with scratch.engine.connect() as conn:
+        channels = (
+            await conn.execute(text("SELECT id, is_private, archived_at FROM channel ORDER BY id"))
+        ).all()
+        assert [(i, bool(p), a) for i, p, a in channels] == [
+            (1, True, None),
+            (2, False, None),
+            (3, True, None),
+        ]
+        people = (
+            await conn.execute(
+                text(
+                    "SELECT id, display_name, reading, bio, start_date, search_text, sort_key"
+                    " FROM account ORDER BY id"
+                )
+            )
+        ).all()
+        for _, name, reading, bio, start, found_by, listed_by in people:
+            assert (reading, bio, start) == ("", "", None)
+            assert (found_by, listed_by) == (search_text(name), sort_key(name))
+        assert people[0].search_text == "すずき\nsuzuki"
+        assert people[1].sort_key == "bobsmith"
+        assert (await conn.execute(text("SELECT count(*) FROM account_link"))).scalar_one() == 0
