@@ -71,3 +71,42 @@ async def test_a_non_member_cannot_type_into_another_departments_channel(
     refused = await live.request({"op": "typing", "channel": eng["id"]})
     assert refused["type"] == "error" and refused["code"] == "forbidden"
     await live.close()
+
+
+async def test_closing_a_department_ends_outsiders_feeds_but_not_its_peoples(
+    company: Company,
+) -> None:
+    alice, carol = company.people["alice"], company.people["carol"]  # Engineering, Sales
+    eng = await department_channel(alice.api, company.departments["Engineering"])
+    outsider = await Live.connect(company.server, carol.token)
+    insider = await Live.connect(company.server, alice.token)
+    for live in (outsider, insider):
+        await live.request({"op": "sub", "channel": eng["id"]})
+    await company.admin.call(
+        "PATCH", f"/api/departments/{company.departments['Engineering']}", {"closed": True}
+    )
+    told = await outsider.wait(lambda f: f["type"] == "unsubbed")
+    assert told["channel"] == eng["id"] and told["reason"] == "access_lost"
+    await alice.api.call("POST", f"/api/channels/{eng['id']}/posts", {"body": "members only"})
+    await insider.wait(lambda f: f["type"] == "event" and f["kind"] == "post.created")
+    await outsider.request({"op": "ping"})
+    assert not [f for f in outsider.frames if f["type"] == "event" and f["kind"] == "post.created"]
+    assert not [f for f in insider.frames if f["type"] == "unsubbed"]
+    for live in (outsider, insider):
+        await live.close()
+
+
+async def test_moving_out_of_a_closed_department_ends_its_feed(company: Company) -> None:
+    alice, bob = company.people["alice"], company.people["bob"]
+    eng = await department_channel(alice.api, company.departments["Engineering"])
+    await company.admin.call(
+        "PATCH", f"/api/departments/{company.departments['Engineering']}", {"closed": True}
+    )
+    live = await Live.connect(company.server, bob.token)
+    await live.request({"op": "sub", "channel": eng["id"]})
+    await company.admin.call(
+        "PATCH", f"/api/users/{bob.id}", {"department_id": company.departments["Sales"]}
+    )
+    told = await live.wait(lambda f: f["type"] == "unsubbed")
+    assert told["channel"] == eng["id"] and told["reason"] == "access_lost"
+    await live.close()

@@ -257,13 +257,19 @@ async def test_merging_moves_the_people_with_their_events_and_archives_the_chann
         "department": "Engineering",
         "reading": "えりん",
     }
-    # The person's own stream says it too.
-    await mover.wait(lambda f: f["type"] == "personal" and f["kind"] == "membership.added")
+    # The person's own stream says it too, and their own card follows.
+    await mover.wait(lambda f: f["type"] == "personal" and f["kind"] == "account.updated")
     personal = [
-        (f["kind"], f["data"]["channel_id"]) for f in mover.frames if f["type"] == "personal"
+        (f["kind"], f["data"].get("channel_id") or f["data"].get("department"))
+        for f in mover.frames
+        if f["type"] == "personal"
     ]
-    assert personal == [("membership.removed", source["id"]), ("membership.added", target["id"])]
-    assert me["seq"] + 2 == (await mover.request({"op": "sub_me"}))["seq"]
+    assert personal == [
+        ("membership.removed", source["id"]),
+        ("membership.added", target["id"]),
+        ("account.updated", "Engineering"),
+    ]
+    assert me["seq"] + 3 == (await mover.request({"op": "sub_me"}))["seq"]
 
     assert [c["id"] for c in await erin.api.call("GET", "/api/channels?joined=1")] == [target["id"]]
     assert (await erin.api.call("GET", f"/api/users/{erin.id}"))["department_id"] == eng_id
