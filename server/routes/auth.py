@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pydantic import BaseModel
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from channels.actions import do_create_user
 from core.clock import utcnow
@@ -108,13 +108,13 @@ async def current_session(ctx: Ctx) -> SessionInfo:
 
 
 @api.route("DELETE", "/api/session", summary="Sign out", auth=False)
-async def sign_out(ctx: Ctx) -> JSONResponse:
+async def sign_out(ctx: Ctx) -> Response:
     token = ctx.request.cookies.get(SESSION_COOKIE)
     if token:
         async with ctx.services.db.writer() as db:
             await auth.sign_out(db, token)
         ctx.services.auth_cache.forget(token)
-    response = JSONResponse(None, status_code=204)
+    response = Response(status_code=204)  # no body at all: not even JSON's null
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
