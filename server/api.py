@@ -241,6 +241,7 @@ class Api:
                 raise UnauthorizedError("sign in first")
             if principal is not None and principal.session is not None:
                 _check_csrf(request, principal.session, services.settings.allowed_origins)
+            _refuse_nul_in_query(request)
             ctx = Ctx(request, services, principal)
             if endpoint.body is not None:
                 raw = await read_json(request, services.settings.max_body_bytes)
@@ -356,6 +357,14 @@ class Api:
             },
             "security": [{"cookie": []}, {"bearer": []}],
         }
+
+
+def _refuse_nul_in_query(request: Request) -> None:
+    """PostgreSQL cannot take NUL in text (a search with one was a 500 there): a
+    query refuses it as bodies and frames do (core/schema.py: refuse_nul)."""
+    for name, value in request.query_params.multi_items():
+        if "\x00" in value:
+            raise HttpError(400, "invalid", f"{name}: NUL characters are not allowed")
 
 
 def _check_csrf(request: Request, session: AuthSession, allowed: Sequence[str]) -> None:

@@ -192,6 +192,10 @@ async def test_nul_characters_are_refused_everywhere(company: Company) -> None:
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid", r.text[:200]
     r = await alice.api.raw("POST", "/api/channels", {"name": "x\x00"})
     assert r.status_code == 422, r.text[:200]
+    # In a query too (found by schemathesis: a search with NUL was a 500 on PostgreSQL).
+    for path in ("/api/channels?q=a%00b", "/api/users?q=%00", "/api/users?department=1&q=x%00"):
+        r = await alice.api.raw("GET", path)
+        assert (r.status_code, r.json()["error"]["code"]) == (400, "invalid"), (path, r.text[:200])
     live = await Live.connect(company.server, alice.token)
     for frame in (
         {"op": "post", "channel": channel["id"], "body": "a\x00b"},
