@@ -215,7 +215,20 @@ async def test_nul_characters_are_refused_everywhere(company: Company) -> None:
 async def test_unknown_api_route_answers_json_404(company: Company) -> None:
     async with httpx.AsyncClient(base_url=company.server.http) as http:
         r = await http.get("/api/nothing/here")
-    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+        # A newline matches no route pattern, not even the catch-all (found by
+        # schemathesis: it fell through to the static files' text/plain 404).
+        for method, path in [
+            ("POST", "/api/channels/1/lea%0Ave"),
+            ("GET", "/api/channels/%0A"),
+            ("GET", "/api/x%0Ay"),
+        ]:
+            r = await http.request(method, path)
+            assert r.status_code == 404, (method, path, r.text)
+            assert r.json()["error"]["code"] == "not_found", (method, path, r.text)
+        # Outside /api/ a missing file stays a plain 404.
+        r = await http.get("/no-such-file%0A.js")
+        assert r.status_code == 404 and r.headers["content-type"].startswith("text/plain")
 
 
 _json_values = st.recursive(
