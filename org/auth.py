@@ -15,7 +15,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.clock import utcnow
-from core.errors import ConflictError, NotFoundError, RateLimitedError, UnauthorizedError
+from core.errors import (
+    ConflictError,
+    InvalidError,
+    NotFoundError,
+    RateLimitedError,
+    UnauthorizedError,
+)
 from org.models import ApiToken, AuthSession, Invite, LoginFailure, Role, User
 
 SESSION_LIFETIME = timedelta(days=14)
@@ -48,8 +54,17 @@ def _password_ok(stored: str | None, password: str) -> bool:
         return False
 
 
+MAX_EMAIL_CHARS = 254  # the email columns' length
+
+
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """Trimmed and lowercased. Lowercasing can lengthen it (U+0130 becomes two
+    characters), past what the columns hold: refused here, as the bound on
+    what is sent cannot see it."""
+    normal = email.strip().lower()
+    if len(normal) > MAX_EMAIL_CHARS:
+        raise InvalidError(f"email: at most {MAX_EMAIL_CHARS} characters")
+    return normal
 
 
 async def sign_in(db: AsyncSession, email: str, password: str) -> tuple[User, str, AuthSession]:

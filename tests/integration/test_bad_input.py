@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from tests.support.clients import Company, Live, department_channel
+from tests.support.clients import Api, Company, Live, department_channel
 
 
 async def _snapshot(company: Company, channel_id: int) -> Any:
@@ -268,3 +268,32 @@ async def test_fuzzed_frames_never_break_the_connection(company: Company) -> Non
             assert answer["type"] != "error" or answer["code"] != "internal", answer
     assert (await live.request({"op": "ping"}))["type"] == "pong"
     await live.close()
+
+
+async def test_emails_too_long_once_lowercased_are_refused(company: Company) -> None:
+    """U+0130 (İ) lowercases to two characters: 200 of them pass the 254-character
+    bound as sent and not as stored. PostgreSQL refused the longer value (a 500
+    on sign-in, account creation and invitations; found by schemathesis)."""
+    admin = company.admin
+    email = "İ" * 200 + "@example.com"
+    people = await admin.call("GET", "/api/users")
+    invite = (await admin.call("POST", "/api/invites", {}))["token"]
+    stranger = Api(company.server.http)
+    for api, method, path, body in [
+        (stranger, "POST", "/api/session", {"email": email, "password": "whatever"}),
+        (admin, "POST", "/api/users", {"email": email, "display_name": "X", "password": "p" * 8}),
+        (admin, "POST", "/api/invites", {"email": email}),
+        (
+            stranger,
+            "POST",
+            f"/api/invites/{invite}/accept",
+            {"email": email, "display_name": "X", "password": "p" * 8},
+        ),
+    ]:
+        r = await api.raw(method, path, body)
+        assert r.status_code == 400, (path, r.status_code, r.text[:200])
+        assert r.json()["error"]["code"] == "invalid", (path, r.text[:200])
+    assert await admin.call("GET", "/api/users") == people
+    # The invitation is still open (nothing was made of it).
+    assert (await stranger.call("GET", f"/api/invites/{invite}"))["email"] is None
+    await stranger.close()
