@@ -46,12 +46,12 @@ async def test_sockets_writes_and_frames_are_limited_per_person(settings: Settin
         # with Retry-After (the bucket refills at 1/s: a slow machine may let one
         # more through); reads go on, and others write on.
         group = await bob.api.call("POST", "/api/channels", {"name": "g"})
-        answers = [
+        writes = [
             await alice.api.raw("POST", f"/api/channels/{group['id']}/join") for _ in range(12)
         ]
-        codes = [r.status_code for r in answers]
+        codes = [r.status_code for r in writes]
         assert codes[:4] == [200] * 4 and codes.count(429) >= 6, codes
-        assert all(r.headers["retry-after"] == "1" for r in answers if r.status_code == 429)
+        assert all(r.headers["retry-after"] == "1" for r in writes if r.status_code == 429)
         assert (await alice.api.raw("GET", "/api/channels")).status_code == 200
         assert (await bob.api.raw("POST", f"/api/channels/{group['id']}/leave")).status_code == 200
         for live in (*sockets, other):
