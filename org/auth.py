@@ -25,7 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bus.base import CONTROL_TOPIC
 from bus.messages import Kick
 from core.clock import utcnow
-from core.errors import ConflictError, NotFoundError, UnauthorizedError
+from core.errors import ConflictError, InvalidError, NotFoundError, UnauthorizedError
 from org import throttle
 from org.models import ApiToken, AuthSession, Invite, PasswordReset, Role, User
 from org.passwords import hash_password, password_ok, require_strong
@@ -53,8 +53,17 @@ def short_id(token_hash: str) -> str:
     return token_hash[:16]
 
 
+MAX_EMAIL_CHARS = 254  # the email columns' length
+
+
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """Trimmed and lowercased. Lowercasing can lengthen it (U+0130 becomes two
+    characters), past what the columns hold: refused here, as the bound on
+    what is sent cannot see it."""
+    normal = email.strip().lower()
+    if len(normal) > MAX_EMAIL_CHARS:
+        raise InvalidError(f"email: at most {MAX_EMAIL_CHARS} characters")
+    return normal
 
 
 @dataclass(frozen=True, slots=True)

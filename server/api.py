@@ -300,9 +300,7 @@ class Api:
                 and not services.limits.http_write(principal.user.id or 0)
             ):
                 raise RateLimitedError("too many writes: slow down", retry_after=1)
-            if any("\x00" in v for v in request.query_params.values()):
-                # PostgreSQL cannot compare text with NUL in it (a 500): refused alike.
-                raise HttpError(400, "invalid", "NUL characters are not allowed in a query")
+            _refuse_nul_in_query(request)
             ctx = Ctx(request, services, principal)
             if endpoint.consumes is not None:
                 limit = endpoint.max_bytes or services.settings.max_body_bytes
@@ -442,6 +440,14 @@ class Api:
             },
             "security": [{"cookie": []}, {"bearer": []}],
         }
+
+
+def _refuse_nul_in_query(request: Request) -> None:
+    """PostgreSQL cannot take NUL in text (a search with one was a 500 there): a
+    query refuses it as bodies and frames do (core/schema.py: refuse_nul)."""
+    for name, value in request.query_params.multi_items():
+        if "\x00" in value:
+            raise HttpError(400, "invalid", f"{name}: NUL characters are not allowed")
 
 
 def _check_csrf(request: Request, session: AuthSession, allowed: Sequence[str]) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -148,6 +148,15 @@ class Node:
             self.services.hub.close_all()
 
 
+async def not_found(request: Request, exc: Exception) -> Response:
+    """A 404 raised outside the routes: a path that no pattern matches (one with
+    a newline matches not even ``/api/{rest:path}``) ends in the static files.
+    Under /api/ it answers as every API error does, in JSON."""
+    if request.url.path.startswith("/api/"):
+        return await api_not_found(request)
+    return PlainTextResponse("Not Found", 404)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     node = Node()
@@ -208,7 +217,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/ws", websocket_endpoint),
         Mount("/", StaticFiles(directory=settings.web_dir, html=True), name="web"),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found})
     app.state.node = node
     # Level 1, not Starlette's 9: on a page of 50 varied posts (35 KB of JSON)
     # level 9 costs ~650 us of CPU for 3.7 KB, level 1 ~60 us for 4.5 KB. CPU is

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from hypothesis import settings as hypothesis_settings
 from server.settings import Settings
 from tests.support.backends import check_redis, clean_postgres, prepare_postgres, settings_for
 from tests.support.clients import Company, make_company
-from tests.support.servers import Running, serve
+from tests.support.servers import Running, describe, serve, server_errors
 
 # Shared machines are noisy: examples are judged by what they find, not by how
 # long one took.
@@ -37,17 +36,13 @@ async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def server(settings: Settings, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Running]:
+async def server(settings: Settings) -> AsyncIterator[Running]:
     """A server for the test; it must log no error while the test uses it (a
     client's bad input is not a server error; a 500 is)."""
-    async with serve(settings) as running:
-        yield running
-    errors = [
-        f"{r.name}: {r.getMessage()}"
-        for r in caplog.get_records("call") + caplog.get_records("teardown")
-        if r.levelno >= logging.ERROR
-    ]
-    assert not errors, errors
+    with server_errors() as errors:
+        async with serve(settings) as running:
+            yield running
+    assert not errors, describe(errors)
 
 
 @pytest.fixture

@@ -117,7 +117,7 @@ async def sign_out(ctx: Ctx) -> Response:
     if token:
         await ctx.services.write(lambda unit: auth.sign_out(unit, token))
         ctx.services.auth_cache.forget(token)
-    response = Response(status_code=204)
+    response = Response(status_code=204)  # no body at all: not even JSON's null
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from tests.support.clients import Company, Live, department_channel
+from tests.support.clients import Api, Company, Live, department_channel
 
 
 async def _snapshot(company: Company, channel_id: int) -> Any:
@@ -192,6 +192,10 @@ async def test_nul_characters_are_refused_everywhere(company: Company) -> None:
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid", r.text[:200]
     r = await alice.api.raw("POST", "/api/channels", {"name": "x\x00"})
     assert r.status_code == 422, r.text[:200]
+    # In a query too (found by schemathesis: a search with NUL was a 500 on PostgreSQL).
+    for path in ("/api/channels?q=a%00b", "/api/users?q=%00", "/api/users?department=1&q=x%00"):
+        r = await alice.api.raw("GET", path)
+        assert (r.status_code, r.json()["error"]["code"]) == (400, "invalid"), (path, r.text[:200])
     live = await Live.connect(company.server, alice.token)
     for frame in (
         {"op": "post", "channel": channel["id"], "body": "a\x00b"},
@@ -211,7 +215,20 @@ async def test_nul_characters_are_refused_everywhere(company: Company) -> None:
 async def test_unknown_api_route_answers_json_404(company: Company) -> None:
     async with httpx.AsyncClient(base_url=company.server.http) as http:
         r = await http.get("/api/nothing/here")
-    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+        # A newline matches no route pattern, not even the catch-all (found by
+        # schemathesis: it fell through to the static files' text/plain 404).
+        for method, path in [
+            ("POST", "/api/channels/1/lea%0Ave"),
+            ("GET", "/api/channels/%0A"),
+            ("GET", "/api/x%0Ay"),
+        ]:
+            r = await http.request(method, path)
+            assert r.status_code == 404, (method, path, r.text)
+            assert r.json()["error"]["code"] == "not_found", (method, path, r.text)
+        # Outside /api/ a missing file stays a plain 404.
+        r = await http.get("/no-such-file%0A.js")
+        assert r.status_code == 404 and r.headers["content-type"].startswith("text/plain")
 
 
 _json_values = st.recursive(
@@ -251,3 +268,32 @@ async def test_fuzzed_frames_never_break_the_connection(company: Company) -> Non
             assert answer["type"] != "error" or answer["code"] != "internal", answer
     assert (await live.request({"op": "ping"}))["type"] == "pong"
     await live.close()
+
+
+async def test_emails_too_long_once_lowercased_are_refused(company: Company) -> None:
+    """U+0130 (İ) lowercases to two characters: 200 of them pass the 254-character
+    bound as sent and not as stored. PostgreSQL refused the longer value (a 500
+    on sign-in, account creation and invitations; found by schemathesis)."""
+    admin = company.admin
+    email = "İ" * 200 + "@example.com"
+    people = await admin.call("GET", "/api/users")
+    invite = (await admin.call("POST", "/api/invites", {}))["token"]
+    stranger = Api(company.server.http)
+    for api, method, path, body in [
+        (stranger, "POST", "/api/session", {"email": email, "password": "whatever"}),
+        (admin, "POST", "/api/users", {"email": email, "display_name": "X", "password": "p" * 8}),
+        (admin, "POST", "/api/invites", {"email": email}),
+        (
+            stranger,
+            "POST",
+            f"/api/invites/{invite}/accept",
+            {"email": email, "display_name": "X", "password": "p" * 8},
+        ),
+    ]:
+        r = await api.raw(method, path, body)
+        assert r.status_code == 400, (path, r.status_code, r.text[:200])
+        assert r.json()["error"]["code"] == "invalid", (path, r.text[:200])
+    assert await admin.call("GET", "/api/users") == people
+    # The invitation is still open (nothing was made of it).
+    assert (await stranger.call("GET", f"/api/invites/{invite}"))["email"] is None
+    await stranger.close()

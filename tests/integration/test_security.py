@@ -9,7 +9,7 @@ from websockets.typing import Origin
 
 from tests.support.backends import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.support.clients import Api, Company, Live, department_channel
-from tests.support.servers import Running
+from tests.support.servers import Running, describe, server_errors
 
 
 async def _close_code(server: Running, **kw: object) -> int | None:
@@ -188,3 +188,19 @@ async def test_signing_out_ends_the_session_at_once(company: Company) -> None:
     assert (await stale.raw("GET", "/api/session")).status_code == 401
     await session.close()
     await stale.close()
+
+
+async def test_signing_out_answers_an_empty_204_and_the_server_stays_well(company: Company) -> None:
+    """Found by schemathesis: a 204 with a JSON "null" body made uvicorn raise
+    after the status line ("Response content longer than Content-Length") on
+    every sign-out, and drop the connection."""
+    session = Api(company.server.http)
+    await session.sign_in(company.people["bob"].email, "password-bob")
+    with server_errors() as errors:
+        r = await session.raw("DELETE", "/api/session")
+        after = await session.raw("GET", "/api/setup")
+    assert (r.status_code, r.content) == (204, b"")
+    assert "kaisha_session" not in session.http.cookies
+    assert after.status_code == 200
+    assert errors == [], describe(errors)
+    await session.close()

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Generator
+from collections.abc import AsyncIterator, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,40 @@ async def serve(settings: Settings, **uvicorn_overrides: Any) -> AsyncIterator[R
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, deadline(20))
+
+
+class _Collect(logging.Handler):
+    def __init__(self, records: list[logging.LogRecord]) -> None:
+        super().__init__(logging.ERROR)
+        self.records = records
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextlib.contextmanager
+def server_errors() -> Iterator[list[logging.LogRecord]]:
+    """What the servers running in this process log at ERROR meanwhile (uvicorn's
+    "Exception in ASGI application", a failed frame): an exception while
+    answering is a bug even when the client already had its status line."""
+    records: list[logging.LogRecord] = []
+    handler = _Collect(records)
+    # uvicorn's loggers do not propagate to the root logger; ours do.
+    loggers = [logging.getLogger(), logging.getLogger("uvicorn.error")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+
+
+def describe(records: list[logging.LogRecord]) -> str:
+    return "\n".join(
+        f"{r.name}: {r.getMessage()} {r.exc_info[1]!r}" if r.exc_info else r.getMessage()
+        for r in records
+    )
 
 
 def free_port() -> int:
