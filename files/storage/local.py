@@ -87,9 +87,7 @@ def _discard(fd: int, tmp: str) -> None:
 
 
 class LocalDownload(Download):
-    def __init__(
-        self, info: ObjectInfo, start: int, stop: int, fd: int, chunk_size: int
-    ) -> None:
+    def __init__(self, info: ObjectInfo, start: int, stop: int, fd: int, chunk_size: int) -> None:
         super().__init__(info, start, stop)
         self._fd: int | None = fd
         self._chunk_size = chunk_size
@@ -213,8 +211,12 @@ class LocalStorage(Storage):
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         try:
             fd = os.open(path, flags)
-        except (FileNotFoundError, NotADirectoryError):
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise NoSuchKeyError(key) from None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:  # a symlink in the key's place: not ours
+                raise NoSuchKeyError(key) from None
+            raise
         try:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):

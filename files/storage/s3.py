@@ -24,7 +24,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import obstore
-from obstore.exceptions import BaseError as ObstoreError
+from obstore.exceptions import BaseError
 from obstore.exceptions import NotFoundError as ObstoreNotFound
 from obstore.store import S3Store
 
@@ -41,6 +41,11 @@ from files.storage.base import (
 
 if TYPE_CHECKING:
     from obstore import BytesStream, ObjectMeta
+
+# obstore raises its own classes, and the built-in FileNotFoundError (an OSError)
+# for a missing object; both kinds are caught.
+NotFound = (ObstoreNotFound, FileNotFoundError)
+ObstoreError = (BaseError, OSError)
 
 PART_SIZE = 5 * 1024 * 1024  # S3's smallest part (but the last)
 MAX_CONCURRENCY = 2  # parts in flight per upload: enough to keep one link busy
@@ -193,7 +198,7 @@ class S3Storage(Storage):
                 options["range"] = (byte_range.start, byte_range.stop)
         try:
             result = await obstore.get_async(self._store, key, options=options)  # type: ignore[arg-type]
-        except ObstoreNotFound:
+        except NotFound:
             raise NoSuchKeyError(key) from None
         except ObstoreError as exc:
             if byte_range is not None:
@@ -212,7 +217,7 @@ class S3Storage(Storage):
         check_key(key)
         try:
             meta = await obstore.head_async(self._store, key)
-        except ObstoreNotFound:
+        except NotFound:
             return None
         except ObstoreError as exc:
             raise StorageError(f"looking up {key}") from exc
@@ -222,7 +227,7 @@ class S3Storage(Storage):
         check_key(key)
         try:
             await obstore.delete_async(self._store, key)
-        except ObstoreNotFound:
+        except NotFound:
             return
         except ObstoreError as exc:
             raise StorageError(f"deleting {key}") from exc
