@@ -191,7 +191,7 @@ class ImageLimits:
     max_frames: int = 1000
     # Every frame decoded, together (an animation's cost): 400 frames of 500 × 500.
     max_animation_pixels: int = 100_000_000
-    display_box: int = 2560  # the display copy fits in a square this wide
+    display_box: int = 1920  # the display copy fits in a square this wide
     thumbnail_box: int = 480  # the thumbnail likewise
     thumbnail_format: Literal["WEBP", "JPEG"] = "WEBP"
     quality: int = 85  # JPEG and lossy WebP
@@ -269,9 +269,10 @@ def _opened(source: Source) -> Iterator[IO[bytes]]:
         yield source
 
 
-def _plain(im: Image.Image) -> Image.Image:
+def _plain(im: Image.Image, *, owned: bool = False) -> Image.Image:
     """Pixels only: the ICC profile applied (to sRGB), every other piece of
-    metadata left behind."""
+    metadata left behind. ``owned``: ``im`` is a copy of ours, changed in place."""
+    original = im
     icc = im.info.get("icc_profile")
     if icc and im.mode in ("RGB", "RGBA"):
         try:
@@ -286,16 +287,23 @@ def _plain(im: Image.Image) -> Image.Image:
     if im.mode not in ("RGB", "RGBA", "L", "LA"):
         has_alpha = im.mode in ("PA", "La") or "transparency" in im.info
         im = im.convert("RGBA" if has_alpha else "RGB")
+    if owned or im is not original:
+        im.info = {}
+        return im
     clean = im.copy()
     clean.info = {}
     return clean
 
 
 def _fit(im: Image.Image, box: int) -> Image.Image:
+    """``im`` scaled down to fit in a ``box`` × ``box`` square (or ``im`` itself)."""
     if im.width <= box and im.height <= box:
         return im
-    out = im.copy()
-    out.thumbnail((box, box), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    scale = box / max(im.width, im.height)
+    size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
+    # Past a halving, shrink by whole factors first (cheap box filter), then
+    # Lanczos the rest: the same look for a fraction of the time.
+    out = im.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
     out.info = {}
     return out
 
@@ -325,7 +333,7 @@ def _animated_gif(im: Image.Image, box: int) -> Rendition:
     durations: list[int] = []
     for frame in ImageSequence.Iterator(im):
         durations.append(int(frame.info.get("duration", 100)))
-        frames.append(_fit(_plain(frame.convert("RGBA")), box))
+        frames.append(_fit(_plain(frame.convert("RGBA"), owned=True), box))
     buffer = io.BytesIO()
     frames[0].save(
         buffer,
@@ -388,15 +396,17 @@ def _process(
         if frames * width * height > limits.max_animation_pixels:
             raise ImageTooLargeError(f"{frames} frames of {width} × {height} is too much")
         if media_type == JPEG:
-            # Decode at a smaller DCT scale when the display copy is smaller anyway.
-            im.draft("RGB", (limits.display_box, limits.display_box))
+            # Decode at 1/2, 1/4 or 1/8 scale (the DCT does it nearly for free)
+            # when the display copy is at most that big anyway.
+            scale = min(1.0, limits.display_box / max(width, height))
+            im.draft("RGB", (round(width * scale), round(height * scale)))
 
         display: Rendition | None = None
         if media_type == GIF and frames > 1:
             display = _animated_gif(im, limits.display_box)
             im.seek(0)
         im.load()
-        still = _plain(ImageOps.exif_transpose(im))
+        still = _plain(ImageOps.exif_transpose(im), owned=True)
         turned = im.getexif().get(0x0112, 1) in (5, 6, 7, 8)  # EXIF orientation: a quarter turn
         upright_w, upright_h = (height, width) if turned else (width, height)
         shown = _fit(still, limits.display_box)

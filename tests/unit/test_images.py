@@ -208,7 +208,7 @@ def test_a_12_megapixel_photo_gets_a_thumbnail_within_the_box() -> None:
     thumb = opened(result.thumbnail.data)
     assert thumb.size == (480, 360) == (result.thumbnail.width, result.thumbnail.height)
     assert thumb.format == "WEBP"
-    assert max(result.display.width, result.display.height) == 2560
+    assert max(result.display.width, result.display.height) == 1920
     assert opened(result.display.data).size == (result.display.width, result.display.height)
     jpeg_thumbs = process(data, ImageLimits(thumbnail_box=200, thumbnail_format="JPEG"))
     assert opened(jpeg_thumbs.thumbnail.data).size == (200, 150)
