@@ -1,8 +1,8 @@
 """Where uploaded files' bytes live: a local directory or an S3 bucket, one
 contract (files/storage/base.py, tests/contract/test_storage.py).
 
-The server reads its settings from the environment and calls ``make_storage``;
-the names it reads (README, "Configuration"):
+The server reads its settings from the environment and calls ``make_storage``
+(or ``storage_from_env``); the names proposed for it to read:
 
 - ``FILES_DIR``: the local directory (default ``./data/files``), used when no
   bucket is set;
