@@ -122,12 +122,26 @@ async def _known(company: Company) -> dict[str, Any]:
     eng = await department_channel(alice.api, company.departments["Engineering"])
     made = await alice.api.call("POST", f"/api/channels/{eng['id']}/posts", {"body": "seed"})
     invite = await company.admin.call("POST", "/api/invites", {})
+    listed = await company.admin.call("GET", "/api/invites")
+    # Spares of the identities' own, so that ending them ends no identity's.
+    bob = company.people["bob"]
+    spare = Api(company.server.http)
+    await spare.sign_in(bob.email, "password-bob")
+    session = next(s for s in await spare.call("GET", "/api/me/sessions") if s["current"])
+    await spare.close()
+    spare = Api(company.server.http)
+    await spare.sign_in(alice.email, "password-alice")
+    token = await spare.call("POST", "/api/tokens", {"name": "spare"})
+    await spare.close()
     return {
         "channel_id": eng["id"],
         "post_id": made["post"]["id"],
         "user_id": company.people["carol"].id,
         "department_id": company.departments["Sales"],
         "token": invite["token"],
+        "invite_id": next(i["id"] for i in listed if i["email"] is None),
+        "session_id": session["id"],
+        "token_id": token["id"],
     }
 
 

@@ -59,6 +59,11 @@ PUBLIC_ROUTES = {
     ("GET", "/api/setup"): "the first-run page asks before any account exists",
     ("GET", "/api/invites/{token}"): "an invitation link is opened before its account exists",
     ("POST", "/api/invites/{token}/accept"): "accepting one creates the account",
+    ("POST", "/api/password/forgot"): "a forgotten password is asked about signed out",
+    ("GET", "/api/resets/{token}"): "a reset link is opened signed out",
+    ("POST", "/api/resets/{token}"): "using it signs in",
+    ("GET", "/api/welcome/{token}"): "a set-password link is opened before any password",
+    ("POST", "/api/welcome/{token}"): "using it sets the first password",
 }
 
 # What each path parameter names. The test fills it with such a thing of the
@@ -69,6 +74,9 @@ PATH_PARAMETERS = {
     "user_id": "user",
     "department_id": "department",
     "token": "invite",
+    "session_id": "session",
+    "token_id": "token",
+    "invite_id": "invite_id",
 }
 # Kinds that belong to a channel: routes taking one are the channel's routes.
 CHANNEL_KINDS = frozenset({"channel", "post"})
@@ -130,6 +138,9 @@ class World:
     club: dict[str, Any]  # a public group carol is not in
     club_posts: list[int]
     invite: str  # an open invitation's token
+    invite_id: str  # and its name in the admin's list
+    session_id: str  # a browser session of alice's (as her sessions list names it)
+    token_id: int  # an API token of alice's
     counter: itertools.count[int] = field(default_factory=itertools.count)
 
     @property
@@ -184,7 +195,20 @@ async def _build(company: Company) -> World:
         club=club,
         club_posts=[club_post["id"]],
         invite=invite["token"],
+        invite_id=next(
+            i["id"] for i in await company.admin.call("GET", "/api/invites") if i["email"] is None
+        ),
+        session_id=await _a_session_of(alice),
+        token_id=(await alice.api.call("GET", "/api/tokens"))[0]["id"],
     )
+
+
+async def _a_session_of(person: Person) -> str:
+    browser = Api(person.api.http.base_url.__str__().rstrip("/"))
+    await browser.sign_in(person.email, "password-" + person.email.split("@")[0])
+    sessions = await browser.call("GET", "/api/me/sessions")
+    await browser.close()
+    return str(next(s["id"] for s in sessions if s["current"]))
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=["sqlite", "postgres"])
@@ -305,6 +329,9 @@ BODY_FIELDS: dict[str, Callable[[World, int], Any]] = {
     "department_id": lambda w, me: w.company.departments["Engineering"],
     "role": lambda w, me: "admin",
     "is_active": lambda w, me: False,
+    "into": lambda w, me: w.company.departments["Sales"],
+    "current": lambda w, me: "intruder-password",
+    "new": lambda w, me: "intruder password, long",
 }
 
 
@@ -362,6 +389,9 @@ async def test_stranger_gets_401_and_changes_nothing(world: World, endpoint: End
         "user": [world.alice.id],
         "department": [world.company.departments["Engineering"]],
         "invite": [world.invite],
+        "invite_id": [world.invite_id],
+        "session": [world.session_id],
+        "token": [world.token_id],
     }
     before = await _snapshot(world)
     stranger = Api(world.server.http)
@@ -430,6 +460,9 @@ async def test_non_member_reads_nothing_of_a_private_group_anywhere(
         "user": [world.alice.id, world.bob.id],
         "department": [world.company.departments["Engineering"]],
         "invite": [world.invite],
+        "invite_id": [world.invite_id],
+        "session": [world.session_id],
+        "token": [world.token_id],
     }
     queries = _queries(endpoint, world, world.secret)
     for path in _paths(endpoint, targets):
