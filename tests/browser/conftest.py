@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ADMIN_EMAIL = "admin@example.com"
-ADMIN_PASSWORD = "password123"
+ADMIN_PASSWORD = "amber lantern harbor"
 PASSWORD = "correct-horse-battery"
 INVITE_LINK = re.compile(r"(http://\S+/#/invite/[\w-]+)")
 
@@ -90,6 +90,9 @@ class KaishaServer:
             HOST="127.0.0.1",
             PORT=str(self.port),
             LOG_LEVEL="WARNING",
+            # Tests write faster than people do (seeding pages of posts).
+            HTTP_WRITE_RATE="10000",
+            HTTP_WRITE_BURST="10000",
         )
         if self.with_admin:
             env.update(ADMIN_EMAIL=ADMIN_EMAIL, ADMIN_PASSWORD=ADMIN_PASSWORD)
@@ -104,6 +107,7 @@ class KaishaServer:
         end = time.monotonic() + deadline(30)
         while True:
             if self.proc.poll() is not None:
+                self._log.close()
                 raise RuntimeError(f"server exited with {self.proc.returncode}: {self.log()}")
             try:
                 if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
