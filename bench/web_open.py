@@ -46,7 +46,7 @@ from playwright.sync_api import Browser, Request, WebSocket, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-ADMIN = ("admin@example.com", "admin-orbit-lantern-7")
+ADMIN = ("admin@example.com", "amber lantern harbor")
 READER = ("reader@example.com", "reader-password")
 HISTORY = re.compile(r"/api/channels/\d+/posts(\?|$)")
 BODY = (

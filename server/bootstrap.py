@@ -15,6 +15,7 @@ from channels.actions.people import create_user
 from core.errors import ConflictError
 from org import auth
 from org.models import Role, UserCreate
+from org.passwords import WeakPasswordError
 from server.services import Services
 from streams.unit import Unit
 
@@ -48,6 +49,10 @@ async def ensure_first_admin(services: Services) -> None:
         token = await services.write(first_run)
     except ConflictError:  # another node made the administrator first
         return
+    except WeakPasswordError as exc:
+        # Said plainly, before the node exits: not a traceback.
+        log.critical("ADMIN_PASSWORD refused: %s", exc.message)
+        raise SystemExit(f"ADMIN_PASSWORD refused: {exc.message}") from None
     if token is None:
         return
     link = f"{settings.base_url}/#/invite/{token}"
