@@ -6,7 +6,9 @@ org/passwords.py; throttling: org/throttle.py.
 Ending a credential (signing out, ending a session from the list, revoking a
 token, changing one's password) also closes the live connections opened with
 it, on every node: a ``Kick`` for that credential goes out after the unit
-commits.
+commits, its reason a code clients show in their person's language
+(``signed_out``, ``session_ended``, ``password_changed``, ``token_revoked``;
+docs/protocol.md, "Close codes").
 
 Writes take a unit of work (streams/unit.py) and never commit themselves: the
 caller's unit commits them, with whatever else it does."""
@@ -25,10 +27,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bus.base import CONTROL_TOPIC
 from bus.messages import Kick
 from core.clock import utcnow
-from core.errors import ConflictError, InvalidError, NotFoundError, UnauthorizedError
+from core.errors import ConflictError, InvalidError, NotFoundError
 from org import throttle
 from org.models import ApiToken, AuthSession, Invite, PasswordReset, Role, User
-from org.passwords import hash_password, password_ok, require_strong
+from org.passwords import WrongPasswordError, hash_password, password_ok, require_strong
 from streams.unit import Unit
 
 SESSION_LIFETIME = timedelta(days=14)
@@ -127,7 +129,7 @@ async def sign_out(unit: Unit, token: str) -> None:
     session = await unit.db.get(AuthSession, digest(token))
     if session is not None:
         await unit.db.delete(session)
-        _kick(unit, session.user_id, session.token_hash, "signed out")
+        _kick(unit, session.user_id, session.token_hash, "signed_out")
 
 
 async def sessions_of(db: AsyncSession, user: User) -> list[AuthSession]:
@@ -152,7 +154,7 @@ async def end_session(unit: Unit, user: User, session_id: str) -> None:
     if len(session_id) != 16 or len(rows) != 1:
         raise NotFoundError("no such session")
     await unit.db.delete(rows[0])
-    _kick(unit, rows[0].user_id, rows[0].token_hash, "this session was ended")
+    _kick(unit, rows[0].user_id, rows[0].token_hash, "session_ended")
 
 
 async def end_other_sessions(unit: Unit, user: User, keep: str | None) -> None:
@@ -160,7 +162,7 @@ async def end_other_sessions(unit: Unit, user: User, keep: str | None) -> None:
     for session in await sessions_of(unit.db, user):
         if session.token_hash != keep:
             await unit.db.delete(session)
-            _kick(unit, session.user_id, session.token_hash, "signed out elsewhere")
+            _kick(unit, session.user_id, session.token_hash, "password_changed")
 
 
 async def user_for_session(db: AsyncSession, token: str) -> tuple[User, AuthSession] | None:
@@ -266,7 +268,7 @@ async def revoke_token(unit: Unit, user: User, token_id: int) -> None:
     if row is None or row.user_id != user.id:
         raise NotFoundError("no such token")
     await unit.db.delete(row)
-    _kick(unit, row.user_id, row.token_hash, "this token was revoked")
+    _kick(unit, row.user_id, row.token_hash, "token_revoked")
 
 
 # ---- passwords --------------------------------------------------------------------
@@ -284,7 +286,7 @@ async def change_password(
     """One's own password, knowing the current one; every other session ends."""
     fresh = await unit.db.get(User, user.id)
     if fresh is None or not await password_ok(fresh.password_hash, current):
-        raise UnauthorizedError("the current password is not right")
+        raise WrongPasswordError("the current password is not right")
     await set_password(unit, fresh, new)
     await end_other_sessions(unit, fresh, keep_session)
 

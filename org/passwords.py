@@ -28,6 +28,13 @@ class WeakPasswordError(InvalidError):
     code = "weak_password"
 
 
+class WrongPasswordError(InvalidError):
+    """The current password given to change it is not right (a 400, not a 401:
+    the session that asked is fine)."""
+
+    code = "wrong_password"
+
+
 def _verify(stored: str, password: str) -> bool:
     try:
         return _hasher.verify(stored, password)

@@ -92,7 +92,7 @@ class Guard:
             return
         for conn in conns:
             if good.get(conn.credential) != conn.user_id:
-                conn.close(CLOSE_UNAUTHORIZED, "signed out: sign in again")
+                conn.close(CLOSE_UNAUTHORIZED, "credential_ended")
 
     async def _every(self, interval: float) -> None:
         while True:

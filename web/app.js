@@ -173,9 +173,10 @@ async function signOut() {
  * kicks): each is a reason key of the sign-in page. Anything else: the session ended.
  */
 const UNAUTHORIZED_REASONS = {
-  'signed out': 'signed-out-elsewhere', // this session signed out, in another tab
-  'this session was ended': 'session-ended', // from the sessions list, elsewhere
-  'signed out elsewhere': 'password-changed', // a password change or reset ended the others
+  signed_out: 'signed-out-elsewhere', // this session signed out, in another tab
+  session_ended: 'session-ended', // from the sessions list, elsewhere
+  password_changed: 'password-changed', // a password change or reset ended the others
+  token_revoked: 'session-ended',
 };
 
 function whyUnauthorized(reason) {
@@ -188,7 +189,7 @@ function whyUnauthorized(reason) {
  * answers 401; otherwise say what the server said and stay.
  */
 async function shutOut(reason) {
-  if (/deactivated/.test(reason ?? '')) {
+  if (reason === 'deactivated') {
     signedOut('deactivated');
     return;
   }

@@ -301,7 +301,7 @@ async def do_update_user(
                 await unit.db.exec(delete(AuthSession).where(col(AuthSession.user_id) == user_id))
                 await unit.db.exec(delete(ApiToken).where(col(ApiToken.user_id) == user_id))
                 unit.send_after_commit(
-                    CONTROL_TOPIC, Kick(user=user_id, credential=None, reason="account deactivated")
+                    CONTROL_TOPIC, Kick(user=user_id, credential=None, reason="deactivated")
                 )
         if moving:
             old = await _department_channel(unit.db, user.department_id)

@@ -103,7 +103,7 @@ async () => {
   const told = [];
   conn.on('unauthorized', ({ reason }) => told.push('unauthorized', reason));
   const sockets = FakeSocket.all.length;
-  ws.drop(4001, 'signed out elsewhere');
+  ws.drop(4001, 'password_changed');
   conn.retryNow();
   const newSockets = FakeSocket.all.length - sockets;
   out.after4001 = { state: conn.state, told: [...told], newSockets };
@@ -164,7 +164,7 @@ def test_connection_manager(static_page: Page) -> None:
         "lost": [{"channel": 5, "reason": "access_lost"}],
         "watching": False,
     }
-    told = ["unauthorized", "signed out elsewhere"]
+    told = ["unauthorized", "password_changed"]
     assert out["after4001"] == {"state": "stopped", "told": told, "newSockets": 0}
     assert out["after4003"] == {"state": "stopped", "told": [*told, "forbidden"]}
     assert out["after4008"] == {

@@ -112,7 +112,7 @@ async def test_changing_ones_password_ends_every_other_session(company: Company)
     live_elsewhere = await _socket_of(elsewhere, server)
     live_here = await _socket_of(here, server)
     wrong = await here.raw("POST", "/api/me/password", {"current": "nope", "new": "x" * 12})
-    assert wrong.status_code == 401
+    assert wrong.status_code == 400 and wrong.json()["error"]["code"] == "wrong_password"
     weak = await here.raw(
         "POST", "/api/me/password", {"current": "password-alice", "new": "password"}
     )

@@ -1,7 +1,7 @@
 // Account settings: change one's password (POST /api/me/password, the current
 // one needed). The server keeps this session and ends every other one, whose
 // open tabs go to the sign-in page saying why (app.js, close code 4001).
-import { ApiError, get, post } from '../api.js';
+import { ApiError, post } from '../api.js';
 import { field, h } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { app } from '../state.js';
@@ -31,23 +31,17 @@ export function passwordSection(shared) {
     if (problem) return error.set(problem);
     submit.disabled = true;
     try {
-      // quiet: a wrong current password answers 401 as well as an ended session does.
-      await post('/api/me/password', { current: current.value, new: chosen.value() }, { quiet: true });
+      await post('/api/me/password', { current: current.value, new: chosen.value() });
       current.value = '';
       chosen.reset();
       done.hidden = false;
       shared.emit('others-ended');
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) {
-        // Still signed in? Then it was the current password. If not, this
-        // request signs the page out (the session ended meanwhile).
-        try {
-          await get('/api/session');
-          error.set(t('password.wrongCurrent'));
-          current.select();
-        } catch {
-          /* signed out: app.js shows the sign-in page */
-        }
+      if (err instanceof ApiError && err.code === 'wrong_password') {
+        error.set(t('password.wrongCurrent'));
+        current.select();
+      } else if (err instanceof ApiError && err.status === 401) {
+        /* signed out meanwhile: app.js shows the sign-in page */
       } else {
         error.set(chosen.explain(err));
       }
