@@ -36,6 +36,8 @@ from streams.unit import Unit
 SESSION_LIFETIME = timedelta(days=14)
 INVITE_LIFETIME = timedelta(days=7)
 RESET_LIFETIME = timedelta(hours=24)
+# A first password (an account imported without one) may wait longer for its owner.
+WELCOME_LIFETIME = timedelta(days=14)
 TOKEN_LIFETIME = timedelta(days=90)  # unless asked otherwise, at most a year
 MAX_TOKENS = 20  # per person
 # How stale "last used" may get before a request writes it again.
@@ -291,23 +293,36 @@ async def change_password(
     await end_other_sessions(unit, fresh, keep_session)
 
 
+def reset_lifetime(user: User) -> timedelta:
+    """How long a password link of ``user``'s works: a reset a day; a first
+    password (an account without one yet) two weeks."""
+    return WELCOME_LIFETIME if user.password_hash is None else RESET_LIFETIME
+
+
+def new_reset(user: User, created_by: int | None) -> tuple[str, PasswordReset]:
+    """A password link's token and row (the caller adds the row to its unit)."""
+    assert user.id is not None
+    token = new_secret()
+    row = PasswordReset(
+        token_hash=digest(token),
+        user_id=user.id,
+        created_by=created_by,
+        expires_at=utcnow() + reset_lifetime(user),
+    )
+    return token, row
+
+
 async def create_reset(unit: Unit, user: User, created_by: User | None) -> str:
-    """A one-time link that lets ``user`` choose a new password; earlier ones die."""
+    """A one-time link with which ``user`` chooses a password (a new one, or their
+    first: accounts imported without one); earlier links of theirs die."""
     assert user.id is not None
     await unit.db.exec(
         delete(PasswordReset).where(
             col(PasswordReset.user_id) == user.id, col(PasswordReset.used_at).is_(None)
         )
     )
-    token = new_secret()
-    unit.db.add(
-        PasswordReset(
-            token_hash=digest(token),
-            user_id=user.id,
-            created_by=created_by.id if created_by else None,
-            expires_at=utcnow() + RESET_LIFETIME,
-        )
-    )
+    token, row = new_reset(user, created_by.id if created_by else None)
+    unit.db.add(row)
     return token
 
 

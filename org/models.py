@@ -136,20 +136,6 @@ class Invite(SQLModel, table=True):
     used_at: datetime | None = None
 
 
-class AccountLink(SQLModel, table=True):
-    """A one-time link for an account without a password (imported people):
-    opening it lets the person choose one (org/links.py). Only the token's
-    SHA-256 is stored; a new link for the same account retires the older ones."""
-
-    __tablename__ = "account_link"
-    token_hash: str = Field(primary_key=True, max_length=64)
-    user_id: int = Field(foreign_key="account.id", index=True)
-    created_by: int | None = Field(default=None, foreign_key="account.id")
-    created_at: datetime = Field(default_factory=utcnow)
-    expires_at: datetime
-    used_at: datetime | None = None
-
-
 class LoginFailure(SQLModel, table=True):
     """Failed sign-ins, by email and client address, to throttle guessing on every
     node alike (org/auth.py)."""
@@ -163,7 +149,9 @@ class LoginFailure(SQLModel, table=True):
 
 
 class PasswordReset(SQLModel, table=True):
-    """A one-time link that sets a new password (from an admin, or by email)."""
+    """A one-time link with which a person chooses a password: a new one (from an
+    admin, or mailed after "forgot"), or the first of an account imported
+    without one (org/auth.py). Only the token's SHA-256 is stored."""
 
     __tablename__ = "password_reset"
     token_hash: str = Field(primary_key=True, max_length=64)

@@ -1,6 +1,6 @@
 // Boot and routing. Finds out whether someone is signed in, starts the
 // connection manager for them, and maps the URL hash to a view:
-//   #/signin  #/invite/<token>  #/welcome/<token>  #/  #/c/<id>  #/c/<id>/p/<post>
+//   #/signin  #/invite/<token>  #/reset/<token>  #/  #/c/<id>  #/c/<id>/p/<post>
 //   #/directory  #/people  #/admin
 //   #/settings  #/reset/<token>
 // Signing out, or being signed out (a close code, a 401), ends everything the
@@ -30,7 +30,6 @@ import { mountShell } from './views/shell.js';
 const ROUTES = [
   { name: 'signin', re: /^#\/signin$/, public: true, load: () => import('./views/signin.js') },
   { name: 'invite', re: /^#\/invite\/([\w-]+)$/, public: true, load: () => import('./views/invite.js') },
-  { name: 'welcome', re: /^#\/welcome\/([\w-]+)$/, public: true, load: () => import('./views/welcome.js') },
   { name: 'channel', re: /^#\/c\/(\d+)(?:\/p\/(\d+))?$/, load: () => import('./views/channel.js') },
   { name: 'directory', re: /^#\/directory$/, load: () => import('./views/directory.js') },
   { name: 'people', re: /^#\/people$/, load: () => import('./views/people.js') },

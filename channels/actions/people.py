@@ -27,8 +27,7 @@ from core.clock import utcnow
 from core.errors import ConflictError, ForbiddenError, InvalidError, NotFoundError
 from core.text import fold
 from org import roster
-from org.auth import ensure_email_free, normalise_email
-from org.links import new_link
+from org.auth import ensure_email_free, new_reset, normalise_email
 from org.models import (
     ApiToken,
     AuthSession,
@@ -400,7 +399,7 @@ async def import_people(
     links = []
     for r, user in zip(rows, users, strict=True):
         assert user.id is not None
-        token, link = new_link(user.id, created_by)
+        token, link = new_reset(user, created_by)
         links.append(link)
         made.append(Imported(r.row, user, token))
     unit.db.add_all(links)

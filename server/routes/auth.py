@@ -196,6 +196,8 @@ async def accept_invite(ctx: Ctx) -> JSONResponse:
 class ResetInfo(BaseModel):
     email: str
     display_name: str
+    # No password yet (an account imported without one): the link chooses the first.
+    first: bool
 
 
 class NewPassword(StrictModel):
@@ -213,14 +215,16 @@ class ForgotAnswer(BaseModel):
 @api.route(
     "GET",
     "/api/resets/{token}",
-    summary="Whose password a reset link sets",
+    summary="Whose password a link sets (a reset, or an imported account's first)",
     returns=ResetInfo,
     auth=False,
 )
 async def reset_info(ctx: Ctx) -> ResetInfo:
     async with ctx.services.db.reader() as db:
         _, user = await auth.open_reset(db, ctx.request.path_params["token"])
-    return ResetInfo(email=user.email, display_name=user.display_name)
+    return ResetInfo(
+        email=user.email, display_name=user.display_name, first=user.password_hash is None
+    )
 
 
 @api.route(

@@ -173,7 +173,8 @@ class ResetIssued(BaseModel):
 @api.route(
     "POST",
     "/api/users/{user_id:id}/reset-link",
-    summary="A one-time link with which a person chooses a new password (admins)",
+    summary="A one-time link with which a person chooses a password: a new one, or the "
+    "first of an account imported without one (admins)",
     returns=ResetIssued,
     status=201,
 )
@@ -182,15 +183,15 @@ async def reset_link(ctx: Ctx) -> ResetIssued:
     _require_admin(admin)
     user_id = ctx.path_int("user_id")
 
-    async def make(unit: Unit) -> str:
+    async def make(unit: Unit) -> tuple[str, timedelta]:
         user = await unit.db.get(User, user_id)
         if user is None or not user.is_active:
             raise NotFoundError("no such person")
-        return await auth.create_reset(unit, user, admin)
+        return await auth.create_reset(unit, user, admin), auth.reset_lifetime(user)
 
-    token = await ctx.services.write(make, admin)
+    token, lifetime = await ctx.services.write(make, admin)
     base = str(ctx.request.base_url).rstrip("/")
-    hours = int(auth.RESET_LIFETIME.total_seconds() // 3600)
+    hours = int(lifetime.total_seconds() // 3600)
     return ResetIssued(url=f"{base}/#/reset/{token}", expires_in_hours=hours)
 
 

@@ -1,6 +1,6 @@
 """People, departments, one's own profile and the admin's account management:
 accounts one by one, invitation links, importing and exporting CSV files,
-set-password links for imported accounts, departments (open or closed,
+departments (open or closed,
 deleted, merged)."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic import Field as PField
 from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,9 +29,8 @@ from channels.actions.people import (
 from channels.models import Channel, Membership
 from core.clock import utcnow
 from core.errors import ForbiddenError, NotFoundError
-from core.schema import StrictModel
 from core.text import like_pattern, sort_key
-from org import auth, links, roster
+from org import auth, roster
 from org.models import (
     Department,
     DepartmentCreate,
@@ -70,22 +68,6 @@ class PersonPublic(UserPublic):
 class InviteIssued(BaseModel):
     token: str
     url: str
-
-
-class LinkIssued(BaseModel):
-    """A one-time link for an account without a password (shown once)."""
-
-    user_id: int
-    url: str
-
-
-class WelcomeInfo(BaseModel):
-    email: str
-    display_name: str
-
-
-class PasswordChoice(StrictModel):
-    password: str = PField(min_length=8, max_length=200)
 
 
 class PreviewRow(BaseModel):
@@ -288,55 +270,6 @@ async def update_user(ctx: Ctx) -> PersonPublic:
     return (await people_public(ctx, [user]))[0]
 
 
-# ---- set-password links (imported accounts) -----------------------------------------
-
-
-@api.route(
-    "POST",
-    "/api/users/{user_id:id}/link",
-    summary="A new one-time link for an account without a password (admins; older ones stop)",
-    returns=LinkIssued,
-    status=201,
-)
-async def issue_link(ctx: Ctx) -> LinkIssued:
-    _require_admin(ctx.user)
-    user_id = ctx.path_int("user_id")
-
-    async def issue(unit: Unit) -> str:
-        user = await unit.db.get(User, user_id)
-        if user is None or not user.is_active:
-            raise NotFoundError("no such person")
-        return await links.issue_link(unit, user, ctx.user.id)
-
-    token = await ctx.services.write(issue, ctx.user)
-    return LinkIssued(user_id=user_id, url=f"{_base(ctx)}/#/welcome/{token}")
-
-
-@api.route(
-    "GET",
-    "/api/welcome/{token}",
-    summary="Whose account a set-password link is for",
-    returns=WelcomeInfo,
-    auth=False,
-)
-async def welcome_info(ctx: Ctx) -> WelcomeInfo:
-    async with ctx.services.db.reader() as db:
-        user = await links.open_link(db, ctx.request.path_params["token"])
-    return WelcomeInfo(email=user.email, display_name=user.display_name)
-
-
-@api.route(
-    "POST",
-    "/api/welcome/{token}",
-    summary="Choose one's password through a set-password link (then sign in)",
-    body=PasswordChoice,
-    auth=False,
-)
-async def welcome_choose(ctx: Ctx) -> None:
-    token, password = ctx.request.path_params["token"], ctx.body.password
-    await ctx.services.write(lambda unit: links.choose_password(unit, token, password))
-
-
 # ---- CSV import and export --------------------------------------------------------------
 
 
@@ -382,7 +315,7 @@ async def import_people(ctx: Ctx) -> ImportResult:
                 id=m.user.id or 0,
                 email=m.user.email,
                 display_name=m.user.display_name,
-                url=f"{base}/#/welcome/{m.token}",
+                url=f"{base}/#/reset/{m.token}",
             )
             for m in made
         ]

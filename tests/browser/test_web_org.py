@@ -245,22 +245,24 @@ def test_admin_imports_people_from_a_csv_file(kaisha: Kaisha, sign_in: SignIn) -
     made = panel.get_by_test_id("imported-person")
     expect(made).to_have_count(2)
     link = made.first.get_by_test_id("link-url").input_value()
-    assert re.match(r"^http://127\.0\.0\.1:\d+/#/welcome/[\w-]+$", link), link
+    assert re.match(r"^http://127\.0\.0\.1:\d+/#/reset/[\w-]+$", link), link
     account = page.get_by_test_id("account").filter(has_text="山田 花子")
     expect(account.get_by_test_id("account-pending")).to_have_text("パスワード未設定")
 
     # The person opens their link, chooses a password and is in.
     newcomer = sign_in(None, locale="ja-JP")
     newcomer.page.goto(link)
-    expect(newcomer.page.get_by_test_id("welcome-lead")).to_contain_text("山田 花子 さん")
-    newcomer.page.get_by_test_id("welcome-password").fill("my-own-password")
-    newcomer.page.get_by_test_id("welcome-submit").click()
+    expect(newcomer.page.get_by_test_id("reset-whose")).to_contain_text("山田 花子 さん")
+    expect(newcomer.page.get_by_test_id("reset-submit")).to_have_text("パスワードを設定してログイン")
+    newcomer.page.get_by_test_id("reset-new").fill("my own quiet password")
+    newcomer.page.get_by_test_id("reset-repeat").fill("my own quiet password")
+    newcomer.page.get_by_test_id("reset-submit").click()
     expect(newcomer.page.get_by_test_id("me-name")).to_have_text("山田 花子")
     expect(newcomer.page.get_by_test_id("channel-name")).to_contain_text(dept["name"])
     # Used once.
     again = sign_in(None)
     again.page.goto(link)
-    expect(again.page.get_by_test_id("welcome-invalid")).to_be_visible()
+    expect(again.page.get_by_test_id("reset-invalid")).to_be_visible()
 
     # The export downloads as a CSV file Excel reads.
     with page.expect_download() as download:
@@ -281,11 +283,12 @@ def test_the_new_sign_in_link_of_an_imported_account(kaisha: Kaisha, sign_in: Si
     assert r.status_code == 201, r.text
     page = sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).open("#/admin")
     account = page.get_by_test_id("account").filter(has_text="Late Comer")
-    account.get_by_test_id("account-new-link").click()
-    url = account.get_by_test_id("link-url")
-    expect(url).to_have_value(re.compile(r"/#/welcome/[\w-]+$"))
+    account.get_by_test_id("account-reset-link").click()
+    url = account.get_by_test_id("reset-link-url")
+    expect(url).to_have_value(re.compile(r"/#/reset/[\w-]+$"))
     visitor = sign_in(None)
     visitor.page.goto(url.input_value())
-    visitor.page.get_by_test_id("welcome-password").fill(PASSWORD)
-    visitor.page.get_by_test_id("welcome-submit").click()
+    visitor.page.get_by_test_id("reset-new").fill(PASSWORD)
+    visitor.page.get_by_test_id("reset-repeat").fill(PASSWORD)
+    visitor.page.get_by_test_id("reset-submit").click()
     expect(visitor.page.get_by_test_id("me-name")).to_have_text("Late Comer")

@@ -14,7 +14,7 @@ from sqlmodel import func, select
 from bus.memory import MemoryBus
 from channels.actions.people import import_people
 from core.errors import ConflictError
-from org.models import AccountLink
+from org.models import PasswordReset
 from org.roster import RosterRow
 from server.db import Database
 from server.settings import Settings
@@ -81,7 +81,7 @@ async def test_import_makes_everyone_with_a_link_to_choose_a_password(company: C
     assert r.status_code == 201, r.text
     created = r.json()["created"]
     assert len(created) == 301 and created[0]["row"] == 2
-    assert all(c["url"].startswith(company.server.http + "/#/welcome/") for c in created)
+    assert all(c["url"].startswith(company.server.http + "/#/reset/") for c in created)
     assert len({c["url"] for c in created}) == 301
 
     people = {p["email"]: p for p in await company.admin.call("GET", "/api/users")}
@@ -99,20 +99,24 @@ async def test_import_makes_everyone_with_a_link_to_choose_a_password(company: C
     # A link: whose it is, then a password, then an ordinary sign-in. Once.
     token = created[0]["url"].rsplit("/", 1)[1]
     anon = Api(company.server.http)
-    info = await anon.call("GET", f"/api/welcome/{token}")
-    assert info == {"email": "p000@example.co.jp", "display_name": "社員 000"}
+    info = await anon.call("GET", f"/api/resets/{token}")
+    assert info == {"email": "p000@example.co.jp", "display_name": "社員 000", "first": True}
     r = await anon.raw("POST", "/api/session", {"email": "p000@example.co.jp", "password": "x" * 8})
     assert r.status_code == 401  # no password yet: nobody signs in as them
-    r = await anon.raw("POST", f"/api/welcome/{token}", {"password": "short"})
+    r = await anon.raw("POST", f"/api/resets/{token}", {"password": "short"})
     assert r.status_code == 422
-    await anon.call("POST", f"/api/welcome/{token}", {"password": "my own password"})
+    # Choosing it signs in, as a reset does.
+    chosen = await anon.call("POST", f"/api/resets/{token}", {"password": "my own password"})
+    assert chosen["user"]["email"] == "p000@example.co.jp"
+    await anon.close()
+    anon = Api(company.server.http)
     session = await anon.sign_in("p000@example.co.jp", "my own password")
     assert session["user"]["department"] == "Sales"
     mine = await anon.call("GET", "/api/channels?joined=1")
     assert [c["id"] for c in mine] == [channel["id"]]
     again = Api(company.server.http)
-    assert (await again.raw("GET", f"/api/welcome/{token}")).status_code == 404
-    r = await again.raw("POST", f"/api/welcome/{token}", {"password": "taken over!"})
+    assert (await again.raw("GET", f"/api/resets/{token}")).status_code == 404
+    r = await again.raw("POST", f"/api/resets/{token}", {"password": "taken over!"})
     assert r.status_code == 404
     await again.close()
     await anon.close()
@@ -120,16 +124,19 @@ async def test_import_makes_everyone_with_a_link_to_choose_a_password(company: C
     # A new link for someone who lost theirs retires the old one.
     person = people["p001@example.co.jp"]
     old = created[1]["url"].rsplit("/", 1)[1]
-    fresh = await company.admin.call("POST", f"/api/users/{person['id']}/link")
+    fresh = await company.admin.call("POST", f"/api/users/{person['id']}/reset-link")
+    assert fresh["expires_in_hours"] == 14 * 24  # a first password may wait two weeks
     stranger = Api(company.server.http)
-    assert (await stranger.raw("GET", f"/api/welcome/{old}")).status_code == 404
+    assert (await stranger.raw("GET", f"/api/resets/{old}")).status_code == 404
     new = fresh["url"].rsplit("/", 1)[1]
-    assert (await stranger.call("GET", f"/api/welcome/{new}"))["email"] == "p001@example.co.jp"
+    assert (await stranger.call("GET", f"/api/resets/{new}"))["email"] == "p001@example.co.jp"
     await stranger.close()
-    # Not for those who chose a password already, and admins only.
-    r = await company.admin.raw("POST", f"/api/users/{people['p000@example.co.jp']['id']}/link")
-    assert r.status_code == 409
-    r = await company.people["carol"].api.raw("POST", f"/api/users/{person['id']}/link")
+    # Once a password is chosen, a link is a reset (a day); admins only.
+    reset = await company.admin.call(
+        "POST", f"/api/users/{people['p000@example.co.jp']['id']}/reset-link"
+    )
+    assert reset["expires_in_hours"] == 24
+    r = await company.people["carol"].api.raw("POST", f"/api/users/{person['id']}/reset-link")
     assert r.status_code == 403
 
 
@@ -167,7 +174,7 @@ async def test_a_failure_halfway_leaves_nothing_imported(
             with pytest.raises(ConflictError):
                 await run(session, bus, lambda unit: import_people(unit, rows, created_by=None))
         async with db.reader() as session:
-            assert (await session.exec(select(func.count()).select_from(AccountLink))).one() == 0
+            assert (await session.exec(select(func.count()).select_from(PasswordReset))).one() == 0
     finally:
         await bus.close()
         await db.close()

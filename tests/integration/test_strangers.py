@@ -60,10 +60,8 @@ PUBLIC_ROUTES = {
     ("GET", "/api/invites/{token}"): "an invitation link is opened before its account exists",
     ("POST", "/api/invites/{token}/accept"): "accepting one creates the account",
     ("POST", "/api/password/forgot"): "a forgotten password is asked about signed out",
-    ("GET", "/api/resets/{token}"): "a reset link is opened signed out",
-    ("POST", "/api/resets/{token}"): "using it signs in",
-    ("GET", "/api/welcome/{token}"): "a set-password link is opened before any password",
-    ("POST", "/api/welcome/{token}"): "using it sets the first password",
+    ("GET", "/api/resets/{token}"): "a password link is opened signed out",
+    ("POST", "/api/resets/{token}"): "using it (a new password, or the first) signs in",
 }
 
 # What each path parameter names. The test fills it with such a thing of the

@@ -28,7 +28,7 @@ ADMIN_PASSWORD = "correct-horse-battery"
 
 TABLES = (
     "person_event, channel_event, post_like, post, membership, channel, invite, api_token, "
-    "password_reset, account_link, "
+    "password_reset, "
     "auth_session, "
     "login_failure, account, department"
 )

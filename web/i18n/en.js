@@ -279,6 +279,7 @@ export default {
 
   'resets.make': 'Reset link',
   'resets.ready': 'Password reset link for {name}',
+  'resets.firstHint': 'Send it to {name}: with it they choose their first password. It works once, within {days} days; earlier links for this account stop working.',
   'resets.hint': 'Send it to {name} in a way you trust. It works once, within {hours} hours; using it signs {name} out everywhere else.',
   'resets.inactive': 'Reset links are for active accounts only.',
 
@@ -354,8 +355,6 @@ export default {
   'welcome.title': 'Welcome to Kaisha',
   'welcome.lead': '{name}, choose a password for {email}.',
   'welcome.submit': 'Set password and sign in',
-  'welcome.invalidTitle': 'Link not valid',
-  'welcome.invalid': 'This link is not valid or has already been used. Ask an administrator for a new one.',
 
   'admin.departmentReading': 'Reading (kana)',
   'admin.visibility': 'Who can read its channel',
@@ -383,7 +382,6 @@ export default {
   'admin.startDate': 'Start date',
   'admin.pending': 'No password yet',
   'admin.newLink': 'New sign-in link',
-  'admin.newLinkHint': 'Send this link to {name}. It works once, for 14 days; earlier links for this account stop working.',
   'admin.export': 'Export CSV',
   'admin.import': 'Import from CSV',
   'admin.importLead': 'One person a row. The first row names the columns: email, name, reading, department, role, start_date (email and name are required; Japanese headers such as メールアドレス, 氏名, よみがな, 部署, 権限, 入社日 work too). UTF-8 or Shift_JIS. Departments must exist already. Nothing is imported unless every row is correct.',

@@ -271,6 +271,7 @@ export default {
 
   'resets.make': '再設定リンク',
   'resets.ready': '{name} さんのパスワード再設定用リンク',
+  'resets.firstHint': 'このリンクを {name} さんに送ってください。最初のパスワードを決めるためのものです。{days} 日以内に 1 回だけ使えます。以前に発行したリンクは使えなくなります。',
   'resets.hint': '信頼できる方法で {name} さんに送ってください。{hours} 時間以内に 1 回だけ使えます。使うと {name} さんはほかのすべての場所でログアウトされます。',
   'resets.inactive': '再設定用リンクは有効なアカウントにのみ発行できます。',
 
@@ -346,8 +347,6 @@ export default {
   'welcome.title': 'Kaisha へようこそ',
   'welcome.lead': '{name} さん、{email} のパスワードを決めてください。',
   'welcome.submit': 'パスワードを設定してログイン',
-  'welcome.invalidTitle': 'リンクが無効です',
-  'welcome.invalid': 'このリンクは無効か、すでに使用されています。管理者に新しいリンクを依頼してください。',
 
   'admin.departmentReading': 'よみがな',
   'admin.visibility': 'チャンネルの公開範囲',
@@ -373,7 +372,6 @@ export default {
   'admin.startDate': '入社日',
   'admin.pending': 'パスワード未設定',
   'admin.newLink': 'ログイン用リンクを発行',
-  'admin.newLinkHint': 'このリンクを {name} さんに送ってください。1 回だけ、14 日間使えます。以前に発行したリンクは使えなくなります。',
   'admin.export': 'CSV に書き出す',
   'admin.import': 'CSV から一括登録',
   'admin.importLead': '1 行に 1 人。1 行目は列名です：email, name, reading, department, role, start_date（email と name は必須。メールアドレス・氏名・よみがな・部署・権限・入社日 などの日本語の列名も使えます）。文字コードは UTF-8 または Shift_JIS。部署はあらかじめ作成しておいてください。すべての行が正しくない限り、だれも登録されません。',

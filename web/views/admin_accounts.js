@@ -5,7 +5,7 @@ import { get, patch, post } from '../api.js';
 import { avatar, field, h } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { app } from '../state.js';
-import { copyRow, departmentSelect, roleSelect } from './admin_fields.js';
+import { departmentSelect, roleSelect } from './admin_fields.js';
 import { importPanel } from './admin_import.js';
 import { errorBox, errorText, toast } from './errors.js';
 import { addResetLink } from './admin_reset.js';
@@ -64,26 +64,10 @@ export function accountsSection(shared) {
     active.addEventListener('change', () => {
       save({ is_active: active.checked }, () => (active.checked = !active.checked));
     });
-    const linkArea = h('div', { class: 'invite-result span', hidden: true, dataset: { testid: 'account-link' } });
+    // No password yet (imported): its sign-in link is made like a reset link.
     const pending = person.pending
-      ? [
-          h('span', { class: 'tag', dataset: { testid: 'account-pending' }, text: t('admin.pending') }),
-          h('button', {
-            class: 'btn small',
-            dataset: { testid: 'account-new-link' },
-            text: t('admin.newLink'),
-            onclick: async () => {
-              try {
-                const issued = await post(`/api/users/${person.id}/link`);
-                linkArea.replaceChildren(...copyRow(issued.url, `link-${person.id}`), h('small', { class: 'hint', text: t('admin.newLinkHint', { name: person.display_name }) }));
-                linkArea.hidden = false;
-              } catch (err) {
-                toast(errorText(err));
-              }
-            },
-          }),
-        ]
-      : [];
+      ? h('span', { class: 'tag', dataset: { testid: 'account-pending' }, text: t('admin.pending') })
+      : null;
     const li = h(
       'li',
       { class: `account${person.is_active ? '' : ' inactive'}`, dataset: { testid: 'account', userId: String(person.id) } },
@@ -100,7 +84,6 @@ export function accountsSection(shared) {
         ),
       ),
       h('div', { class: 'account-controls' }, pending, dept, role, h('label', { class: 'check' }, active, h('span', { text: t('admin.active') }))),
-      linkArea,
     );
     addResetLink(li, person);
     return li;

@@ -15,14 +15,17 @@ export function addResetLink(li, person) {
     type: 'button',
     class: 'btn small',
     dataset: { testid: 'account-reset-link' },
-    text: t('resets.make'),
+    // For an account without a password yet, it is the link to its first one.
+    text: person.pending ? t('admin.newLink') : t('resets.make'),
     onclick: async () => {
       button.disabled = true;
       try {
         const issued = await post(`/api/users/${person.id}/reset-link`);
         const box = copyBox(issued.url, {
           label: t('resets.ready', { name: person.display_name }),
-          hint: t('resets.hint', { name: person.display_name, hours: issued.expires_in_hours }),
+          hint: person.pending
+            ? t('resets.firstHint', { name: person.display_name, days: Math.round(issued.expires_in_hours / 24) })
+            : t('resets.hint', { name: person.display_name, hours: issued.expires_in_hours }),
           testid: 'reset-link-url',
           copied: t('admin.copied'),
         });

@@ -1,7 +1,8 @@
-// A password reset link (#/reset/<token>), mailed after "forgot your password"
-// or made by an administrator: says whose password it sets (GET
-// /api/resets/{token}), takes the new one (POST, which ends every other
-// session and signs in here).
+// A password link (#/reset/<token>), mailed after "forgot your password" or
+// made by an administrator, also for accounts imported without a password (then
+// it welcomes the person and asks for their first one): says whose password it
+// sets (GET /api/resets/{token}), takes it (POST, which ends every other session
+// and signs in here).
 import { get, post } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n/index.js';
@@ -40,18 +41,23 @@ export function mount(container, [token], { signedIn }) {
     card.setAttribute('aria-busy', 'false');
     const chosen = newPassword('reset');
     const error = errorBox('reset-error');
-    const submit = h('button', { type: 'submit', class: 'btn primary wide', dataset: { testid: 'reset-submit' }, text: t('reset.submit') });
+    // A first password (an imported account): a welcome rather than a reset.
+    const words = info.first
+      ? { title: 'welcome.title', lead: 'welcome.lead', submit: 'welcome.submit' }
+      : { title: 'reset.title', lead: 'reset.lead', submit: 'reset.submit' };
+    document.title = `${t(words.title)} · Kaisha`;
+    const submit = h('button', { type: 'submit', class: 'btn primary wide', dataset: { testid: 'reset-submit' }, text: t(words.submit) });
     card.replaceChildren(
       brand(),
-      h('h1', { id: 'reset-title', text: t('reset.title') }),
-      h('p', { class: 'muted', dataset: { testid: 'reset-whose' }, text: t('reset.lead', { name: info.display_name, email: info.email }) }),
+      h('h1', { id: 'reset-title', text: t(words.title) }),
+      h('p', { class: 'muted', dataset: { testid: 'reset-whose' }, text: t(words.lead, { name: info.display_name, email: info.email }) }),
       h(
         'form',
         { class: 'stack', novalidate: true, onsubmit: onSubmit, 'aria-labelledby': 'reset-title' },
         // For password managers: whose password this is.
         h('input', { type: 'email', name: 'email', autocomplete: 'username', value: info.email, hidden: true, readonly: true }),
         chosen.el,
-        h('p', { class: 'muted small', text: t('reset.othersEnd') }),
+        info.first ? null : h('p', { class: 'muted small', text: t('reset.othersEnd') }),
         error,
         submit,
       ),
