@@ -27,9 +27,10 @@ $(DEV_STAMP): $(RUN_STAMP)
 run: $(RUN_STAMP)
 	$(BIN)/python -m server
 
-## test: lint, types and the whole suite, on both backends (starts PostgreSQL and Redis if down)
+## test: lint, types and the whole suite, on both backends (starts PostgreSQL and Redis if down),
+## on two workers (each with its own PostgreSQL database; a module stays on one worker)
 test: $(DEV_STAMP) services browser-deps lint types
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

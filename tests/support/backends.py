@@ -18,9 +18,11 @@ from server.db import Database
 from server.settings import Settings
 
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
-# Its own database per checkout when several suites run on one machine at once
-# (each truncates its tables between tests).
-PG_DATABASE = os.environ.get("KAISHA_TEST_DB", "kaisha_test")
+# Its own database per checkout when several suites run on one machine at once,
+# and per worker when one suite runs in parallel (each truncates its tables
+# between tests).
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+PG_DATABASE = os.environ.get("KAISHA_TEST_DB", "kaisha_test") + (f"_{_WORKER}" if _WORKER else "")
 PG_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_DATABASE}"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 ADMIN_EMAIL = "admin@example.com"
