@@ -253,7 +253,9 @@ def test_admin_imports_people_from_a_csv_file(kaisha: Kaisha, sign_in: SignIn) -
     newcomer = sign_in(None, locale="ja-JP")
     newcomer.page.goto(link)
     expect(newcomer.page.get_by_test_id("reset-whose")).to_contain_text("山田 花子 さん")
-    expect(newcomer.page.get_by_test_id("reset-submit")).to_have_text("パスワードを設定してログイン")
+    expect(newcomer.page.get_by_test_id("reset-submit")).to_have_text(
+        "パスワードを設定してログイン"
+    )
     newcomer.page.get_by_test_id("reset-new").fill("my own quiet password")
     newcomer.page.get_by_test_id("reset-repeat").fill("my own quiet password")
     newcomer.page.get_by_test_id("reset-submit").click()
