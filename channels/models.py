@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from pydantic import Field as PField
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -19,6 +19,12 @@ from core.text import Name
 
 MAX_BODY_CHARS = 10_000
 PAGE_SIZE = 50
+MAX_FILES = 10  # per post or comment
+
+# A file's id (channels/attachments.py): random URL-safe characters.
+FileIdStr = Annotated[
+    str, StringConstraints(min_length=16, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+]
 
 
 class ChannelKind(enum.StrEnum):
@@ -81,6 +87,11 @@ class Post(SQLModel, table=True):
     deleted_at: datetime | None = None
     like_count: int = 0
     comment_count: int = 0
+    # The files it carries, as ``FileRef`` dicts (channels/attachments.py), in
+    # the order given: pages and events show them without a join.
+    files: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
 
 
 class Like(SQLModel, table=True):
@@ -175,6 +186,23 @@ class EditorRef(BaseModel):
     display_name: str
 
 
+class FileRef(BaseModel):
+    """A file as posts and events carry it (channels/attachments.py). Its bytes
+    are at ``/api/files/{id}/content`` and, for an image, a thumbnail at
+    ``/api/files/{id}/thumb``; ``width`` and ``height`` are the full-size
+    image's, so a client sizes its box before anything loads."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    type: str  # the media type it is served as (sniffed from its content)
+    size: int
+    image: bool
+    width: int | None = None
+    height: int | None = None
+    animated: bool = False
+
+
 class PostData(BaseModel):
     """A post or comment as every member sees it (the ``post`` of events)."""
 
@@ -191,6 +219,7 @@ class PostData(BaseModel):
     edited_by: EditorRef | None = None
     like_count: int
     comment_count: int
+    files: list[FileRef] = []
 
 
 class PostPublic(PostData):
@@ -204,11 +233,31 @@ class ClientId(StrictModel):
 
 
 class PostCreate(ClientId):
-    body: str = PField(min_length=1, max_length=MAX_BODY_CHARS)
+    """Text, files (uploaded first: ``POST /api/files``), or both."""
+
+    body: str = PField(default="", max_length=MAX_BODY_CHARS)
+    files: list[FileIdStr] = PField(default_factory=list, max_length=MAX_FILES)
+
+    @model_validator(mode="after")
+    def _something(self) -> PostCreate:
+        if not self.body and not self.files:
+            raise ValueError("write something or attach a file")
+        return self
 
 
 class PostEdit(ClientId):
-    body: str = PField(min_length=1, max_length=MAX_BODY_CHARS)
+    """What changes: ``body``, the new text; ``files``, the post's new set (kept
+    ones and new uploads). What is not given stays as it is; a post keeps
+    some text or a file."""
+
+    body: str | None = PField(default=None, max_length=MAX_BODY_CHARS)
+    files: list[FileIdStr] | None = PField(default=None, max_length=MAX_FILES)
+
+    @model_validator(mode="after")
+    def _something(self) -> PostEdit:
+        if self.body is None and self.files is None:
+            raise ValueError("give the new body, the new files, or both")
+        return self
 
 
 class Receipt(BaseModel):

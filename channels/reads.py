@@ -80,6 +80,7 @@ POST_ROW: tuple[_Field, ...] = (
     _Field("edited_at", _POST.c.edited_at, iso),
     _Field("like_count", _POST.c.like_count),
     _Field("comment_count", _POST.c.comment_count),
+    _Field("files", _POST.c.files, lambda v: v or []),
 )
 # What follows the post's own columns in every post read: who wrote it, who
 # edited it last when that was someone else, and whether the reader liked it.

@@ -52,6 +52,21 @@ class IdConvertor(Convertor[int]):
 
 
 register_url_convertor("id", IdConvertor())
+
+
+class FileIdConvertor(Convertor[str]):
+    """``{name:fileid}``: a file's random id (channels/attachments.py)."""
+
+    regex = "[A-Za-z0-9_-]{16,32}"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("fileid", FileIdConvertor())
 JSON_TYPE = "application/json"
 
 M = TypeVar("M", bound=BaseModel)
@@ -177,6 +192,9 @@ class Endpoint:
     consumes: str | None = None
     max_bytes: int | None = None
     produces: str = "application/json"  # what a 2xx answer is (documented in OpenAPI)
+    # The handler reads the body itself, as it arrives (``ctx.request.stream()``):
+    # an upload, of any type and up to its own limit.
+    streamed: bool = False
 
 
 def jsonable(value: Any) -> Any:
@@ -239,6 +257,7 @@ class Api:
         consumes: str | None = None,
         max_bytes: int | None = None,
         produces: str = JSON_TYPE,
+        streamed: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self.endpoints.append(
@@ -255,6 +274,7 @@ class Api:
                     consumes,
                     max_bytes,
                     produces,
+                    streamed,
                 )
             )
             return handler
@@ -282,8 +302,9 @@ class Api:
     async def _run(self, endpoint: Endpoint, request: Request) -> Response:
         response = await self._answer(endpoint, request)
         # What the API answers is one person's, now: never kept by a browser or
-        # a proxy (a shared computer's back button, a caching proxy).
-        response.headers["cache-control"] = "no-store"
+        # a proxy (a shared computer's back button, a caching proxy). A file
+        # says otherwise itself (kept, but asked for again: server/files.py).
+        response.headers.setdefault("cache-control", "no-store")
         return response
 
     async def _answer(self, endpoint: Endpoint, request: Request) -> Response:
@@ -302,7 +323,9 @@ class Api:
                 raise RateLimitedError("too many writes: slow down", retry_after=1)
             _refuse_nul_in_query(request)
             ctx = Ctx(request, services, principal)
-            if endpoint.consumes is not None:
+            if endpoint.streamed:
+                pass
+            elif endpoint.consumes is not None:
                 limit = endpoint.max_bytes or services.settings.max_body_bytes
                 ctx.body = await read_body(request, limit, endpoint.consumes)
             elif endpoint.body is not None:
@@ -374,6 +397,8 @@ class Api:
                     "schema": (
                         {"type": "integer", "minimum": 1, "maximum": MAX_ID}
                         if convertor == "id"
+                        else {"type": "string", "pattern": f"^{FileIdConvertor.regex}$"}
+                        if convertor == "fileid"
                         else {"type": "string"}
                     ),
                 }
@@ -391,10 +416,8 @@ class Api:
             if params:
                 op["parameters"] = params
             if ep.consumes is not None:
-                op["requestBody"] = {
-                    "required": True,
-                    "content": {ep.consumes: {"schema": {"type": "string"}}},
-                }
+                schema = {"type": "string", **({"format": "binary"} if ep.streamed else {})}
+                op["requestBody"] = {"required": True, "content": {ep.consumes: {"schema": schema}}}
             elif ep.body is not None:
                 op["requestBody"] = {
                     "required": True,

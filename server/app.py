@@ -21,12 +21,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import server.routes  # noqa: F401  (registers the API routes)
 from bus import CONTROL_TOPIC, make_bus
+from files.images import DOCX, PPTX, XLSX
 from presence import make_presence
 from server.api import api, error_response
 from server.authcache import AuthCache
 from server.batching import PostBatcher
 from server.bootstrap import ensure_first_admin
 from server.db import Database
+from server.files import FileService
 from server.guard import Guard
 from server.hub import Hub
 from server.limits import PersonLimits
@@ -38,6 +40,7 @@ from server.settings import Settings
 from server.ws import websocket_endpoint
 
 log = logging.getLogger(__name__)
+OFFICE_TYPES = (DOCX, XLSX, PPTX)
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -63,8 +66,10 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + SECURITY_HEADERS
+                # A route's own (a file's stricter CSP) stands; the rest are added.
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                message["headers"] = headers + [h for h in SECURITY_HEADERS if h[0] not in present]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -184,13 +189,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
             write_rate=settings.http_write_rate,
             write_burst=settings.http_write_burst,
         )
+        files = FileService(settings, db, bus)
         services = Services(
-            settings, db, bus, metrics_, hub, presence, auth_cache, posts, Mailer(settings), limits
+            settings,
+            db,
+            bus,
+            metrics_,
+            hub,
+            presence,
+            auth_cache,
+            posts,
+            Mailer(settings),
+            limits,
+            files,
         )
         await bus.subscribe(CONTROL_TOPIC)
         await presence.start()
         hub.start(settings.heal_interval)
         guard.start(settings.credential_check_interval)
+        files.start(settings.file_sweep_interval)
         app.state.services = node.services = services
         await ensure_first_admin(services)
         if settings.tune_gc:
@@ -201,6 +218,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             hub.close_all()
             await posts.close()
+            await files.close()
             await guard.stop()
             await hub.stop()
             await presence.stop()
@@ -222,6 +240,19 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # Level 1, not Starlette's 9: on a page of 50 varied posts (35 KB of JSON)
     # level 9 costs ~650 us of CPU for 3.7 KB, level 1 ~60 us for 4.5 KB. CPU is
     # what a node runs out of first (docs/performance.md).
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
+    # Files that are compressed already (or large) pass as they are.
+    app.add_middleware(
+        GZipMiddleware,
+        minimum_size=1024,
+        compresslevel=1,
+        exclude_content_types=(
+            "text/event-stream",
+            "image/*",
+            "video/*",
+            "application/octet-stream",
+            "application/pdf",
+            *OFFICE_TYPES,
+        ),
+    )
     app.add_middleware(SecurityHeaders)
     return app

@@ -23,6 +23,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from server.files import FileService
     from server.hub import Hub
     from server.presence_relay import PresenceRelay
 
@@ -39,6 +40,7 @@ class Services:
     posts: PostBatcher  # new posts go through it: see server/batching.py
     mailer: Mailer
     limits: PersonLimits
+    files: FileService
 
     async def act(
         self,

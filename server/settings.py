@@ -78,6 +78,17 @@ class Settings:
     mail_from: str = "kaisha@localhost"
     # Everyone sees colleagues' email addresses (else only admins and the person).
     show_emails: bool = False
+    # Files: a local directory, or an S3 bucket when S3_BUCKET is set (several
+    # nodes share one); files/storage/__init__.py.
+    files_dir: Path = Path("./data/files")
+    s3_bucket: str | None = None
+    s3_endpoint: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_region: str = "us-east-1"
+    s3_prefix: str | None = None
+    image_workers: int = 1  # processes decoding images (files/images.py)
+    file_sweep_interval: float = 600.0  # seconds between sweeps of deleted files
     tune_gc: bool = False  # server processes turn it on (from_env); see server/app.py
     web_dir: Path = Path(__file__).resolve().parent.parent / "web"
 
@@ -134,5 +145,14 @@ class Settings:
             smtp_starttls=env.get("SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
             mail_from=env.get("MAIL_FROM") or "kaisha@localhost",
             show_emails=env.get("SHOW_EMAILS", "").lower() in ("1", "true", "yes"),
+            files_dir=Path(env.get("FILES_DIR") or "./data/files"),
+            s3_bucket=env.get("S3_BUCKET") or None,
+            s3_endpoint=env.get("S3_ENDPOINT") or None,
+            s3_access_key=env.get("S3_ACCESS_KEY") or None,
+            s3_secret_key=env.get("S3_SECRET_KEY") or None,
+            s3_region=env.get("S3_REGION") or "us-east-1",
+            s3_prefix=env.get("S3_PREFIX") or None,
+            image_workers=_int("IMAGE_WORKERS", 1),
+            file_sweep_interval=float(env.get("FILE_SWEEP_INTERVAL") or 600.0),
             tune_gc=env.get("GC_TUNING", "1") != "0",
         )

@@ -186,11 +186,15 @@ class _Pump:
             case frames.CommentCmd():
                 self._ack(
                     cmd,
-                    await services.act(posts.do_create_comment, user, cmd.post, cmd.body, cmd.cid),
+                    await services.act(
+                        posts.do_create_comment, user, cmd.post, cmd.body, cmd.cid, cmd.files
+                    ),
                 )
             case frames.EditCmd():
+                edit = posts.do_edit_post
                 self._ack(
-                    cmd, await services.act(posts.do_edit_post, user, cmd.post, cmd.body, cmd.cid)
+                    cmd,
+                    await services.act(edit, user, cmd.post, cmd.body, cmd.cid, cmd.files),
                 )
             case frames.DeleteCmd():
                 self._ack(cmd, await services.act(posts.do_delete_post, user, cmd.post, cmd.cid))
@@ -231,7 +235,7 @@ class _Pump:
         """Hand a post to the batcher and read on; its ack follows when it is written."""
         if self.peer.pipeline_full:
             await asyncio.wait(self.posting, return_when=asyncio.FIRST_COMPLETED)
-        post = posts.NewPost(self.conn.user, cmd.channel, cmd.body, cmd.cid)
+        post = posts.NewPost(self.conn.user, cmd.channel, cmd.body, cmd.cid, cmd.files)
         written = self.services.posts.submit(post)
         self.peer.post_sent()
         self.posting.add(written)

@@ -11,8 +11,10 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bus.base import Bus
+from channels import attachments
 from channels.access import ChannelAccess, access_channel, access_post, require_author_or_moderator
 from channels.actions.common import bump, current_people, current_person, recall, receipt, write
+from channels.attachments import Attachment, UnusableFileError
 from channels.facts import (
     CHANNEL,
     TEXT_KINDS,
@@ -29,7 +31,7 @@ from channels.models import EditorRef, Like, PersonRef, Post, PostData, Receipt
 from channels.reads import post_public
 from channels.render import render
 from core.clock import utcnow
-from core.errors import ConflictError, DomainError, UnauthorizedError
+from core.errors import ConflictError, DomainError, InvalidError, UnauthorizedError
 from org.models import User
 from streams import log
 from streams.catalogue import Fact
@@ -44,6 +46,7 @@ class NewPost:
     channel_id: int
     body: str
     client_id: str | None = None
+    files: Sequence[str] = ()  # ids of the author's uploads, in the order shown
 
 
 def _shared(post: Post, author: PersonRef, editor: EditorRef | None = None) -> PostData:
@@ -52,22 +55,40 @@ def _shared(post: Post, author: PersonRef, editor: EditorRef | None = None) -> P
     return PostData.model_validate(public.model_dump(exclude={"liked_by_me"}))
 
 
-def _with_text(body: str, html: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    return lambda data: {**data, "post": {**data["post"], "body": body, "html": html}}
+def _with_content(
+    body: str, html: str, files: list[dict[str, Any]]
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda data: {
+        **data,
+        "post": {**data["post"], "body": body, "html": html, "files": files},
+    }
 
 
-async def _rewrite_text(
-    unit: Unit, channel_id: int, post_ids: list[int], body: str, html: str
+async def _rewrite_content(
+    unit: Unit,
+    channel_id: int,
+    post_ids: list[int],
+    body: str,
+    html: str,
+    files: list[dict[str, Any]],
 ) -> None:
-    """Every earlier event that carried these posts' text carries this text now:
-    no replay shows what an edit replaced or a delete took away."""
-    await log.rewrite(unit.db, CHANNEL, channel_id, post_ids, TEXT_KINDS, _with_text(body, html))
+    """Every earlier event that carried these posts' text and files carries
+    these now: no replay shows what an edit replaced or a delete took away."""
+    rewrite = _with_content(body, html, files)
+    await log.rewrite(unit.db, CHANNEL, channel_id, post_ids, TEXT_KINDS, rewrite)
 
 
 async def do_create_post(
-    db: AsyncSession, bus: Bus, actor: User, channel_id: int, body: str, client_id: str | None
+    db: AsyncSession,
+    bus: Bus,
+    actor: User,
+    channel_id: int,
+    body: str,
+    client_id: str | None,
+    files: Sequence[str] = (),
 ) -> Receipt:
-    (result,) = await do_create_posts(db, bus, [NewPost(actor, channel_id, body, client_id)])
+    new = NewPost(actor, channel_id, body, client_id, files)
+    (result,) = await do_create_posts(db, bus, [new])
     if isinstance(result, DomainError):
         raise result
     return result
@@ -85,12 +106,18 @@ async def do_create_posts(
     one answers its error and does not hold up the rest. A retried post (its
     client id already written) fails the batch on the unique constraint: the
     posts are then written one at a time, and the retried one answers as its
-    first copy did.
+    first copy did; so are they when another write took a file one of them
+    names meanwhile.
     """
     unit = Unit(db, bus)
     try:
         results = await _insert_posts(unit, batch)
         await unit.commit()
+    except UnusableFileError as exc:
+        await unit.rollback()
+        if len(batch) > 1:
+            return [r for item in batch for r in await do_create_posts(db, bus, [item])]
+        return [await recall(db, batch[0].actor, batch[0].client_id) or exc]
     except IntegrityError:
         await unit.rollback()
         if len(batch) > 1:
@@ -112,6 +139,7 @@ async def _insert_posts(unit: Unit, batch: Sequence[NewPost]) -> list[Receipt | 
     results: list[Receipt | DomainError | None] = []
     accesses: dict[tuple[int | None, int], ChannelAccess | DomainError] = {}
     accepted: list[tuple[int, NewPost, Post, PersonRef]] = []
+    uploads: dict[int, list[Attachment]] = {}
     for i, item in enumerate(batch):
         found = people.get(item.actor.id or 0)
         if found is None:
@@ -130,6 +158,11 @@ async def _insert_posts(unit: Unit, batch: Sequence[NewPost]) -> list[Receipt | 
             results.append(access)
             continue
         assert actor.id is not None
+        try:
+            uploads[i] = await attachments.usable(db, actor.id, item.files)
+        except DomainError as exc:
+            results.append(exc)
+            continue
         post = Post(
             channel_id=item.channel_id,
             author_id=actor.id,
@@ -141,6 +174,11 @@ async def _insert_posts(unit: Unit, batch: Sequence[NewPost]) -> list[Receipt | 
     if accepted:
         db.add_all([post for _, _, post, _ in accepted])
         await db.flush()
+        for i, _, post, _ in accepted:
+            if uploads[i]:
+                post.files = await attachments.attach(db, uploads[i], post)
+        if uploads:
+            await db.flush()
     by_channel: dict[int, list[tuple[int, NewPost, Post, PersonRef]]] = {}
     for entry in accepted:
         by_channel.setdefault(entry[2].channel_id, []).append(entry)
@@ -160,13 +198,20 @@ async def _insert_posts(unit: Unit, batch: Sequence[NewPost]) -> list[Receipt | 
 
 
 async def do_create_comment(
-    db: AsyncSession, bus: Bus, actor: User, post_id: int, body: str, client_id: str | None
+    db: AsyncSession,
+    bus: Bus,
+    actor: User,
+    post_id: int,
+    body: str,
+    client_id: str | None,
+    files: Sequence[str] = (),
 ) -> Receipt:
     async def apply(unit: Unit) -> Receipt:
         me, author = await current_person(unit.db, actor)
         parent, access = await access_post(unit.db, me, post_id)
         access.require_comment()
         assert me.id is not None and parent.id is not None
+        uploads = await attachments.usable(unit.db, me.id, files)
         # One level of thread: answering a comment answers its post.
         root_id = parent.parent_id or parent.id
         comment = Post(
@@ -179,6 +224,9 @@ async def do_create_comment(
         unit.db.add(comment)
         count = await bump(unit.db, root_id, "comment_count", +1)
         await unit.db.flush()
+        if uploads:
+            comment.files = await attachments.attach(unit.db, uploads, comment)
+            await unit.db.flush()
         fact = CommentCreated(post=_shared(comment, author), comment_count=count)
         return receipt(await unit.append(CHANNEL, parent.channel_id, fact))
 
@@ -186,15 +234,33 @@ async def do_create_comment(
 
 
 async def do_edit_post(
-    db: AsyncSession, bus: Bus, actor: User, post_id: int, body: str, client_id: str | None
+    db: AsyncSession,
+    bus: Bus,
+    actor: User,
+    post_id: int,
+    body: str | None,
+    client_id: str | None,
+    files: Sequence[str] | None = None,
 ) -> Receipt:
+    """Change a post's text (``body``) or its files (``files``: the new set),
+    or both; ``None`` leaves that part as it is. Files it no longer names are
+    deleted with this edit."""
+
     async def apply(unit: Unit) -> Receipt:
         me, _ = await current_person(unit.db, actor)
         post, _ = await access_post(unit.db, me, post_id)
         require_author_or_moderator(me, post)
         assert me.id is not None and post.id is not None
-        post.body = body
-        post.html = render(body)
+        if files is not None:
+            # Kept files stay whoever uploaded them; new ones are the editor's own.
+            uploads = await attachments.usable(unit.db, me.id, files, post_id=post.id)
+            await attachments.release(unit.db, [post.id], keep=files)
+            post.files = await attachments.attach(unit.db, uploads, post)
+        if body is not None:
+            post.body = body
+            post.html = render(body)
+        if not post.body and not post.files:
+            raise InvalidError("a post keeps some text or a file")
         post.edited_at = utcnow()
         post.edited_by = me.id
         unit.db.add(post)
@@ -203,7 +269,8 @@ async def do_edit_post(
             EditorRef(id=me.id, display_name=me.display_name) if me.id != post.author_id else None
         )
         data = _shared(post, writers[post.author_id][1], editor)
-        await _rewrite_text(unit, post.channel_id, [post.id], post.body, post.html)
+        assert post.html is not None
+        await _rewrite_content(unit, post.channel_id, [post.id], post.body, post.html, post.files)
         fact: Fact = CommentEdited(post=data) if post.parent_id else PostEdited(post=data)
         return receipt(await unit.append(CHANNEL, post.channel_id, fact))
 
@@ -218,6 +285,7 @@ async def do_delete_post(
         post, _ = await access_post(unit.db, me, post_id)
         require_author_or_moderator(me, post)
         post.deleted_at = utcnow()
+        post.files = []
         unit.db.add(post)
         # Its text leaves the log, with the text of the comments that go with it.
         comments = (
@@ -226,7 +294,8 @@ async def do_delete_post(
             else []
         )
         gone = [post_id, *[c for c in comments if c is not None]]
-        await _rewrite_text(unit, post.channel_id, gone, "", "")
+        await attachments.release(unit.db, gone)
+        await _rewrite_content(unit, post.channel_id, gone, "", "", [])
         fact: Fact
         if post.parent_id is None:
             fact = PostDeleted(post_id=post_id)

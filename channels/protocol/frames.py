@@ -6,9 +6,9 @@ Client to server (``id`` is chosen by the client and echoed in the answer;
     {"op": "sub", "id": 1, "channel": 5, "epoch": "9f1c22ab", "seq": 10}
     {"op": "unsub", "id": 2, "channel": 5}
     {"op": "sub_me", "id": 11, "epoch": "04ab33cd", "seq": 3}
-    {"op": "post", "id": 3, "channel": 5, "body": "hello", "cid": "b1e0..."}
+    {"op": "post", "id": 3, "channel": 5, "body": "hello", "files": ["Xr4..."], "cid": "b1e0..."}
     {"op": "comment", "id": 4, "post": 9, "body": "welcome!", "cid": "..."}
-    {"op": "edit", "id": 5, "post": 9, "body": "hello all", "cid": "..."}
+    {"op": "edit", "id": 5, "post": 9, "body": "hello all", "files": [], "cid": "..."}
     {"op": "delete", "id": 6, "post": 9, "cid": "..."}
     {"op": "like", "id": 7, "post": 9, "cid": "..."}
     {"op": "unlike", "id": 8, "post": 9, "cid": "..."}
@@ -28,7 +28,7 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from channels.models import MAX_BODY_CHARS, Receipt
+from channels.models import MAX_BODY_CHARS, MAX_FILES, FileIdStr, Receipt
 from channels.protocol.errors import ProtocolError
 from core.schema import MAX_ID, DbId, refuse_nul
 from streams.log import Positioned, Replay
@@ -36,8 +36,22 @@ from streams.log import Positioned, Replay
 PROTOCOL_VERSION: Final = 1
 
 _Id = Annotated[int, Field(ge=0, le=2**53)]
-_Body = Annotated[str, Field(min_length=1, max_length=MAX_BODY_CHARS)]
 _Cid = Annotated[str, Field(min_length=1, max_length=64)]
+_Text = Annotated[str, Field(max_length=MAX_BODY_CHARS)]
+_Files = Annotated[list[FileIdStr], Field(max_length=MAX_FILES)]
+
+
+class _Writes(BaseModel):
+    """A post's or comment's content: text, files (ids of one's uploads), or both."""
+
+    body: _Text = ""
+    files: _Files = []
+
+    @model_validator(mode="after")
+    def _something(self) -> _Writes:
+        if not self.body and not self.files:
+            raise ValueError("write something or attach a file")
+        return self
 
 
 class _Command(BaseModel):
@@ -70,25 +84,32 @@ class SubMe(_Command):
     seq: Annotated[int, Field(ge=0, le=MAX_ID)] | None = None
 
 
-class PostCmd(_Command):
+class PostCmd(_Command, _Writes):
     op: Literal["post"]
     channel: DbId
-    body: _Body
     cid: _Cid | None = None
 
 
-class CommentCmd(_Command):
+class CommentCmd(_Command, _Writes):
     op: Literal["comment"]
     post: DbId
-    body: _Body
     cid: _Cid | None = None
 
 
 class EditCmd(_Command):
+    """``body`` and ``files`` as given replace the post's; what is left out stays."""
+
     op: Literal["edit"]
     post: DbId
-    body: _Body
+    body: _Text | None = None
+    files: _Files | None = None
     cid: _Cid | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> EditCmd:
+        if self.body is None and self.files is None:
+            raise ValueError("give the new body, the new files, or both")
+        return self
 
 
 class DeleteCmd(_Command):

@@ -6,8 +6,10 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import channels.models  # noqa: F401  (registers the tables)
-import org.models  # noqa: F401
+import channels.attachments  # registers the tables
+import channels.models  # noqa: F401
+import org.models
+import org.settings  # noqa: F401
 
 target_metadata = SQLModel.metadata
 connection = context.config.attributes.get("connection")

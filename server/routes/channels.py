@@ -194,7 +194,8 @@ async def channel_events(ctx: Ctx) -> EventsPage:
     status=201,
 )
 async def create_post(ctx: Ctx) -> Receipt:
-    post = posts.NewPost(ctx.user, ctx.path_int("channel_id"), ctx.body.body, ctx.body.cid)
+    body: PostCreate = ctx.body
+    post = posts.NewPost(ctx.user, ctx.path_int("channel_id"), body.body, body.cid, body.files)
     return await ctx.services.posts.write(post)
 
 
@@ -212,8 +213,9 @@ async def get_post(ctx: Ctx) -> Thread:
     returns=Receipt,
 )
 async def edit_post(ctx: Ctx) -> Receipt:
+    body: PostEdit = ctx.body
     return await ctx.services.act(
-        posts.do_edit_post, ctx.user, ctx.path_int("post_id"), ctx.body.body, ctx.body.cid
+        posts.do_edit_post, ctx.user, ctx.path_int("post_id"), body.body, body.cid, body.files
     )
 
 
@@ -238,8 +240,9 @@ async def delete_post(ctx: Ctx) -> Receipt:
     status=201,
 )
 async def create_comment(ctx: Ctx) -> Receipt:
+    body: PostCreate = ctx.body
     return await ctx.services.act(
-        posts.do_create_comment, ctx.user, ctx.path_int("post_id"), ctx.body.body, ctx.body.cid
+        posts.do_create_comment, ctx.user, ctx.path_int("post_id"), body.body, body.cid, body.files
     )
 
 

@@ -87,6 +87,7 @@ class KaishaServer:
             env.pop(name, None)
         env.update(
             DATABASE_URL=self.database_url,
+            FILES_DIR=str(self.workdir / "files"),
             HOST="127.0.0.1",
             PORT=str(self.port),
             LOG_LEVEL="WARNING",

@@ -29,7 +29,8 @@ ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "correct-horse-battery"
 
 TABLES = (
-    "person_event, channel_event, post_like, post, membership, channel, invite, api_token, "
+    "person_event, channel_event, post_like, attachment, company_setting, post, "
+    "membership, channel, invite, api_token, "
     "password_reset, "
     "auth_session, "
     "login_failure, account, department"
@@ -98,6 +99,7 @@ def settings_for(backend: str, tmp_path: Path, **overrides: object) -> Settings:
         person_frame_rate=10_000,
         person_frame_burst=10_000,
         max_sockets_per_person=1000,
+        files_dir=tmp_path / "files",
     )
     if backend == "sqlite":
         base = dataclasses.replace(base, database_url=f"sqlite+aiosqlite:///{tmp_path}/kaisha.db")

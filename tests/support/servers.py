@@ -159,7 +159,17 @@ class Node:
             HTTP_WRITE_RATE=str(s.http_write_rate),
             HTTP_WRITE_BURST=str(s.http_write_burst),
             MAX_SOCKETS_PER_PERSON=str(s.max_sockets_per_person),
+            FILES_DIR=str(s.files_dir),
         )
+        for name, value in (
+            ("S3_BUCKET", s.s3_bucket),
+            ("S3_ENDPOINT", s.s3_endpoint),
+            ("S3_ACCESS_KEY", s.s3_access_key),
+            ("S3_SECRET_KEY", s.s3_secret_key),
+            ("S3_PREFIX", s.s3_prefix),
+        ):
+            if value:
+                env[name] = value
         if s.redis_url:
             env["REDIS_URL"] = s.redis_url
         if s.admin_email and s.admin_password:

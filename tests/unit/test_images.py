@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-import struct
 import zipfile
-import zlib
 from pathlib import Path
 
 import pytest
@@ -28,15 +26,15 @@ from files.images import (
     process_image,
     sniff,
 )
-
-RED, BLUE = (220, 20, 20), (20, 20, 220)
-GPS_IFD = 0x8825
-
-
-def encode(im: Image.Image, fmt: str, **params: object) -> bytes:
-    buffer = io.BytesIO()
-    im.save(buffer, fmt, **params)
-    return buffer.getvalue()
+from tests.support.samples import (
+    BLUE,
+    GPS_IFD,
+    RED,
+    animated_gif,
+    encode,
+    photo_with_orientation_6,
+    png_bomb,
+)
 
 
 def process(data: bytes, limits: ImageLimits | None = None) -> ProcessedImage:
@@ -55,19 +53,6 @@ def assert_no_metadata(data: bytes) -> None:
         assert key not in im.info, key
     assert b"Exif\x00\x00" not in data
     assert b"Kaisha Camera" not in data and b"secret" not in data
-
-
-def photo_with_orientation_6() -> bytes:
-    """Stored 300 × 200, top half red, bottom half blue; EXIF says "turn a
-    quarter clockwise to show" (6), and says where it was taken."""
-    im = Image.new("RGB", (300, 200), BLUE)
-    im.paste(RED, (0, 0, 300, 100))
-    exif = Image.Exif()
-    exif[0x0112] = 6
-    exif[0x010F] = "Kaisha Camera"
-    gps = exif.get_ifd(GPS_IFD)
-    gps.update({1: "N", 2: (35.0, 39.0, 29.0), 3: "E", 4: (139.0, 44.0, 28.0)})
-    return encode(im, "JPEG", exif=exif.tobytes(), quality=95)
 
 
 def test_an_orientation_6_photo_comes_out_upright_without_exif_or_gps() -> None:
@@ -106,15 +91,6 @@ def test_png_text_chunks_and_colour_profiles_are_left_behind() -> None:
     assert _near(opened(result.display.data).convert("RGB").getpixel((5, 5)), RED)
 
 
-def animated_gif(frames: int, size: tuple[int, int] = (120, 80)) -> bytes:
-    colours = [RED, BLUE, (20, 200, 20), (200, 200, 20), (20, 200, 200)]
-    images = [Image.new("RGB", size, colours[i % len(colours)]) for i in range(frames)]
-    return encode(
-        images[0], "GIF", save_all=True, append_images=images[1:], duration=100, loop=0,
-        comment=b"secret comment",
-    )  # fmt: skip
-
-
 def test_an_animated_gif_stays_animated_with_a_still_thumbnail() -> None:
     data = animated_gif(5)
     result = process(data)
@@ -134,18 +110,7 @@ def test_an_animated_gif_stays_animated_with_a_still_thumbnail() -> None:
 
 def test_a_png_bomb_is_refused_before_decoding() -> None:
     """100,000 × 100,000 pixels declared in a file of a few dozen bytes."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        crc = zlib.crc32(kind + body)
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
-
-    ihdr = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
-    bomb = (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 100_000, 9))
-        + chunk(b"IEND", b"")
-    )
+    bomb = png_bomb()
     assert len(bomb) < 1024 and sniff(bomb) == "image/png"
     with pytest.raises(ImageTooLargeError):
         process(bomb)
