@@ -454,7 +454,7 @@ async def test_the_sweeper_removes_deleted_and_forgotten_files(
     service = FileService(settings, db, bus)
     try:
         async with db.writer() as session:
-            await session.exec(  # type: ignore[call-overload]
+            await session.exec(
                 update(Attachment)
                 .where(Attachment.id == forgotten["id"])
                 .values(created_at=utcnow() - timedelta(days=2))
