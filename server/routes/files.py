@@ -100,7 +100,7 @@ async def _download(ctx: Ctx, variant: str) -> Response:
     "/api/files/{file_id:fileid}/content",
     summary="A file's bytes (Range and If-None-Match answered); images as re-encoded",
     query=[Param("download", "1: as an attachment, also for an image")],
-    produces="application/octet-stream",
+    produces="*/*",
 )
 async def download_file(ctx: Ctx) -> Response:
     return await _download(ctx, "content")

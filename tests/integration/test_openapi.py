@@ -34,6 +34,7 @@ from schemathesis.errors import FailureGroup
 
 from server.api import api
 from tests.support.clients import Api, Company, department_channel
+from tests.support.samples import screenshot_png
 from tests.support.servers import Running, describe, server_errors
 
 # Cases per operation and generation mode (positive: requests the document
@@ -120,7 +121,14 @@ async def _known(company: Company) -> dict[str, Any]:
     """Things that exist, for path parameters besides the generated ones."""
     alice = company.people["alice"]
     eng = await department_channel(alice.api, company.departments["Engineering"])
-    made = await alice.api.call("POST", f"/api/channels/{eng['id']}/posts", {"body": "seed"})
+    picture = await alice.api.raw(
+        "POST", "/api/files", content=screenshot_png(), params={"name": "seed.png"}
+    )
+    made = await alice.api.call(
+        "POST",
+        f"/api/channels/{eng['id']}/posts",
+        {"body": "seed", "files": [picture.json()["id"]]},
+    )
     invite = await company.admin.call("POST", "/api/invites", {})
     listed = await company.admin.call("GET", "/api/invites")
     # Spares of the identities' own, so that ending them ends no identity's.
@@ -142,6 +150,7 @@ async def _known(company: Company) -> dict[str, Any]:
         "invite_id": next(i["id"] for i in listed if i["email"] is None),
         "session_id": session["id"],
         "token_id": token["id"],
+        "file_id": picture.json()["id"],
     }
 
 

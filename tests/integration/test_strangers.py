@@ -44,6 +44,7 @@ from core.schema import MAX_ID
 from server.api import Endpoint, api
 from tests.support.backends import check_redis, clean_postgres, prepare_postgres, settings_for
 from tests.support.clients import Api, Company, Live, Person, department_channel, make_company
+from tests.support.samples import screenshot_png
 from tests.support.servers import serve
 
 # The tests share the module's company, so they run in the module's event loop.
@@ -75,9 +76,11 @@ PATH_PARAMETERS = {
     "session_id": "session",
     "token_id": "token",
     "invite_id": "invite_id",
+    "file_id": "file",
 }
 # Kinds that belong to a channel: routes taking one are the channel's routes.
-CHANNEL_KINDS = frozenset({"channel", "post"})
+CHANNEL_KINDS = frozenset({"channel", "post", "file"})
+NO_SUCH_FILE = "NoSuchFileNoSuchFile00"
 
 # Which capability of ``GET /api/channels/{id}`` allows each write on a
 # channel's routes; AUTHOR: only the post's author or a moderator.
@@ -131,10 +134,13 @@ class World:
     eng: dict[str, Any]  # Engineering's channel
     secret: dict[str, Any]  # the private group (as alice sees it)
     secret_posts: list[int]  # a post and a comment in it
+    secret_files: list[str]  # an image on its post
     secret_texts: list[str]  # everything in it a non-member must never read
     eng_posts: list[int]  # alice's post and bob's comment in Engineering
+    eng_files: list[str]  # an image on alice's post
     club: dict[str, Any]  # a public group carol is not in
     club_posts: list[int]
+    club_files: list[str]
     invite: str  # an open invitation's token
     invite_id: str  # and its name in the admin's list
     session_id: str  # a browser session of alice's (as her sessions list names it)
@@ -158,8 +164,14 @@ async def _build(company: Company) -> World:
     )
     await alice.api.call("POST", f"/api/channels/{secret['id']}/invite", {"user_ids": [bob.id]})
     post_body, comment_body = f"classified {tag}", f"whispered {tag}"
+    file_name = f"blueprint {tag}.png"
+    secret_file = await _upload(alice, file_name)
     post = (
-        await alice.api.call("POST", f"/api/channels/{secret['id']}/posts", {"body": post_body})
+        await alice.api.call(
+            "POST",
+            f"/api/channels/{secret['id']}/posts",
+            {"body": post_body, "files": [secret_file]},
+        )
     )["post"]
     comment = (
         await bob.api.call("POST", f"/api/posts/{post['id']}/comments", {"body": comment_body})
@@ -167,17 +179,23 @@ async def _build(company: Company) -> World:
     await bob.api.call("PUT", f"/api/posts/{post['id']}/like", {})
 
     eng = await department_channel(alice.api, company.departments["Engineering"])
-    eng_post = (await alice.api.call("POST", f"/api/channels/{eng['id']}/posts", {"body": "e"}))[
-        "post"
-    ]
+    eng_file = await _upload(alice, "eng.png")
+    eng_post = (
+        await alice.api.call(
+            "POST", f"/api/channels/{eng['id']}/posts", {"body": "e", "files": [eng_file]}
+        )
+    )["post"]
     eng_comment = (
         await bob.api.call("POST", f"/api/posts/{eng_post['id']}/comments", {"body": "c"})
     )["post"]
     await bob.api.call("PUT", f"/api/posts/{eng_post['id']}/like", {})
 
     club = await alice.api.call("POST", "/api/channels", {"name": "Board games"})
+    club_file = await _upload(alice, "club.png")
     club_post = (
-        await alice.api.call("POST", f"/api/channels/{club['id']}/posts", {"body": "Friday?"})
+        await alice.api.call(
+            "POST", f"/api/channels/{club['id']}/posts", {"body": "Friday?", "files": [club_file]}
+        )
     )["post"]
     invite = await company.admin.call("POST", "/api/invites", {})
     return World(
@@ -188,10 +206,13 @@ async def _build(company: Company) -> World:
         eng=eng,
         secret=await alice.api.call("GET", f"/api/channels/{secret['id']}"),
         secret_posts=[post["id"], comment["id"]],
-        secret_texts=[name, description, post_body, comment_body],
+        secret_files=[secret_file],
+        secret_texts=[name, description, post_body, comment_body, file_name],
         eng_posts=[eng_post["id"], eng_comment["id"]],
+        eng_files=[eng_file],
         club=club,
         club_posts=[club_post["id"]],
+        club_files=[club_file],
         invite=invite["token"],
         invite_id=next(
             i["id"] for i in await company.admin.call("GET", "/api/invites") if i["email"] is None
@@ -199,6 +220,12 @@ async def _build(company: Company) -> World:
         session_id=await _a_session_of(alice),
         token_id=(await alice.api.call("GET", "/api/tokens"))[0]["id"],
     )
+
+
+async def _upload(person: Person, name: str) -> str:
+    r = await person.api.raw("POST", "/api/files", content=screenshot_png(), params={"name": name})
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
 
 
 async def _a_session_of(person: Person) -> str:
@@ -298,6 +325,9 @@ QUERY_PARAMETERS: dict[str, Callable[[World, dict[str, Any]], str]] = {
     "seq": lambda w, c: "0",
     "department": lambda w, c: str(w.company.departments["Engineering"]),
     "cid": lambda w, c: w.unique("cid"),
+    "kind": lambda w, c: "image",
+    "name": lambda w, c: w.unique("upload.png"),
+    "download": lambda w, c: "1",
 }
 
 
@@ -330,6 +360,9 @@ BODY_FIELDS: dict[str, Callable[[World, int], Any]] = {
     "into": lambda w, me: w.company.departments["Sales"],
     "current": lambda w, me: "intruder-password",
     "new": lambda w, me: "intruder password, long",
+    "files": lambda w, me: [],
+    "max_file_mb": lambda w, me: 1,
+    "allowed": lambda w, me: ["text"],
 }
 
 
@@ -390,6 +423,7 @@ async def test_stranger_gets_401_and_changes_nothing(world: World, endpoint: End
         "invite_id": [world.invite_id],
         "session": [world.session_id],
         "token": [world.token_id],
+        "file": world.secret_files,
     }
     before = await _snapshot(world)
     stranger = Api(world.server.http)
@@ -423,8 +457,12 @@ async def test_non_member_gets_not_found_for_a_private_group(
     world: World, endpoint: Endpoint
 ) -> None:
     carol = world.carol
-    targets = {"channel": [world.secret["id"]], "post": world.secret_posts}
-    nowhere = {"channel": [MAX_ID], "post": [MAX_ID]}
+    targets = {
+        "channel": [world.secret["id"]],
+        "post": world.secret_posts,
+        "file": world.secret_files,
+    }
+    nowhere = {"channel": [MAX_ID], "post": [MAX_ID], "file": [NO_SUCH_FILE]}
     before = await _snapshot(world)
     for path, missing in zip(
         _paths(endpoint, targets), itertools.cycle(_paths(endpoint, nowhere)), strict=False
@@ -485,14 +523,14 @@ async def test_outsider_may_read_and_may_write_only_what_the_channel_says(
 ) -> None:
     carol = world.carol
     if where == "a public group":
-        channel, posts = world.club, world.club_posts
+        channel, posts, files = world.club, world.club_posts, world.club_files
     else:
-        channel, posts = world.eng, world.eng_posts
+        channel, posts, files = world.eng, world.eng_posts, world.eng_files
     seen = await carol.api.raw("GET", f"/api/channels/{channel['id']}")
     assert seen.status_code == 200, "department channels and public groups are open to read"
     says = seen.json()
     assert not says["is_member"]
-    targets = {"channel": [channel["id"]], "post": posts}
+    targets = {"channel": [channel["id"]], "post": posts, "file": files}
     before = await _snapshot(world) if endpoint.method not in SAFE else None
     for path in _paths(endpoint, targets):
         params = _queries(endpoint, world, channel)
@@ -544,6 +582,7 @@ FRAME_FIELDS: dict[str, Callable[[World], Any]] = {
     "epoch": lambda w: w.secret["epoch"],
     "seq": lambda w: 0,
     "status": lambda w: "away",
+    "files": lambda w: [],
 }
 # Fields that name what the op acts on, filled with the case's targets.
 FRAME_TARGETS = {"channel": "channel", "post": "post"}
