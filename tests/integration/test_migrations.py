@@ -4,6 +4,7 @@ get their search and sort forms, and nothing else changes."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -73,6 +74,13 @@ async def test_0005_closes_department_channels_and_fills_search_forms(scratch: D
             ),
             {"now": now},
         )
+        await conn.execute(
+            text(
+                "INSERT INTO post (id, channel_id, author_id, body, created_at, like_count,"
+                " comment_count) VALUES (1, 2, 1, 'before files', :now, 0, 0)"
+            ),
+            {"now": now},
+        )
     await scratch.migrate()
     async with scratch.engine.connect() as conn:
         channels = (
@@ -96,4 +104,8 @@ async def test_0005_closes_department_channels_and_fills_search_forms(scratch: D
             assert (found_by, listed_by) == (search_text(name), sort_key(name))
         assert people[0].search_text == "すずき\nsuzuki"
         assert people[1].sort_key == "bobsmith"
-        assert (await conn.execute(text("SELECT count(*) FROM account_link"))).scalar_one() == 0
+        # 0006 moved the (no) account links into password_reset; 0007 gave every
+        # post written before it an empty list of files.
+        assert (await conn.execute(text("SELECT count(*) FROM password_reset"))).scalar_one() == 0
+        files = (await conn.execute(text("SELECT files FROM post"))).scalar_one()
+        assert (json.loads(files) if isinstance(files, str) else files) == []

@@ -22,7 +22,7 @@ ALLOWED = {
     "files": {"core"},
     "streams": {"core", "bus"},
     "org": {"core", "bus", "streams"},
-    "channels": {"core", "bus", "streams", "org"},
+    "channels": {"core", "bus", "streams", "org", "files"},
     "server": set(PACKAGES),
 }
 
