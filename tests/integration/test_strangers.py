@@ -457,12 +457,12 @@ async def test_non_member_gets_not_found_for_a_private_group(
     world: World, endpoint: Endpoint
 ) -> None:
     carol = world.carol
-    targets = {
+    targets: dict[str, list[Any]] = {
         "channel": [world.secret["id"]],
         "post": world.secret_posts,
         "file": world.secret_files,
     }
-    nowhere = {"channel": [MAX_ID], "post": [MAX_ID], "file": [NO_SUCH_FILE]}
+    nowhere: dict[str, list[Any]] = {"channel": [MAX_ID], "post": [MAX_ID], "file": [NO_SUCH_FILE]}
     before = await _snapshot(world)
     for path, missing in zip(
         _paths(endpoint, targets), itertools.cycle(_paths(endpoint, nowhere)), strict=False
@@ -530,7 +530,7 @@ async def test_outsider_may_read_and_may_write_only_what_the_channel_says(
     assert seen.status_code == 200, "department channels and public groups are open to read"
     says = seen.json()
     assert not says["is_member"]
-    targets = {"channel": [channel["id"]], "post": posts, "file": files}
+    targets: dict[str, list[Any]] = {"channel": [channel["id"]], "post": posts, "file": files}
     before = await _snapshot(world) if endpoint.method not in SAFE else None
     for path in _paths(endpoint, targets):
         params = _queries(endpoint, world, channel)
