@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from channels import attachments
@@ -37,7 +38,11 @@ async def upload_file(ctx: Ctx) -> FilePublic:
     name = request.query_params.get("name") or unquote(request.headers.get("x-file-name") or "")
     declared = request.headers.get("content-length")
     size = int(declared) if declared is not None and declared.isdigit() else None
-    return await ctx.services.files.upload(ctx.user, name, request.stream(), size)
+    try:
+        return await ctx.services.files.upload(ctx.user, name, request.stream(), size)
+    except ClientDisconnect:
+        # Cancelled, or the connection dropped: nothing was kept, nobody to answer.
+        raise HttpError(400, "upload_cancelled", "the upload ended before its last byte") from None
 
 
 @api.route(

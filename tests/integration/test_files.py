@@ -5,6 +5,7 @@ admins' rules and figures, the sweeper, and bad input leaving nothing behind."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from PIL import Image
 
 from server.settings import Settings
+from tests.support.backends import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.support.clients import Api, Company, Live, department_channel
 from tests.support.samples import (
     HTML_AS_PNG,
@@ -26,6 +28,7 @@ from tests.support.samples import (
     png_bomb,
     screenshot_png,
 )
+from tests.support.servers import Node
 
 
 async def upload(api: Api, data: bytes, name: str, expect: int = 201) -> Any:
@@ -419,6 +422,40 @@ async def test_uploads_need_a_signed_in_person(company: Company) -> None:
     async with httpx.AsyncClient(base_url=company.server.http) as anonymous:
         r = await anonymous.post("/api/files", content=PDF, params={"name": "a.pdf"})
     assert r.status_code == 401
+
+
+async def test_an_upload_cut_off_midway_leaves_nothing_and_logs_no_error(
+    settings: Settings,
+) -> None:
+    """A cancelled upload (the browser's abort) or a dropped connection, on a
+    node of its own (a process, as deployed): it logs no error, keeps nothing."""
+    node = Node(settings)
+    await node.start()
+    admin = Api(node.running.http)
+    try:
+        await admin.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+        token = await admin.new_token()
+        for body in (PDF + b"x" * 200_000, screenshot_png((1200, 900))):
+            _, writer = await asyncio.open_connection("127.0.0.1", node.port)
+            head = (
+                f"POST /api/files?name=cut HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Authorization: Bearer {token}\r\nContent-Length: {len(body) * 4}\r\n\r\n"
+            )
+            writer.write(head.encode() + body)
+            await writer.drain()
+            # Let the node take in what came (the upload has begun), then hang up.
+            await asyncio.sleep(0.5)
+            writer.close()
+            await writer.wait_closed()
+        # The node let go of both: a whole upload after them works, and only it is kept.
+        await upload(admin, PDF, "whole.pdf")
+        usage = await admin.call("GET", "/api/files/usage")
+        assert usage["total_files"] == 1
+        assert len(stored(settings)) == 1
+        assert node.errors() == []
+    finally:
+        await admin.close()
+        await node.kill()
 
 
 async def test_the_sweeper_removes_deleted_and_forgotten_files(
