@@ -156,6 +156,11 @@ class ChannelPublic(Capabilities):
     is_member: bool
     created_by: int | None  # the group's creator, who may rename it (with admins)
     archived: bool  # read-only for everyone: every can_* is false
+    # Where one has read up to, and how many posts and comments by others came
+    # after (channels/reading.py): in channel lists and GET /api/channels/{id},
+    # for the channels one is a member of (else null and 0).
+    read_seq: int | None = None
+    unread: int = 0
 
 
 class ChannelCreate(StrictModel):

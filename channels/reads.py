@@ -47,6 +47,7 @@ from channels.models import (
     PostPublic,
     Thread,
 )
+from channels.reading import unread_counts
 from channels.render import render
 from core.clock import iso
 from core.errors import NotFoundError
@@ -231,11 +232,25 @@ async def list_channels(
             )
         )
     rows = (await db.exec(stmt.order_by(col(Channel.kind), col(Channel.name)))).all()
-    return [channel_public(c, n, user, bool(m)) for c, n, m in rows]
+    found = [channel_public(c, n, user, bool(m)) for c, n, m in rows]
+    return await _with_read_state(db, user, found)
+
+
+async def _with_read_state(
+    db: Reader, user: User, channels: list[ChannelPublic]
+) -> list[ChannelPublic]:
+    assert user.id is not None
+    states = await unread_counts(db, user.id, [c.id for c in channels if c.is_member])
+    for channel in channels:
+        if channel.id in states:
+            channel.read_seq, channel.unread = states[channel.id]
+    return channels
 
 
 async def get_channel(db: Reader, user: User, channel_id: int) -> ChannelPublic:
-    return await _readable_channel(await connection_of(db), user, channel_id)
+    channel = await _readable_channel(await connection_of(db), user, channel_id)
+    (found,) = await _with_read_state(db, user, [channel])
+    return found
 
 
 # The page path is the hottest read there is (every channel opened, every scroll

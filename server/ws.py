@@ -21,6 +21,7 @@ import time
 from sqlmodel import col, select
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from channels import reading
 from channels.access import access_channel
 from channels.actions import posts
 from channels.facts import CHANNEL
@@ -213,6 +214,9 @@ class _Pump:
             case frames.Status():
                 conn.status = Status(cmd.status)
                 await services.presence.set_status(conn, conn.status)
+            case frames.Read():
+                state = await services.act(reading.do_mark_read, user, cmd.channel, cmd.seq)
+                conn.send(frames.read(cmd.id, state.channel_id, state.seq, state.unread))
             case frames.Who():
                 async with services.db.reader() as db:
                     await access_channel(db, user, cmd.channel)

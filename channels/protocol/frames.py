@@ -15,11 +15,12 @@ Client to server (``id`` is chosen by the client and echoed in the answer;
     {"op": "typing", "channel": 5}
     {"op": "status", "status": "away"}
     {"op": "who", "id": 9, "channel": 5}
+    {"op": "read", "id": 12, "channel": 5, "seq": 42}
     {"op": "ping", "id": 10}
 
 Server to client: ``hello``, ``subbed``, ``event``, ``subbed_me``,
 ``personal``, ``ack``, ``error``, ``unsubbed``, ``presence``, ``typing``,
-``who``, ``pong`` (built by the functions below).
+``who``, ``read``, ``pong`` (built by the functions below).
 """
 
 from __future__ import annotations
@@ -143,6 +144,14 @@ class Ping(_Command):
     op: Literal["ping"]
 
 
+class Read(_Command):
+    """Read ``channel`` up to ``seq`` (every device of one's follows)."""
+
+    op: Literal["read"]
+    channel: DbId
+    seq: Annotated[int, Field(ge=0, le=MAX_ID)]
+
+
 Command = Annotated[
     Sub
     | Unsub
@@ -155,7 +164,8 @@ Command = Annotated[
     | Typing
     | Status
     | Who
-    | Ping,
+    | Ping
+    | Read,
     Field(discriminator="op"),
 ]
 _commands: TypeAdapter[Command] = TypeAdapter(Command)
@@ -174,6 +184,7 @@ OPS: Final = frozenset(
         "status",
         "who",
         "ping",
+        "read",
     }
 )
 
@@ -274,6 +285,11 @@ def unsubbed(frame_id: int | None, channel: int, reason: str | None = None) -> d
     if reason is not None:
         frame["reason"] = reason
     return frame
+
+
+def read(frame_id: int | None, channel: int, seq: int, unread: int) -> dict[str, Any]:
+    """The answer to ``read``: where one has read up to now, and what is left."""
+    return {"type": "read", "id": frame_id, "channel": channel, "seq": seq, "unread": unread}
 
 
 def pong(frame_id: int | None) -> dict[str, Any]:

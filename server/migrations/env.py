@@ -7,7 +7,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import channels.attachments  # registers the tables
-import channels.models  # noqa: F401
+import channels.models
+import channels.reading  # noqa: F401
 import org.models
 import org.settings  # noqa: F401
 

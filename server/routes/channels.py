@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import Field
 from sqlmodel import col, select
 
-from channels import reads
+from channels import reading, reads
 from channels.access import access_channel
 from channels.actions import channels, posts
 from channels.models import (
@@ -24,6 +24,7 @@ from channels.models import (
     Receipt,
     Thread,
 )
+from channels.reading import MarkRead, ReadState
 from core.errors import InvalidError
 from core.schema import DbId, StrictModel
 from org.models import User
@@ -86,6 +87,19 @@ async def get_channel(ctx: Ctx) -> ChannelPublic:
 async def update_channel(ctx: Ctx) -> Receipt:
     return await ctx.services.act(
         channels.do_update_channel, ctx.user, ctx.path_int("channel_id"), ctx.body
+    )
+
+
+@api.route(
+    "PUT",
+    "/api/channels/{channel_id:id}/read",
+    summary="Read a channel up to a position: every device of one's follows",
+    body=MarkRead,
+    returns=ReadState,
+)
+async def mark_read(ctx: Ctx) -> ReadState:
+    return await ctx.services.act(
+        reading.do_mark_read, ctx.user, ctx.path_int("channel_id"), ctx.body.seq
     )
 
 

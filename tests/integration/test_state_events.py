@@ -34,6 +34,7 @@ async def test_state_plus_events_equals_fresh_state_for_every_action(company: Co
     for name, dept in (("erin", merged), ("frank", into)):
         await add_person(company, name, dept["id"])
     qa = await department_channel(bob.api, merged["id"])
+    sales = await department_channel(carol.api, company.departments["Sales"])
     temp = await department_channel(bob.api, gone["id"])
     seed_id = seed["post"]["id"]
     ids: dict[str, int] = {}
@@ -147,6 +148,11 @@ async def test_state_plus_events_equals_fresh_state_for_every_action(company: Co
             ),
         ),
         ("delete post", eng["id"], lambda: alice.api.call("DELETE", f"/api/posts/{seed_id}")),
+        (
+            "read a channel (on another device)",
+            sales["id"],
+            lambda: carol.api.call("PUT", f"/api/channels/{sales['id']}/read", {"seq": 10**6}),
+        ),
         (
             "close a department",
             eng["id"],

@@ -91,6 +91,7 @@ WRITE_RULES = {
     ("POST", "/api/channels/{channel_id:id}/leave"): "can_leave",
     ("POST", "/api/channels/{channel_id:id}/invite"): "can_invite",
     ("POST", "/api/channels/{channel_id:id}/posts"): "can_post",
+    ("PUT", "/api/channels/{channel_id:id}/read"): "is_member",
     ("PATCH", "/api/posts/{post_id:id}"): AUTHOR,
     ("DELETE", "/api/posts/{post_id:id}"): AUTHOR,
     ("POST", "/api/posts/{post_id:id}/comments"): "can_comment",
@@ -101,6 +102,7 @@ WRITE_RULES = {
 # answer success, changing nothing, as a repeated like does (docs/protocol.md).
 NO_OPS = {
     ("POST", "/api/channels/{channel_id:id}/leave"): "leaving a group one is not in",
+    ("PUT", "/api/channels/{channel_id:id}/read"): "reading a channel one is not in keeps nothing",
 }
 # How to take back a write a case found allowed (so the company stays as it was).
 UNDO = {
@@ -361,6 +363,7 @@ BODY_FIELDS: dict[str, Callable[[World, int], Any]] = {
     "current": lambda w, me: "intruder-password",
     "new": lambda w, me: "intruder password, long",
     "files": lambda w, me: [],
+    "seq": lambda w, me: 1,
     "max_file_mb": lambda w, me: 1,
     "allowed": lambda w, me: ["text"],
 }

@@ -105,18 +105,22 @@ async def fresh_channel(api: Api, channel_id: int) -> tuple[ChannelState, dict[s
     return state, header
 
 
-def apply_personal(joined: set[int], frame: dict[str, Any]) -> None:
-    """One's own stream: the channels one is in."""
+def apply_personal(joined: dict[int, int], frame: dict[str, Any]) -> None:
+    """One's own stream: the channels one is in, and where one has read each
+    up to (a channel joined anew starts at 0: nothing before joining counts)."""
     kind, d = frame["kind"], frame["data"]
     if kind == "membership.added":
-        joined.add(d["channel_id"])
+        joined.setdefault(d["channel_id"], 0)
     elif kind == "membership.removed":
-        joined.discard(d["channel_id"])
+        joined.pop(d["channel_id"], None)
+    elif kind == "read.moved":
+        joined[d["channel_id"]] = d["seq"]
     elif kind == "account.updated":
         pass  # one's own card, not one's channels
     else:
         raise AssertionError(f"no reducer for {kind}")
 
 
-async def fresh_joined(api: Api) -> set[int]:
-    return {c["id"] for c in await api.call("GET", "/api/channels?joined=1")}
+async def fresh_joined(api: Api) -> dict[int, int]:
+    """The channels one is in, each with one's read position."""
+    return {c["id"]: c["read_seq"] for c in await api.call("GET", "/api/channels?joined=1")}

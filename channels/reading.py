@@ -1,0 +1,164 @@
+"""What each person has read, per channel, kept by the server so that every
+device and tab agrees: a position (the channel's ``seq`` read up to), the
+unread count derived from it, and a ``read.moved`` event in the person's own
+stream so the other devices follow at once.
+
+A position only moves forward (two devices reporting out of order keep the
+larger: Mattermost's drifting badges came from the opposite). A person who
+never reported one in a channel has read everything from before they joined
+it: their count starts at the events after ``Membership.joined_at``, never
+at the channel's whole history.
+
+Unread means: a post or comment by someone else after the position. Counts
+come from the channel's event log in one grouped query for any number of
+channels (``unread_counts``), so they cannot drift from what happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import ClassVar
+
+from pydantic import BaseModel
+from pydantic import Field as PField
+from sqlalchemy import and_, func
+from sqlalchemy import select as sa_select
+from sqlmodel import Field, SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bus.base import Bus
+from channels.access import access_channel
+from channels.actions.common import current_person
+from channels.models import ChannelEvent, Membership
+from core.clock import utcnow
+from core.schema import MAX_ID, StrictModel
+from core.tables import table_of
+from org.models import User
+from org.stream import PERSON
+from streams.catalogue import Fact, fact
+from streams.log import Reader, connection_of
+from streams.unit import Unit, run
+
+# What counts as unread: something someone said.
+UNREAD_KINDS = ("post.created", "comment.created")
+
+
+class ReadPosition(SQLModel, table=True):
+    __tablename__ = "read_position"
+    user_id: int = Field(foreign_key="account.id", primary_key=True)
+    channel_id: int = Field(foreign_key="channel.id", primary_key=True)
+    seq: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+@fact
+class ReadMoved(Fact):
+    """One's read position in a channel moved (on this device or another)."""
+
+    kind: ClassVar[str] = "read.moved"
+    stream: ClassVar[str] = "person"
+    channel_id: int
+    seq: int
+    unread: int
+
+
+class MarkRead(StrictModel):
+    seq: int = PField(ge=0, le=MAX_ID)
+
+
+class ReadState(BaseModel):
+    """Where one has read up to in a channel, and what is left."""
+
+    channel_id: int
+    seq: int
+    unread: int
+
+
+_EVENT, _MEMBERSHIP, _READ = table_of(ChannelEvent), table_of(Membership), table_of(ReadPosition)
+
+
+async def unread_counts(
+    db: Reader, user_id: int, channel_ids: Collection[int]
+) -> dict[int, tuple[int, int]]:
+    """For each channel ``user_id`` is a member of: (read position, unread
+    count), in two queries whatever the number of channels. Channels they are
+    not in are left out (nothing is unread there)."""
+    if not channel_ids:
+        return {}
+    conn = await connection_of(db)
+    member = _MEMBERSHIP.alias("m")
+    read = _READ.alias("r")
+    position = func.coalesce(read.c.seq, 0)
+    positions = (
+        await conn.execute(
+            sa_select(member.c.channel_id, position)
+            .select_from(
+                member.outerjoin(
+                    read,
+                    and_(read.c.channel_id == member.c.channel_id, read.c.user_id == user_id),
+                )
+            )
+            .where(member.c.user_id == user_id, member.c.channel_id.in_(list(channel_ids)))
+        )
+    ).all()
+    found = {channel_id: (seq, 0) for channel_id, seq in positions}
+    if not found:
+        return {}
+    counts = (
+        await conn.execute(
+            sa_select(_EVENT.c.channel_id, func.count())
+            .select_from(
+                _EVENT.join(
+                    member,
+                    and_(member.c.channel_id == _EVENT.c.channel_id, member.c.user_id == user_id),
+                ).outerjoin(
+                    read,
+                    and_(read.c.channel_id == _EVENT.c.channel_id, read.c.user_id == user_id),
+                )
+            )
+            .where(
+                _EVENT.c.channel_id.in_(list(found)),
+                _EVENT.c.seq > position,
+                _EVENT.c.created_at > member.c.joined_at,
+                _EVENT.c.kind.in_(UNREAD_KINDS),
+                func.coalesce(_EVENT.c.actor_id, 0) != user_id,
+            )
+            .group_by(_EVENT.c.channel_id)
+        )
+    ).all()
+    for channel_id, count in counts:
+        found[channel_id] = (found[channel_id][0], int(count))
+    return found
+
+
+async def do_mark_read(
+    db: AsyncSession, bus: Bus, actor: User, channel_id: int, seq: int
+) -> ReadState:
+    """Read ``channel_id`` up to ``seq`` (cut to the channel's head). A position
+    behind the one kept changes nothing and answers the kept one."""
+
+    async def apply(unit: Unit) -> ReadState:
+        me, _ = await current_person(unit.db, actor)
+        assert me.id is not None
+        access = await access_channel(unit.db, me, channel_id)
+        channel = access.channel
+        if not access.is_member:
+            return ReadState(channel_id=channel_id, seq=channel.last_seq, unread=0)
+        seq_now = min(seq, channel.last_seq)
+        row = await unit.db.get(ReadPosition, (me.id, channel_id))
+        if row is not None and row.seq >= seq_now:
+            (kept,) = (await unread_counts(unit.db, me.id, [channel_id])).values()
+            return ReadState(channel_id=channel_id, seq=kept[0], unread=kept[1])
+        if row is None:
+            row = ReadPosition(user_id=me.id, channel_id=channel_id)
+        row.seq = seq_now
+        row.updated_at = utcnow()
+        unit.db.add(row)
+        await unit.db.flush()
+        (state,) = (await unread_counts(unit.db, me.id, [channel_id])).values()
+        moved = ReadMoved(channel_id=channel_id, seq=state[0], unread=state[1])
+        await unit.append(PERSON, me.id, moved)
+        return ReadState(channel_id=channel_id, seq=state[0], unread=state[1])
+
+    return await run(db, bus, apply, actor_id=actor.id)
