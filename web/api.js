@@ -66,6 +66,41 @@ export const post = (path, body, opts) => api('POST', path, body ?? {}, opts);
 export const patch = (path, body) => api('PATCH', path, body);
 export const del = (path) => api('DELETE', path);
 export const upload = (path, file, type) => api('POST', path, undefined, { raw: file, type });
+export const put = (path, body) => api('PUT', path, body);
+
+/**
+ * Send a file's bytes as the body of `POST path`, through XMLHttpRequest: fetch
+ * reports no upload progress. `onProgress(loaded, total)` as bytes go out.
+ * @returns {promise, abort()}: the promise gives the answer's JSON, or rejects
+ *   with an ApiError (code `aborted` after abort(), `network` when the server
+ *   could not be reached or dropped the connection).
+ */
+export function sendFile(path, file, { onProgress } = {}) {
+  const xhr = new XMLHttpRequest();
+  const promise = new Promise((resolve, reject) => {
+    xhr.open('POST', path);
+    xhr.setRequestHeader('Accept', 'application/json');
+    // The server names the type from the bytes, never from this.
+    xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+    if (csrfToken) xhr.setRequestHeader('X-CSRF-Token', csrfToken);
+    xhr.responseType = 'json';
+    xhr.upload.onprogress = (ev) => onProgress?.(ev.loaded, ev.lengthComputable ? ev.total : file.size);
+    xhr.onload = () => {
+      const data = xhr.response;
+      if (xhr.status >= 200 && xhr.status < 300) {
+        resolve(data);
+        return;
+      }
+      const err = data?.error ?? {};
+      if (xhr.status === 401 && csrfToken && onUnauthorized) onUnauthorized();
+      reject(new ApiError(xhr.status, err.code ?? 'internal', err.message ?? '', err.fields, err));
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'network', 'the server cannot be reached'));
+    xhr.onabort = () => reject(new ApiError(0, 'aborted', 'cancelled'));
+    xhr.send(file);
+  });
+  return { promise, abort: () => xhr.abort() };
+}
 
 /** A client id for idempotent writes (works outside secure contexts too). */
 export function newCid() {

@@ -56,7 +56,7 @@ export class PostStore extends Emitter {
     this.before = null; // ?before= of the next older page; null when the start is loaded
     this.loaded = false; // a first page has been set
     this.commentIds = new Map(); // parent id -> its comments' ids, ascending (loaded threads only)
-    this.pending = new Map(); // cid -> {cid, channelId, parentId, body, state, error}
+    this.pending = new Map(); // cid -> {cid, channelId, parentId, body, files, state, error}
   }
 
   // ---- reading -------------------------------------------------------------------
@@ -178,8 +178,8 @@ export class PostStore extends Emitter {
   // ---- pending writes ----------------------------------------------------------------
 
   /** A post (parentId null) or comment on its way: shown at once as "sending". */
-  addPending({ cid, channelId, parentId = null, body }) {
-    this.pending.set(cid, { cid, channelId, parentId, body, state: 'sending', error: null });
+  addPending({ cid, channelId, parentId = null, body, files = [] }) {
+    this.pending.set(cid, { cid, channelId, parentId, body, files, state: 'sending', error: null });
     this.emit('pending', { cid, parentId });
   }
 

@@ -1,5 +1,6 @@
-// What the person does to posts, over the connection: post, comment, retry or
-// discard a write that failed, like, edit, delete. Each write shows at once in
+// What the person does to posts, over the connection: post, comment (with
+// files already uploaded: their ids), retry or discard a write that failed,
+// like, edit, delete. Each write shows at once in
 // the channel's store (a pending post or comment, an optimistic like) and is
 // settled there by its ack; its event settles it too, by the same client id
 // (cid), whichever comes first (web/posts.js). A retry reuses the cid, so the
@@ -8,17 +9,17 @@
 import { newCid } from './api.js';
 import { app } from './state.js';
 
-/** A new post in the store's channel. */
-export function sendPost(store, body) {
+/** A new post in the store's channel; `files`: FileRefs of uploads done (web/uploads.js). */
+export function sendPost(store, body, files = []) {
   const cid = newCid();
-  store.posts.addPending({ cid, channelId: store.id, parentId: null, body });
+  store.posts.addPending({ cid, channelId: store.id, parentId: null, body, files });
   return attempt(store, cid);
 }
 
 /** A new comment on post `parentId`. */
-export function sendComment(store, parentId, body) {
+export function sendComment(store, parentId, body, files = []) {
   const cid = newCid();
-  store.posts.addPending({ cid, channelId: store.id, parentId, body });
+  store.posts.addPending({ cid, channelId: store.id, parentId, body, files });
   return attempt(store, cid);
 }
 
@@ -40,6 +41,7 @@ async function attempt(store, cid) {
     p.parentId === null
       ? { op: 'post', channel: p.channelId, body: p.body, cid }
       : { op: 'comment', post: p.parentId, body: p.body, cid };
+  if (p.files.length) frame.files = p.files.map((f) => f.id);
   try {
     const ack = await app.conn.write(frame);
     if (ack.post) store.posts.created(ack.post, { cid });
@@ -66,9 +68,13 @@ export async function toggleLike(store, id) {
   }
 }
 
-/** A new text for a post or comment (one cid per edit session, so a repeated Save applies once). */
-export async function editPost(store, id, body, cid) {
-  const ack = await app.conn.write({ op: 'edit', post: id, body, cid });
+/**
+ * A new text or new files for a post or comment (one cid per edit session, so
+ * a repeated Save applies once). `change`: {body?, files?}; what is left out
+ * stays as it is; `files` is the new set of file ids (kept and new uploads).
+ */
+export async function editPost(store, id, change, cid) {
+  const ack = await app.conn.write({ op: 'edit', post: id, ...change, cid });
   if (ack.post) store.posts.put(ack.post);
 }
 

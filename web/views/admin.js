@@ -1,4 +1,4 @@
-// Administration (admins only): accounts, invitation links, departments.
+// Administration (admins only): accounts, invitation links, departments, files.
 import { get } from '../api.js';
 import { h } from '../dom.js';
 import { Emitter } from '../emitter.js';
@@ -6,6 +6,7 @@ import { t } from '../i18n/index.js';
 import { app, isAdmin } from '../state.js';
 import { accountsSection } from './admin_accounts.js';
 import { departmentsSection } from './admin_departments.js';
+import { filesSection } from './admin_files.js';
 import { invitesSection } from './admin_invites.js';
 import { notFound } from './notfound.js';
 
@@ -23,7 +24,7 @@ export function mount(container) {
     shared.departments = await get('/api/departments');
     shared.emit('departments', shared.departments);
   };
-  const sections = [accountsSection(shared), invitesSection(shared), departmentsSection(shared)];
+  const sections = [accountsSection(shared), invitesSection(shared), departmentsSection(shared), filesSection()];
   container.replaceChildren(
     h(
       'div',
@@ -35,6 +36,7 @@ export function mount(container) {
         h('a', { href: '#admin-accounts', onclick: jump, text: t('admin.accounts') }),
         h('a', { href: '#admin-invites', onclick: jump, text: t('admin.invites') }),
         h('a', { href: '#admin-departments', onclick: jump, text: t('admin.departments') }),
+        h('a', { href: '#admin-files', onclick: jump, text: t('admin.files') }),
       ),
       sections.map((s) => s.el),
     ),

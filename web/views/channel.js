@@ -1,7 +1,8 @@
 // A channel (#/c/<id>, with a post open: #/c/<id>/p/<post>): the route's
 // entry point. It makes the channel's store (web/channel_store.js), puts the
 // parts together (channel_header, timeline, typing, channel_footer,
-// channel_side) and wires them to the connection (channel_live); it owns
+// channel_side) and wires them to the connection (channel_live), with a drop
+// target for files over the timeline and composer; it owns
 // loading and what the person does to the channel itself: join, leave, edit,
 // invite.
 // Follows protocol.md's flow: load the newest page over HTTP, then continue
@@ -14,6 +15,7 @@ import { t } from '../i18n/index.js';
 import { app, channelUpdated, refreshChannels } from '../state.js';
 import { setUnread } from '../unread.js';
 import { sendPost } from '../writes.js';
+import { dropTarget } from './attachments.js';
 import { openChannelEdit } from './channel_edit.js';
 import { channelFooter } from './channel_footer.js';
 import { channelHeader } from './channel_header.js';
@@ -52,6 +54,7 @@ export function mount(container, params) {
       view,
       onChange: () => header.render(),
       onMembersClosed: () => header.focus('members-toggle'),
+      onFilesClosed: () => header.focus('files-toggle'),
       onThreadClosed: () => {
         location.hash = `#/c/${id}`;
       },
@@ -59,22 +62,27 @@ export function mount(container, params) {
     const header = channelHeader(store, {
       membersOpen: side.membersOpen,
       toggleMembers: side.toggleMembers,
+      filesOpen: side.filesOpen,
+      toggleFiles: side.toggleFiles,
       edit: editChannel,
       invite: invitePeople,
       leave,
     });
     const footer = channelFooter(store, {
-      send: (body) => sendPost(store, body),
+      send: (body, files) => sendPost(store, body, files),
       typing: () => conn.send({ op: 'typing', channel: id }),
       join: joinChannel,
     });
     const main = h('section', { class: 'channel-main', 'aria-labelledby': 'channel-title' }, header.el, timeline.el, typing.el, footer.el);
+    // Files dropped anywhere on the timeline or the composer go to the composer.
+    const undrop = dropTarget(main, { label: t('files.dropPost'), enabled: footer.canAttach, onFiles: (files) => footer.addFiles(files) });
     view.replaceChildren(main, side.el);
-    return { header, footer, side };
+    return { header, footer, side, undrop };
   }
 
   function unbuild() {
     if (!parts) return;
+    parts.undrop();
     parts.side.destroy();
     parts.footer.destroy();
     parts.header.destroy();

@@ -9,7 +9,7 @@ import { composer } from './composer.js';
 
 /**
  * @param store    the channel's ChannelStore
- * @param actions  {send(body), typing(), join()}
+ * @param actions  {send(body, files), typing(), join()}
  */
 export function channelFooter(store, actions) {
   const el = h('div', { class: 'channel-footer' });
@@ -54,6 +54,13 @@ export function channelFooter(store, actions) {
   render();
   return {
     el,
+    /** May files be dropped here (one may post)? */
+    canAttach: () => !!write,
+    /** Files dropped onto the channel view: to the composer, if one may post. */
+    addFiles(files) {
+      write?.addFiles(files);
+      write?.focus();
+    },
     destroy() {
       off();
       write?.destroy();

@@ -1,7 +1,7 @@
 // The channel's header: its name, kind, privacy (a private group, a closed
 // department), whether it is archived, and description, and the
-// buttons the person's rights allow (the channel's can_* from the server):
-// members, edit, invite, leave. Drawn from the channel's store and again when
+// buttons: members, the files shared there, and what the person's rights
+// allow (the channel's can_* from the server): edit, invite, leave. Drawn from the channel's store and again when
 // it changes; what the buttons do is the channel view's (views/channel.js).
 import { h, setChildren } from '../dom.js';
 import { icon } from '../icons.js';
@@ -9,7 +9,8 @@ import { formatNumber, t } from '../i18n/index.js';
 
 /**
  * @param store    the channel's ChannelStore
- * @param actions  {toggleMembers, membersOpen() -> bool, edit, invite, leave}
+ * @param actions  {toggleMembers, membersOpen() -> bool, toggleFiles, filesOpen() -> bool,
+ *                  edit, invite, leave}
  */
 export function channelHeader(store, actions) {
   const el = h('header', { class: 'channel-head', dataset: { testid: 'channel-header' } });
@@ -35,6 +36,18 @@ export function channelHeader(store, actions) {
         label(t('channel.members', { count: channel.member_count })),
         // The count alone, on phones (drawn by CSS, so it is not the button's text twice).
         h('span', { class: 'btn-count', 'aria-hidden': 'true', dataset: { count: formatNumber(channel.member_count) } }),
+      ),
+      h(
+        'button',
+        {
+          class: 'btn small',
+          'aria-pressed': String(actions.filesOpen()),
+          title: t('files.title'),
+          dataset: { testid: 'files-toggle' },
+          onclick: actions.toggleFiles,
+        },
+        icon('files'),
+        label(t('files.title')),
       ),
     ];
     if (channel.can_edit) {

@@ -1,7 +1,9 @@
-// The channel view's side panel: the members panel or a post's thread, one at
-// a time. A thread follows the URL (#/c/<id>/p/<post>); on wide screens the
-// members panel is open by default when no thread is.
+// The channel view's side panel: the members panel, the files shared in the
+// channel or a post's thread, one at a time. A thread follows the URL
+// (#/c/<id>/p/<post>); on wide screens the members panel is open by default
+// when no thread is.
 import { h } from '../dom.js';
+import { FilesPanel } from './channel_files.js';
 import { MembersPanel } from './members.js';
 import { ThreadPanel } from './thread.js';
 
@@ -10,23 +12,27 @@ const WIDE = window.matchMedia('(min-width: 1200px)');
 /**
  * @param store  the channel's ChannelStore
  * @param opts   {view: the .channel-view element (its layout classes),
- *                onChange(): opened or closed (the header's members button),
+ *                onChange(): opened or closed (the header's members and files buttons),
  *                onMembersClosed(): the members panel closed itself,
+ *                onFilesClosed(): the files panel closed itself,
  *                onThreadClosed(): the thread's close button (leave its URL)}
  */
-export function channelSide(store, { view, onChange, onMembersClosed, onThreadClosed }) {
+export function channelSide(store, { view, onChange, onMembersClosed, onFilesClosed, onThreadClosed }) {
   const el = h('div', { class: 'side-slot' });
   let members = null;
+  let files = null;
   let thread = null;
 
   function close() {
-    const was = members || thread;
+    const was = members || files || thread;
     members?.destroy();
     members = null;
+    files?.destroy();
+    files = null;
     thread?.destroy();
     thread = null;
     el.replaceChildren();
-    view.classList.remove('with-side', 'thread-open');
+    view.classList.remove('with-side', 'thread-open', 'files-open');
     if (was) onChange();
   }
 
@@ -43,6 +49,21 @@ export function channelSide(store, { view, onChange, onMembersClosed, onThreadCl
     onChange();
     members.load().catch(() => {});
     if (focus) members.focus();
+  }
+
+  function openFiles() {
+    close();
+    files = new FilesPanel(store, {
+      onClose: () => {
+        close();
+        onFilesClosed();
+      },
+    });
+    el.replaceChildren(files.el);
+    view.classList.add('with-side', 'files-open');
+    onChange();
+    files.load();
+    files.focus();
   }
 
   /** The thread of `postId` (null: none), as the URL says. */
@@ -77,6 +98,13 @@ export function channelSide(store, { view, onChange, onMembersClosed, onThreadCl
       } else openMembers({ focus: true });
     },
     membersOpen: () => !!members,
+    toggleFiles() {
+      if (files) {
+        close();
+        onFilesClosed();
+      } else openFiles();
+    },
+    filesOpen: () => !!files,
     /** After a reconnect: presence may have changed meanwhile. */
     reloadMembers() {
       members?.load().catch(() => {});

@@ -3,16 +3,25 @@
 // kept in localStorage per channel (or per thread) across reloads, until the
 // person signs out. Over the length limit (a long paste), it says so and does
 // not send (views/limit.js).
+// Files: the attach button, a paste of a screenshot, or files dropped on the
+// composer's drop target (the channel view or the thread sets one up and
+// hands the files to addFiles). Each becomes a tile and uploads at once
+// (web/uploads.js); a post may be files alone. Send while files are still
+// uploading waits for them, then sends; a file that failed must be retried
+// or removed first. Drafts keep the text only: uploads not sent are left to
+// the server's sweeper.
 import { h, uniqueId } from '../dom.js';
 import { formatNumber, t } from '../i18n/index.js';
 import { icon } from '../icons.js';
 import { load, save } from '../storage.js';
+import { UploadSet } from '../uploads.js';
+import { attachButton, pastedFiles, uploadTiles } from './attachments.js';
 import { MAX_BODY, bodyLength, overLimitWarning } from './limit.js';
 
 const TYPING_EVERY_MS = 3000;
 
 /**
- * @param opts {draftKey, label, placeholder, onSend(body), onTyping(), testid}
+ * @param opts {draftKey, label, placeholder, onSend(body, files), onTyping(), testid}
  */
 export function composer({ draftKey, label, placeholder, onSend, onTyping, testid = 'composer' }) {
   const id = uniqueId('compose');
@@ -34,9 +43,17 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
   );
   const labelEl = h('label', { for: id, class: 'sr-only', text: label });
   const limit = overLimitWarning(input, `${testid}-too-long`);
+  const uploads = new UploadSet();
+  const tiles = uploadTiles(uploads, { testid });
+  const attach = attachButton({ testid, onFiles: addFiles });
+  // Why files were not taken, or why sending waits: one line under the tiles.
+  const note = h('p', { class: 'composer-note', role: 'status', hidden: true, dataset: { testid: `${testid}-note` } });
   const form = h(
     'form',
     { class: 'composer', dataset: { testid }, onsubmit: (ev) => (ev.preventDefault(), send()) },
+    tiles.el,
+    note,
+    attach.el,
     labelEl,
     input,
     h('div', { class: 'composer-side' }, counter, sendButton),
@@ -47,10 +64,19 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
 
   let lastTyping = 0;
   let saveTimer = null;
+  let waiting = false; // Send was pressed while files were uploading
 
   function autosize() {
     input.style.height = 'auto';
     input.style.height = `${Math.min(input.scrollHeight, 200)}px`;
+  }
+
+  /** `kind`: what the line is about ('blocked': failed files), so it goes when that is over. */
+  function say(text, { alert = false, kind = '' } = {}) {
+    note.textContent = text ?? '';
+    note.hidden = !text;
+    note.classList.toggle('alert', alert);
+    note.dataset.kind = kind;
   }
 
   function refresh() {
@@ -58,18 +84,63 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
     counter.textContent = left < 500 ? formatNumber(left) : '';
     counter.classList.toggle('over', left < 0);
     const over = limit.check();
-    sendButton.disabled = input.value.trim() === '' || over > 0;
+    sendButton.disabled = waiting || (input.value.trim() === '' && uploads.size === 0) || over > 0;
+  }
+
+  /** Files from the picker, a paste or a drop: a tile each, uploading at once. */
+  function addFiles(files) {
+    if (!files.length) return;
+    const left = uploads.add(files);
+    if (left > 0) say(t('files.tooMany', { max: uploads.max, count: left }), { alert: true });
+    else say('');
+    refresh();
   }
 
   function send() {
     const body = input.value.trim();
-    if (!body || limit.check() > 0) return;
-    onSend(body);
+    if (waiting || (!body && uploads.size === 0) || limit.check() > 0) return;
+    if (uploads.blocked) {
+      say(t('files.fixFailed'), { alert: true, kind: 'blocked' });
+      return;
+    }
+    if (uploads.busy) {
+      wait();
+      return;
+    }
+    onSend(body, uploads.refs);
     input.value = '';
     save(draftKey, '');
+    uploads.clear();
+    say('');
     refresh();
     autosize();
     input.focus();
+  }
+
+  /** Send once the uploads are done; if one fails, say so and send nothing. */
+  async function wait() {
+    waiting = true;
+    input.readOnly = true;
+    form.classList.add('waiting');
+    const stop = h('button', { type: 'button', class: 'link-btn', dataset: { testid: `${testid}-dont-send` }, text: t('files.dontSend'), onclick: () => done() });
+    note.replaceChildren(h('span', { text: t('files.sendWhenUploaded') }), ' ', stop);
+    note.hidden = false;
+    note.classList.remove('alert');
+    refresh();
+    let cancelled = false;
+    const done = () => {
+      cancelled = true;
+      waiting = false;
+      input.readOnly = false;
+      form.classList.remove('waiting');
+      say('');
+      refresh();
+    };
+    await uploads.settled();
+    if (cancelled || !waiting) return;
+    done();
+    if (uploads.blocked) say(t('files.fixFailed'), { alert: true, kind: 'blocked' });
+    else send();
   }
 
   input.addEventListener('keydown', (ev) => {
@@ -89,6 +160,16 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
       onTyping();
     }
   });
+  input.addEventListener('paste', (ev) => {
+    const files = pastedFiles(ev);
+    if (!files.length) return; // text: pasted as usual
+    ev.preventDefault();
+    addFiles(files);
+  });
+  const offUploads = uploads.on('change', () => {
+    if (!waiting && note.dataset.kind === 'blocked' && !uploads.blocked) say('');
+    refresh();
+  });
   const flush = () => save(draftKey, input.value);
   window.addEventListener('pagehide', flush);
   refresh();
@@ -97,6 +178,7 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
   return {
     el: form,
     input,
+    addFiles,
     focus: () => input.focus(),
     /** New label and placeholder (the channel was renamed); what is typed stays. */
     relabel(nextLabel, nextPlaceholder) {
@@ -107,6 +189,9 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
       clearTimeout(saveTimer);
       window.removeEventListener('pagehide', flush);
       flush();
+      offUploads();
+      tiles.destroy();
+      uploads.destroy();
     },
   };
 }

@@ -1,9 +1,9 @@
 // One post or comment on screen, drawn from the channel's store (web/posts.js):
 // author with the reading of their name and department (two people of one
 // name are told apart), time, body (the server's sanitised HTML; a long one
-// folded, with "Read more"), edited marker,
+// folded, with "Read more"), its files (views/attachments.js), edited marker,
 // like button and count (who liked on hover, focus or tap), comment count, and
-// edit/delete for its author. The timeline and the thread may both show the
+// edit/delete for its author (an edit changes the text and the files). The timeline and the thread may both show the
 // same post; each has its PostView, and both refresh from the store.
 // Also the view of a pending write (PendingView).
 import { newCid } from '../api.js';
@@ -12,7 +12,9 @@ import { icon } from '../icons.js';
 import { formatFull, formatNumber, formatWhen, t } from '../i18n/index.js';
 import { safeFragment } from '../safe_html.js';
 import { app } from '../state.js';
+import { UploadSet } from '../uploads.js';
 import { deletePost, editPost, toggleLike } from '../writes.js';
+import { attachButton, dropTarget, pastedFiles, postFiles, uploadTiles } from './attachments.js';
 import { errorText, toast } from './errors.js';
 import { attachLikers } from './likers.js';
 import { overLimitWarning } from './limit.js';
@@ -22,6 +24,9 @@ import { openProfile } from './profile.js';
 // taller than the fold once on screen (style.css: .post-body.folded).
 const FOLD_CHARS = 1200;
 const FOLD_LINES = 16;
+
+/** The ids of a post's files, as one string: did they change? */
+const filesKey = (p) => (p?.files ?? []).map((f) => f.id).join(' ');
 
 export class PostView {
   /**
@@ -67,7 +72,8 @@ export class PostView {
     const old = this.shown;
     if (!p || p === old) return;
     const same = (key) => p[key] === old[key];
-    if (this.editing || (same('html') && same('edited_at') && same('body') && p.edited_by?.id === old.edited_by?.id)) {
+    const unchanged = same('html') && same('edited_at') && same('body') && filesKey(p) === filesKey(old);
+    if (this.editing || (unchanged && p.edited_by?.id === old.edited_by?.id)) {
       this.shown = p;
       this.renderCounts(); // in place: keeps focus on the like button
       return;
@@ -108,11 +114,13 @@ export class PostView {
     );
     this.bodyEl = h('div', { class: 'post-body', id: uniqueId('body'), dataset: { testid: 'post-body' } });
     this.bodyEl.append(safeFragment(p.html));
+    this.bodyEl.hidden = !p.body; // files alone
+    this.filesEl = postFiles(p.files);
     this.actionsEl = h('footer', { class: 'post-actions' });
     this.renderActions();
     this.el.replaceChildren(
       avatar(p.author),
-      h('div', { class: 'post-main' }, head, this.bodyEl, this.foldButton(p), this.actionsEl),
+      h('div', { class: 'post-main' }, head, this.bodyEl, this.foldButton(p), this.filesEl, this.actionsEl),
     );
   }
 
@@ -211,32 +219,73 @@ export class PostView {
 
   startEdit() {
     this.editing = true;
+    const original = this.post;
     const input = h('textarea', {
       class: 'edit-input',
       rows: '3',
       'aria-label': t('post.editLabel'),
       dataset: { testid: 'edit-input' },
-      value: this.post.body,
+      value: original.body,
     });
     const cid = newCid();
     const limit = overLimitWarning(input, 'edit-too-long');
-    input.addEventListener('input', () => {
-      saveButton.disabled = limit.check() > 0;
+    // The post's files, each removable, and new ones uploading beside them.
+    const uploads = new UploadSet({ kept: original.files ?? [] });
+    const tiles = uploadTiles(uploads, { testid: 'edit' });
+    const attach = attachButton({ testid: 'edit', onFiles: (files) => addFiles(files) });
+    const note = h('p', { class: 'composer-note alert', role: 'alert', hidden: true, dataset: { testid: 'edit-note' } });
+    const say = (text) => {
+      note.textContent = text ?? '';
+      note.hidden = !text;
+    };
+    const addFiles = (files) => {
+      const left = uploads.add(files);
+      say(left > 0 ? t('files.tooMany', { max: uploads.max, count: left }) : '');
+    };
+    const refresh = () => {
+      const empty = input.value.trim() === '' && uploads.size === 0;
+      // Saving waits for the uploads: the button says so meanwhile.
+      saveButton.disabled = limit.check() > 0 || uploads.busy || empty;
+      saveButton.textContent = uploads.busy ? t('files.uploadingShort') : t('common.save');
+      if (!uploads.blocked && note.dataset.kind === 'blocked') say('');
+    };
+    input.addEventListener('input', refresh);
+    input.addEventListener('paste', (ev) => {
+      const files = pastedFiles(ev);
+      if (!files.length) return;
+      ev.preventDefault();
+      addFiles(files);
     });
     const save = async () => {
       const body = input.value.trim();
-      if (!body || limit.check() > 0) return;
-      if (body === this.post.body) return cancel();
+      if (limit.check() > 0 || uploads.busy) return;
+      if (uploads.blocked) {
+        say(t('files.fixFailed'));
+        note.dataset.kind = 'blocked';
+        return;
+      }
+      const files = uploads.refs.map((f) => f.id);
+      if (!body && !files.length) return;
+      const change = {};
+      if (body !== this.post.body) change.body = body;
+      if (files.join(' ') !== filesKey(this.post)) change.files = files;
+      if (!Object.keys(change).length) return cancel();
       saveButton.disabled = true;
       try {
-        await editPost(this.store, this.id, body, cid);
+        await editPost(this.store, this.id, change, cid);
         cancel();
       } catch (err) {
         saveButton.disabled = false;
         toast(errorText(err));
       }
     };
+    const offUploads = uploads.on('change', refresh);
+    const undrop = dropTarget(this.el, { label: t('files.dropEdit'), onFiles: addFiles });
     const cancel = () => {
+      offUploads();
+      undrop();
+      tiles.destroy();
+      uploads.destroy();
       this.editing = false;
       this.render();
     };
@@ -246,13 +295,25 @@ export class PostView {
     });
     const saveButton = h('button', { class: 'btn primary small', dataset: { testid: 'edit-save' }, onclick: save, text: t('common.save') });
     this.el.querySelector('.read-more')?.remove();
+    this.filesEl?.remove();
+    this.bodyEl.hidden = false;
     this.bodyEl.classList.remove('folded');
     this.bodyEl.replaceChildren(
       input,
       limit.el,
-      h('div', { class: 'row gap' }, saveButton, h('button', { class: 'btn small', onclick: cancel, text: t('common.cancel') })),
+      tiles.el,
+      note,
+      h(
+        'div',
+        { class: 'row gap' },
+        saveButton,
+        h('button', { class: 'btn small', onclick: cancel, text: t('common.cancel') }),
+        h('span', { class: 'spacer' }),
+        attach.el,
+      ),
     );
     this.actionsEl.hidden = true;
+    refresh();
     input.focus();
     input.setSelectionRange(input.value.length, input.value.length);
   }
@@ -301,7 +362,8 @@ export class PendingView {
         'div',
         { class: 'post-main' },
         h('header', { class: 'post-head' }, h('span', { class: 'author', text: app.me.display_name }), this.status),
-        h('div', { class: 'post-body plain', text: pending.body }),
+        h('div', { class: 'post-body plain', hidden: !pending.body, text: pending.body }),
+        postFiles(pending.files),
         h('footer', { class: 'post-actions' }, this.actions),
       ),
     );

@@ -1,10 +1,12 @@
-// A person's profile card, as a modal dialog opened from anywhere a name is shown.
+// A person's profile card, as a modal dialog opened from anywhere a name is
+// shown, with what they shared (where the viewer may see it) on request.
 import { get, patch } from '../api.js';
 import { avatar, field, h } from '../dom.js';
 import { icon } from '../icons.js';
 import { locale, t } from '../i18n/index.js';
 import { app, notePresence } from '../state.js';
 import { errorBox, errorText, toast } from './errors.js';
+import { FilesList } from './files_list.js';
 
 export function statusDot(status) {
   return h('span', {
@@ -80,8 +82,36 @@ export async function openProfile(userId) {
               mine ? h('button', { class: 'btn primary', dataset: { testid: 'profile-edit' }, onclick: () => editForm(person), text: t('profile.edit') }) : null,
             )
           : null,
+        sharedFiles(person),
       ),
     );
+  }
+
+  /** What they shared, listed when asked for (a request fewer for every card opened). */
+  function sharedFiles(person) {
+    const list = new FilesList(`/api/users/${person.id}/files`, {
+      showChannel: true,
+      testid: 'profile-files',
+      onNavigate: () => dialog.close(),
+    });
+    dialog.addEventListener('close', () => list.destroy());
+    let loaded = false;
+    const details = h(
+      'details',
+      {
+        class: 'profile-files',
+        dataset: { testid: 'profile-files-section' },
+        ontoggle: () => {
+          if (details.open && !loaded) {
+            loaded = true;
+            list.load();
+          }
+        },
+      },
+      h('summary', { dataset: { testid: 'profile-files-toggle' }, text: t('files.shared') }),
+      list.el,
+    );
+    return details;
   }
 
   function editForm(person) {

@@ -1,12 +1,14 @@
 // The thread panel (#/c/<channel>/p/<post>): a post and its comments, drawn
 // from the channel's store and kept in step with it (comments, edits, likes
 // and deletes arrive there as events), with a comment composer when the
-// person may comment (the channel's can_comment).
+// person may comment (the channel's can_comment); files dropped on the panel
+// go to that composer.
 import { get } from '../api.js';
 import { h } from '../dom.js';
 import { icon } from '../icons.js';
 import { t } from '../i18n/index.js';
 import { sendComment } from '../writes.js';
+import { dropTarget } from './attachments.js';
 import { composer } from './composer.js';
 import { errorText } from './errors.js';
 import { PostView } from './post.js';
@@ -41,6 +43,14 @@ export class ThreadPanel {
     );
     this.el.addEventListener('keydown', (ev) => {
       if (ev.key === 'Escape' && !ev.defaultPrevented && !ev.target.closest('textarea, dialog')) onClose();
+    });
+    this.undrop = dropTarget(this.el, {
+      label: t('files.dropComment'),
+      enabled: () => !!this.composer,
+      onFiles: (files) => {
+        this.composer?.addFiles(files);
+        this.composer?.focus();
+      },
     });
     this.offs = [
       store.posts.on('changed', ({ id }) => id === this.rootId && this.root?.refresh()),
@@ -124,7 +134,7 @@ export class ThreadPanel {
       label: t('thread.commentLabel'),
       placeholder: t('thread.commentPlaceholder'),
       testid: 'comment-composer',
-      onSend: (body) => sendComment(this.store, rootId, body),
+      onSend: (body, files) => sendComment(this.store, rootId, body, files),
     });
     this.footer.replaceChildren(this.composer.el);
   }
@@ -145,6 +155,7 @@ export class ThreadPanel {
   destroy() {
     for (const off of this.offs ?? []) off();
     this.offs = null;
+    this.undrop();
     this.clear();
     if (this.rootId !== null) this.store.posts.dropThread(this.rootId);
   }
