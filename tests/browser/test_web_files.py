@@ -13,9 +13,18 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import JSHandle, Locator, Page, Route, expect
+from playwright.sync_api import (
+    CDPSession,
+    FilePayload,
+    JSHandle,
+    Locator,
+    Page,
+    Request,
+    Route,
+    expect,
+)
 
-from tests.browser.conftest import Kaisha, Person, SignIn, connected, post_locator, unique
+from tests.browser.conftest import Api, Kaisha, Person, SignIn, connected, post_locator, unique
 from tests.support import samples
 
 pytestmark = pytest.mark.browser
@@ -59,8 +68,8 @@ def paste(page: Page, target: str, files: list[FileSpec]) -> None:
         f"""([selector, files]) => {{
             const dt = new DataTransfer();
             for (const file of ({MAKE_FILES})(files)) dt.items.add(file);
-            const event = new ClipboardEvent('paste', {{ clipboardData: dt, bubbles: true, cancelable: true }});
-            document.querySelector(selector).dispatchEvent(event);
+            const init = {{ clipboardData: dt, bubbles: true, cancelable: true }};
+            document.querySelector(selector).dispatchEvent(new ClipboardEvent('paste', init));
         }}""",
         [target, encoded(files)],
     )
@@ -68,15 +77,20 @@ def paste(page: Page, target: str, files: list[FileSpec]) -> None:
 
 def pick(page: Page, testid: str, files: list[FileSpec]) -> None:
     """Choose files with the attach button's picker."""
-    page.get_by_test_id(testid).set_input_files(
-        [{"name": name, "mimeType": kind, "buffer": data} for name, kind, data in files]
-    )
+    payloads: list[FilePayload] = [
+        {"name": name, "mimeType": kind, "buffer": data} for name, kind, data in files
+    ]
+    page.get_by_test_id(testid).set_input_files(payloads)
 
 
-def throttle_uploads(person: Person, bytes_per_second: int) -> Any:
-    """Slow the page's uploads down (Chromium's network emulation), so progress shows."""
-    cdp = person.context.new_cdp_session(person.page)
-    cdp.send("Network.enable")
+def throttle_uploads(
+    person: Person, bytes_per_second: int, cdp: CDPSession | None = None
+) -> CDPSession:
+    """Slow the page's uploads down (Chromium's network emulation), so progress
+    shows; -1: full speed."""
+    if cdp is None:
+        cdp = person.context.new_cdp_session(person.page)
+        cdp.send("Network.enable")
     cdp.send(
         "Network.emulateNetworkConditions",
         {
@@ -101,28 +115,44 @@ def loaded(locator: Locator) -> None:
     assert locator.evaluate("(img) => img.naturalWidth") > 0
 
 
-def in_channel(kaisha: Kaisha, sign_in: SignIn, name: str, **opts: Any) -> Iterator[Any]:
-    """A department with two people, each signed in on its channel."""
+def two_in_channel(kaisha: Kaisha, sign_in: SignIn, name: str, **opts: Any) -> list[Person]:
+    """A new department with two people, each signed in on its channel."""
     dept = kaisha.department(unique(name))
-    people = [kaisha.person(unique(who), dept["id"]) for who in ("Aiko", "Bunta")]
     sessions = []
-    for person in people:
+    for who in ("Aiko", "Bunta"):
+        person = kaisha.person(unique(who), dept["id"])
         session = sign_in(person["email"], **opts)
         session.open(f"#/c/{dept['channel_id']}")
         connected(session.page)
         sessions.append(session)
-    yield dept, people, sessions
+    return sessions
+
+
+def upload_as(api: Api, name: str, data: bytes) -> str:
+    """Upload a file over HTTP (setting up); its id."""
+    r = api.client.post("/api/files", params={"name": name}, content=data)
+    assert r.status_code == 201, r.text
+    file_id: str = r.json()["id"]
+    return file_id
+
+
+def share(api: Api, channel_id: int, body: str, files: list[str]) -> dict[str, Any]:
+    """A post with files, over HTTP (setting up); its receipt."""
+    receipt: dict[str, Any] = api.call(
+        "POST", f"/api/channels/{channel_id}/posts", {"body": body, "files": files}
+    )
+    return receipt
+
+
+def set_rules(kaisha: Kaisha, max_file_mb: int, allowed: list[str]) -> None:
+    kaisha.admin.call("PUT", "/api/files/rules", {"max_file_mb": max_file_mb, "allowed": allowed})
 
 
 @pytest.fixture
 def default_rules(kaisha: Kaisha) -> Iterator[None]:
     """Tests that change the company's file rules leave the defaults behind."""
     yield
-    kaisha.admin.call(
-        "PUT",
-        "/api/files/rules",
-        {"max_file_mb": 50, "allowed": ["image", "pdf", "office", "text", "other"]},
-    )
+    set_rules(kaisha, 50, ["image", "pdf", "office", "text", "other"])
 
 
 SCREENSHOT = ("screen.png", "image/png", samples.screenshot_png())  # 640 × 400
@@ -133,7 +163,7 @@ PDF_JA = ("経費精算ルール.pdf", "application/pdf", samples.PDF)
 def test_dropped_images_upload_with_progress_and_reach_the_other_person(
     kaisha: Kaisha, sign_in: SignIn
 ) -> None:
-    (dept, (aiko, _), (a, b)) = next(in_channel(kaisha, sign_in, "Photos"))
+    a, b = two_in_channel(kaisha, sign_in, "Photos")
     # Thumbnails on B's side wait until let through: their boxes must have the
     # images' shapes before anything loads.
     held: list[Route] = []
@@ -149,7 +179,8 @@ def test_dropped_images_upload_with_progress_and_reach_the_other_person(
     drop(a.page, "[data-testid=composer]", [SCREENSHOT, PORTRAIT, big])
     tiles = a.page.get_by_test_id("upload-tile")
     expect(tiles).to_have_count(3)
-    expect(tiles.get_by_test_id("upload-name")).to_have_text(["screen.png", "photo.jpg", "noise.jpg"])
+    names = tiles.get_by_test_id("upload-name")
+    expect(names).to_have_text(["screen.png", "photo.jpg", "noise.jpg"])
     uploading = tiles.filter(has_text="noise.jpg")
     expect(uploading.get_by_test_id("upload-progress")).to_be_visible()
     expect(uploading.get_by_test_id("upload-status")).to_have_text(re.compile(r"Uploading… \d+%"))
@@ -162,7 +193,7 @@ def test_dropped_images_upload_with_progress_and_reach_the_other_person(
     a.page.get_by_test_id("composer-input").press("Enter")
     expect(a.page.get_by_test_id("composer-note")).to_contain_text("as soon as the uploads finish")
     expect(post_locator(a.page, body)).to_have_count(0)
-    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})  # fmt: skip
+    throttle_uploads(a, -1, cdp)  # full speed again
     expect(post_locator(a.page, body)).to_have_count(1)
     expect(a.page.get_by_test_id("pending-post")).to_have_count(0)
     expect(tiles).to_have_count(0)
@@ -210,23 +241,22 @@ def test_dropped_images_upload_with_progress_and_reach_the_other_person(
     # Focus stays inside while it is open.
     for _ in range(4):
         b.page.keyboard.press("Tab")
-        assert b.page.evaluate(
-            "() => !!document.activeElement.closest('[data-testid=viewer]')"
-        ), "focus left the viewer"
+        inside = "() => !!document.activeElement.closest('[data-testid=viewer]')"
+        assert b.page.evaluate(inside), "focus left the viewer"
     b.page.keyboard.press("Escape")
     expect(viewer).to_have_count(0)
     expect(images.first).to_be_focused()
     assert a.dialogs == [] and b.dialogs == []
-    del dept, aiko
 
 
 def test_a_pasted_screenshot_is_attached(kaisha: Kaisha, sign_in: SignIn) -> None:
-    (_, _, (a, b)) = next(in_channel(kaisha, sign_in, "Support"))
-    paste(a.page, "[data-testid=composer-input]", [("image.png", "image/png", samples.screenshot_png())])
+    a, b = two_in_channel(kaisha, sign_in, "Support")
+    paste(a.page, "[data-testid=composer-input]", [("image.png", "image/png", SCREENSHOT[2])])
     tile = a.page.get_by_test_id("upload-tile")
     expect(tile).to_have_count(1)
     # Screenshots are all "image.png": named by the time instead.
-    expect(tile.get_by_test_id("upload-name")).to_have_text(re.compile(r"^screenshot-\d{8}-\d{6}\.png$"))
+    named = re.compile(r"^screenshot-\d{8}-\d{6}\.png$")
+    expect(tile.get_by_test_id("upload-name")).to_have_text(named)
     expect(tile).to_have_attribute("data-state", "done")
     # Files alone make a post: Send is allowed with no text.
     expect(a.page.get_by_test_id("composer-send")).to_be_enabled()
@@ -242,16 +272,21 @@ def test_a_pasted_screenshot_is_attached(kaisha: Kaisha, sign_in: SignIn) -> Non
             const dt = new DataTransfer();
             dt.setData('text/plain', 'just words');
             const input = document.querySelector('[data-testid=composer-input]');
-            input.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+            const init = { clipboardData: dt, bubbles: true, cancelable: true };
+            input.dispatchEvent(new ClipboardEvent('paste', init));
         }"""
     )
     expect(a.page.get_by_test_id("upload-tile")).to_have_count(0)
 
 
 def test_a_japanese_named_pdf_downloads_with_its_name(kaisha: Kaisha, sign_in: SignIn) -> None:
-    (_, _, (a, b)) = next(in_channel(kaisha, sign_in, "経理部", locale="ja-JP"))
+    a, b = two_in_channel(kaisha, sign_in, "経理部", locale="ja-JP")
     hostile = ("<b>太字<b> & <img src=x onerror=alert(1)>.txt", "text/plain", "メモ\n".encode())
-    long_name = ("2024年度 第3四半期 営業部 経費精算 申請書 最終版 (修正済み) コピー.pdf", "application/pdf", samples.PDF)  # fmt: skip
+    long_name = (
+        "2024年度 第3四半期 営業部 経費精算 申請書 最終版 (修正済み) コピー.pdf",
+        "application/pdf",
+        samples.PDF,
+    )
     pick(a.page, "composer-file-input", [PDF_JA, hostile, long_name])
     expect(a.page.locator("[data-testid=upload-tile][data-state=done]")).to_have_count(3)
     body = unique("経費のルールです ")
@@ -284,14 +319,19 @@ def test_a_japanese_named_pdf_downloads_with_its_name(kaisha: Kaisha, sign_in: S
 def test_refused_and_failed_uploads_say_why_in_japanese(
     kaisha: Kaisha, sign_in: SignIn, default_rules: None
 ) -> None:
-    kaisha.admin.call("PUT", "/api/files/rules", {"max_file_mb": 1, "allowed": ["image", "pdf", "text"]})  # fmt: skip
+    set_rules(kaisha, 1, ["image", "pdf", "text"])
     dept = kaisha.department(unique("総務部"))
     person = kaisha.person(unique("Chika"), dept["id"])
     c = sign_in(person["email"], locale="ja-JP")
     page = c.open(f"#/c/{dept['channel_id']}")
     connected(page)
     requests: list[str] = []
-    page.on("request", lambda r: r.method == "POST" and "/api/files" in r.url and requests.append(r.url))
+
+    def note(request: Request) -> None:
+        if request.method == "POST" and "/api/files" in request.url:
+            requests.append(request.url)
+
+    page.on("request", note)
 
     big = ("大きな資料.pdf", "application/pdf", b"%PDF-1.4\n" + b"0" * (2 * 1024 * 1024))
     zipped = ("archive.zip", "application/zip", b"PK\x03\x04" + b"\0" * 100)
@@ -300,7 +340,9 @@ def test_refused_and_failed_uploads_say_why_in_japanese(
     expect(tiles).to_have_count(2)
     too_big = tiles.filter(has_text="大きな資料.pdf")
     expect(too_big).to_have_attribute("data-state", "refused")
-    expect(too_big.get_by_test_id("upload-status")).to_have_text("サイズが大きすぎます（1 ファイル 1 MB まで）。")
+    expect(too_big.get_by_test_id("upload-status")).to_have_text(
+        "サイズが大きすぎます（1 ファイル 1 MB まで）。"
+    )
     not_allowed = tiles.filter(has_text="archive.zip")
     expect(not_allowed.get_by_test_id("upload-status")).to_have_text(
         "この種類のファイル（その他のファイル）は共有できません。"
@@ -311,7 +353,9 @@ def test_refused_and_failed_uploads_say_why_in_japanese(
     # Sending with a refused file says what to do first.
     page.get_by_test_id("composer-input").fill("資料です")
     page.get_by_test_id("composer-input").press("Enter")
-    expect(page.get_by_test_id("composer-note")).to_have_text(re.compile("再試行するか、外してから"))
+    expect(page.get_by_test_id("composer-note")).to_have_text(
+        "アップロードできなかったファイルがあります。再試行するか、外してから送信してください。"
+    )
     expect(page.get_by_test_id("pending-post")).to_have_count(0)
 
     # × takes a tile away.
@@ -326,7 +370,9 @@ def test_refused_and_failed_uploads_say_why_in_japanese(
     pick(page, "composer-file-input", [broken])
     tile = page.get_by_test_id("upload-tile")
     expect(tile).to_have_attribute("data-state", "failed")
-    expect(tile.get_by_test_id("upload-status")).to_have_text("画像が壊れているため読み込めません。")
+    expect(tile.get_by_test_id("upload-status")).to_have_text(
+        "画像が壊れているため読み込めません。"
+    )
     tile.get_by_test_id("upload-retry").click()
     expect(tile).to_have_attribute("data-state", "failed")
     assert len(requests) == 2  # that file, twice; one tile
@@ -343,8 +389,8 @@ def test_refused_and_failed_uploads_say_why_in_japanese(
     assert c.dialogs == []
 
 
-def test_cancelling_an_upload_in_flight_sends_nothing_of_it(kaisha: Kaisha, sign_in: SignIn) -> None:
-    (_, _, (a, b)) = next(in_channel(kaisha, sign_in, "Legal"))
+def test_a_cancelled_upload_is_not_sent(kaisha: Kaisha, sign_in: SignIn) -> None:
+    a, b = two_in_channel(kaisha, sign_in, "Legal")
     throttle_uploads(a, 20_000)
     slow = ("contract.pdf", "application/pdf", b"%PDF-1.4\n" + b"1" * 400_000)
     pick(a.page, "composer-file-input", [slow, SCREENSHOT])
@@ -362,7 +408,7 @@ def test_cancelling_an_upload_in_flight_sends_nothing_of_it(kaisha: Kaisha, sign
 
 
 def test_editing_a_post_keeps_removes_and_adds_files(kaisha: Kaisha, sign_in: SignIn) -> None:
-    (_, _, (a, b)) = next(in_channel(kaisha, sign_in, "Design"))
+    a, b = two_in_channel(kaisha, sign_in, "Design")
     body = unique("Two drafts ")
     pick(a.page, "composer-file-input", [SCREENSHOT, PDF_JA])
     expect(a.page.locator("[data-testid=upload-tile][data-state=done]")).to_have_count(2)
@@ -398,22 +444,12 @@ def test_files_panel_lists_newest_first_filters_and_pages(kaisha: Kaisha, sign_i
     api = kaisha.api_as(aiko["email"])
     channel = dept["channel_id"]
 
-    def upload(name: str, data: bytes) -> str:
-        r = api.client.post("/api/files", params={"name": name}, content=data)
-        assert r.status_code == 201, r.text
-        file_id: str = r.json()["id"]
-        return file_id
-
     # 55 text files (more than a page), then a PDF and an image in one post.
-    names = [f"note{n:02}.txt" for n in range(55)]
-    ids = [upload(name, name.encode()) for name in names]
+    ids = [upload_as(api, f"note{n:02}.txt", b"note") for n in range(55)]
     for start in range(0, 55, 10):
-        api.call("POST", f"/api/channels/{channel}/posts", {"body": f"notes {start}", "files": ids[start : start + 10]})  # fmt: skip
-    last = api.call(
-        "POST",
-        f"/api/channels/{channel}/posts",
-        {"body": "latest", "files": [upload(PDF_JA[0], samples.PDF), upload("screen.png", SCREENSHOT[2])]},
-    )
+        share(api, channel, f"notes {start}", ids[start : start + 10])
+    files = [upload_as(api, PDF_JA[0], samples.PDF), upload_as(api, "screen.png", SCREENSHOT[2])]
+    last = share(api, channel, "latest", files)
 
     b = sign_in(bunta["email"])
     page = b.open(f"#/c/{channel}")
@@ -443,7 +479,7 @@ def test_files_panel_lists_newest_first_filters_and_pages(kaisha: Kaisha, sign_i
     # Shared now: at the top, live.
     panel.get_by_test_id("files-filter-all").click()
     expect(items).to_have_count(50)
-    api.call("POST", f"/api/channels/{channel}/posts", {"body": "one more", "files": [upload("fresh.png", SCREENSHOT[2])]})  # fmt: skip
+    share(api, channel, "one more", [upload_as(api, "fresh.png", SCREENSHOT[2])])
     expect(items.first.get_by_test_id("file-item-name")).to_have_text("fresh.png")
 
     # Each links to its post.
@@ -464,13 +500,13 @@ def test_files_panel_lists_newest_first_filters_and_pages(kaisha: Kaisha, sign_i
     assert b.dialogs == []
 
 
-def test_admin_sets_limits_and_sees_storage(kaisha: Kaisha, sign_in: SignIn, default_rules: None) -> None:
+def test_admin_sets_limits_and_sees_storage(
+    kaisha: Kaisha, sign_in: SignIn, default_rules: None
+) -> None:
     dept = kaisha.department(unique("Storage"))
     person = kaisha.person(unique("Daichi"), dept["id"])
     api = kaisha.api_as(person["email"])
-    r = api.client.post("/api/files", params={"name": "a.pdf"}, content=samples.PDF)
-    assert r.status_code == 201, r.text
-    api.call("POST", f"/api/channels/{dept['channel_id']}/posts", {"body": "", "files": [r.json()["id"]]})  # fmt: skip
+    share(api, dept["channel_id"], "", [upload_as(api, "a.pdf", samples.PDF)])
 
     admin = sign_in("admin@example.com", "amber lantern harbor")
     page = admin.open("#/admin")
@@ -481,7 +517,8 @@ def test_admin_sets_limits_and_sees_storage(kaisha: Kaisha, sign_in: SignIn, def
     expect(section.get_by_test_id("usage-total")).to_contain_text("files")
     channels = section.get_by_test_id("usage-channels")
     expect(channels.locator("tr", has_text=dept["name"])).to_contain_text(f"{len(samples.PDF)} B")
-    expect(section.get_by_test_id("usage-people").locator("tr", has_text=person["display_name"])).to_be_visible()
+    people = section.get_by_test_id("usage-people")
+    expect(people.locator("tr", has_text=person["display_name"])).to_contain_text("1")
 
     section.get_by_test_id("files-max-mb").fill("5")
     section.get_by_test_id("files-allow-other").uncheck()
@@ -492,15 +529,20 @@ def test_admin_sets_limits_and_sees_storage(kaisha: Kaisha, sign_in: SignIn, def
         "allowed": ["image", "pdf", "office", "text"],
     }
     page.reload()
-    expect(page.get_by_test_id("admin-files").get_by_test_id("files-max-mb")).to_have_value("5")
-    expect(page.get_by_test_id("admin-files").get_by_test_id("files-allow-other")).not_to_be_checked()
+    section = page.get_by_test_id("admin-files")
+    expect(section.get_by_test_id("files-max-mb")).to_have_value("5")
+    expect(section.get_by_test_id("files-allow-other")).not_to_be_checked()
 
 
 def test_phone_screen_attaches_and_views(kaisha: Kaisha, sign_in: SignIn) -> None:
     phone = {"width": 360, "height": 740}
-    (_, _, (a, b)) = next(in_channel(kaisha, sign_in, "Field", viewport=phone))
+    a, b = two_in_channel(kaisha, sign_in, "Field", viewport=phone)
     page = a.page
-    long_name = ("とても長い名前の現場写真_2024年10月_東京都千代田区_第二倉庫_搬入口.png", "image/png", samples.screenshot_png())  # fmt: skip
+    long_name = (
+        "とても長い名前の現場写真_2024年10月_東京都千代田区_第二倉庫_搬入口.png",
+        "image/png",
+        SCREENSHOT[2],
+    )
     pick(page, "composer-file-input", [long_name, PDF_JA])
     tiles = page.get_by_test_id("upload-tile")
     expect(tiles).to_have_count(2)

@@ -3,7 +3,7 @@
 // grid, sized from their width and height before anything loads; other files
 // as cards that download), the attach button, the drop target, pasting, and
 // what a refused upload says. File names are text, always (h()'s `text`).
-import { h } from '../dom.js';
+import { h, setChildren } from '../dom.js';
 import { contentUrl, fileKind, humanSize, thumbUrl } from '../files.js';
 import { icon } from '../icons.js';
 import { formatNumber, t } from '../i18n/index.js';
@@ -323,7 +323,8 @@ export function uploadTiles(set, { testid = 'upload' } = {}) {
       item.state === 'failed'
         ? h('button', { type: 'button', class: 'btn small tile-retry', dataset: { testid: 'upload-retry' }, onclick: () => set.retry(item.key), text: t('common.retry') })
         : null;
-    li.replaceChildren(
+    setChildren(
+      li,
       h('span', { class: 'tile-thumb' }, picture),
       h(
         'span',

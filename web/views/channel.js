@@ -112,12 +112,13 @@ export function mount(container, params) {
       parts = build();
       container.replaceChildren(view); // on the page before the posts, so they scroll into view
     }
+    // The side panel first: the timeline is drawn in the column it will have.
+    parts.side.start(params[1] ? Number(params[1]) : null);
     store.posts.setPage(page);
     ready = true;
     gone = false;
     conn.resync(id, page.channel.epoch, page.channel.seq); // replays whatever came after the page
     app.emit('title', store.channel.name);
-    parts.side.start(params[1] ? Number(params[1]) : null);
   }
 
   /** The server could not replay what we missed: take the newest page again. */

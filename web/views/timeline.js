@@ -2,7 +2,8 @@
 // person's posts still being sent after them, all drawn from the channel's
 // store (web/posts.js) and kept in step with it. Scrolling to the top loads
 // the page before; new posts scroll into view when one is already at the
-// bottom (or wrote them), otherwise a "new posts" button appears.
+// bottom (or wrote them), otherwise a "new posts" button appears; at the
+// bottom, it stays there when what is above changes height.
 import { h } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { PostList } from './post_list.js';
@@ -48,10 +49,18 @@ export class Timeline {
       this.list.el,
     );
     this.el = h('div', { class: 'timeline-wrap' }, this.scroller, this.newButton);
+    this.ownTop = null; // where scrollToBottom left it: a scroll event there was ours, not the reader's
     this.scroller.addEventListener('scroll', () => {
+      // Our own scroll, reported after something above grew: still pinned.
+      if (this.pinned && this.scroller.scrollTop === this.ownTop) return;
       this.pinned = this.atBottom();
       if (this.pinned) this.newButton.hidden = true;
     });
+    // At the bottom, stay there whatever changes the height under it: a side
+    // panel narrowing the column (file cards and long lines wrap), fonts arriving.
+    this.resizer = new ResizeObserver(() => this.pinned && this.scrollToBottom());
+    this.resizer.observe(this.list.el);
+    this.resizer.observe(this.scroller);
     this.observer = new IntersectionObserver(
       (entries) => {
         if (entries.some((e) => e.isIntersecting)) this.older();
@@ -72,6 +81,7 @@ export class Timeline {
 
   scrollToBottom(smooth = false) {
     this.scroller.scrollTo({ top: this.scroller.scrollHeight, behavior: smooth ? 'smooth' : 'auto' });
+    this.ownTop = smooth ? null : this.scroller.scrollTop;
     this.pinned = true;
     this.newButton.hidden = true;
   }
@@ -124,6 +134,7 @@ export class Timeline {
 
   destroy() {
     this.observer.disconnect();
+    this.resizer.disconnect();
     this.list.destroy();
     for (const off of this.offs) off();
   }
