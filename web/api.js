@@ -68,6 +68,8 @@ export const del = (path) => api('DELETE', path);
 export const upload = (path, file, type) => api('POST', path, undefined, { raw: file, type });
 export const put = (path, body) => api('PUT', path, body);
 
+const STATUS_CODES = { 413: 'too_large', 429: 'rate_limited' };
+
 /**
  * Send a file's bytes as the body of `POST path`, through XMLHttpRequest: fetch
  * reports no upload progress. `onProgress(loaded, total)` as bytes go out.
@@ -93,7 +95,10 @@ export function sendFile(path, file, { onProgress } = {}) {
       }
       const err = data?.error ?? {};
       if (xhr.status === 401 && csrfToken && onUnauthorized) onUnauthorized();
-      reject(new ApiError(xhr.status, err.code ?? 'internal', err.message ?? '', err.fields, err));
+      // A proxy in front may refuse a large body with a page of its own (nginx's
+      // client_max_body_size): the status still says what happened.
+      const code = err.code ?? STATUS_CODES[xhr.status] ?? 'internal';
+      reject(new ApiError(xhr.status, code, err.message ?? '', err.fields, err));
     };
     xhr.onerror = () => reject(new ApiError(0, 'network', 'the server cannot be reached'));
     xhr.onabort = () => reject(new ApiError(0, 'aborted', 'cancelled'));

@@ -24,7 +24,7 @@ import { sendFile } from './api.js';
 import { Emitter } from './emitter.js';
 import { fileRules, forgetRules, isPreviewable, refusal } from './files.js';
 
-export const MAX_FILES = 10; // per post or comment (docs/protocol.md)
+export const MAX_FILES = 10; // per post or comment (the server's MAX_FILES, channels/models.py)
 const PREVIEW_PX = 160;
 const PREVIEW_UP_TO_BYTES = 40 * 1024 * 1024;
 

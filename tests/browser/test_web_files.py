@@ -55,11 +55,12 @@ def data_transfer(page: Page, files: list[FileSpec]) -> JSHandle:
 def drop(page: Page, target: str, files: list[FileSpec]) -> None:
     """Drag files over ``target`` (the drop target shows), then drop them."""
     dt = data_transfer(page, files)
+    shown = page.locator("[data-testid=drop-target]:visible")
     page.dispatch_event(target, "dragenter", {"dataTransfer": dt})
-    expect(page.get_by_test_id("drop-target").first).to_be_visible()
+    expect(shown).to_have_count(1)
     page.dispatch_event(target, "dragover", {"dataTransfer": dt})
     page.dispatch_event(target, "drop", {"dataTransfer": dt})
-    expect(page.get_by_test_id("drop-target").first).to_be_hidden()
+    expect(shown).to_have_count(0)
 
 
 def paste(page: Page, target: str, files: list[FileSpec]) -> None:
@@ -277,6 +278,30 @@ def test_a_pasted_screenshot_is_attached(kaisha: Kaisha, sign_in: SignIn) -> Non
         }"""
     )
     expect(a.page.get_by_test_id("upload-tile")).to_have_count(0)
+
+
+def test_a_comment_carries_files_dropped_on_the_thread(kaisha: Kaisha, sign_in: SignIn) -> None:
+    a, b = two_in_channel(kaisha, sign_in, "Support")
+    body = unique("Which printer? ")
+    a.page.get_by_test_id("composer-input").fill(body)
+    a.page.get_by_test_id("composer-input").press("Enter")
+    on_b = post_locator(b.page, body)
+    on_b.get_by_test_id("comment-button").click()
+    thread = b.page.get_by_test_id("thread-panel")
+    expect(thread.get_by_test_id("comment-composer")).to_be_visible()
+    # Dropped on the thread: to the comment, not to the channel's composer.
+    drop(b.page, "[data-testid=thread-panel]", [SCREENSHOT])
+    expect(thread.get_by_test_id("upload-tile")).to_have_attribute("data-state", "done")
+    expect(b.page.get_by_test_id("composer").get_by_test_id("upload-tile")).to_have_count(0)
+    thread.get_by_test_id("comment-composer-input").press("Enter")
+    comment = thread.get_by_test_id("comment")
+    expect(comment.get_by_test_id("image-tile")).to_have_count(1)
+
+    on_a = post_locator(a.page, body)
+    expect(on_a.get_by_test_id("comment-count")).to_have_text("1 comment")
+    on_a.get_by_test_id("comment-button").click()
+    seen = a.page.get_by_test_id("thread-panel").get_by_test_id("comment")
+    expect(seen.get_by_test_id("image-tile")).to_have_attribute("title", "screen.png")
 
 
 def test_a_japanese_named_pdf_downloads_with_its_name(kaisha: Kaisha, sign_in: SignIn) -> None:
