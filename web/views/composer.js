@@ -124,6 +124,7 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
     form.classList.add('waiting');
     const stop = h('button', { type: 'button', class: 'link-btn', dataset: { testid: `${testid}-dont-send` }, text: t('files.dontSend'), onclick: () => done() });
     note.replaceChildren(h('span', { text: t('files.sendWhenUploaded') }), ' ', stop);
+    note.dataset.kind = 'waiting';
     note.hidden = false;
     note.classList.remove('alert');
     refresh();

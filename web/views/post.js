@@ -3,8 +3,9 @@
 // name are told apart), time, body (the server's sanitised HTML; a long one
 // folded, with "Read more"), its files (views/attachments.js), edited marker,
 // like button and count (who liked on hover, focus or tap), comment count, and
-// edit/delete for its author (an edit changes the text and the files). The timeline and the thread may both show the
-// same post; each has its PostView, and both refresh from the store.
+// edit/delete for its author (an edit changes the text and the files). The
+// timeline and the thread may both show the same post; each has its PostView,
+// and both refresh from the store.
 // Also the view of a pending write (PendingView).
 import { newCid } from '../api.js';
 import { avatar, h, uniqueId } from '../dom.js';
@@ -234,9 +235,10 @@ export class PostView {
     const tiles = uploadTiles(uploads, { testid: 'edit' });
     const attach = attachButton({ testid: 'edit', onFiles: (files) => addFiles(files) });
     const note = h('p', { class: 'composer-note alert', role: 'alert', hidden: true, dataset: { testid: 'edit-note' } });
-    const say = (text) => {
+    const say = (text, kind = '') => {
       note.textContent = text ?? '';
       note.hidden = !text;
+      note.dataset.kind = kind; // 'blocked': goes once no file has failed
     };
     const addFiles = (files) => {
       const left = uploads.add(files);
@@ -260,8 +262,7 @@ export class PostView {
       const body = input.value.trim();
       if (limit.check() > 0 || uploads.busy) return;
       if (uploads.blocked) {
-        say(t('files.fixFailed'));
-        note.dataset.kind = 'blocked';
+        say(t('files.fixFailed'), 'blocked');
         return;
       }
       const files = uploads.refs.map((f) => f.id);
