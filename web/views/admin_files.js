@@ -6,6 +6,7 @@ import { get, put } from '../api.js';
 import { field, h } from '../dom.js';
 import { forgetRules, humanSize } from '../files.js';
 import { formatNumber, t } from '../i18n/index.js';
+import { kindName } from './attachments.js';
 import { errorBox, errorText, toast } from './errors.js';
 
 const KINDS = ['image', 'pdf', 'office', 'text', 'other'];
@@ -47,7 +48,7 @@ export function filesSection() {
       'fieldset',
       { class: 'kinds' },
       h('legend', { text: t('admin.filesKinds') }),
-      KINDS.map((kind) => h('label', { class: 'check' }, boxes.get(kind), h('span', { text: t(`files.kind.${kind}`) }))),
+      KINDS.map((kind) => h('label', { class: 'check' }, boxes.get(kind), h('span', { text: kindName(kind) }))),
     ),
     error,
     h('div', { class: 'row end' }, submit),

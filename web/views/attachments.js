@@ -13,11 +13,17 @@ import { openViewer } from './viewer.js';
 
 const LABELS = { pdf: 'PDF', word: 'DOC', excel: 'XLS', powerpoint: 'PPT', text: 'TXT', other: 'FILE', image: 'IMG' };
 
+// Catalogue keys never end in `.other`: that is a plural form's (i18n/index.js).
+const key = (prefix, kind) => `${prefix}.${kind === 'other' ? 'misc' : kind}`;
+
+/** What a kind of the rules is called ("PDF files"): image, pdf, office, text or other. */
+export const kindName = (kind) => t(key('files.kind', kind));
+
 /** A file type's badge: PDF, DOC, XLS, PPT, TXT or FILE (its meaning is read out from files.type.*). */
 export function fileIcon(kind) {
   return h(
     'span',
-    { class: `file-icon kind-${kind}`, role: 'img', 'aria-label': t(`files.type.${kind}`), dataset: { kind } },
+    { class: `file-icon kind-${kind}`, role: 'img', 'aria-label': t(key('files.type', kind)), dataset: { kind } },
     h('span', { 'aria-hidden': 'true', text: LABELS[kind] ?? LABELS.other }),
   );
 }
@@ -29,7 +35,7 @@ export function uploadErrorText(error) {
     case 'too_large':
       return error.limit ? t('files.error.tooLargeMax', { max: humanSize(error.limit) }) : t('files.error.tooLarge');
     case 'type_not_allowed':
-      return t('files.error.typeNotAllowed', { kind: t(`files.kind.${error.kind ?? 'other'}`) });
+      return t('files.error.typeNotAllowed', { kind: kindName(error.kind ?? 'other') });
     case 'empty_file':
     case 'image_too_large':
     case 'corrupt_image':
