@@ -134,12 +134,12 @@ export class UploadSet extends Emitter {
     this.emit('change');
   }
 
-  /** Resolves when no upload is going any more (at once if none is). */
-  settled() {
-    if (!this.busy) return Promise.resolve();
+  /** Resolves once `test()` holds (checked now and at every change). */
+  until(test) {
+    if (test()) return Promise.resolve();
     return new Promise((resolve) => {
       const off = this.on('change', () => {
-        if (this.busy) return;
+        if (!test()) return;
         off();
         resolve();
       });

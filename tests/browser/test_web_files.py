@@ -432,6 +432,46 @@ def test_a_cancelled_upload_is_not_sent(kaisha: Kaisha, sign_in: SignIn) -> None
     expect(on_b.get_by_test_id("file-card")).to_have_count(0)
 
 
+def test_sending_waits_for_uploads_and_a_failure_stops_it(kaisha: Kaisha, sign_in: SignIn) -> None:
+    a, b = two_in_channel(kaisha, sign_in, "Sales")
+    page = a.page
+    cdp = throttle_uploads(a, 50_000)
+    slow = ("quote.pdf", "application/pdf", b"%PDF-1.4\n" + b"2" * 300_000)
+    pick(page, "composer-file-input", [slow])
+    body = unique("The quote ")
+    page.get_by_test_id("composer-input").fill(body)
+    note = page.get_by_test_id("composer-note")
+
+    # Waiting can be called off: nothing is sent, the text stays.
+    page.get_by_test_id("composer-input").press("Enter")
+    expect(note).to_have_text(re.compile("^Sending as soon as the uploads finish"))
+    expect(page.get_by_test_id("composer-send")).to_be_disabled()
+    page.get_by_test_id("composer-dont-send").click()
+    expect(note).to_be_hidden()
+    expect(page.get_by_test_id("composer-input")).to_have_value(body)
+
+    # A file failing while it waits stops the wait at once, with a word.
+    page.get_by_test_id("composer-input").press("Enter")
+    expect(note).to_have_text(re.compile("^Sending as soon as the uploads finish"))
+    png = samples.screenshot_png()
+    pick(page, "composer-file-input", [("cut.png", "image/png", png[: len(png) // 2])])
+    expect(note).to_have_text("Some files could not be uploaded: retry them or remove them first.")
+    expect(page.get_by_test_id("pending-post")).to_have_count(0)
+    tiles = page.get_by_test_id("upload-tile")
+    expect(tiles.filter(has_text="quote.pdf")).to_have_attribute("data-state", "uploading")
+
+    # Without it, Send waits again and the post goes once the upload is done.
+    tiles.filter(has_text="cut.png").get_by_test_id("upload-remove").click()
+    expect(note).to_be_hidden()
+    page.get_by_test_id("composer-input").press("Enter")
+    expect(note).to_have_text(re.compile("^Sending as soon as the uploads finish"))
+    throttle_uploads(a, -1, cdp)
+    on_b = post_locator(b.page, body)
+    expect(on_b.get_by_test_id("file-card").get_by_test_id("file-name")).to_have_text("quote.pdf")
+    expect(tiles).to_have_count(0)
+    expect(note).to_be_hidden()
+
+
 def test_editing_a_post_keeps_removes_and_adds_files(kaisha: Kaisha, sign_in: SignIn) -> None:
     a, b = two_in_channel(kaisha, sign_in, "Design")
     body = unique("Two drafts ")

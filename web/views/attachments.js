@@ -4,7 +4,7 @@
 // as cards that download), the attach button, the drop target, pasting, and
 // what a refused upload says. File names are text, always (h()'s `text`).
 import { h, setChildren } from '../dom.js';
-import { contentUrl, fileKind, humanSize, thumbUrl } from '../files.js';
+import { contentUrl, fileKind, guessCategory, humanSize, thumbUrl } from '../files.js';
 import { icon } from '../icons.js';
 import { formatNumber, t } from '../i18n/index.js';
 import { openViewer } from './viewer.js';
@@ -306,7 +306,7 @@ export function uploadTiles(set, { testid = 'upload' } = {}) {
     let picture;
     if (item.preview) picture = h('img', { src: item.preview, alt: '' });
     else if (item.ref?.image) picture = h('img', { src: thumbUrl(item.ref.id), alt: '' });
-    else picture = fileIcon(item.ref ? fileKind(item.ref) : 'other');
+    else picture = fileIcon(fileKind(item.ref ?? { name: item.name, type: item.file.type, image: guessCategory(item.file) === 'image' }));
     tile.status = h('span', { class: 'tile-status', dataset: { testid: 'upload-status' } });
     tile.progress = null;
     if (item.state === 'uploading' || item.state === 'checking') {

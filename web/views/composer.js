@@ -137,7 +137,8 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
       say('');
       refresh();
     };
-    await uploads.settled();
+    // Until every upload is done, or one fails (then nothing is sent: say so at once).
+    await uploads.until(() => !uploads.busy || uploads.blocked);
     if (cancelled || !waiting) return;
     done();
     if (uploads.blocked) say(t('files.fixFailed'), { alert: true, kind: 'blocked' });
