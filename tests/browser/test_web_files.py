@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +27,7 @@ from playwright.sync_api import (
 
 from tests.browser.conftest import Api, Kaisha, Person, SignIn, connected, post_locator, unique
 from tests.support import samples
+from tests.support.timing import deadline
 
 pytestmark = pytest.mark.browser
 
@@ -248,6 +250,30 @@ def test_dropped_images_upload_with_progress_and_reach_the_other_person(
     expect(viewer).to_have_count(0)
     expect(images.first).to_be_focused()
     assert a.dialogs == [] and b.dialogs == []
+
+
+def test_an_animated_gif_is_still_in_the_post_and_moves_in_the_viewer(
+    kaisha: Kaisha, sign_in: SignIn
+) -> None:
+    dept = kaisha.department(unique("Fun"))
+    poster = kaisha.person(unique("Eri"), dept["id"])
+    viewer_person = kaisha.person(unique("Fumi"), dept["id"])
+    api = kaisha.api_as(poster["email"])
+    share(api, dept["channel_id"], "party", [upload_as(api, "dance.gif", samples.animated_gif(5))])
+    page = sign_in(viewer_person["email"]).open(f"#/c/{dept['channel_id']}")
+    tile = page.get_by_test_id("image-tile")
+    expect(tile.locator(".gif-badge")).to_have_text("GIF")
+    expect(tile.locator("img")).to_have_attribute("src", re.compile(r"/thumb$"))
+    tile.click()
+    full = page.get_by_test_id("viewer").get_by_test_id("viewer-image")
+    expect(full).to_have_attribute("src", re.compile(r"/content$"))
+    loaded(full)
+    # It moves: the picture on screen changes by itself.
+    first = full.screenshot()
+    end = time.monotonic() + deadline(5)
+    while full.screenshot() == first:
+        assert time.monotonic() < end, "the GIF does not move in the viewer"
+        page.wait_for_timeout(50)
 
 
 def test_a_pasted_screenshot_is_attached(kaisha: Kaisha, sign_in: SignIn) -> None:
