@@ -5,7 +5,7 @@
 //   #/settings  #/reset/<token>
 // Signing out, or being signed out (a close code, a 401), ends everything the
 // session started and clears what the person left in the browser (drafts,
-// positions, unread counts: storage.js's forgetPeople).
+// status: storage.js's forgetPeople).
 // A view module exports mount(container, params) returning {destroy, update?}.
 import { ApiError, del, get, setCsrf, setUnauthorizedHandler } from './api.js';
 import { Connection } from './conn.js';
@@ -19,11 +19,10 @@ import {
   membershipChanged,
   refreshChannels,
   refreshMe,
-  rememberPosition,
   setPresence,
 } from './state.js';
+import { noteEvent, readMoved } from './reading.js';
 import { forgetPeople, load, save, setStorageUser } from './storage.js';
-import { startUnread } from './unread.js';
 import { hideToast } from './views/errors.js';
 import { mountShell } from './views/shell.js';
 
@@ -103,14 +102,14 @@ export function signedIn(session) {
   setStorageUser(app.me.id);
   app.myStatus = load('status', 'online');
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+  // Kept by earlier versions, now the server's (read state) or not needed (the
+  // lists are fetched again after subscribing): gone at the next sign-in.
+  for (const old of ['unread', 'positions', 'me-position']) save(old, null);
   const conn = new Connection(`${scheme}://${location.host}/ws`);
   conn.status = app.myStatus;
-  conn.resumeMe(load('me-position', null));
   app.conn = conn;
   let helloSeen = false;
-  startUnread();
   sessionOff.push(
-    conn.on('position', rememberPosition),
     conn.on('state', ({ state }) => {
       document.documentElement.dataset.conn = state; // for tests and styling
       // Not connected, one is offline as far as this page knows.
@@ -121,23 +120,33 @@ export function signedIn(session) {
     // Added to or removed from a channel (invited, moved to another department
     // by an admin, joined or left on another device): the sidebar follows.
     // One's own account changed (renamed, moved, another role): the own card
-    // and whatever depends on one's role follow.
+    // and whatever depends on one's role follow. A channel read here or on
+    // another device: its badge says what the server counted.
     conn.on('personal', (f) => {
       if (f.kind === 'membership.added' || f.kind === 'membership.removed') {
         membershipChanged(f.data.channel_id, f.kind === 'membership.added').catch(() => {});
       } else if (f.kind === 'account.updated') {
         accountUpdated(f.data);
+      } else if (f.kind === 'read.moved') {
+        readMoved(f.data);
       }
     }),
+    // Subscribed to one's own stream without a replay: at every page load
+    // (nothing is saved between pages), or after a position the server could
+    // not replay. Whatever was written before the subscription (after the list
+    // and the session were fetched at boot, say) will never come as an event:
+    // fetch both again, now that everything after is sure to come live.
     conn.on('personal-reset', () => {
       refreshChannels().catch(() => {});
       refreshMe().catch(() => {});
     }),
-    conn.on('me-position', (p) => save('me-position', p)),
-    // What events of every followed channel change in the shared state (the
-    // sidebar's names, unread counts): web/kinds/. The open channel's view
-    // applies them to its own store.
+    // A channel's events could not be replayed: its counts too are stale.
+    conn.on('reset', ({ hadPosition }) => hadPosition && refreshChannels().catch(() => {})),
+    // What events of every followed channel change in the shared state: the
+    // sidebar's names (web/kinds/) and unread counts (web/reading.js). The open
+    // channel's view applies them to its own store.
     conn.on('event', reduceEverywhere),
+    conn.on('event', noteEvent),
     // The server ended a subscription (one left or was removed elsewhere).
     conn.on('access-lost', () => refreshChannels().catch(() => {})),
     // Back after a drop: whatever changed about oneself meanwhile.

@@ -11,8 +11,11 @@
 //   presence / typing   the server's frames as they are
 //   personal  an event of one's own stream (docs/protocol.md, "Your own stream"),
 //             in order, each seq once: e.g. membership.added / membership.removed
-//   personal-reset  one's own stream could not be replayed: refetch what it feeds
-//   position {channel, epoch, seq} after every change (for persistence)
+//   personal-reset  {hadPosition}: one's own stream was (re)subscribed without a
+//             replay (a fresh page, or a position the server could not replay):
+//             refetch what it feeds, since anything before `subbed_me` was missed
+//   position {channel, epoch, seq} after every change (the open channel reports
+//             what it has shown read from it)
 //   suberror {channel, code}: a sub was refused (the channel is no longer watched)
 //   access-lost {channel}: the server ended a subscription (unsubbed with
 //             reason access_lost: one left or was removed); no longer watched
@@ -197,6 +200,7 @@ export class Connection extends Emitter {
         return this.#settle(frame.id, frame);
       case 'ack':
       case 'who':
+      case 'read':
         return this.#settle(frame.id, frame);
       case 'error':
         return this.#onError(frame);
@@ -262,8 +266,9 @@ export class Connection extends Emitter {
       const hadPosition = me.sentPosition;
       me.epoch = frame.epoch;
       me.seq = frame.seq;
-      this.emit('me-position', { epoch: me.epoch, seq: me.seq });
-      if (hadPosition) this.emit('personal-reset', {});
+      // Events written before this subscription (after the page fetched the
+      // channel list, say) will never come: whoever follows the stream refetches.
+      this.emit('personal-reset', { hadPosition });
     }
   }
 
@@ -280,16 +285,7 @@ export class Connection extends Emitter {
     }
     me.epoch = frame.epoch;
     me.seq = frame.seq;
-    this.emit('me-position', { epoch: me.epoch, seq: me.seq });
     this.emit('personal', frame);
-  }
-
-  /** Resume one's own stream from `position` (saved from an earlier visit). */
-  resumeMe(position) {
-    if (this.me.seq === null && position) {
-      this.me.epoch = position.epoch;
-      this.me.seq = position.seq;
-    }
   }
 
   #subscribeMe() {

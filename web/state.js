@@ -2,12 +2,14 @@
 // channels they are in, who is online, which channel is open, and the
 // connection. Views read it and listen to its events; only a few functions here
 // change it.
-//   events: channels, presence {user, status}, unread {channel, count},
+//   events: channels, presence {user, status},
+//           unread {channel}: read state changed (web/reading.js; channel null: many),
 //           me (one's own account changed: name, department, role),
 //           conn-problem (app.connProblem was set)
 import { get } from './api.js';
 import { Emitter } from './emitter.js';
-import { load, save } from './storage.js';
+import { forgetReads, takeList } from './reading.js';
+import { save } from './storage.js';
 
 export const app = new Emitter();
 app.me = null;
@@ -92,9 +94,11 @@ let refreshing = null;
 let refreshAgain = false;
 
 /**
- * Reload the channel list and follow every joined channel from its saved
- * position. Asked while a reload is under way, it reloads once more after it
- * (the running one may have read the list before the change it is asked for).
+ * Reload the channel list (with each channel's read state) and follow every
+ * joined channel from the list's position: events after it (replayed if they
+ * came before the subscription) count as unread on top of the list's figures.
+ * Asked while a reload is under way, it reloads once more after it (the running
+ * one may have read the list before the change it is asked for).
  */
 export function refreshChannels() {
   if (refreshing) {
@@ -108,13 +112,13 @@ export function refreshChannels() {
         refreshAgain = false;
         const list = await get('/api/channels?joined=1');
         if (app.conn !== conn) return; // signed out (or in as someone else) meanwhile
-        const positions = load('positions', {});
         const joined = new Set(list.map((c) => c.id));
-        for (const c of list) conn?.watch(c.id, positions[c.id]);
+        for (const c of list) conn?.watch(c.id, { epoch: c.epoch, seq: c.seq });
         for (const old of app.channels) {
           if (!joined.has(old.id) && old.id !== app.openChannel) conn?.unwatch(old.id);
         }
         app.channels = list;
+        takeList(list);
         app.emit('channels', list);
       } while (refreshAgain);
     } finally {
@@ -146,25 +150,10 @@ export function channelUpdated(id, { name, description, is_private: closed, arch
   if (changed) app.emit('channels', app.channels);
 }
 
-// ---- positions, saved so unread counts survive a reload -----------------------
-
-let positions = null;
-let saveTimer = null;
-
-export function rememberPosition({ channel, epoch, seq }) {
-  positions ??= load('positions', {});
-  if (!channelById(channel)) return;
-  positions[channel] = { epoch, seq };
-  clearTimeout(saveTimer);
-  saveTimer = setTimeout(() => save('positions', positions), 300);
-}
-
 export function forgetSession() {
-  clearTimeout(saveTimer);
-  if (positions) save('positions', positions);
-  positions = null;
   app.me = null;
   app.channels = [];
   app.presence.clear();
   app.openChannel = null;
+  forgetReads();
 }

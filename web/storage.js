@@ -2,8 +2,9 @@
 // Nothing is kept for nobody: signed out, load() gives the fallback and save()
 // does nothing, so a view torn down after sign-out (a composer flushing its
 // draft) cannot write a person's data back. forgetPeople() clears what every
-// person left (drafts, positions, unread counts, status) at sign-out; the
-// language choice (kaisha:lang) is the browser's, not a person's, and stays.
+// person left (drafts, status) at sign-out; the language choice (kaisha:lang)
+// is the browser's, not a person's, and stays. Read state is the server's, never
+// kept here.
 
 const PERSON_KEY = /^kaisha:u\d+:/;
 let prefix = null;

@@ -154,6 +154,8 @@ export default {
   'timeline.start': 'This is the beginning of the channel.',
   'timeline.empty': 'No posts yet. Say hello!',
   'timeline.newPosts': 'New posts ↓',
+  'timeline.unreadDivider': 'New',
+  'timeline.jumpUnread': '↑ Jump to the first unread post',
 
   'composer.label': 'Message to {name}',
   'composer.placeholder': 'Write to #{name}',

@@ -151,6 +151,8 @@ export default {
   'timeline.start': 'ここがチャンネルの最初です。',
   'timeline.empty': 'まだ投稿がありません。最初のあいさつをしてみましょう！',
   'timeline.newPosts': '新しい投稿 ↓',
+  'timeline.unreadDivider': 'ここから未読',
+  'timeline.jumpUnread': '↑ 最初の未読へ',
 
   'composer.label': '{name} へのメッセージ',
   'composer.placeholder': '#{name} に投稿',

@@ -1,5 +1,6 @@
 // Comments: created, edited, deleted, each with its post's new comment count.
-// A created comment settles the writer's own pending comment by frame.cid.
+// A created comment settles the writer's own pending comment by frame.cid, and
+// is something said (unread for the others, as a post is).
 export const reducers = {
   'comment.created': (store, { data, cid }) => {
     store.posts.created(data.post, { cid });
@@ -10,4 +11,8 @@ export const reducers = {
     store.posts.removed(data.post_id);
     store.posts.counted(data.parent_id, data.comment_count);
   },
+};
+
+export const said = {
+  'comment.created': ({ data }) => data.post,
 };

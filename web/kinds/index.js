@@ -7,7 +7,11 @@
 //   reducers    {kind: (store, frame) => void}: the open channel's ChannelStore
 //               (web/channel_store.js) takes the event
 //   everywhere  {kind: (frame) => void}, optional: for events of every channel
-//               one follows, open or not (sidebar names, unread counts)
+//               one follows, open or not (sidebar names)
+//   said        {kind: (frame) => Post}, optional: the kinds that say something
+//               (a post, a comment), which are unread for everyone but their
+//               author until read past: the same kinds the server counts
+//               (channels/reading.py's UNREAD_KINDS); web/reading.js counts them
 // A new kind is a new file (or a new entry in its subject's file) and, for a new
 // file, one line in FILES below. docs/protocol.md's table of event kinds and
 // this registry are compared by tests/browser/test_web_store.py.
@@ -36,6 +40,14 @@ export const reducers = collect('reducers');
 
 /** kind -> (frame): reducers for events of every followed channel. */
 export const everywhere = collect('everywhere');
+
+/** kind -> (frame) => Post: what the event said, for the kinds that count as unread. */
+export const said = collect('said');
+
+/** The post or comment an event (or a replayed one from GET .../events) said; null for other kinds. */
+export function saidIn(frame) {
+  return Object.hasOwn(said, frame.kind) ? said[frame.kind](frame) : null;
+}
 
 /** Apply an event of the open channel to its store; false for a kind we do not know. */
 export function reduce(store, frame) {

@@ -7,19 +7,21 @@
 // invite.
 // Follows protocol.md's flow: load the newest page over HTTP, then continue
 // the live stream from that page's position, so nothing is missed or shown
-// twice.
+// twice. What the person reads is reported, and what is new since their last
+// visit marked, by channel_read.
 import { get, post as httpPost } from '../api.js';
 import { ChannelStore } from '../channel_store.js';
 import { h } from '../dom.js';
 import { t } from '../i18n/index.js';
+import { readState, takeChannel } from '../reading.js';
 import { app, channelUpdated, refreshChannels } from '../state.js';
-import { setUnread } from '../unread.js';
 import { sendPost } from '../writes.js';
 import { dropTarget } from './attachments.js';
 import { openChannelEdit } from './channel_edit.js';
 import { channelFooter } from './channel_footer.js';
 import { channelHeader } from './channel_header.js';
 import { wireLive } from './channel_live.js';
+import { channelReading, firstUnread } from './channel_read.js';
 import { channelSide } from './channel_side.js';
 import { errorText, toast } from './errors.js';
 import { openInvitePeople } from './invite_people.js';
@@ -37,12 +39,17 @@ export function mount(container, params) {
   let parts = null; // {header, footer, side}: built with the first page
 
   app.openChannel = id;
-  setUnread(id, 0);
+  // Where one had read up to, before this visit reports anything: the list's
+  // (kept up to date by read.moved), or asked with the first page.
+  let lastVisit = readState(id);
+  let reading = null; // reports what is read (channel_read.js), once the timeline is made
 
   const timeline = new Timeline(store, {
     label: t('timeline.label'),
     loadOlder: (before) => get(`/api/channels/${id}/posts?before=${before}`),
+    onScrolled: () => reading?.check(),
   });
+  reading = channelReading(store, conn, timeline, { ready: () => ready });
   const typing = new TypingIndicator();
   const view = h('div', { class: 'channel-view', dataset: { testid: 'channel-view', channelId: String(id) } });
   container.replaceChildren(h('p', { class: 'muted pad', text: t('common.loading') }));
@@ -94,7 +101,13 @@ export function mount(container, params) {
   async function load() {
     let page;
     try {
+      const asked = lastVisit ? null : get(`/api/channels/${id}`).catch(() => null);
       page = await get(`/api/channels/${id}/posts`);
+      const channel = await asked;
+      if (channel && alive) {
+        takeChannel(channel);
+        lastVisit = readState(id);
+      }
     } catch (err) {
       if (!alive) return;
       if (err.code === 'not_found' || err.status === 400) {
@@ -119,6 +132,19 @@ export function mount(container, params) {
     gone = false;
     conn.resync(id, page.channel.epoch, page.channel.seq); // replays whatever came after the page
     app.emit('title', store.channel.name);
+    markNew(page);
+  }
+
+  /** The divider above the first post new since the last visit (once a visit). */
+  async function markNew(page) {
+    const visit = lastVisit;
+    lastVisit = null; // a reload (or a join) does not mark again
+    try {
+      const first = await firstUnread(id, app.me.id, visit, page);
+      if (alive && first !== null) timeline.markUnread(first);
+    } catch {
+      /* no divider: the posts are there all the same */
+    }
   }
 
   /** The server could not replay what we missed: take the newest page again. */
@@ -225,6 +251,7 @@ export function mount(container, params) {
     },
     destroy() {
       alive = false;
+      reading.destroy();
       unwire();
       offTitle();
       unbuild();

@@ -6,7 +6,6 @@
 // a refused or ended subscription or a removal (the channel is gone), one's own
 // joining or leaving (ask for one's rights again), a reconnect.
 import { reduce } from '../kinds/index.js';
-import { setUnread } from '../unread.js';
 
 /**
  * @param store  the channel's ChannelStore
@@ -48,9 +47,6 @@ export function wireLive(store, conn, view) {
       if (live && parentId === null) view.typing.stopped(store.posts.get(postId)?.author.id);
     }),
   ];
-  const onVisible = () => document.visibilityState === 'visible' && setUnread(id, 0);
-  document.addEventListener('visibilitychange', onVisible);
-  offs.push(() => document.removeEventListener('visibilitychange', onVisible));
   return () => {
     for (const off of offs) off();
   };

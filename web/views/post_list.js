@@ -2,7 +2,8 @@
 // timeline's posts (parentId null) or one post's comments (a thread's), in id
 // order, with the person's pending posts or comments after them. The timeline
 // and the thread panel each hold one; what surrounds it (scrolling, paging,
-// the thread's post) is theirs.
+// the thread's post) is theirs. A marker (the timeline's "new since your last
+// visit" divider) can sit above the first post from a given id on.
 import { h } from '../dom.js';
 import { discard, retry } from '../writes.js';
 import { PendingView, PostView } from './post.js';
@@ -22,6 +23,7 @@ export class PostList {
     this.onChange = onChange ?? (() => {});
     this.views = new Map(); // id -> PostView
     this.pendingViews = new Map(); // cid -> PendingView
+    this.marker = null; // {el, fromId}
     this.el = h('div', attrs);
     const posts = store.posts;
     this.offs = [
@@ -55,8 +57,29 @@ export class PostList {
       return view.el;
     });
     this.el.replaceChildren(...els, ...[...this.pendingViews.values()].map((v) => v.el));
+    this.#placeMarker();
     this.#syncPending();
     this.onChange();
+  }
+
+  /**
+   * Show `el` above the first post whose id is `fromId` or more, once the list
+   * reaches back that far (no older page left that could hold such a post).
+   */
+  setMarker(el, fromId) {
+    this.marker = { el, fromId };
+    this.#placeMarker();
+  }
+
+  #placeMarker() {
+    const marker = this.marker;
+    if (!marker) return;
+    const ids = this.ids();
+    const first = ids.find((id) => id >= marker.fromId);
+    const reaches = ids[0] < marker.fromId || !this.store.posts.before;
+    const target = first === undefined || !reaches ? null : this.views.get(first)?.el;
+    if (!target) marker.el.remove();
+    else if (target.previousSibling !== marker.el) this.el.insertBefore(marker.el, target);
   }
 
   /** The person's rights changed: like buttons come or go. */
@@ -72,6 +95,7 @@ export class PostList {
     const next = ids[ids.indexOf(id) + 1];
     const before = this.views.get(next)?.el ?? this.pendingViews.values().next().value?.el ?? null;
     this.el.insertBefore(view.el, before);
+    this.#placeMarker();
     this.onAdded({ live, own: this.store.posts.get(id)?.author.id === this.store.me });
     this.onChange();
   }
@@ -81,6 +105,7 @@ export class PostList {
     if (!view) return;
     view.el.remove();
     this.views.delete(id);
+    this.#placeMarker();
     this.onChange();
   }
 

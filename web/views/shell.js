@@ -2,6 +2,7 @@
 // button, the connection banner, and the <main> element routes render into.
 import { h } from '../dom.js';
 import { t } from '../i18n/index.js';
+import { totalUnread } from '../reading.js';
 import { app } from '../state.js';
 import { mountSidebar } from './sidebar.js';
 
@@ -109,11 +110,21 @@ export function mountShell(root, { signOut }) {
   }
   offs.push(app.on('conn-problem', showProblem));
   showProblem();
+  // The tab's title: the page's, after the unread count of all one's channels.
+  let pageTitle = '';
+  function renderTitle() {
+    const total = totalUnread();
+    const count = total > 99 ? '(99+) ' : total ? `(${total}) ` : '';
+    document.title = `${count}${pageTitle ? `${pageTitle} · ` : ''}Kaisha`;
+  }
   offs.push(
     app.on('title', (text) => {
+      pageTitle = text || '';
       title.textContent = text || 'Kaisha';
-      document.title = text ? `${text} · Kaisha` : 'Kaisha';
+      renderTitle();
     }),
+    app.on('unread', renderTitle),
+    app.on('channels', renderTitle),
   );
   const onKey = (ev) => {
     if (ev.key === 'Escape' && root.classList.contains('drawer-open')) {

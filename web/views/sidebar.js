@@ -1,10 +1,11 @@
 // The sidebar: the person and their status, navigation, the channels they are
-// in (Departments, Interest groups) with unread counts, language and sign-out.
+// in (Departments, Interest groups) with unread counts (the server's, as
+// web/reading.js keeps them), language and sign-out.
 import { avatar, h, setChildren } from '../dom.js';
 import { icon } from '../icons.js';
 import { LANGUAGES, formatNumber, lang, t } from '../i18n/index.js';
 import { app, isAdmin, setMyStatus } from '../state.js';
-import { unreadCount } from '../unread.js';
+import { unreadCount } from '../reading.js';
 import { openProfile } from './profile.js';
 
 export function mountSidebar(el, { signOut }) {
@@ -78,6 +79,16 @@ export function mountSidebar(el, { signOut }) {
   const archived = h('ul', { class: 'channel-list', 'aria-labelledby': 'side-archived', dataset: { testid: 'archived-channels' } });
   const archivedHeading = h('h2', { class: 'side-heading', id: 'side-archived', text: t('nav.archived') });
 
+  function badge(count) {
+    if (!count) return null;
+    return h('span', {
+      class: 'badge',
+      dataset: { testid: 'unread-badge' },
+      'aria-label': t('nav.unread', { count }),
+      text: count > 99 ? `${formatNumber(99)}+` : formatNumber(count),
+    });
+  }
+
   function channelLink(c) {
     const count = unreadCount(c.id);
     const label = h('span', { class: 'channel-name', text: c.name });
@@ -90,17 +101,25 @@ export function mountSidebar(el, { signOut }) {
       },
       h('span', { class: 'hash' }, icon(c.is_private ? 'lock' : 'hash', { size: 16 })),
       label,
-      count
-        ? h('span', {
-            class: 'badge',
-            dataset: { testid: 'unread-badge' },
-            'aria-label': t('nav.unread', { count }),
-            text: count > 99 ? `${formatNumber(99)}+` : formatNumber(count),
-          })
-        : null,
+      badge(count),
     );
     links.set(`channel:${c.id}`, a);
     return h('li', {}, a);
+  }
+
+  /** One channel's count changed: its badge alone is drawn again (focus stays where it is). */
+  function renderUnread({ channel }) {
+    if (channel === null) {
+      renderChannels();
+      return;
+    }
+    const a = links.get(`channel:${channel}`);
+    if (!a) return;
+    const count = unreadCount(channel);
+    a.querySelector('.badge')?.remove();
+    const shown = badge(count);
+    if (shown) a.append(shown);
+    a.classList.toggle('unread', count > 0);
   }
 
   function renderChannels() {
@@ -174,7 +193,7 @@ export function mountSidebar(el, { signOut }) {
   renderChannels();
   offs.push(
     app.on('channels', renderChannels),
-    app.on('unread', renderChannels),
+    app.on('unread', renderUnread),
     app.on('presence', ({ user }) => user === app.me?.id && renderStatus()),
     app.on('me', () => {
       if (!app.me) return;

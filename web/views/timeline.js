@@ -3,7 +3,9 @@
 // store (web/posts.js) and kept in step with it. Scrolling to the top loads
 // the page before; new posts scroll into view when one is already at the
 // bottom (or wrote them), otherwise a "new posts" button appears; at the
-// bottom, it stays there when what is above changes height.
+// bottom, it stays there when what is above changes height. A divider marks
+// where the posts new since one's last visit start (web/views/channel_read.js
+// says which), with a button to jump up to it while it has not been on screen.
 import { h } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { PostList } from './post_list.js';
@@ -14,11 +16,13 @@ export class Timeline {
   /**
    * @param store      the channel's ChannelStore
    * @param loadOlder  async (before) => HistoryPage
+   * @param onScrolled () => void: the reader scrolled, or the timeline followed new posts down
    */
-  constructor(store, { label, loadOlder }) {
+  constructor(store, { label, loadOlder, onScrolled }) {
     this.store = store;
     this.loadOlder = loadOlder;
-    this.loading = false;
+    this.onScrolled = onScrolled ?? (() => {});
+    this.loading = null; // the older page being fetched (a promise)
     this.pinned = true; // scrolled to the bottom (as of the last scroll): new posts follow
     this.list = new PostList(store, {
       parentId: null,
@@ -41,6 +45,16 @@ export class Timeline {
       onclick: () => this.scrollToBottom(true),
       text: t('timeline.newPosts'),
     });
+    this.jumpButton = h('button', {
+      class: 'jump-unread',
+      hidden: true,
+      dataset: { testid: 'jump-unread' },
+      onclick: () => this.jumpToUnread(),
+      text: t('timeline.jumpUnread'),
+    });
+    this.divider = null; // "new since your last visit", once marked
+    this.dividerSeen = false;
+    this.dividerWatch = null;
     this.scroller = h(
       'div',
       { class: 'timeline', role: 'log', 'aria-label': label, tabindex: '0', dataset: { testid: 'timeline' } },
@@ -48,13 +62,14 @@ export class Timeline {
       this.empty,
       this.list.el,
     );
-    this.el = h('div', { class: 'timeline-wrap' }, this.scroller, this.newButton);
+    this.el = h('div', { class: 'timeline-wrap' }, this.scroller, this.jumpButton, this.newButton);
     this.ownTop = null; // where scrollToBottom left it: a scroll event there was ours, not the reader's
     this.scroller.addEventListener('scroll', () => {
       // Our own scroll, reported after something above grew: still pinned.
       if (this.pinned && this.scroller.scrollTop === this.ownTop) return;
       this.pinned = this.atBottom();
       if (this.pinned) this.newButton.hidden = true;
+      this.onScrolled();
     });
     // At the bottom, stay there whatever changes the height under it: a side
     // panel narrowing the column (file cards and long lines wrap), fonts arriving.
@@ -74,6 +89,11 @@ export class Timeline {
     if (store.posts.loaded) this.reset();
   }
 
+  /** The newest posts are on screen: the reader is at the bottom (as of the last scroll). */
+  showsNewest() {
+    return this.pinned;
+  }
+
   atBottom() {
     const s = this.scroller;
     return s.scrollHeight - s.scrollTop - s.clientHeight < NEAR_BOTTOM_PX;
@@ -84,6 +104,47 @@ export class Timeline {
     this.ownTop = smooth ? null : this.scroller.scrollTop;
     this.pinned = true;
     this.newButton.hidden = true;
+    this.onScrolled();
+  }
+
+  /**
+   * Mark where the new posts start: above the first post whose id is `fromId`
+   * or more. One divider a visit; `again` moves it, once the old one was seen
+   * (posts that came while the tab was hidden).
+   */
+  markUnread(fromId, { again = false } = {}) {
+    if (this.divider && !(again && this.dividerSeen)) return;
+    this.divider ??= h(
+      'div',
+      { class: 'unread-divider', role: 'separator', dataset: { testid: 'unread-divider' } },
+      h('span', { text: t('timeline.unreadDivider') }),
+    );
+    this.dividerSeen = false;
+    this.list.setMarker(this.divider, fromId);
+    // Observed afresh, so the first report says where it is now.
+    this.dividerWatch?.disconnect();
+    this.dividerWatch = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting)) this.dividerSeen = true;
+        this.jumpButton.hidden = this.dividerSeen;
+      },
+      { root: this.scroller },
+    );
+    this.dividerWatch.observe(this.divider);
+  }
+
+  /** Load older pages until the divider's place is loaded, and show it at the top. */
+  async jumpToUnread() {
+    if (!this.divider) return;
+    while (!this.divider.isConnected && this.store.posts.before) {
+      const before = this.store.posts.before;
+      await this.older();
+      if (this.store.posts.before === before) return; // failed: the button stays for another try
+    }
+    if (!this.divider.isConnected) return;
+    const s = this.scroller;
+    s.scrollTop += this.divider.getBoundingClientRect().top - s.getBoundingClientRect().top - 8;
+    this.pinned = this.atBottom();
   }
 
   /** The store has a new newest page: draw it all, at the bottom. */
@@ -109,10 +170,18 @@ export class Timeline {
     else this.top.replaceChildren();
   }
 
-  async older() {
+  /** Load the page before the oldest shown (the one being loaded, if it is under way). */
+  older() {
+    if (!this.loading && this.store.posts.before) {
+      this.loading = this.#older().finally(() => {
+        this.loading = null;
+      });
+    }
+    return this.loading ?? Promise.resolve();
+  }
+
+  async #older() {
     const before = this.store.posts.before;
-    if (!before || this.loading) return;
-    this.loading = true;
     this.olderButton.disabled = true;
     this.olderButton.textContent = t('common.loading');
     try {
@@ -125,7 +194,6 @@ export class Timeline {
     } catch {
       /* the button stays for another try */
     } finally {
-      this.loading = false;
       this.olderButton.disabled = false;
       this.olderButton.textContent = t('timeline.older');
       this.renderTop();
@@ -134,6 +202,7 @@ export class Timeline {
 
   destroy() {
     this.observer.disconnect();
+    this.dividerWatch?.disconnect();
     this.resizer.disconnect();
     this.list.destroy();
     for (const off of this.offs) off();
