@@ -38,6 +38,8 @@ const ROUTES = [
   { name: 'home', re: /^#?\/?$/, load: () => import('./views/home.js') },
 ];
 
+const LIST_WITHOUT_SOCKET_MS = 500;
+
 const root = document.getElementById('app');
 let shell = null; // the signed-in frame (sidebar, banner), kept across routes
 let current = null; // {name, key, view}
@@ -109,6 +111,7 @@ export function signedIn(session) {
   conn.status = app.myStatus;
   app.conn = conn;
   let helloSeen = false;
+  let listSoon = null; // the channel list without waiting for the socket (below)
   sessionOff.push(
     conn.on('state', ({ state }) => {
       document.documentElement.dataset.conn = state; // for tests and styling
@@ -133,10 +136,11 @@ export function signedIn(session) {
     }),
     // Subscribed to one's own stream without a replay: at every page load
     // (nothing is saved between pages), or after a position the server could
-    // not replay. Whatever was written before the subscription (after the list
-    // and the session were fetched at boot, say) will never come as an event:
-    // fetch both again, now that everything after is sure to come live.
+    // not replay. Whatever was written before the subscription (after the
+    // session was fetched at boot, say) will never come as an event: fetch
+    // what the stream feeds now, when everything after is sure to come live.
     conn.on('personal-reset', () => {
+      clearTimeout(listSoon);
       refreshChannels().catch(() => {});
       refreshMe().catch(() => {});
     }),
@@ -160,7 +164,11 @@ export function signedIn(session) {
   );
   setPresence(app.me.id, app.myStatus);
   conn.start();
-  refreshChannels().catch(() => {});
+  // The channel list (the costliest read of a page load: unread counts of
+  // every channel) is fetched once, after `subbed_me` (above); a socket slow
+  // to open does not keep the sidebar empty for longer than this.
+  listSoon = setTimeout(() => refreshChannels().catch(() => {}), LIST_WITHOUT_SOCKET_MS);
+  sessionOff.push(() => clearTimeout(listSoon));
   app.emit('me', app.me);
 }
 

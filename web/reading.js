@@ -6,9 +6,9 @@
 // Per channel: `read` (the seq read up to), `unread`, and `at`, the channel's
 // seq as of which `unread` was counted (the list's head, then each event seen).
 // Three things change it:
-//   - the channel list (GET /api/channels) or one channel (GET /api/channels/{id}):
-//     the server's figures, unless what is known here is newer (a read position
-//     further on, or events past the list's head already counted);
+//   - the channel list (GET /api/channels): the server's figures, unless what
+//     is known here is newer (a read position further on, or events past the
+//     list's head already counted);
 //   - read.moved in one's own stream (a read here or on another device), and the
 //     answer to one's own `read`: the server's figures, when its position is
 //     ahead of the one known (positions only move forward, and every read.moved
@@ -41,16 +41,6 @@ export function takeList(list) {
   }
   known = next;
   app.emit('unread', { channel: null });
-}
-
-/** One channel as GET /api/channels/{id} gives it (a channel opened before the list came). */
-export function takeChannel(c) {
-  const mine = known.get(c.id);
-  if (c.read_seq == null) return;
-  const fresh = figures(c);
-  if (mine && newer(mine, fresh)) return;
-  known.set(c.id, fresh);
-  app.emit('unread', { channel: c.id });
 }
 
 /**

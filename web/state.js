@@ -92,6 +92,20 @@ export function refreshMe() {
 
 let refreshing = null;
 let refreshAgain = false;
+let listed = firstList(); // the session's first channel list
+
+function firstList() {
+  let resolve;
+  const promise = new Promise((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
+
+/** Resolves once the session's channel list (with its read state) has come. */
+export function channelsListed() {
+  return listed.promise;
+}
 
 /**
  * Reload the channel list (with each channel's read state) and follow every
@@ -119,6 +133,7 @@ export function refreshChannels() {
         }
         app.channels = list;
         takeList(list);
+        listed.resolve();
         app.emit('channels', list);
       } while (refreshAgain);
     } finally {
@@ -151,6 +166,7 @@ export function channelUpdated(id, { name, description, is_private: closed, arch
 }
 
 export function forgetSession() {
+  listed = firstList();
   app.me = null;
   app.channels = [];
   app.presence.clear();

@@ -13,8 +13,8 @@ import { get, post as httpPost } from '../api.js';
 import { ChannelStore } from '../channel_store.js';
 import { h } from '../dom.js';
 import { t } from '../i18n/index.js';
-import { readState, takeChannel } from '../reading.js';
-import { app, channelUpdated, refreshChannels } from '../state.js';
+import { readState } from '../reading.js';
+import { app, channelUpdated, channelsListed, refreshChannels } from '../state.js';
 import { sendPost } from '../writes.js';
 import { dropTarget } from './attachments.js';
 import { openChannelEdit } from './channel_edit.js';
@@ -40,8 +40,12 @@ export function mount(container, params) {
 
   app.openChannel = id;
   // Where one had read up to, before this visit reports anything: the list's
-  // (kept up to date by read.moved), or asked with the first page.
+  // (kept up to date by read.moved), once it has come (channel_read reports
+  // nothing before: it needs the server's position too).
   let lastVisit = readState(id);
+  const listed = channelsListed().then(() => {
+    lastVisit ??= readState(id);
+  });
   let reading = null; // reports what is read (channel_read.js), once the timeline is made
 
   const timeline = new Timeline(store, {
@@ -101,13 +105,7 @@ export function mount(container, params) {
   async function load() {
     let page;
     try {
-      const asked = lastVisit ? null : get(`/api/channels/${id}`).catch(() => null);
       page = await get(`/api/channels/${id}/posts`);
-      const channel = await asked;
-      if (channel && alive) {
-        takeChannel(channel);
-        lastVisit = readState(id);
-      }
     } catch (err) {
       if (!alive) return;
       if (err.code === 'not_found' || err.status === 400) {
@@ -137,6 +135,7 @@ export function mount(container, params) {
 
   /** The divider above the first post new since the last visit (once a visit). */
   async function markNew(page) {
+    await listed;
     const visit = lastVisit;
     lastVisit = null; // a reload (or a join) does not mark again
     try {

@@ -13,8 +13,9 @@
 //
 // "New since your last visit". History pages carry no seq per post, so the
 // first unread post is looked up in the channel's log: the events after the
-// read position (GET /api/channels/{id}/events, one page of the newest 1,000
-// at most) that said something (web/kinds/ `said`) by someone else. Someone who
+// read position (GET /api/channels/{id}/events: four events an unread post
+// back from the head, then, if they did not hold all of them, the newest
+// 1,000) that said something (web/kinds/ `said`) by someone else. Someone who
 // never reported a position in a channel has read what came before they joined
 // it, a time the client does not know: then, as when the window of 1,000 is
 // shorter than the way back to the read position, the last `unread` of those
@@ -25,9 +26,12 @@
 import { get } from '../api.js';
 import { saidIn } from '../kinds/index.js';
 import { readMoved, readState } from '../reading.js';
+import { app } from '../state.js';
 
 const REPORT_EVERY_MS = 1000;
-const LOG_WINDOW = 1000; // events: one page of GET .../events
+const LOG_WINDOW = 1000; // events: one page of GET .../events, the furthest looked back
+const MIN_SPAN = 50;
+const SPAN_PER_UNREAD = 4;
 
 /**
  * The id of the first post new since the last visit, or null.
@@ -37,18 +41,28 @@ const LOG_WINDOW = 1000; // events: one page of GET .../events
 export async function firstUnread(id, me, lastVisit, page) {
   if (!lastVisit?.unread) return null;
   const { epoch, seq: head } = page.channel;
-  const from = Math.max(lastVisit.read, head - LOG_WINDOW);
-  if (from >= head) return null;
-  const log = await get(`/api/channels/${id}/events?epoch=${encodeURIComponent(epoch)}&seq=${from}`);
-  if (!log.recovered) return null; // another epoch: nothing to compare with
-  let said = [];
-  for (const event of log.events) {
-    const post = saidIn(event);
-    if (post && event.seq <= head && post.author?.id !== me) said.push(post);
+  // A few events a post are usual (likes, comments, joins): look that far back
+  // first, and as far as one page of the log if the unread are not all in it.
+  let span = Math.min(LOG_WINDOW, Math.max(MIN_SPAN, SPAN_PER_UNREAD * lastVisit.unread));
+  for (;;) {
+    const from = Math.max(lastVisit.read, head - span);
+    if (from >= head) return null;
+    const log = await get(`/api/channels/${id}/events?epoch=${encodeURIComponent(epoch)}&seq=${from}`);
+    if (!log.recovered) return null; // another epoch: nothing to compare with
+    let said = [];
+    for (const event of log.events) {
+      const post = saidIn(event);
+      if (post && event.seq <= head && post.author?.id !== me) said.push(post);
+    }
+    const all = from === lastVisit.read && lastVisit.read > 0;
+    if (!all && said.length < lastVisit.unread && from > lastVisit.read && span < LOG_WINDOW) {
+      span = LOG_WINDOW;
+      continue;
+    }
+    // Before joining, or before the window: only the server's count tells where unread starts.
+    if (!all) said = said.slice(-lastVisit.unread);
+    return said.find((post) => post.parent_id == null)?.id ?? null;
   }
-  // Before joining, or before the window: only the server's count tells where unread starts.
-  if (lastVisit.read === 0 || from > lastVisit.read) said = said.slice(-lastVisit.unread);
-  return said.find((post) => post.parent_id == null)?.id ?? null;
 }
 
 /**
@@ -109,6 +123,8 @@ export function channelReading(store, conn, timeline, { ready }) {
     () => document.removeEventListener('visibilitychange', onVisibility),
     conn.on('position', ({ channel }) => channel === id && check()),
     conn.on('hello', () => check()),
+    // The list came (its read position is needed), or a read elsewhere.
+    app.on('unread', () => check()),
     // Posts that come while the tab is hidden are new when one looks again.
     store.posts.on('added', ({ id: postId, parentId, live }) => {
       if (!live || parentId !== null || visible()) return;
