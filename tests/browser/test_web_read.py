@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
 
+from channels.reading import UNREAD_KINDS
 from tests.browser.conftest import (
     Kaisha,
     Person,
@@ -310,3 +311,75 @@ def test_nothing_written_before_the_own_stream_is_followed_is_lost(
     servers[0].send(held[0])
     expect(card.get_by_test_id("me-department")).to_have_text(support["name"])
     expect(link).to_be_visible()
+
+
+# ---- web/reading.js on its own, without a server ------------------------------------
+
+READING_SCRIPT = """
+async () => {
+  const { app } = await import('/state.js');
+  const { said } = await import('/kinds/index.js');
+  const reading = await import('/reading.js');
+  const ME = 7, ALICE = 8;
+  app.me = { id: ME };
+  const channel = (id, read_seq, unread, seq) =>
+    ({ id, name: `c${id}`, epoch: 'e1', seq, read_seq, unread });
+  const said_ = (channel, seq, by = ALICE, kind = 'post.created') => ({
+    type: 'event', channel, epoch: 'e1', seq, kind,
+    data: { post: { id: 100 + seq, parent_id: null, author: { id: by } } },
+  });
+  const out = { said: Object.keys(said).sort() };
+  const count = () => reading.unreadCount(5);
+
+  app.channels = [channel(5, 10, 2, 14), channel(6, null, 0, 3)];
+  reading.takeList(app.channels);
+  out.fromList = [count(), reading.unreadCount(6), reading.readState(6)];
+  reading.noteEvent(said_(5, 14)); // the list counted it already
+  out.counted = count();
+  reading.noteEvent(said_(5, 15));
+  reading.noteEvent(said_(5, 15)); // again (a replay)
+  reading.noteEvent(said_(5, 16, ME)); // one's own
+  reading.noteEvent({ ...said_(5, 17), kind: 'like.added' }); // says nothing
+  out.live = count();
+  reading.readMoved({ channel_id: 5, seq: 16, unread: 0 });
+  out.moved = [count(), reading.readState(5)];
+  reading.readMoved({ channel_id: 5, seq: 12, unread: 4 }); // a replayed, older one
+  reading.readMoved({ channel_id: 5, seq: 16, unread: 5 }); // the same position again
+  out.oldNews = count();
+  reading.readMoved({ channel_id: 5, seq: 16, unread: 1 }, { answer: true });
+  out.answer = count();
+  reading.takeList([channel(5, 10, 3, 15), channel(6, null, 0, 3)]); // fetched before the move
+  out.olderList = [count(), reading.readState(5).read];
+  app.channels = [channel(5, 16, 2, 20)];
+  reading.takeList(app.channels); // a newer one
+  out.newerList = count();
+  reading.noteEvent(said_(5, 19)); // counted by that list
+  out.behindList = count();
+  app.openChannel = 5; // open and in view: nothing to count
+  reading.noteEvent(said_(5, 21));
+  out.inView = count();
+  app.openChannel = null;
+  reading.noteEvent(said_(5, 22, ALICE, 'comment.created'));
+  out.comment = count();
+  reading.readMoved({ channel_id: 9, seq: 4, unread: 6 }); // not (yet) in the list
+  out.total = reading.totalUnread();
+  return out;
+}
+"""
+
+
+def test_read_state_follows_the_server_and_counts_what_comes_after(static_page: Page) -> None:
+    out = static_page.evaluate(READING_SCRIPT)
+    assert out["said"] == sorted(UNREAD_KINDS)  # what the server counts
+    assert out["fromList"] == [2, 0, None]  # not a member of 6: nothing
+    assert out["counted"] == 2
+    assert out["live"] == 3
+    assert out["moved"] == [0, {"read": 16, "unread": 0}]
+    assert out["oldNews"] == 0
+    assert out["answer"] == 1
+    assert out["olderList"] == [1, 16]
+    assert out["newerList"] == 2
+    assert out["behindList"] == 2
+    assert out["inView"] == 2
+    assert out["comment"] == 3
+    assert out["total"] == 3
