@@ -38,7 +38,7 @@ def sign_in_on_page(page: Page, email: str, password: str) -> None:
 
 
 def person_keys(page: Page) -> list[str]:
-    """What this browser keeps for any person (drafts, positions, unread counts)."""
+    """What this browser keeps for any person (drafts, status)."""
     keys: list[str] = page.evaluate(
         "() => Object.keys(localStorage).filter((k) => /^kaisha:u\\d+:/.test(k))"
     )
