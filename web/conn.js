@@ -420,6 +420,12 @@ export class Connection extends Emitter {
     return this.channels.has(channel);
   }
 
+  /** Whether the server answered the channel's `sub` on this connection: what comes next arrives live. */
+  isFollowing(channel) {
+    const sub = this.channels.get(channel);
+    return this.state === 'open' && !!sub && sub.subId !== null && !sub.syncing;
+  }
+
   position(channel) {
     const sub = this.channels.get(channel);
     return sub && sub.seq !== null ? { epoch: sub.epoch, seq: sub.seq } : null;

@@ -299,9 +299,9 @@ def connected(page: Page) -> None:
 
 
 def following(page: Page, channel_id: int) -> None:
-    """Wait until the page's connection follows a channel from a known position
-    (its `sub` was answered): events from then on reach the page."""
-    script = "async (id) => (await import('/state.js')).app.conn?.position(id) != null"
+    """Wait until the page's connection follows a channel (its `sub` was
+    answered): events from then on reach the page, and `typing` is allowed."""
+    script = "async (id) => !!(await import('/state.js')).app.conn?.isFollowing(id)"
     wait_until(page, lambda: bool(page.evaluate(script, channel_id)), f"a sub to {channel_id}")
 
 
