@@ -336,6 +336,15 @@ async def history_page(
     return HistoryPage.model_validate({"channel": channel, "posts": posts, "before": before_id})
 
 
+async def posts_by_id(conn: AsyncConnection, user: User, ids: Sequence[int]) -> dict[int, Any]:
+    """``PostPublic``'s fields of the live posts among ``ids`` (whose access the
+    caller has checked), by id: one query. For search results."""
+    if not ids:
+        return {}
+    stmt = _post_select(user.id).where(_POST.c.id.in_(ids), _POST.c.deleted_at.is_(None))
+    return {row[0]: _post_fields(row) for row in await conn.execute(stmt)}
+
+
 async def thread(db: AsyncSession, user: User, post_id: int) -> Thread:
     post, _ = await access_post(db, user, post_id)
     root_id = post.parent_id or post_id

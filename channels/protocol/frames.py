@@ -16,10 +16,11 @@ Client to server (``id`` is chosen by the client and echoed in the answer;
     {"op": "status", "status": "away"}
     {"op": "who", "id": 9, "channel": 5}
     {"op": "ping", "id": 10}
+    {"op": "search", "id": 12, "q": "経費精算", "channel": 5, "in": "posts", "order": "newest"}
 
 Server to client: ``hello``, ``subbed``, ``event``, ``subbed_me``,
 ``personal``, ``ack``, ``error``, ``unsubbed``, ``presence``, ``typing``,
-``who``, ``pong`` (built by the functions below).
+``who``, ``pong``, ``search`` (built by the functions below).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from channels.models import MAX_BODY_CHARS, MAX_FILES, FileIdStr, Receipt
 from channels.protocol.errors import ProtocolError
+from channels.search import SearchPage
+from core.fulltext import MAX_QUERY_CHARS
 from core.schema import MAX_ID, DbId, refuse_nul
 from streams.log import Positioned, Replay
 
@@ -143,6 +146,23 @@ class Ping(_Command):
     op: Literal["ping"]
 
 
+class SearchCmd(_Command):
+    """``GET /api/search`` as a frame, its parameters named alike
+    (channels/search.py checks them the same way)."""
+
+    op: Literal["search"]
+    q: Annotated[str, Field(max_length=MAX_QUERY_CHARS)]
+    channel: DbId | None = None
+    author: DbId | None = None
+    since: Annotated[str, Field(max_length=40)] | None = None
+    until: Annotated[str, Field(max_length=40)] | None = None
+    within: Literal["posts", "comments"] | None = Field(default=None, alias="in")
+    order: Literal["newest", "best"] | None = None
+    before: DbId | None = None
+    offset: Annotated[int, Field(ge=0, le=MAX_ID)] | None = None
+    limit: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+
+
 Command = Annotated[
     Sub
     | Unsub
@@ -155,7 +175,8 @@ Command = Annotated[
     | Typing
     | Status
     | Who
-    | Ping,
+    | Ping
+    | SearchCmd,
     Field(discriminator="op"),
 ]
 _commands: TypeAdapter[Command] = TypeAdapter(Command)
@@ -174,6 +195,7 @@ OPS: Final = frozenset(
         "status",
         "who",
         "ping",
+        "search",
     }
 )
 
@@ -278,3 +300,9 @@ def unsubbed(frame_id: int | None, channel: int, reason: str | None = None) -> d
 
 def pong(frame_id: int | None) -> dict[str, Any]:
     return {"type": "pong", "id": frame_id}
+
+
+def search(frame_id: int | None, page: SearchPage) -> dict[str, Any]:
+    """The answer to ``search``: ``terms``, ``results``, ``before``, ``offset``
+    as ``GET /api/search`` answers them."""
+    return {"type": "search", "id": frame_id, **page.model_dump()}
