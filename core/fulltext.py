@@ -225,31 +225,34 @@ def _mapped(text: str) -> tuple[str, list[int] | None, list[int] | None]:
     return "".join(out), starts, ends
 
 
-def _spans(folded: str, query: Query) -> list[tuple[int, int]]:
-    """Where each term's phrase matches, in the normalised text."""
-    found = list(tokens(folded))
-    spans = []
-    for term in query.terms:
-        n = len(term.tokens)
-        for i in range(len(found) - n + 1):
-            if all(found[i + k].text == term.tokens[k] for k in range(n - 1)):
-                last = found[i + n - 1]
-                want = term.tokens[-1]
-                if last.text == want or (term.prefix and last.text.startswith(want)):
-                    end = last.start + len(want)
-                    spans.append((found[i].start, end))
-    return spans
+def _term_spans(found: list[Token], term: Term) -> Iterator[tuple[int, int]]:
+    """Where a term's phrase matches, in the normalised text."""
+    n = len(term.tokens)
+    for i in range(len(found) - n + 1):
+        if all(found[i + k].text == term.tokens[k] for k in range(n - 1)):
+            last, want = found[i + n - 1], term.tokens[-1]
+            if last.text == want or (term.prefix and last.text.startswith(want)):
+                yield found[i].start, last.start + len(want)
+
+
+def holds(text: str, query: Query) -> bool:
+    """Whether ``text`` has every term of ``query``: what the index answers,
+    said in Python (tests/unit/test_fulltext.py holds the two together)."""
+    found = list(tokens(normalise(text)))
+    return bool(query) and all(any(_term_spans(found, term)) for term in query.terms)
 
 
 def matches(text: str, query: Query) -> list[tuple[int, int]]:
     """Where ``query`` matches ``text``: ``[start, end)`` in its characters (code
     points), in order, overlapping ones merged."""
     folded, starts, ends = _mapped(text)
+    found = list(tokens(folded))
     spans = []
-    for a, b in _spans(folded, query):
-        if starts is not None and ends is not None:
-            a, b = starts[a], ends[b - 1]
-        spans.append((a, b))
+    for term in query.terms:
+        for a, b in _term_spans(found, term):
+            if starts is not None and ends is not None:
+                a, b = starts[a], ends[b - 1]
+            spans.append((a, b))
     merged: list[tuple[int, int]] = []
     for a, b in sorted(spans):
         if merged and a <= merged[-1][1]:
