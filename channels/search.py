@@ -259,7 +259,7 @@ def index_statements(dialect: str, bodies: Sequence[tuple[int, str]]) -> list[tu
 # ---- searching ----------------------------------------------------------------------
 
 
-def _matching(sqlite: bool, user: User, ask: Search) -> tuple[Select[Any], Any, Any]:
+def matching(sqlite: bool, user: User, ask: Search) -> tuple[Select[Any], Any, Any]:
     """Ids of the posts that match and that ``user`` may read, newest first;
     and the score column (lower is better) and the id column."""
     if sqlite:
@@ -310,7 +310,7 @@ def _matching(sqlite: bool, user: User, ask: Search) -> tuple[Select[Any], Any, 
 async def _page_ids(conn: AsyncConnection, user: User, ask: Search) -> list[int]:
     """The ids of the page, and one more when there is a next page."""
     sqlite = _dialect(conn) == "sqlite"
-    stmt, score, _ = _matching(sqlite, user, ask)
+    stmt, score, _ = matching(sqlite, user, ask)
     if ask.order is Order.newest:
         rows = await conn.execute(stmt.limit(ask.limit + 1))
         return [r[0] for r in rows]
