@@ -190,7 +190,7 @@ async def make_company(base: str) -> dict[str, Any]:
             made = await admin.call("POST", "/api/departments", {"name": name, "closed": closed})
             depts[name] = made["id"]
         people = {}
-        for name, dept in (("searcher", "Eng"), ("other", "Legal")):
+        for name, dept in (("searcher", "Eng"), ("other", "Legal"), ("hr", "HR")):
             user = await admin.call(
                 "POST",
                 "/api/users",
@@ -214,10 +214,16 @@ async def make_company(base: str) -> dict[str, Any]:
             secret = await other.call(
                 "POST", "/api/channels", {"name": "Secret", "is_private": True}
             )
-            listed = await other.call("GET", "/api/channels")
         finally:
             await other.close()
-        by_dept = {c["department_id"]: c["id"] for c in listed if c["department_id"]}
+        by_dept = {}
+        for _, token in people.values():  # each sees their own closed department
+            api = Http(base, token)
+            try:
+                listed = await api.call("GET", "/api/channels")
+            finally:
+                await api.close()
+            by_dept.update({c["department_id"]: c["id"] for c in listed if c["department_id"]})
         channels = {name: by_dept[d] for name, d in depts.items()}
         channels.update(Lunch=lunch["id"], Secret=secret["id"])
         return {"people": people, "channels": channels}
@@ -479,10 +485,12 @@ async def bench_backend(backend: str, posts: int, requests: int, warmup: int) ->
             return len(page.results)
 
         async def count(q: str) -> int:
-            stmt, _, _ = search.matching(not postgres, user, search.ask(q))
+            ask = search.ask(q)
+            stmt = search.matching(not postgres, ask)
             async with database.engine.connect() as conn:
                 counted = sa_select(func.count()).select_from(stmt.subquery())
-                return int((await conn.execute(counted)).scalar_one())
+                bound = search.values(user, ask, sqlite=not postgres)
+                return int((await conn.execute(counted, bound)).scalar_one())
 
         client = httpx.AsyncClient(
             base_url=node.http, headers={"authorization": f"Bearer {token}"}, timeout=30
@@ -533,8 +541,10 @@ async def bench_backend(backend: str, posts: int, requests: int, warmup: int) ->
             await client.aclose()
         if postgres:
             for q in ("会議", RARE):
-                stmt, _, _ = search.matching(False, user, search.ask(q))
-                compiled = stmt.limit(PAGE + 1).compile(
+                ask = search.ask(q, limit=PAGE)
+                bound = search.values(user, ask, sqlite=False)
+                stmt = search.matching(False, ask).limit(PAGE + 1).params(bound)
+                compiled = stmt.compile(
                     dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}
                 )
                 async with db.engine.connect() as conn:

@@ -40,6 +40,7 @@ cached generic plan fits neither) and a time limit (``SEARCH_TIMEOUT``:
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -259,41 +260,87 @@ def index_statements(dialect: str, bodies: Sequence[tuple[int, str]]) -> list[tu
 # ---- searching ----------------------------------------------------------------------
 
 
-def matching(sqlite: bool, user: User, ask: Search) -> tuple[Select[Any], Any, Any]:
-    """Ids of the posts that match and that ``user`` may read, newest first;
-    and the score column (lower is better) and the id column."""
-    if sqlite:
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What a search's statement depends on (its values are bound): one
+    statement is built per shape, the first time it is asked for."""
+
+    sqlite: bool
+    order: Order
+    within: Within | None
+    channel: bool
+    author: bool
+    since: bool
+    until: bool
+    before: bool
+
+
+def _shape(sqlite: bool, ask: Search) -> _Shape:
+    return _Shape(
+        sqlite=sqlite,
+        order=ask.order,
+        within=ask.within,
+        channel=ask.channel is not None,
+        author=ask.author is not None,
+        since=ask.since is not None,
+        until=ask.until is not None,
+        before=ask.before is not None and ask.order is Order.newest,
+    )
+
+
+def values(user: User, ask: Search, *, sqlite: bool) -> dict[str, Any]:
+    """The values a search's statement binds."""
+    bound: dict[str, Any] = {
+        "match": ask.query.fts5() if sqlite else ask.query.tsquery(),
+        "user_id": user.id,
+        "limit": ask.limit + 1,
+    }
+    for name in ("channel", "author", "since", "until", "before"):
+        value = getattr(ask, name)
+        if value is not None:
+            bound[name] = value
+    if ask.order is Order.best:
+        bound["offset"] = ask.offset
+    return bound
+
+
+@functools.cache
+def _matching(shape: _Shape) -> tuple[Select[Any], Any]:
+    """Ids of the posts that match and that the person may read, newest first
+    (unlimited), and the score column (lower is better)."""
+    if shape.sqlite:
         index_id = _FTS.c.rowid
         source = _FTS
-        match: Any = sa_text("post_search MATCH :match").bindparams(match=ask.query.fts5())
+        match: Any = sa_text("post_search MATCH :match")
         score: Any = func.bm25(literal_column("post_search"))
     else:
         index_id = _GIN.c.post_id
         source = _GIN
-        tsquery = cast(bindparam("match", ask.query.tsquery(), type_=Text), TSQUERY)
+        tsquery = cast(bindparam("match", type_=Text), TSQUERY)
         match = _GIN.c.tokens.op("@@")(tsquery)
         score = -func.ts_rank(_GIN.c.tokens, tsquery, 1)
-    readable = sa_select(_CHANNEL.c.id).where(readable_by(user.id))
+    readable = sa_select(_CHANNEL.c.id).where(readable_by(bindparam("user_id")))
     where: list[Any] = [
         match,
         _POST.c.deleted_at.is_(None),
         or_(_POST.c.parent_id.is_(None), _PARENT.c.deleted_at.is_(None)),
         _POST.c.channel_id.in_(readable),
     ]
-    if ask.channel is not None:
-        where.append(_POST.c.channel_id == ask.channel)
-    if ask.author is not None:
-        where.append(_POST.c.author_id == ask.author)
-    if ask.since is not None:
-        where.append(_POST.c.created_at >= ask.since)
-    if ask.until is not None:
-        where.append(_POST.c.created_at < ask.until)
-    if ask.within is Within.posts:
+    if shape.channel:
+        where.append(_POST.c.channel_id == bindparam("channel"))
+    if shape.author:
+        where.append(_POST.c.author_id == bindparam("author"))
+    when = _POST.c.created_at.type
+    if shape.since:
+        where.append(_POST.c.created_at >= bindparam("since", type_=when))
+    if shape.until:
+        where.append(_POST.c.created_at < bindparam("until", type_=when))
+    if shape.within is Within.posts:
         where.append(_POST.c.parent_id.is_(None))
-    elif ask.within is Within.comments:
+    elif shape.within is Within.comments:
         where.append(_POST.c.parent_id.is_not(None))
-    if ask.before is not None and ask.order is Order.newest:
-        where.append(index_id < ask.before)
+    if shape.before:
+        where.append(index_id < bindparam("before"))
     stmt = (
         sa_select(index_id.label("id"))
         .select_from(
@@ -304,24 +351,33 @@ def matching(sqlite: bool, user: User, ask: Search) -> tuple[Select[Any], Any, A
         .where(*where)
         .order_by(index_id.desc())
     )
-    return stmt, score, index_id
+    return stmt, score
 
 
-async def _page_ids(conn: AsyncConnection, user: User, ask: Search) -> list[int]:
-    """The ids of the page, and one more when there is a next page."""
-    sqlite = _dialect(conn) == "sqlite"
-    stmt, score, _ = matching(sqlite, user, ask)
-    if ask.order is Order.newest:
-        rows = await conn.execute(stmt.limit(ask.limit + 1))
-        return [r[0] for r in rows]
+def matching(sqlite: bool, ask: Search) -> Select[Any]:
+    """The ids of every post that matches ``ask`` and that the person may read,
+    newest first: the statement (its values from ``values``)."""
+    return _matching(_shape(sqlite, ask))[0]
+
+
+@functools.cache
+def _page(shape: _Shape) -> Select[Any]:
+    """The ids of a page, and one more when there is a next page."""
+    stmt, score = _matching(shape)
+    if shape.order is Order.newest:
+        return stmt.limit(bindparam("limit"))
     window = stmt.add_columns(score.label("score")).limit(BEST_WINDOW).subquery()
-    ranked = (
+    return (
         sa_select(window.c.id)
         .order_by(window.c.score, window.c.id.desc())
-        .limit(ask.limit + 1)
-        .offset(ask.offset)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
     )
-    return [r[0] for r in await conn.execute(ranked)]
+
+
+_CHANNELS = sa_select(_CHANNEL.c.id, _CHANNEL.c.name, _CHANNEL.c.kind).where(
+    _CHANNEL.c.id.in_(bindparam("ids", expanding=True))
+)
 
 
 async def search(conn: AsyncConnection, user: User, ask: Search) -> SearchPage:
@@ -339,7 +395,8 @@ async def search(conn: AsyncConnection, user: User, ask: Search) -> SearchPage:
                 ),
                 {"ms": str(int(SEARCH_TIMEOUT * 1000))},
             )
-        ids = await _page_ids(conn, user, ask)
+        bound = values(user, ask, sqlite=sqlite)
+        ids = [r[0] for r in await conn.execute(_page(_shape(sqlite, ask)), bound)]
     except DBAPIError as exc:
         if getattr(exc.orig, "sqlstate", None) == "57014":  # query_canceled
             raise SearchTimeoutError("the search took too long: narrow it down") from None
@@ -350,11 +407,7 @@ async def search(conn: AsyncConnection, user: User, ask: Search) -> SearchPage:
     channel_ids = {p["channel_id"] for p in posts.values()}
     channels = {}
     if channel_ids:
-        rows = await conn.execute(
-            sa_select(_CHANNEL.c.id, _CHANNEL.c.name, _CHANNEL.c.kind).where(
-                _CHANNEL.c.id.in_(channel_ids)
-            )
-        )
+        rows = await conn.execute(_CHANNELS, {"ids": sorted(channel_ids)})
         channels = {r.id: {"id": r.id, "name": r.name, "kind": r.kind} for r in rows}
     results = []
     for post_id in ids:

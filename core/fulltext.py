@@ -42,6 +42,7 @@ only, each quoted.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -201,24 +202,35 @@ def parse_query(text: str) -> Query:
 # ---- where a query matches a text ---------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8192)
+def _normalised_part(part: str) -> str:
+    return normalise(part)
+
+
 def _mapped(text: str) -> tuple[str, list[int] | None, list[int] | None]:
     """The normalised text and, for each of its characters, where the part of
-    ``text`` it came from starts and ends (None: the same place, the text being
-    normalised already). Parts are a character with the marks that follow it,
-    normalised one by one; for the texts people write this gives what
-    ``normalise`` gives for the whole."""
+    ``text`` it came from starts and ends (None: the same place).
+
+    Most texts normalise character by character (full-width letters, capitals,
+    half-width kana each become one character): then that is the answer, its
+    map read off the characters' lengths. Otherwise parts are a character
+    with the marks that follow it (``ｶﾞ`` is ``ガ``), normalised one by one:
+    for the texts people write this gives what ``normalise`` gives for the
+    whole."""
     folded = normalise(text)
     if folded == text:
         return folded, None, None
+    parts = list(map(_normalised_part, text))
+    if "".join(parts) == folded:
+        if len(folded) == len(text) and all(len(part) == 1 for part in parts):
+            return folded, None, None
+        starts = [i for i, part in enumerate(parts) for _ in part]
+        return folded, starts, [i + 1 for i in starts]
     out: list[str] = []
-    starts: list[int] = []
+    starts = []
     ends: list[int] = []
-    cache: dict[str, str] = {}
     for m in _EXTENDS.finditer(text):
-        part = m.group()
-        norm = cache.get(part)
-        if norm is None:
-            norm = cache[part] = normalise(part)
+        norm = _normalised_part(m.group())
         out.append(norm)
         starts.extend([m.start()] * len(norm))
         ends.extend([m.end()] * len(norm))
