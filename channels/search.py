@@ -11,7 +11,8 @@ deleted one loses its row, and its comments theirs, in the delete's unit.
 - SQLite: an FTS5 table whose ``rowid`` is the post's id, holding the tokens
   as one string separated by spaces; the ``unicode61`` tokenizer (letters,
   digits and marks are token characters, diacritics kept) splits it back
-  into exactly those tokens. Terms are FTS5 phrases: ``"sns の活 活用"``,
+  into exactly those tokens, and a prefix index of their first characters
+  serves one-character queries. Terms are FTS5 phrases: ``"sns の活 活用"``,
   ``"会"*``.
 - PostgreSQL: ``post_id`` and a ``tsvector`` written as tsvector input
   (``'会議':1 '議':2``), with a GIN index. No text search parser or

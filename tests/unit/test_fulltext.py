@@ -176,7 +176,8 @@ def test_any_part_of_a_text_finds_it(text: str, data: st.DataObject) -> None:
 
 _FTS5 = (
     "CREATE VIRTUAL TABLE post_search USING fts5(tokens,"
-    " tokenize = \"unicode61 remove_diacritics 0 categories 'L* N* Co M*'\")"
+    " tokenize = \"unicode61 remove_diacritics 0 categories 'L* N* Co M*'\","
+    " prefix = '1')"
 )
 
 
