@@ -16,7 +16,7 @@ words, a rare word), rotating through several of each kind:
 
 - ``newest``: the first page of 20, through ``channels.search.search`` in
   this process (database, rows, models, snippets; no HTTP);
-- ``best``: the same, ranked (the most relevant of the newest 1,000 matches);
+- ``best``: the same, ranked (the most relevant of the newest 200 matches);
 - ``HTTP``: ``GET /api/search?q=`` (what a client waits for);
 - ``LIKE``: a plain ``body LIKE '%…%'`` scan (``ILIKE`` on PostgreSQL) with the
   same read rule, newest first, the same page size: what search would cost

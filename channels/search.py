@@ -35,14 +35,15 @@ matches marked: three queries whatever the page size.
 On PostgreSQL the search sets, for its own transaction, custom plans for
 each query (the best plan for a rare word and for a common one differ, and a
 cached generic plan fits neither) and a time limit (``SEARCH_TIMEOUT``:
-``search_timeout``, 503).
+``search_timeout``, 503); with a phrase, GIN is asked for its rarest token
+and the phrase checked after (``_matching``; docs/architecture.md, "Search").
 """
 
 from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -52,10 +53,10 @@ from sqlalchemy import Integer, Select, Text, bindparam, cast, column, func, lit
 from sqlalchemy import select as sa_select
 from sqlalchemy import table as sa_table
 from sqlalchemy import text as sa_text
-from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import or_
+from sqlmodel import and_, or_
 
 from channels import reads
 from channels.access import readable_by
@@ -68,7 +69,7 @@ from streams.unit import Unit
 
 PAGE: Final = 20  # results a page, unless asked for fewer or more
 MAX_PAGE: Final = 50
-BEST_WINDOW: Final = 1000  # the newest matches ``best`` ranks
+BEST_WINDOW: Final = 200  # the newest matches ``best`` ranks (10 pages of 20)
 SEARCH_TIMEOUT: Final = 5.0  # seconds a search may take (PostgreSQL)
 
 _POST, _CHANNEL = table_of(Post), table_of(Channel)
@@ -267,6 +268,7 @@ class _Shape:
     statement is built per shape, the first time it is asked for."""
 
     sqlite: bool
+    phrased: bool  # PostgreSQL: GIN is asked for one token a term, phrases checked after
     order: Order
     within: Within | None
     channel: bool
@@ -279,6 +281,7 @@ class _Shape:
 def _shape(sqlite: bool, ask: Search) -> _Shape:
     return _Shape(
         sqlite=sqlite,
+        phrased=not sqlite and ask.query.phrased,
         order=ask.order,
         within=ask.within,
         channel=ask.channel is not None,
@@ -289,13 +292,18 @@ def _shape(sqlite: bool, ask: Search) -> _Shape:
     )
 
 
-def values(user: User, ask: Search, *, sqlite: bool) -> dict[str, Any]:
-    """The values a search's statement binds."""
+def values(
+    user: User, ask: Search, *, sqlite: bool, frequency: Mapping[str, float] | None = None
+) -> dict[str, Any]:
+    """The values a search's statement binds; ``frequency``: PostgreSQL's
+    statistics of the query's tokens (how many rows have each), for a phrase."""
     bound: dict[str, Any] = {
         "match": ask.query.fts5() if sqlite else ask.query.tsquery(),
         "user_id": user.id,
         "limit": ask.limit + 1,
     }
+    if not sqlite and ask.query.phrased:
+        bound["one_a_term"] = ask.query.tsquery_of_one_token_a_term(frequency or {})
     for name in ("channel", "author", "since", "until", "before"):
         value = getattr(ask, name)
         if value is not None:
@@ -319,6 +327,15 @@ def _matching(shape: _Shape) -> tuple[Select[Any], Any]:
         source = _GIN
         tsquery = cast(bindparam("match", type_=Text), TSQUERY)
         match = _GIN.c.tokens.op("@@")(tsquery)
+        if shape.phrased:
+            # GIN finds the rows with one token of each term; the phrases are
+            # checked on those, by a function the planner does not estimate, so
+            # that its estimate is that token's frequency, not the product of
+            # the phrase's tokens' (core/fulltext.py: tsquery_of_one_token_a_term).
+            one_a_term = cast(bindparam("one_a_term", type_=Text), TSQUERY)
+            match = and_(
+                _GIN.c.tokens.op("@@")(one_a_term), func.ts_match_vq(_GIN.c.tokens, tsquery)
+            )
         score = -func.ts_rank(_GIN.c.tokens, tsquery, 1)
     readable = sa_select(_CHANNEL.c.id).where(readable_by(bindparam("user_id")))
     where: list[Any] = [
@@ -328,9 +345,9 @@ def _matching(shape: _Shape) -> tuple[Select[Any], Any]:
         _POST.c.channel_id.in_(readable),
     ]
     if shape.channel:
-        where.append(_POST.c.channel_id == bindparam("channel"))
+        where.append(_POST.c.channel_id == bindparam("channel", type_=Integer))
     if shape.author:
-        where.append(_POST.c.author_id == bindparam("author"))
+        where.append(_POST.c.author_id == bindparam("author", type_=Integer))
     when = _POST.c.created_at.type
     if shape.since:
         where.append(_POST.c.created_at >= bindparam("since", type_=when))
@@ -341,7 +358,7 @@ def _matching(shape: _Shape) -> tuple[Select[Any], Any]:
     elif shape.within is Within.comments:
         where.append(_POST.c.parent_id.is_not(None))
     if shape.before:
-        where.append(index_id < bindparam("before"))
+        where.append(index_id < bindparam("before", type_=Integer))
     stmt = (
         sa_select(index_id.label("id"))
         .select_from(
@@ -366,15 +383,31 @@ def _page(shape: _Shape) -> Select[Any]:
     """The ids of a page, and one more when there is a next page."""
     stmt, score = _matching(shape)
     if shape.order is Order.newest:
-        return stmt.limit(bindparam("limit"))
+        return stmt.limit(bindparam("limit", type_=Integer))
     window = stmt.add_columns(score.label("score")).limit(BEST_WINDOW).subquery()
     return (
         sa_select(window.c.id)
         .order_by(window.c.score, window.c.id.desc())
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
     )
 
+
+# PostgreSQL: for this transaction, a plan for each search's values (a plan
+# cached for all of them cannot fit a rare word and a common one alike) and a
+# time limit; with a phrase, how common its tokens are (the planner's own
+# statistics: a token it does not list is rarer than any it does).
+_SETTINGS_SQL = (
+    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
+    " set_config('statement_timeout', :ms, true)"
+)
+_SETTINGS = sa_text(_SETTINGS_SQL)
+_SETTINGS_AND_STATISTICS = sa_text(
+    _SETTINGS_SQL + ", array_agg(u.elem), array_agg(u.freq) FROM pg_stats s,"
+    " unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS u(elem, freq)"
+    " WHERE s.schemaname = current_schema() AND s.tablename = 'post_search'"
+    " AND s.attname = 'tokens' AND u.elem = ANY(:tokens)"
+).bindparams(bindparam("tokens", type_=ARRAY(Text)))
 
 _CHANNELS = sa_select(_CHANNEL.c.id, _CHANNEL.c.name, _CHANNEL.c.kind).where(
     _CHANNEL.c.id.in_(bindparam("ids", expanding=True))
@@ -388,15 +421,23 @@ async def search(conn: AsyncConnection, user: User, ask: Search) -> SearchPage:
         return SearchPage(terms=terms, results=[])
     sqlite = _dialect(conn) == "sqlite"
     try:
+        frequency: dict[str, float] = {}
         if not sqlite:
-            await conn.execute(
-                sa_text(
-                    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
-                    " set_config('statement_timeout', :ms, true)"
-                ),
-                {"ms": str(int(SEARCH_TIMEOUT * 1000))},
-            )
-        bound = values(user, ask, sqlite=sqlite)
+            phrased = ask.query.phrased
+            row = (
+                await conn.execute(
+                    _SETTINGS_AND_STATISTICS if phrased else _SETTINGS,
+                    {
+                        "ms": str(int(SEARCH_TIMEOUT * 1000)),
+                        "tokens": sorted({t for term in ask.query.terms for t in term.tokens}),
+                    }
+                    if phrased
+                    else {"ms": str(int(SEARCH_TIMEOUT * 1000))},
+                )
+            ).one()
+            if phrased and row[-2] is not None:
+                frequency = dict(zip(row[-2], row[-1], strict=True))
+        bound = values(user, ask, sqlite=sqlite, frequency=frequency)
         ids = [r[0] for r in await conn.execute(_page(_shape(sqlite, ask)), bound)]
     except DBAPIError as exc:
         if getattr(exc.orig, "sqlstate", None) == "57014":  # query_canceled

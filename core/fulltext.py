@@ -45,7 +45,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -169,6 +169,28 @@ class Query:
             if term.prefix:
                 lexemes[-1] += ":*"
             parts.append("(" + " <-> ".join(lexemes) + ")")
+        return " & ".join(parts)
+
+    @property
+    def phrased(self) -> bool:
+        """Whether a term is a phrase of several tokens."""
+        return any(len(term.tokens) > 1 for term in self.terms)
+
+    def tsquery_of_one_token_a_term(self, frequency: Mapping[str, float]) -> str:
+        """A ``tsquery`` naming one token of each term, the rarest by ``frequency``
+        (tokens it lacks count as rarest; a term's prefix only when it is alone):
+        what a PostgreSQL search asks its GIN index, checking the phrases
+        (``tsquery``) on the rows that gives. The planner takes the tokens of a
+        phrase for independent and multiplies their frequencies, where 経費 is
+        nearly always followed by 費精: one token's frequency is the better
+        estimate of the phrase's."""
+        parts = []
+        for term in self.terms:
+            whole = term.tokens[: len(term.tokens) - term.prefix]
+            if not whole:
+                parts.append(_lexeme(term.tokens[-1]) + ":*")
+                continue
+            parts.append(_lexeme(min(whole, key=lambda t: frequency.get(t, 0.0))))
         return " & ".join(parts)
 
 

@@ -81,6 +81,16 @@ def test_queries(query: str, fts5: str, tsquery: str) -> None:
     assert bool(parsed) is bool(fts5)
 
 
+def test_postgresql_asks_its_index_for_the_rarest_token_of_each_phrase() -> None:
+    frequency = {"経費": 0.016, "費精": 0.012, "精算": 0.016, "会議": 0.09, "3": 0.2}
+    assert not parse_query("会議 a").phrased
+    assert parse_query("経費精算").phrased
+    tokens = parse_query("経費精算 会議 3月 会 SNSの活用").tsquery_of_one_token_a_term(frequency)
+    # A token the statistics do not list is rarer than any they do (sns, の活,
+    # 活用: the first of them); a prefix is asked for only when it is alone.
+    assert tokens == "'費精' & '会議' & '3' & '会':* & 'sns'"
+
+
 def test_queries_have_bounds() -> None:
     parse_query("あ" * MAX_QUERY_CHARS)
     with pytest.raises(InvalidError, match="q: at most 200 characters"):
