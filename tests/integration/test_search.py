@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func, literal_column
+from sqlalchemy import select as sa_select
 
 from channels import search
 from core.fulltext import parse_query
@@ -462,3 +463,24 @@ async def test_a_search_costs_the_same_statements_whatever_the_page(
     finally:
         await db.close()
     assert counts == [3 if settings.is_sqlite else 4] * 3, statements
+
+
+@pytest.mark.parametrize("settings", ["postgres"], indirect=True)
+async def test_a_search_that_takes_too_long_answers_503(
+    company: Company, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL cancels a search past its time limit: 503 ``search_timeout``
+    over HTTP, the same code over the socket, and the next search works."""
+    bob = company.people["bob"]
+    monkeypatch.setattr(search, "SEARCH_TIMEOUT", 0.05)
+    monkeypatch.setattr(
+        search, "_page", lambda shape: sa_select(literal_column("1")).select_from(func.pg_sleep(1))
+    )
+    r = await bob.api.raw("GET", "/api/search", params={"q": "会議"})
+    assert r.status_code == 503 and r.json()["error"]["code"] == "search_timeout", r.text
+    live = await Live.connect(company.server, bob.token)
+    answer = await live.request({"op": "search", "q": "会議"})
+    assert (answer["type"], answer["code"]) == ("error", "search_timeout")
+    await live.close()
+    monkeypatch.undo()
+    assert (await bob.api.call("GET", "/api/search", params={"q": "会議"}))["results"] == []
