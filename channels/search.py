@@ -394,11 +394,13 @@ def _page(shape: _Shape) -> Select[Any]:
 
 
 # PostgreSQL: for this transaction, a plan for each search's values (a plan
-# cached for all of them cannot fit a rare word and a common one alike) and a
-# time limit; with a phrase, how common its tokens are (the planner's own
-# statistics: a token it does not list is rarer than any it does).
+# cached for all of them cannot fit a rare word and a common one alike), no
+# parallel workers (starting them cost a page 30 ms, more than the scans they
+# share) and a time limit; with a phrase, how common its tokens are (the
+# planner's own statistics: a token it does not list is rarer than any it does).
 _SETTINGS_SQL = (
     "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
+    " set_config('max_parallel_workers_per_gather', '0', true),"
     " set_config('statement_timeout', :ms, true)"
 )
 _SETTINGS = sa_text(_SETTINGS_SQL)

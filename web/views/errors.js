@@ -5,7 +5,7 @@ import { t } from '../i18n/index.js';
 
 const KNOWN = new Set([
   'network', 'not_found', 'forbidden', 'conflict', 'invalid', 'rate_limited', 'too_large',
-  'unauthorized', 'timeout', 'disconnected', 'internal', 'weak_password',
+  'unauthorized', 'timeout', 'disconnected', 'internal', 'weak_password', 'search_timeout',
 ]);
 
 // What the server says about a refused name (422 `invalid`, `fields[].type`).
