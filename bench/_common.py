@@ -44,7 +44,10 @@ ADMIN_PASSWORD = "bench-admin-password"
 USER_PASSWORD = "bench-user-password"
 
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_BENCH_DB = "kaisha_bench"  # its own database: the test suite truncates kaisha_test
+# Its own database (the test suite truncates kaisha_test); KAISHA_BENCH_DB names
+# another when several checkouts run benchmarks on one machine: each script
+# drops and makes it again, so two runs on one database cut each other off.
+PG_BENCH_DB = os.environ.get("KAISHA_BENCH_DB", "kaisha_bench")
 PG_BENCH_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_BENCH_DB}"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

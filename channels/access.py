@@ -166,9 +166,10 @@ def can_read(kind: str, v: Viewer) -> bool:
     return policy_of(kind).read.allows(v)
 
 
-def readable_by(user_id: int | None, *, channel: Any = None, membership: Any = None) -> Any:
+def readable_by(user_id: Any, *, channel: Any = None, membership: Any = None) -> Any:
     """The read rule as a SQL condition on the channel table (or a Core alias of
-    it), for queries that filter inside the database."""
+    it), for queries that filter inside the database. ``user_id``: an id, or a
+    bound parameter for one (a statement built once)."""
     channel = channel if channel is not None else Channel.__table__  # type: ignore[attr-defined]
     membership = (
         membership if membership is not None else Membership.__table__  # type: ignore[attr-defined]

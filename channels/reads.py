@@ -351,6 +351,20 @@ async def history_page(
     return HistoryPage.model_validate({"channel": channel, "posts": posts, "before": before_id})
 
 
+_BY_ID = _post_select(bindparam("user_id")).where(
+    _POST.c.id.in_(bindparam("ids", expanding=True)), _POST.c.deleted_at.is_(None)
+)
+
+
+async def posts_by_id(conn: AsyncConnection, user: User, ids: Sequence[int]) -> dict[int, Any]:
+    """``PostPublic``'s fields of the live posts among ``ids`` (whose access the
+    caller has checked), by id: one query. For search results."""
+    if not ids:
+        return {}
+    rows = await conn.execute(_BY_ID, {"user_id": user.id, "ids": list(ids)})
+    return {row[0]: _post_fields(row) for row in rows}
+
+
 async def thread(db: AsyncSession, user: User, post_id: int) -> Thread:
     post, _ = await access_post(db, user, post_id)
     root_id = post.parent_id or post_id

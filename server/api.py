@@ -174,6 +174,17 @@ class Param:
     name: str
     description: str
     type: str = "string"
+    required: bool = False
+    enum: tuple[str, ...] = ()  # the only values it takes
+    max_length: int | None = None
+
+    def schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": self.type}
+        if self.enum:
+            schema["enum"] = list(self.enum)
+        if self.max_length is not None:
+            schema["maxLength"] = self.max_length
+        return schema
 
 
 @dataclass(slots=True)
@@ -407,9 +418,9 @@ class Api:
                 {
                     "name": q.name,
                     "in": "query",
-                    "required": False,
+                    "required": q.required,
                     "description": q.description,
-                    "schema": {"type": q.type},
+                    "schema": q.schema(),
                 }
                 for q in ep.query
             ]

@@ -21,7 +21,7 @@ import time
 from sqlmodel import col, select
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from channels import reading
+from channels import reading, search
 from channels.access import access_channel
 from channels.actions import posts
 from channels.facts import CHANNEL
@@ -231,6 +231,22 @@ class _Pump:
                 conn.send(
                     frames.who(cmd.id, cmd.channel, {u: s.value for u, s in statuses.items()})
                 )
+            case frames.SearchCmd():
+                ask = search.ask(
+                    cmd.q,
+                    channel=cmd.channel,
+                    author=cmd.author,
+                    since=cmd.since,
+                    until=cmd.until,
+                    within=cmd.within,
+                    order=cmd.order,
+                    before=cmd.before,
+                    offset=cmd.offset,
+                    limit=cmd.limit,
+                )
+                async with services.db.connection() as db_conn:
+                    page = await search.search(db_conn, user, ask)
+                conn.send(frames.search(cmd.id, page))
 
     def _ack(self, cmd: frames.Command, receipt: Receipt) -> None:
         self.conn.send(self.peer.answer(cmd.id, receipt))

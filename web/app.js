@@ -1,7 +1,7 @@
 // Boot and routing. Finds out whether someone is signed in, starts the
 // connection manager for them, and maps the URL hash to a view:
 //   #/signin  #/invite/<token>  #/reset/<token>  #/  #/c/<id>  #/c/<id>/p/<post>
-//   #/directory  #/people  #/admin
+//   #/directory  #/people  #/admin  #/search?q=…
 //   #/settings  #/reset/<token>
 // Signing out, or being signed out (a close code, a 401), ends everything the
 // session started and clears what the person left in the browser (drafts,
@@ -32,6 +32,7 @@ const ROUTES = [
   { name: 'channel', re: /^#\/c\/(\d+)(?:\/p\/(\d+))?$/, load: () => import('./views/channel.js') },
   { name: 'directory', re: /^#\/directory$/, load: () => import('./views/directory.js') },
   { name: 'people', re: /^#\/people$/, load: () => import('./views/people.js') },
+  { name: 'search', re: /^#\/search(?:\?(.*))?$/, load: () => import('./views/search.js') },
   { name: 'admin', re: /^#\/admin$/, load: () => import('./views/admin.js') },
   { name: 'settings', re: /^#\/settings$/, load: () => import('./views/settings.js') },
   { name: 'reset', re: /^#\/reset\/([\w-]+)$/, public: true, load: () => import('./views/reset.js') },

@@ -11,7 +11,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bus.base import Bus
-from channels import attachments
+from channels import attachments, search
 from channels.access import ChannelAccess, access_channel, access_post, require_author_or_moderator
 from channels.actions.common import bump, current_people, current_person, recall, receipt, write
 from channels.attachments import Attachment, UnusableFileError
@@ -179,6 +179,7 @@ async def _insert_posts(unit: Unit, batch: Sequence[NewPost]) -> list[Receipt | 
                 post.files = await attachments.attach(db, uploads[i], post)
         if uploads:
             await db.flush()
+        await search.index_posts(unit, [post for _, _, post, _ in accepted])
     by_channel: dict[int, list[tuple[int, NewPost, Post, PersonRef]]] = {}
     for entry in accepted:
         by_channel.setdefault(entry[2].channel_id, []).append(entry)
@@ -227,6 +228,7 @@ async def do_create_comment(
         if uploads:
             comment.files = await attachments.attach(unit.db, uploads, comment)
             await unit.db.flush()
+        await search.index_posts(unit, [comment])
         fact = CommentCreated(post=_shared(comment, author), comment_count=count)
         return receipt(await unit.append(CHANNEL, parent.channel_id, fact))
 
@@ -259,6 +261,7 @@ async def do_edit_post(
         if body is not None:
             post.body = body
             post.html = render(body)
+            await search.index_posts(unit, [post])
         if not post.body and not post.files:
             raise InvalidError("a post keeps some text or a file")
         post.edited_at = utcnow()
@@ -295,6 +298,7 @@ async def do_delete_post(
         )
         gone = [post_id, *[c for c in comments if c is not None]]
         await attachments.release(unit.db, gone)
+        await search.drop_posts(unit, gone)
         await _rewrite_content(unit, post.channel_id, gone, "", "", [])
         fact: Fact
         if post.parent_id is None:

@@ -17,10 +17,11 @@ Client to server (``id`` is chosen by the client and echoed in the answer;
     {"op": "who", "id": 9, "channel": 5}
     {"op": "read", "id": 12, "channel": 5, "seq": 42}
     {"op": "ping", "id": 10}
+    {"op": "search", "id": 12, "q": "経費精算", "channel": 5, "in": "posts", "order": "newest"}
 
 Server to client: ``hello``, ``subbed``, ``event``, ``subbed_me``,
 ``personal``, ``ack``, ``error``, ``unsubbed``, ``presence``, ``typing``,
-``who``, ``read``, ``pong`` (built by the functions below).
+``who``, ``read``, ``pong``, ``search`` (built by the functions below).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from channels.models import MAX_BODY_CHARS, MAX_FILES, FileIdStr, Receipt
 from channels.protocol.errors import ProtocolError
+from channels.search import SearchPage
+from core.fulltext import MAX_QUERY_CHARS
 from core.schema import MAX_ID, DbId, refuse_nul
 from streams.log import Positioned, Replay
 
@@ -152,6 +155,23 @@ class Read(_Command):
     seq: Annotated[int, Field(ge=0, le=MAX_ID)]
 
 
+class SearchCmd(_Command):
+    """``GET /api/search`` as a frame, its parameters named alike
+    (channels/search.py checks them the same way)."""
+
+    op: Literal["search"]
+    q: Annotated[str, Field(max_length=MAX_QUERY_CHARS)]
+    channel: DbId | None = None
+    author: DbId | None = None
+    since: Annotated[str, Field(max_length=40)] | None = None
+    until: Annotated[str, Field(max_length=40)] | None = None
+    within: Literal["posts", "comments"] | None = Field(default=None, alias="in")
+    order: Literal["newest", "best"] | None = None
+    before: DbId | None = None
+    offset: Annotated[int, Field(ge=0, le=MAX_ID)] | None = None
+    limit: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+
+
 Command = Annotated[
     Sub
     | Unsub
@@ -165,7 +185,8 @@ Command = Annotated[
     | Status
     | Who
     | Ping
-    | Read,
+    | Read
+    | SearchCmd,
     Field(discriminator="op"),
 ]
 _commands: TypeAdapter[Command] = TypeAdapter(Command)
@@ -185,6 +206,7 @@ OPS: Final = frozenset(
         "who",
         "ping",
         "read",
+        "search",
     }
 )
 
@@ -294,3 +316,9 @@ def read(frame_id: int | None, channel: int, seq: int, unread: int) -> dict[str,
 
 def pong(frame_id: int | None) -> dict[str, Any]:
     return {"type": "pong", "id": frame_id}
+
+
+def search(frame_id: int | None, page: SearchPage) -> dict[str, Any]:
+    """The answer to ``search``: ``terms``, ``results``, ``before``, ``offset``
+    as ``GET /api/search`` answers them."""
+    return {"type": "search", "id": frame_id, **page.model_dump()}

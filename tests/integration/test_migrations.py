@@ -1,6 +1,7 @@
-"""Migration 0005 on data written before it, on both databases: existing
+"""Migrations on data written before them, on both databases. 0005: existing
 department channels become closed (groups keep their choice), existing people
-get their search and sort forms, and nothing else changes."""
+get their search and sort forms, and nothing else changes. 0009: existing live
+posts and comments are in the search index."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from alembic import command
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from channels import search
 from core.text import search_text, sort_key
+from org.models import User
 from server.db import Database, alembic_config
 from server.settings import Settings
 from tests.support.backends import PG_ADMIN_DSN
@@ -109,3 +112,76 @@ async def test_0005_closes_department_channels_and_fills_search_forms(scratch: D
         assert (await conn.execute(text("SELECT count(*) FROM password_reset"))).scalar_one() == 0
         files = (await conn.execute(text("SELECT files FROM post"))).scalar_one()
         assert (json.loads(files) if isinstance(files, str) else files) == []
+
+
+async def test_0009_indexes_the_posts_written_before_it(scratch: Database) -> None:
+    """An upgraded installation finds its old posts and comments, and only the
+    live ones: not a deleted post, nor a comment of one, nor what one may not
+    read (a private group's)."""
+    async with scratch.engine.begin() as conn:
+        await conn.run_sync(_upgrade_to, "0008")
+        now = datetime(2026, 1, 1, tzinfo=UTC)
+        await conn.execute(
+            text(
+                "INSERT INTO account (id, email, display_name, role, is_active, created_at,"
+                " stream_epoch, stream_seq, reading, bio, search_text, sort_key) VALUES"
+                " (1, 'a@example.com', 'A', 'member', TRUE, :now, 'e', 0, '', '', 'a', 'a'),"
+                " (2, 'b@example.com', 'B', 'member', TRUE, :now, 'e', 0, '', '', 'b', 'b')"
+            ),
+            {"now": now},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO channel (id, kind, name, description, is_private, epoch, last_seq,"
+                " created_at) VALUES (1, 'group', 'Open', '', FALSE, 'e', 0, :now),"
+                " (2, 'group', 'Secret', '', TRUE, 'e', 0, :now)"
+            ),
+            {"now": now},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO membership (channel_id, user_id, joined_at) VALUES"
+                " (1, 1, :now), (1, 2, :now), (2, 2, :now)"
+            ),
+            {"now": now},
+        )
+        posts = [
+            (1, 1, None, "経費精算のルール", None),
+            (2, 1, None, "削除された経費", now),
+            (3, 1, 1, "経費の質問です", None),
+            (4, 1, 2, "消えた経費への返信", None),
+            (5, 2, None, "秘密の経費", None),
+            (6, 1, None, "", None),  # files only
+            (7, 1, None, "ＡＰＩ and Meeting", None),
+        ]
+        for post_id, channel, parent, body, deleted in posts:
+            await conn.execute(
+                text(
+                    "INSERT INTO post (id, channel_id, author_id, parent_id, body, created_at,"
+                    " deleted_at, like_count, comment_count)"
+                    " VALUES (:id, :channel, 1, :parent, :body, :now, :deleted, 0, 0)"
+                ),
+                {
+                    "id": post_id,
+                    "channel": channel,
+                    "parent": parent,
+                    "body": body,
+                    "now": now,
+                    "deleted": deleted,
+                },
+            )
+    await scratch.migrate()
+    async with scratch.reader() as session:
+        a, b = await session.get(User, 1), await session.get(User, 2)
+    assert a is not None and b is not None
+    async with scratch.engine.connect() as conn:
+        indexed = (await conn.execute(text("SELECT count(*) FROM post_search"))).scalar_one()
+        assert indexed == 4  # 1, 3, 5 and 7
+
+        async def found(user: User, q: str) -> list[int]:
+            page = await search.search(conn, user, search.ask(q))
+            return [r.post.id for r in page.results]
+
+        assert await found(a, "経費") == [3, 1]
+        assert await found(b, "経費") == [5, 3, 1]
+        assert await found(a, "api meeting") == [7]

@@ -121,6 +121,9 @@ WS_ANSWERS: dict[str, tuple[str, str | None]] = {
     "typing": ("error", "not_subscribed"),
     # Unsubscribing from what one is not subscribed to is a no-op for any id.
     "unsub": ("unsubbed", None),
+    # A search in a channel one may not read finds nothing, as in one that
+    # does not exist (and says nothing else of it).
+    "search": ("search", None),
 }
 
 
@@ -330,6 +333,14 @@ QUERY_PARAMETERS: dict[str, Callable[[World, dict[str, Any]], str]] = {
     "kind": lambda w, c: "image",
     "name": lambda w, c: w.unique("upload.png"),
     "download": lambda w, c: "1",
+    # GET /api/search's filters, aimed at the case's channel and its people
+    "channel": lambda w, c: str(c["id"]),
+    "author": lambda w, c: str(w.alice.id),
+    "since": lambda w, c: "2000-01-01",
+    "until": lambda w, c: "2100-01-01",
+    "in": lambda w, c: "posts",
+    "order": lambda w, c: "best",
+    "offset": lambda w, c: "0",
 }
 
 
@@ -504,8 +515,10 @@ async def test_non_member_reads_nothing_of_a_private_group_anywhere(
         "token": [world.token_id],
     }
     queries = _queries(endpoint, world, world.secret)
+    # Each parameter alone, with those the route requires (a search's ``q``).
+    required = {p.name: queries[p.name] for p in endpoint.query if p.required}
     for path in _paths(endpoint, targets):
-        for params in [{}, *({k: v} for k, v in queries.items())]:
+        for params in [required, *({**required, k: v} for k, v in queries.items())]:
             r = await carol.api.raw(endpoint.method, path, params=params)
             assert r.status_code < 500, (path, params, r.text[:300])
             assert _leaks(world, r.text) == [], (path, params, r.text[:300])
@@ -569,6 +582,11 @@ async def test_outsider_may_read_and_may_write_only_what_the_channel_says(
 # ---- the live protocol -------------------------------------------------------------
 
 
+def _field_names(model: type[BaseModel]) -> list[str]:
+    """A command's fields as frames name them (``in`` for ``within``)."""
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
 def _command_models() -> dict[str, type[BaseModel]]:
     union = typing.get_args(typing.get_args(frames.Command)[0])
     models: dict[str, type[BaseModel]] = {}
@@ -586,6 +604,16 @@ FRAME_FIELDS: dict[str, Callable[[World], Any]] = {
     "seq": lambda w: 0,
     "status": lambda w: "away",
     "files": lambda w: [],
+    # search: for what the private group's post says, every filter given
+    "q": lambda w: w.secret_texts[2],
+    "author": lambda w: w.alice.id,
+    "since": lambda w: "2000-01-01",
+    "until": lambda w: "2100-01-01",
+    "in": lambda w: "posts",
+    "order": lambda w: "newest",
+    "before": lambda w: MAX_ID,
+    "offset": lambda w: 0,
+    "limit": lambda w: 50,
 }
 # Fields that name what the op acts on, filled with the case's targets.
 FRAME_TARGETS = {"channel": "channel", "post": "post"}
@@ -594,7 +622,7 @@ FRAME_TARGETS = {"channel": "channel", "post": "post"}
 def _frame_fields(op: str) -> list[str]:
     if op not in COMMANDS:
         pytest.fail(f"op {op!r} is in frames.OPS but no command model parses it")
-    fields = [f for f in COMMANDS[op].model_fields if f not in ("op", "id")]
+    fields = [f for f in _field_names(COMMANDS[op]) if f not in ("op", "id")]
     unknown = [f for f in fields if f not in FRAME_FIELDS and f not in FRAME_TARGETS]
     if unknown:
         pytest.fail(
@@ -612,7 +640,7 @@ def test_every_op_is_known() -> None:
 
 def _op_targets_something(op: str) -> bool:
     model = COMMANDS.get(op)
-    return model is None or bool(set(model.model_fields) - {"op", "id"} - set(FRAME_FIELDS))
+    return model is None or bool(set(_field_names(model)) - {"op", "id"} - set(FRAME_FIELDS))
 
 
 @pytest.mark.parametrize("op", sorted(op for op in frames.OPS if _op_targets_something(op)))

@@ -48,6 +48,11 @@ def test_json_frames_are_compact_utf8() -> None:
         ({"op": "post", "channel": 1, "body": "x", "cid": "x" * 65}, "invalid", "cid"),
         ({"op": "post", "channel": 1, "body": "x", "extra": 1}, "invalid", "extra"),
         ({"op": "like", "post": 0}, "invalid", "post"),
+        ({"op": "search"}, "invalid", "q"),
+        ({"op": "search", "q": "x" * 201}, "invalid", "q"),
+        ({"op": "search", "q": "x", "in": "threads"}, "invalid", "in"),
+        ({"op": "search", "q": "x", "within": "posts"}, "invalid", "within"),
+        ({"op": "search", "q": "x", "offset": -1}, "invalid", "offset"),
         ({"op": "PING"}, "unknown_op", "PING"),
         ({"op": ["sub"]}, "unknown_op", "sub"),
         ({}, "unknown_op", "None"),
@@ -78,6 +83,8 @@ def test_every_op_parses() -> None:
         {"op": "status", "status": "away"},
         {"op": "who", "channel": 1},
         {"op": "ping"},
+        {"op": "read", "channel": 1, "seq": 42},
+        {"op": "search", "q": "会議", "in": "comments", "order": "best", "offset": 20},
     ]
     assert {s["op"] for s in samples} == frames.OPS
     for sample in samples:

@@ -30,6 +30,29 @@ export function mountShell(root, { signOut }) {
     h('span', { class: 'sr-only', text: t('nav.menu') }),
   );
   const title = h('span', { class: 'topbar-title', dataset: { testid: 'topbar-title' } }, 'Kaisha');
+  // Search is always at hand: the top bar's box opens the results page (views/search.js).
+  const searchInput = h('input', {
+    type: 'search',
+    name: 'q',
+    maxlength: '200',
+    autocomplete: 'off',
+    placeholder: t('search.placeholder'),
+    'aria-label': t('search.label'),
+    dataset: { testid: 'search-box' },
+  });
+  const searchForm = h(
+    'form',
+    {
+      class: 'topbar-search',
+      role: 'search',
+      onsubmit: (ev) => {
+        ev.preventDefault();
+        const q = searchInput.value.trim();
+        if (q) location.hash = `#/search?${new URLSearchParams({ q })}`;
+      },
+    },
+    searchInput,
+  );
   const retry = h('button', {
     class: 'link-btn',
     dataset: { testid: 'conn-retry' },
@@ -45,7 +68,7 @@ export function mountShell(root, { signOut }) {
     retry,
   );
   const scrim = h('div', { class: 'scrim', onclick: () => setDrawer(false) });
-  const mainCol = h('div', { class: 'main-col' }, h('header', { class: 'topbar' }, menuButton, title), banner, main);
+  const mainCol = h('div', { class: 'main-col' }, h('header', { class: 'topbar' }, menuButton, title, searchForm), banner, main);
   const frame = h(
     'div',
     { class: 'shell' },
@@ -144,6 +167,7 @@ export function mountShell(root, { signOut }) {
     routeChanged(name, params) {
       if (root.classList.contains('drawer-open')) setDrawer(false);
       sidebar.highlight(name, params);
+      searchInput.value = name === 'search' ? (new URLSearchParams(params[0] ?? '').get('q') ?? '') : '';
     },
     destroy() {
       for (const off of offs) off();
