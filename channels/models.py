@@ -158,7 +158,8 @@ class ChannelPublic(Capabilities):
     archived: bool  # read-only for everyone: every can_* is false
     # Where one has read up to, and how many posts and comments by others came
     # after (channels/reading.py): in channel lists and GET /api/channels/{id},
-    # for the channels one is a member of (else null and 0).
+    # for the channels one is a member of (else null and 0; also null and 0 in
+    # a history page's header: the hottest read reads no more than the page).
     read_seq: int | None = None
     unread: int = 0
 
