@@ -16,11 +16,13 @@ Client to server (``id`` is chosen by the client and echoed in the answer;
     {"op": "status", "status": "away"}
     {"op": "who", "id": 9, "channel": 5}
     {"op": "read", "id": 12, "channel": 5, "seq": 42}
+    {"op": "read_notifications", "id": 13, "ids": [3, 9]}
+    {"op": "read_notifications", "id": 14, "all": true}
     {"op": "ping", "id": 10}
 
 Server to client: ``hello``, ``subbed``, ``event``, ``subbed_me``,
 ``personal``, ``ack``, ``error``, ``unsubbed``, ``presence``, ``typing``,
-``who``, ``read``, ``pong`` (built by the functions below).
+``who``, ``read``, ``notifications_read``, ``pong`` (built by the functions below).
 """
 
 from __future__ import annotations
@@ -152,6 +154,20 @@ class Read(_Command):
     seq: Annotated[int, Field(ge=0, le=MAX_ID)]
 
 
+class ReadNotifications(_Command):
+    """Mark one's notifications read: ``ids``, or ``all`` (every device follows)."""
+
+    op: Literal["read_notifications"]
+    ids: Annotated[list[DbId], Field(min_length=1, max_length=500)] | None = None
+    all: bool = False
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ReadNotifications:
+        if (self.ids is None) == (not self.all):
+            raise ValueError('give "ids" or "all": true, not both')
+        return self
+
+
 Command = Annotated[
     Sub
     | Unsub
@@ -165,7 +181,8 @@ Command = Annotated[
     | Status
     | Who
     | Ping
-    | Read,
+    | Read
+    | ReadNotifications,
     Field(discriminator="op"),
 ]
 _commands: TypeAdapter[Command] = TypeAdapter(Command)
@@ -185,6 +202,7 @@ OPS: Final = frozenset(
         "who",
         "ping",
         "read",
+        "read_notifications",
     }
 )
 
@@ -290,6 +308,11 @@ def unsubbed(frame_id: int | None, channel: int, reason: str | None = None) -> d
 def read(frame_id: int | None, channel: int, seq: int, unread: int) -> dict[str, Any]:
     """The answer to ``read``: where one has read up to now, and what is left."""
     return {"type": "read", "id": frame_id, "channel": channel, "seq": seq, "unread": unread}
+
+
+def notifications_read(frame_id: int | None, unread_count: int) -> dict[str, Any]:
+    """The answer to ``read_notifications``: one's unread notifications now."""
+    return {"type": "notifications_read", "id": frame_id, "unread_count": unread_count}
 
 
 def pong(frame_id: int | None) -> dict[str, Any]:

@@ -1,3 +1,3 @@
 """HTTP routes under /api/. Importing this package registers them on ``server.api.api``."""
 
-from server.routes import auth, channels, credentials, files, people  # noqa: F401
+from server.routes import auth, channels, credentials, files, notifications, people  # noqa: F401
