@@ -21,7 +21,8 @@ from server.api import Ctx, Param, api
     ],
 )
 async def list_notifications(ctx: Ctx) -> NotificationsPage:
-    limit = ctx.query_int("limit") or PAGE_SIZE
+    limit = ctx.query_int("limit")
+    limit = PAGE_SIZE if limit is None else limit
     if not 1 <= limit <= PAGE_SIZE:
         raise InvalidError(f"limit: 1 to {PAGE_SIZE}")
     unread = ctx.request.query_params.get("unread") in ("1", "true")
