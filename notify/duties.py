@@ -118,6 +118,15 @@ class _Audience:
         return level != NotifyLevel.none.value
 
 
+async def _places(conn: AsyncConnection, channel_ids: Collection[int]) -> dict[int, _Place]:
+    rows = await conn.execute(
+        sa_select(_CHANNEL.c.id, _CHANNEL.c.kind, _CHANNEL.c.name, _CHANNEL.c.is_private).where(
+            _CHANNEL.c.id.in_(sorted(channel_ids))
+        )
+    )
+    return {row.id: _Place(row.id, row.kind, row.name, row.is_private) for row in rows}
+
+
 async def _audience(
     conn: AsyncConnection,
     people: dict[int, set[int]],
@@ -126,17 +135,9 @@ async def _audience(
 ) -> _Audience:
     """``people``: channel id -> the people to ask about there. Every active
     member of the ``everyone_in`` channels, and those following ``all_level_in``
-    with ``all``, are added. At most four queries."""
-    channel_ids = sorted(set(people) | set(everyone_in) | set(all_level_in))
-    places = {
-        row.id: _Place(row.id, row.kind, row.name, row.is_private)
-        for row in await conn.execute(
-            sa_select(_CHANNEL.c.id, _CHANNEL.c.kind, _CHANNEL.c.name, _CHANNEL.c.is_private).where(
-                _CHANNEL.c.id.in_(channel_ids)
-            )
-        )
-    }
-    audience = _Audience(places, set())
+    with ``all``, are added. At most five queries; a post that mentions no one
+    in a channel nobody follows with ``all`` costs one."""
+    audience = _Audience({}, set())
     asked = sorted({p for group in people.values() for p in group})
     if asked:
         audience.active = {
@@ -164,6 +165,8 @@ async def _audience(
         for c, u, level in await conn.execute(stmt):
             audience.levels[(c, u)] = level
             audience.active.add(u)
+    if audience.active:  # someone may be notified: where, then
+        audience.places = await _places(conn, set(people) | set(everyone_in) | set(all_level_in))
     return audience
 
 
@@ -185,7 +188,6 @@ class _Offers:
 def _notes(
     offers: _Offers, audience: _Audience, channel_id: int, post: dict[str, Any]
 ) -> list[Note]:
-    place = audience.places[channel_id]
     author = post["author"]
     return [
         Note(
@@ -193,7 +195,7 @@ def _notes(
             kind=kind,
             actor=ActorRef(id=author["id"], display_name=author["display_name"]),
             channel_id=channel_id,
-            channel_name=place.name,
+            channel_name=audience.places[channel_id].name,
             post_id=post["id"],
             thread_id=post["parent_id"],
             excerpt=excerpt(post["html"]),
@@ -326,9 +328,9 @@ async def _deleted(unit: Unit, items: Sequence[Appended]) -> None:
 async def _left(unit: Unit, items: Sequence[Appended]) -> None:
     conn = await unit.db.connection()
     leaving = [(item.event.key, item.event.data["user"]["id"]) for item in items]
-    audience = await _audience(conn, {c: set() for c, _ in leaving})
+    places = await _places(conn, {c for c, _ in leaving})
     for channel_id, user_id in leaving:
-        place = audience.places[channel_id]
+        place = places[channel_id]
         if not may_read(place.kind, is_private=place.is_private, is_member=False):
             await _remove(
                 unit,
@@ -454,8 +456,8 @@ async def _joined(unit: Unit, items: Sequence[Appended]) -> None:
         )
         for channel_id, user_id, actor_id in invited
         if actor_id is not None
-        and audience.places[channel_id].kind == ChannelKind.group.value
         and user_id in audience.active
+        and audience.places[channel_id].kind == ChannelKind.group.value
     ]
     await deliver(unit, notes)
 

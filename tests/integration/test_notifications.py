@@ -29,17 +29,15 @@ def _kinds(notes: list[dict[str, Any]]) -> list[str]:
 
 
 async def _post(person: Person, channel_id: int, body: str) -> dict[str, Any]:
-    made: dict[str, Any] = await person.api.call(
-        "POST", f"/api/channels/{channel_id}/posts", {"body": body}
-    )
-    return made["post"]
+    made = await person.api.call("POST", f"/api/channels/{channel_id}/posts", {"body": body})
+    post: dict[str, Any] = made["post"]
+    return post
 
 
 async def _comment(person: Person, post_id: int, body: str) -> dict[str, Any]:
-    made: dict[str, Any] = await person.api.call(
-        "POST", f"/api/posts/{post_id}/comments", {"body": body}
-    )
-    return made["post"]
+    made = await person.api.call("POST", f"/api/posts/{post_id}/comments", {"body": body})
+    comment: dict[str, Any] = made["post"]
+    return comment
 
 
 def _who(person: Person) -> str:
@@ -288,7 +286,7 @@ async def test_every_device_is_told_at_once_and_reading_on_one_clears_the_others
     post = await _post(alice, eng["id"], f"{_who(bob)} レビューお願いします")
 
     def added(f: dict[str, Any]) -> bool:
-        return f["type"] == "personal" and f["kind"] == "notification.added"
+        return bool(f["type"] == "personal" and f["kind"] == "notification.added")
 
     for device in (phone, desk):
         frame = await device.wait(added)
@@ -347,14 +345,15 @@ async def test_pages_newest_first_and_unread_only(company: Company) -> None:
     for bad in ("?limit=0", "?limit=51", "?before=x", "?before=-1", "?limit=2.5"):
         r = await bob.api.raw("GET", f"/api/notifications{bad}")
         assert (r.status_code, r.json()["error"]["code"]) == (400, "invalid"), bad
-    for body in (
+    bodies: list[dict[str, Any]] = [
         {},
         {"ids": []},
         {"ids": [0]},
         {"ids": "1"},
         {"all": False},
         {"ids": [1], "all": True},
-    ):
+    ]
+    for body in bodies:
         r = await bob.api.raw("POST", "/api/notifications/read", body)
         assert r.status_code == 422, body
     # Someone else's ids are not one's own: nothing changes.
