@@ -7,7 +7,7 @@ Any number of people costs a fixed number of statements (streams/log.py,
 ``append_each``): the heads of their streams in one update, the rows in one
 insert, their unread counts in one grouped query, the events in one insert.
 ``@channel`` in a channel of 5,000 is that, not 15,000 statements
-(bench/notify.py; docs/performance.md).
+(bench/notifications.py; docs/performance.md).
 
 Likes are aggregated while unread: a like of a post whose author has an unread
 like notification for it joins that one (the liker first, the count up, moved
@@ -34,6 +34,7 @@ from notify.models import (
     ActorRef,
     Notification,
     NotificationKind,
+    StoredRow,
     notification_public,
 )
 from notify.reads import unread_counts
@@ -81,7 +82,7 @@ async def deliver(unit: Unit, notes: Sequence[Note]) -> None:
         return
     db = unit.db
     fresh = [n for n in notes if n.kind is not NotificationKind.like]
-    joined: list[tuple[Notification, Note]] = []
+    joined: list[tuple[StoredRow, Note]] = []
     likes = [n for n in notes if n.kind is NotificationKind.like]
     if likes:
         unread = await _unread_likes(db, {n.post_id for n in likes if n.post_id is not None})
@@ -106,7 +107,7 @@ async def deliver(unit: Unit, notes: Sequence[Note]) -> None:
     async def make(slots: list[Slot]) -> list[tuple[Fact, int | None]]:
         conn = await db.connection()
         made = [
-            Notification(
+            StoredRow(
                 user_id=note.user_id,
                 id=slot.seq,
                 seq=slot.seq,
@@ -122,7 +123,7 @@ async def deliver(unit: Unit, notes: Sequence[Note]) -> None:
             for slot, note in zip(slots, fresh, strict=False)
         ]
         if made:
-            await conn.execute(insert(_NOTIFICATION), [_columns(row) for row in made])
+            await conn.execute(insert(_NOTIFICATION), [row.columns() for row in made])
         for slot, (row, note) in zip(slots[len(fresh) :], joined, strict=True):
             row.seq, row.updated_at, row.excerpt = slot.seq, now, note.excerpt
         if joined:
@@ -170,13 +171,9 @@ async def deliver(unit: Unit, notes: Sequence[Note]) -> None:
     await unit.append_each(PERSON, keys, make)
 
 
-def _columns(row: Notification) -> dict[str, object]:
-    return {c.name: getattr(row, c.name) for c in _NOTIFICATION.columns}
-
-
 async def _unread_likes(
     db: AsyncSession, post_ids: set[int]
-) -> dict[tuple[int, int | None], Notification]:
+) -> dict[tuple[int, int | None], StoredRow]:
     if not post_ids:
         return {}
     """The unread like notifications of these posts, by (person, post), as rows
@@ -190,6 +187,6 @@ async def _unread_likes(
     )
     found = {}
     for mapping in rows.mappings():
-        row = Notification(**mapping)
+        row = StoredRow.of(mapping)
         found[(row.user_id, row.post_id)] = row
     return found

@@ -189,6 +189,7 @@ def _notes(
     offers: _Offers, audience: _Audience, channel_id: int, post: dict[str, Any]
 ) -> list[Note]:
     author = post["author"]
+    said = excerpt(post["html"])
     return [
         Note(
             user_id=user_id,
@@ -198,7 +199,7 @@ def _notes(
             channel_name=audience.places[channel_id].name,
             post_id=post["id"],
             thread_id=post["parent_id"],
-            excerpt=excerpt(post["html"]),
+            excerpt=said,
         )
         for user_id, kind in offers.kinds.items()
         if audience.admits(channel_id, user_id, kind)

@@ -33,6 +33,7 @@ from notify.models import (
     Notification,
     NotificationsPage,
     ReadAnswer,
+    StoredRow,
     notification_public,
 )
 from org.models import User
@@ -104,7 +105,7 @@ async def page(
             .limit(limit + 1)
         )
     ).mappings()
-    found = [(Notification(**{k: v for k, v in r.items() if k != "channel_name"}), r) for r in rows]
+    found = [(StoredRow.of(r), r) for r in rows]
     more = len(found) > limit
     found = found[:limit]
     actors = {i for row, _ in found for i in row.actor_ids[:ACTORS_SHOWN]}

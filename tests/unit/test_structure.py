@@ -8,11 +8,13 @@ import ast
 import re
 from pathlib import Path
 
-import channels.facts  # noqa: F401  (registers the channel and membership kinds)
-import channels.prefs  # noqa: F401  (registers preference.changed)
-import channels.reading  # noqa: F401  (registers read.moved)
-import notify.facts  # noqa: F401  (registers the notification kinds)
-import org.facts  # noqa: F401  (registers the account kinds)
+# Importing these registers the kinds: the channel and membership kinds,
+# preference.changed, read.moved, the notification kinds, the account kinds.
+import channels.facts
+import channels.prefs
+import channels.reading  # noqa: F401
+import notify.facts  # noqa: F401
+import org.facts  # noqa: F401
 from streams.catalogue import CATALOGUE, kinds_of
 
 ROOT = Path(__file__).resolve().parents[2]
