@@ -13,9 +13,10 @@ nothing and tells no one.
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import Select, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,6 +32,7 @@ from notify.models import (
     PAGE_SIZE,
     MarkRead,
     Notification,
+    NotificationKind,
     NotificationsPage,
     ReadAnswer,
     StoredRow,
@@ -120,6 +122,26 @@ async def page(
         notifications=[notification_public(row, names, r["channel_name"]) for row, r in found],
         before=found[-1][0].seq if more and found else None,
         unread_count=unread,
+    )
+
+
+def mentions_to_email(older_than: datetime, limit: int = 100) -> Select[Any]:
+    """For the job to come that emails mentions still unread after a delay:
+    mentions made before ``older_than``, unread, not yet emailed, oldest first
+    (``ix_notification_unmailed`` answers it: tests/integration/
+    test_notifications.py reads the plans). The job re-reads the flags when it
+    sends, as Zulip does: one read on any device meanwhile drops it."""
+    n = _NOTIFICATION.c
+    return (
+        sa_select(n.user_id, n.id, n.created_at)
+        .where(
+            n.kind == NotificationKind.mention.value,
+            n.read_at.is_(None),
+            n.emailed_at.is_(None),
+            n.created_at < older_than,
+        )
+        .order_by(n.created_at)
+        .limit(limit)
     )
 
 

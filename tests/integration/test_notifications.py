@@ -7,9 +7,13 @@ deleted text gone from every replay, and bad input that notifies no one."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from channels.mentions import write as mention
+from notify.reads import mentions_to_email
+from server.db import Database
+from server.settings import Settings
 from tests.support.clients import Api, Company, Live, Person, add_person, department_channel
 
 
@@ -451,6 +455,38 @@ async def _add(company: Company, name: str, department: str) -> Person:
             if d["name"] == department
         )
     return await add_person(company, name, dept)
+
+
+async def test_mentions_left_unread_are_found_for_email_by_an_index(
+    company: Company, settings: Settings
+) -> None:
+    """The table is ready for the mention emails to come: "unread for 15
+    minutes, not yet emailed" is one range of one partial index."""
+    alice, bob = company.people["alice"], company.people["bob"]
+    eng = await department_channel(alice.api, company.departments["Engineering"])
+    await _post(alice, eng["id"], f"{_who(bob)} 至急")
+    await _comment(alice, (await _post(bob, eng["id"], "質問"))["id"], "回答")  # not mailed
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    db = Database(settings.database_url)
+    try:
+        async with db.engine.connect() as conn:
+            found = (await conn.execute(mentions_to_email(later))).all()
+            mention_id = next(n["id"] for n in await _notes(bob.api) if n["kind"] == "mention")
+            assert [(u, k) for u, k, _ in found] == [(bob.id, mention_id)]
+            statement = mentions_to_email(later).compile(
+                dialect=conn.dialect, compile_kwargs={"literal_binds": True}
+            )
+            if settings.is_sqlite:
+                plan = (await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}")).all()
+            else:
+                await conn.exec_driver_sql("SET enable_seqscan = off")  # a tiny table
+                plan = (await conn.exec_driver_sql(f"EXPLAIN {statement}")).all()
+            assert "ix_notification_unmailed" in str(plan), plan
+        await bob.api.call("POST", "/api/notifications/read", {"all": True})
+        async with db.engine.connect() as conn:
+            assert (await conn.execute(mentions_to_email(later))).all() == []
+    finally:
+        await db.close()
 
 
 async def _imported(company: Company, n: int) -> list[tuple[int, str]]:
