@@ -55,6 +55,7 @@ bench: $(DEV_STAMP) services
 	$(BIN)/python bench/attachments.py
 	$(BIN)/python bench/web_files.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/notifications.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

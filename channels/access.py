@@ -66,6 +66,10 @@ def creator_or_admin(v: Viewer) -> bool:
     return v.is_creator or v.is_admin
 
 
+def creator_or_moderator(v: Viewer) -> bool:
+    return v.is_creator or v.can_moderate  # admins moderate too
+
+
 class Read(enum.Enum):
     """Who may read: the one rule that also exists in SQL (``readable_by``)."""
 
@@ -89,6 +93,9 @@ class ChannelPolicy:
     leave: Rule
     invite: Rule
     edit: Rule  # rename and describe
+    # ``@channel`` in a post or comment (it notifies every member): a clear
+    # refusal for anyone else (channels/mentions.py).
+    mention_channel: Rule
     # The channel's members follow something else (a department's people), so
     # nobody joins, leaves or is invited by hand.
     managed_members: bool = False
@@ -106,6 +113,7 @@ POLICIES: dict[str, ChannelPolicy] = {
         leave=nobody,
         invite=nobody,
         edit=nobody,  # renamed with its department (Admin -> Departments)
+        mention_channel=creator_or_moderator,
         managed_members=True,
     ),
     # An interest group: public ones are listed and joined freely; private ones
@@ -119,6 +127,7 @@ POLICIES: dict[str, ChannelPolicy] = {
         leave=members,
         invite=members,
         edit=creator_or_admin,
+        mention_channel=creator_or_moderator,
     ),
 }
 
@@ -159,6 +168,7 @@ def capabilities(policy: ChannelPolicy, v: Viewer) -> Capabilities:
         can_leave=allowed(policy.leave, v),
         can_invite=allowed(policy.invite, v),
         can_edit=allowed(policy.edit, v),
+        can_mention_channel=allowed(policy.mention_channel, v),
     )
 
 
@@ -166,10 +176,25 @@ def can_read(kind: str, v: Viewer) -> bool:
     return policy_of(kind).read.allows(v)
 
 
+def may_read(kind: str, *, is_private: bool, is_member: bool) -> bool:
+    """The read rule for someone other than the caller, from what decides it
+    (whom a mention may notify)."""
+    return policy_of(kind).read.allows(
+        Viewer(
+            is_member=is_member,
+            is_creator=False,
+            is_admin=False,
+            can_moderate=False,
+            is_private=is_private,
+        )
+    )
+
+
 def readable_by(user_id: Any, *, channel: Any = None, membership: Any = None) -> Any:
     """The read rule as a SQL condition on the channel table (or a Core alias of
-    it), for queries that filter inside the database. ``user_id``: an id, or a
-    bound parameter for one (a statement built once)."""
+    it), for queries that filter inside the database. ``user_id``: a person's id,
+    a bound parameter for one (a statement built once), or a column holding one
+    (each row's own person: notify/reads.py)."""
     channel = channel if channel is not None else Channel.__table__  # type: ignore[attr-defined]
     membership = (
         membership if membership is not None else Membership.__table__  # type: ignore[attr-defined]
@@ -221,6 +246,9 @@ class ChannelAccess:
 
     def require_react(self) -> None:
         self.require(self.policy.react, "join the channel first")
+
+    def may_mention_channel(self) -> bool:
+        return allowed(self.policy.mention_channel, self.viewer)
 
 
 def _access(user: User, channel: Channel, is_member: bool, members: int | None) -> ChannelAccess:

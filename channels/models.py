@@ -32,6 +32,16 @@ class ChannelKind(enum.StrEnum):
     group = "group"
 
 
+class NotifyLevel(enum.StrEnum):
+    """What of a channel notifies a member (notify/): ``all`` also every new
+    post; ``mentions`` (the default) mentions, @channel, comments on one's posts
+    and in one's threads, likes; ``none`` (muted) only mentions of oneself."""
+
+    all = "all"
+    mentions = "mentions"
+    none = "none"
+
+
 class Channel(SQLModel, table=True):
     __tablename__ = "channel"
     id: int | None = Field(default=None, primary_key=True)
@@ -57,6 +67,13 @@ class Membership(SQLModel, table=True):
     channel_id: int = Field(foreign_key="channel.id", primary_key=True)
     user_id: int = Field(foreign_key="account.id", primary_key=True, index=True)
     joined_at: datetime = Field(default_factory=utcnow)
+    # What of the channel notifies the member (``NotifyLevel``); a membership
+    # begins at the default, so leaving and coming back forgets a mute.
+    notify: str = Field(
+        default=NotifyLevel.mentions.value,
+        max_length=10,
+        sa_column_kwargs={"server_default": NotifyLevel.mentions.value},
+    )
 
 
 class Post(SQLModel, table=True):
@@ -138,6 +155,7 @@ class Capabilities(BaseModel):
     can_leave: bool
     can_invite: bool
     can_edit: bool
+    can_mention_channel: bool  # write @channel (admins, moderators, its creator)
 
 
 class ChannelPublic(Capabilities):
@@ -162,6 +180,9 @@ class ChannelPublic(Capabilities):
     # a history page's header: the hottest read reads no more than the page).
     read_seq: int | None = None
     unread: int = 0
+    # What of it notifies one (channels/prefs.py), for the channels one is in
+    # (else null). "none" is muted: show no unread badge for it.
+    notify: NotifyLevel | None = None
 
 
 class ChannelCreate(StrictModel):
@@ -315,6 +336,12 @@ class HistoryPage(BaseModel):
 class Thread(BaseModel):
     post: PostPublic
     comments: list[PostPublic]
+
+
+class Readers(BaseModel):
+    """Of the people asked about, those who may read a channel now."""
+
+    readers: list[int]
 
 
 class LikerPublic(BaseModel):

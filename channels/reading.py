@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from pydantic import BaseModel
 from pydantic import Field as PField
@@ -78,12 +78,22 @@ class ReadState(BaseModel):
 _EVENT, _MEMBERSHIP, _READ = table_of(ChannelEvent), table_of(Membership), table_of(ReadPosition)
 
 
+class Standing(NamedTuple):
+    """Where a member stands in a channel: read up to ``seq``, ``unread`` posts
+    and comments by others after it, and what of it notifies them
+    (channels/prefs.py)."""
+
+    seq: int
+    unread: int
+    notify: str
+
+
 async def unread_counts(
     db: Reader, user_id: int, channel_ids: Collection[int]
-) -> dict[int, tuple[int, int]]:
-    """For each channel ``user_id`` is a member of: (read position, unread
-    count), in two queries whatever the number of channels. Channels they are
-    not in are left out (nothing is unread there)."""
+) -> dict[int, Standing]:
+    """For each channel ``user_id`` is a member of: their read position, unread
+    count and notification level, in two queries whatever the number of
+    channels. Channels they are not in are left out (nothing is unread there)."""
     if not channel_ids:
         return {}
     conn = await connection_of(db)
@@ -92,7 +102,7 @@ async def unread_counts(
     position = func.coalesce(read.c.seq, 0)
     positions = (
         await conn.execute(
-            sa_select(member.c.channel_id, position)
+            sa_select(member.c.channel_id, position, member.c.notify)
             .select_from(
                 member.outerjoin(
                     read,
@@ -102,7 +112,7 @@ async def unread_counts(
             .where(member.c.user_id == user_id, member.c.channel_id.in_(list(channel_ids)))
         )
     ).all()
-    found = {channel_id: (seq, 0) for channel_id, seq in positions}
+    found = {channel_id: Standing(seq, 0, notify) for channel_id, seq, notify in positions}
     if not found:
         return {}
     counts = (
@@ -128,7 +138,7 @@ async def unread_counts(
         )
     ).all()
     for channel_id, count in counts:
-        found[channel_id] = (found[channel_id][0], int(count))
+        found[channel_id] = found[channel_id]._replace(unread=int(count))
     return found
 
 

@@ -23,9 +23,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from channels.access import (
     Viewer,
+    access_channel,
     access_post,
     can_read,
     capabilities,
+    may_read,
     policy_of,
     readable_by,
     viewer,
@@ -42,9 +44,11 @@ from channels.models import (
     Like,
     LikerPublic,
     Membership,
+    NotifyLevel,
     PersonRef,
     Post,
     PostPublic,
+    Readers,
     Thread,
 )
 from channels.reading import unread_counts
@@ -243,7 +247,9 @@ async def _with_read_state(
     states = await unread_counts(db, user.id, [c.id for c in channels if c.is_member])
     for channel in channels:
         if channel.id in states:
-            channel.read_seq, channel.unread = states[channel.id]
+            standing = states[channel.id]
+            channel.read_seq, channel.unread = standing.seq, standing.unread
+            channel.notify = NotifyLevel(standing.notify)
     return channels
 
 
@@ -453,3 +459,34 @@ async def channels_of(db: AsyncSession, user_ids: Sequence[int]) -> dict[int, li
     for user_id, channel_id in rows:
         found[user_id].append(channel_id)
     return found
+
+
+async def readers(db: AsyncSession, user: User, channel_id: int, ids: Sequence[int]) -> Readers:
+    """Which of ``ids`` may read the channel now (active people, by its read
+    rule), for a composer to warn before a mention that would notify no one.
+    Asked by someone who may not see the channel, ``NotFoundError`` as ever."""
+    access = await access_channel(db, user, channel_id)
+    channel = access.channel
+    asked = list(dict.fromkeys(ids))
+    if not asked:
+        return Readers(readers=[])
+    active = set(
+        (await db.exec(select(User.id).where(col(User.id).in_(asked), col(User.is_active)))).all()
+    )
+    members = set(
+        (
+            await db.exec(
+                select(Membership.user_id).where(
+                    Membership.channel_id == channel_id, col(Membership.user_id).in_(asked)
+                )
+            )
+        ).all()
+    )
+    return Readers(
+        readers=[
+            i
+            for i in asked
+            if i in active
+            and may_read(channel.kind, is_private=channel.is_private, is_member=i in members)
+        ]
+    )

@@ -15,6 +15,12 @@ Safety:
 - Images are off, so a post cannot make readers fetch a URL: ``![alt](url)``
   becomes a link to ``url`` whose text is the alt text (the URL when there is
   none), and only the alt text inside another link.
+- Mentions (channels/mentions.py) become chips: ``@[佐藤 花子](42)``, when 42
+  is someone's id (``people``: the caller looks the ids up), becomes
+  ``<a class="mention" data-user="42" href="#/people/42">@佐藤 花子</a>`` (the
+  name as written, escaped); another id stays text as written, never a link.
+  ``@channel`` becomes ``<span class="mention" data-mention="channel">``. Not
+  in code, not inside a link.
 - Bare ``http://``, ``https://`` and ``mailto:`` URLs become links; nothing
   else does (no ``www.example.com`` guessing: ``README.md`` is a file name, not
   a site in Moldova). A bare URL ends at the first space, control or
@@ -56,6 +62,8 @@ from markdown_it.rules_inline import link as _link_rule
 from markdown_it.rules_inline.emphasis import tokenize as _emphasis_rule
 from markdown_it.token import Token
 
+from channels import mentions
+
 STEP_LIMIT = 20_000
 """What one body may spend, in steps of about a microsecond of CPU each on the
 machine of docs/performance.md. Ordinary posts spend 10 to 200; the long post
@@ -81,6 +89,7 @@ URL_CHARS = 20  # ...and a step per this many characters it may match
 COST_URL_MADE = 8  # a bare URL made a link
 DESTINATION_CHARS = 128  # a link destination may scan this many characters per step
 HREF_CHARS = 8  # a link's URL and title, written out, cost a step per this many characters
+COST_MENTION = 4  # a mention tried at its "[" (or an @channel found) and made a chip
 
 URL_MAX = 2048
 """Longest bare URL that is linked, in characters (longer ones stay text), so
@@ -93,6 +102,8 @@ _SCHEME_MAX = 32  # longest scheme looked for before ":" (the known ones are sho
 _DELIMITER_RUN = re.compile(r"\*+|_+")
 _DESTINATION_END = re.compile(r"[\x00-\x20\x7f]")
 _BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
+_WORD_CHAR = re.compile(r"[0-9A-Za-z_]")
+_EVERYONE = re.compile(r"(?<![0-9A-Za-z_])@channel(?![0-9A-Za-z_])")
 
 
 class _TooComplexError(Exception):
@@ -259,6 +270,70 @@ def _bare_url(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def _mention(state: StateInline, silent: bool) -> bool:
+    """``@[name](id)``, found at its ``[`` with the ``@`` just before it (the
+    text rule has already taken the ``@`` into ``pending``). An id in
+    ``env["people"]`` makes a chip; any other, the text as written (not a link)."""
+    src, pos = state.src, state.pos
+    if src[pos] != "[" or pos == 0 or src[pos - 1] != "@" or state.linkLevel > 0:
+        return False
+    if pos >= 2 and _WORD_CHAR.match(src[pos - 2]):
+        return False
+    if not silent and not state.pending.endswith("@"):
+        return False  # an escaped "\@"
+    found = mentions.TAIL.match(src, pos, state.posMax)
+    if found is None:
+        return False
+    _spend(COST_MENTION)
+    if not silent:
+        user_id = int(found.group(2))
+        if user_id in state.env.get("people", ()):
+            state.pending = state.pending[:-1]
+            token = state.push("mention", "", 0)
+            token.meta = {"id": user_id, "name": found.group(1)}
+        else:
+            state.pending += found.group()
+    state.pos = found.end()
+    return True
+
+
+def _everyone(state: StateCore) -> None:
+    """``@channel`` in text (not in code, not inside a link) becomes a chip. A
+    core rule, after the inline ones: an ``@`` does not stop the text rule."""
+    for block in state.tokens:
+        children = block.children
+        if block.type != "inline" or not children or "@channel" not in block.content:
+            continue
+        out: list[Token] = []
+        depth = 0
+        for token in children:
+            if token.type == "link_open":
+                depth += 1
+            elif token.type == "link_close":
+                depth -= 1
+            if token.type != "text" or depth or "@channel" not in token.content:
+                out.append(token)
+                continue
+            text, last = token.content, 0
+            for found in _EVERYONE.finditer(text):
+                _spend(COST_MENTION)
+                if found.start() > last:
+                    out.append(_text(text[last : found.start()], token.level))
+                out.append(Token("mention_all", "", 0, level=token.level))
+                last = found.end()
+            if last == 0:
+                out.append(token)
+            elif last < len(text):
+                out.append(_text(text[last:], token.level))
+        block.children = out
+
+
+def _text(content: str, level: int) -> Token:
+    token = Token("text", "", 0, level=level)
+    token.content = content
+    return token
+
+
 def _alt_text(tokens: list[Token] | None) -> str:
     out: list[str] = []
     for token in tokens or ():
@@ -310,7 +385,10 @@ _md.inline.ruler.enable("linkify")
 _md.inline.ruler.at("backticks", _code)
 _md.inline.ruler.at("emphasis", _emphasis)
 _md.inline.ruler.at("link", _link)
+_md.inline.ruler.before("link", "mention", _mention)
 _md.core.ruler.after("inline", "images_as_links", _images_as_links)
+# Before text_join, which would make an escaped "\@channel" plain "@channel".
+_md.core.ruler.after("images_as_links", "everyone", _everyone)
 # The budget: a block rule that matches nothing, tried first at every line and
 # wherever a paragraph may end; the block tokens; the inline steps above.
 _md.block.ruler.before(
@@ -342,6 +420,19 @@ def _link_open(self, tokens, idx, options, env):  # type: ignore[no-untyped-def]
 _md.add_render_rule("link_open", _link_open)
 
 
+def _mention_chip(self, tokens, idx, options, env):  # type: ignore[no-untyped-def]
+    meta = tokens[idx].meta
+    return mentions.chip(meta["id"], meta["name"])
+
+
+def _everyone_chip(self, tokens, idx, options, env):  # type: ignore[no-untyped-def]
+    return mentions.EVERYONE_CHIP
+
+
+_md.add_render_rule("mention", _mention_chip)
+_md.add_render_rule("mention_all", _everyone_chip)
+
+
 def plain(body: str) -> str:
     """The body as escaped text: paragraphs at blank lines, ``<br />`` at line breaks."""
     text = body.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd").strip()
@@ -351,11 +442,12 @@ def plain(body: str) -> str:
     return "\n".join("<p>" + p.strip().replace("\n", "<br />\n") + "</p>" for p in paragraphs)
 
 
-def render_with(body: str, steps: int) -> str:
-    """``body`` rendered within ``steps`` (see ``STEP_LIMIT``), else as ``plain`` text."""
+def render_with(body: str, steps: int, people: frozenset[int] = frozenset()) -> str:
+    """``body`` rendered within ``steps`` (see ``STEP_LIMIT``), else as ``plain``
+    text; mentions of ``people`` (ids) become chips."""
     budget = _budget.set(_Budget(steps))
     try:
-        html: str = _md.render(body)
+        html: str = _md.render(body, {"people": people})
     except _TooComplexError:
         return plain(body)
     finally:
@@ -363,13 +455,13 @@ def render_with(body: str, steps: int) -> str:
     return html.strip()
 
 
-def cost(body: str, limit: int = sys.maxsize) -> int:
+def cost(body: str, limit: int = sys.maxsize, people: frozenset[int] = frozenset()) -> int:
     """The steps rendering ``body`` spends, or ``limit + 1`` once it has spent more
     than ``limit`` (for benchmarks and tests)."""
     budget = _Budget(limit)
     reset = _budget.set(budget)
     try:
-        _md.render(body)
+        _md.render(body, {"people": people})
     except _TooComplexError:
         return limit + 1
     finally:
@@ -378,6 +470,8 @@ def cost(body: str, limit: int = sys.maxsize) -> int:
 
 
 @lru_cache(maxsize=4096)
-def render(body: str) -> str:
-    """``body`` as safe HTML, within ``STEP_LIMIT`` steps (else as ``plain`` text)."""
-    return render_with(body, STEP_LIMIT)
+def render(body: str, people: frozenset[int] = frozenset()) -> str:
+    """``body`` as safe HTML, within ``STEP_LIMIT`` steps (else as ``plain``
+    text). ``people``: the ids its mentions name that are someone's
+    (``mentions.known``); mentions of other ids stay text."""
+    return render_with(body, STEP_LIMIT, people)

@@ -80,15 +80,21 @@ def _derive_search_forms(_mapper: Any, _conn: Any, user: User) -> None:
 
 
 class PersonEvent(SQLModel, table=True):
-    """One fact in a person's own stream, at position (their stream_epoch, seq)."""
+    """One fact in a person's own stream, at position (their stream_epoch, seq).
+
+    ``post_id``: the post or comment the event is about, if any (a
+    notification's): deleting or editing it rewrites those events, in every
+    person's stream at once."""
 
     __tablename__ = "person_event"
     __table_args__ = (
         UniqueConstraint("actor_id", "client_id", name="uq_person_event_actor_client"),
+        Index("ix_person_event_post", "post_id"),
     )
     user_id: int = Field(foreign_key="account.id", primary_key=True)
     seq: int = Field(primary_key=True)
     kind: str = Field(max_length=40)
+    post_id: int | None = None
     data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     actor_id: int | None = Field(default=None, foreign_key="account.id")
     client_id: str | None = Field(default=None, max_length=64)

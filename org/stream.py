@@ -1,7 +1,8 @@
-"""A person's own stream: what only they see (changes to their memberships, and
-later notifications, read state from their other devices, moderation
+"""A person's own stream: what only they see (changes to their memberships,
+notifications, read state from their other devices, and later moderation
 notices), positioned, resumable and gap-filled like a channel's. Its head is
-on the account row; its events are ``person_event`` rows."""
+on the account row; its events are ``person_event`` rows, indexed by the post
+they are about (``post_id``) when they are about one."""
 
 from __future__ import annotations
 
@@ -18,5 +19,6 @@ PERSON = register(
         head_key="id",
         head_epoch="stream_epoch",
         head_seq="stream_seq",
+        subject="post_id",
     )
 )

@@ -34,6 +34,8 @@ from channels.protocol.errors import (
     CLOSE_UNAUTHORIZED,
 )
 from channels.protocol.peer import Close, Limits, Peer, Reply, Run
+from notify import reads as notify_reads
+from notify.models import MarkRead
 from org.models import User
 from org.stream import PERSON
 from presence.base import Status
@@ -217,6 +219,10 @@ class _Pump:
             case frames.Read():
                 state = await services.act(reading.do_mark_read, user, cmd.channel, cmd.seq)
                 conn.send(frames.read(cmd.id, state.channel_id, state.seq, state.unread))
+            case frames.ReadNotifications():
+                choice = MarkRead(ids=cmd.ids, all=cmd.all)
+                answer = await services.act(notify_reads.do_read_notifications, user, choice)
+                conn.send(frames.notifications_read(cmd.id, answer.unread_count))
             case frames.Who():
                 async with services.db.reader() as db:
                     await access_channel(db, user, cmd.channel)

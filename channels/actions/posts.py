@@ -1,4 +1,10 @@
-"""Posts, comments, edits, deletes and likes."""
+"""Posts, comments, edits, deletes and likes.
+
+Mentions (channels/mentions.py) are rendered as chips for the ids that are
+someone's, looked up in the write's own transaction; ``@channel`` by someone
+the channel does not allow it is refused (403 ``channel_mention_forbidden``)
+and writes nothing. Whom a write notifies is notify/'s duty (streams/unit.py),
+from the events these actions append."""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bus.base import Bus
-from channels import attachments, search
+from channels import attachments, mentions, search
 from channels.access import ChannelAccess, access_channel, access_post, require_author_or_moderator
 from channels.actions.common import bump, current_people, current_person, recall, receipt, write
 from channels.attachments import Attachment, UnusableFileError
@@ -27,6 +33,7 @@ from channels.facts import (
     PostDeleted,
     PostEdited,
 )
+from channels.mentions import ChannelMentionForbiddenError
 from channels.models import EditorRef, Like, PersonRef, Post, PostData, Receipt
 from channels.reads import post_public
 from channels.render import render
@@ -47,6 +54,19 @@ class NewPost:
     body: str
     client_id: str | None = None
     files: Sequence[str] = ()  # ids of the author's uploads, in the order shown
+
+
+def _rendered(body: str, named: frozenset[int], access: ChannelAccess, before: str | None) -> str:
+    """``body`` as HTML with its mentions of ``named`` people, if the writer may
+    say what it says: ``@channel`` (not already in ``before``, an edit's old
+    text) only where the channel allows them."""
+    html = render(body, mentions.known(body, named))
+    if mentions.adds_everyone(html, before) and not access.may_mention_channel():
+        raise ChannelMentionForbiddenError(
+            "@channel notifies everyone in the channel: its admins, moderators"
+            " and its creator may use it"
+        )
+    return html
 
 
 def _shared(post: Post, author: PersonRef, editor: EditorRef | None = None) -> PostData:
@@ -136,6 +156,7 @@ async def do_create_posts(
 async def _insert_posts(unit: Unit, batch: Sequence[NewPost]) -> list[Receipt | DomainError]:
     db = unit.db
     people = await current_people(db, {item.actor.id for item in batch if item.actor.id})
+    named = await mentions.people_named(db, [item.body for item in batch])
     results: list[Receipt | DomainError | None] = []
     accesses: dict[tuple[int | None, int], ChannelAccess | DomainError] = {}
     accepted: list[tuple[int, NewPost, Post, PersonRef]] = []
@@ -159,16 +180,12 @@ async def _insert_posts(unit: Unit, batch: Sequence[NewPost]) -> list[Receipt | 
             continue
         assert actor.id is not None
         try:
+            html = _rendered(item.body, named, access, None)
             uploads[i] = await attachments.usable(db, actor.id, item.files)
         except DomainError as exc:
             results.append(exc)
             continue
-        post = Post(
-            channel_id=item.channel_id,
-            author_id=actor.id,
-            body=item.body,
-            html=render(item.body),
-        )
+        post = Post(channel_id=item.channel_id, author_id=actor.id, body=item.body, html=html)
         accepted.append((i, item, post, author))
         results.append(None)  # answered once written, below
     if accepted:
@@ -212,6 +229,7 @@ async def do_create_comment(
         parent, access = await access_post(unit.db, me, post_id)
         access.require_comment()
         assert me.id is not None and parent.id is not None
+        html = _rendered(body, await mentions.people_named(unit.db, [body]), access, None)
         uploads = await attachments.usable(unit.db, me.id, files)
         # One level of thread: answering a comment answers its post.
         root_id = parent.parent_id or parent.id
@@ -220,7 +238,7 @@ async def do_create_comment(
             author_id=me.id,
             parent_id=root_id,
             body=body,
-            html=render(body),
+            html=html,
         )
         unit.db.add(comment)
         count = await bump(unit.db, root_id, "comment_count", +1)
@@ -250,7 +268,7 @@ async def do_edit_post(
 
     async def apply(unit: Unit) -> Receipt:
         me, _ = await current_person(unit.db, actor)
-        post, _ = await access_post(unit.db, me, post_id)
+        post, access = await access_post(unit.db, me, post_id)
         require_author_or_moderator(me, post)
         assert me.id is not None and post.id is not None
         if files is not None:
@@ -259,8 +277,9 @@ async def do_edit_post(
             await attachments.release(unit.db, [post.id], keep=files)
             post.files = await attachments.attach(unit.db, uploads, post)
         if body is not None:
+            named = await mentions.people_named(unit.db, [body])
+            post.html = _rendered(body, named, access, post.html)
             post.body = body
-            post.html = render(body)
             await search.index_posts(unit, [post])
         if not post.body and not post.files:
             raise InvalidError("a post keeps some text or a file")

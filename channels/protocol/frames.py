@@ -16,12 +16,14 @@ Client to server (``id`` is chosen by the client and echoed in the answer;
     {"op": "status", "status": "away"}
     {"op": "who", "id": 9, "channel": 5}
     {"op": "read", "id": 12, "channel": 5, "seq": 42}
+    {"op": "read_notifications", "id": 13, "ids": [3, 9]}
+    {"op": "read_notifications", "id": 14, "all": true}
     {"op": "ping", "id": 10}
     {"op": "search", "id": 12, "q": "経費精算", "channel": 5, "in": "posts", "order": "newest"}
 
 Server to client: ``hello``, ``subbed``, ``event``, ``subbed_me``,
 ``personal``, ``ack``, ``error``, ``unsubbed``, ``presence``, ``typing``,
-``who``, ``read``, ``pong``, ``search`` (built by the functions below).
+``who``, ``read``, ``notifications_read``, ``pong``, ``search`` (built by the functions below).
 """
 
 from __future__ import annotations
@@ -172,6 +174,20 @@ class SearchCmd(_Command):
     limit: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
 
 
+class ReadNotifications(_Command):
+    """Mark one's notifications read: ``ids``, or ``all`` (every device follows)."""
+
+    op: Literal["read_notifications"]
+    ids: Annotated[list[DbId], Field(min_length=1, max_length=500)] | None = None
+    all: bool = False
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ReadNotifications:
+        if (self.ids is None) == (not self.all):
+            raise ValueError('give "ids" or "all": true, not both')
+        return self
+
+
 Command = Annotated[
     Sub
     | Unsub
@@ -186,7 +202,8 @@ Command = Annotated[
     | Who
     | Ping
     | Read
-    | SearchCmd,
+    | SearchCmd
+    | ReadNotifications,
     Field(discriminator="op"),
 ]
 _commands: TypeAdapter[Command] = TypeAdapter(Command)
@@ -207,6 +224,7 @@ OPS: Final = frozenset(
         "ping",
         "read",
         "search",
+        "read_notifications",
     }
 )
 
@@ -312,6 +330,11 @@ def unsubbed(frame_id: int | None, channel: int, reason: str | None = None) -> d
 def read(frame_id: int | None, channel: int, seq: int, unread: int) -> dict[str, Any]:
     """The answer to ``read``: where one has read up to now, and what is left."""
     return {"type": "read", "id": frame_id, "channel": channel, "seq": seq, "unread": unread}
+
+
+def notifications_read(frame_id: int | None, unread_count: int) -> dict[str, Any]:
+    """The answer to ``read_notifications``: one's unread notifications now."""
+    return {"type": "notifications_read", "id": frame_id, "unread_count": unread_count}
 
 
 def pong(frame_id: int | None) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 import channels.attachments  # registers the tables
 import channels.models
 import channels.reading  # noqa: F401
+import notify.models  # noqa: F401
 import org.models
 import org.settings  # noqa: F401
 

@@ -1,3 +1,11 @@
 """HTTP routes under /api/. Importing this package registers them on ``server.api.api``."""
 
-from server.routes import auth, channels, credentials, files, people, search  # noqa: F401
+from server.routes import (  # noqa: F401
+    auth,
+    channels,
+    credentials,
+    files,
+    notifications,
+    people,
+    search,
+)

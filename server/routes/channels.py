@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import Field
 from sqlmodel import col, select
 
-from channels import reading, reads
+from channels import prefs, reading, reads
 from channels.access import access_channel
 from channels.actions import channels, posts
 from channels.models import (
@@ -21,12 +21,14 @@ from channels.models import (
     Membership,
     PostCreate,
     PostEdit,
+    Readers,
     Receipt,
     Thread,
 )
+from channels.prefs import NotifyChoice, NotifyState
 from channels.reading import MarkRead, ReadState
 from core.errors import InvalidError
-from core.schema import DbId, StrictModel
+from core.schema import MAX_ID, DbId, StrictModel
 from org.models import User
 from server.api import Ctx, Param, api
 from server.routes.people import PersonPublic, by_reading, people_public
@@ -37,6 +39,23 @@ class Invitees(StrictModel):
 
 
 EVENTS_PAGE = 1000  # most events one GET .../events answers
+MAX_READERS_ASKED = 100  # ids one GET .../readers asks about
+
+
+def _ids(raw: str | None) -> list[int]:
+    """``1,2,3``: at most MAX_READERS_ASKED ids (none: an empty list)."""
+    if raw is None or raw.strip() == "":
+        return []
+    parts = raw.split(",")
+    if len(parts) > MAX_READERS_ASKED:
+        raise InvalidError(f"ids: at most {MAX_READERS_ASKED}")
+    found = []
+    for part in parts:
+        part = part.strip()
+        if not (part.isascii() and part.isdigit() and len(part) <= 10 and 1 <= int(part) <= MAX_ID):
+            raise InvalidError(f"ids: a comma-separated list of ids (1 to {MAX_ID})")
+        found.append(int(part))
+    return found
 
 
 @api.route(
@@ -101,6 +120,32 @@ async def mark_read(ctx: Ctx) -> ReadState:
     return await ctx.services.act(
         reading.do_mark_read, ctx.user, ctx.path_int("channel_id"), ctx.body.seq
     )
+
+
+@api.route(
+    "PUT",
+    "/api/channels/{channel_id:id}/notify",
+    summary="Choose what of a channel notifies one: all, mentions (the default) or none (mute)",
+    body=NotifyChoice,
+    returns=NotifyState,
+)
+async def set_notify_level(ctx: Ctx) -> NotifyState:
+    return await ctx.services.act(
+        prefs.do_set_notify_level, ctx.user, ctx.path_int("channel_id"), ctx.body.level
+    )
+
+
+@api.route(
+    "GET",
+    "/api/channels/{channel_id:id}/readers",
+    summary="Which of some people may read the channel (a mention of anyone else notifies no one)",
+    returns=Readers,
+    query=[Param("ids", f"comma-separated person ids, at most {MAX_READERS_ASKED}")],
+)
+async def channel_readers(ctx: Ctx) -> Readers:
+    ids = _ids(ctx.request.query_params.get("ids"))
+    async with ctx.services.db.reader() as db:
+        return await reads.readers(db, ctx.user, ctx.path_int("channel_id"), ids)
 
 
 @api.route(

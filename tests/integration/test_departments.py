@@ -29,6 +29,11 @@ def _sample(model: type[BaseModel] | None, user_id: int) -> Any:
     body: dict[str, Any] = {}
     for name in schema.get("required", []):
         prop = schema["properties"][name]
+        if "$ref" in prop:  # an enum's own schema (a notification level)
+            prop = schema["$defs"][prop["$ref"].rsplit("/", 1)[1]]
+        if "enum" in prop:
+            body[name] = prop["enum"][0]
+            continue
         kind = prop.get("type") or next(
             t["type"] for t in prop.get("anyOf", []) if t.get("type") != "null"
         )

@@ -172,11 +172,13 @@ async def test_people_hear_on_their_own_stream_when_their_channels_change(
         "PATCH", f"/api/users/{carol.id}", {"department_id": company.departments["Engineering"]}
     )
     eng = await department_channel(alice.api, company.departments["Engineering"])
-    moved = await live.wait(lambda f: f["type"] == "personal" and f["seq"] == told["seq"] + 2)
-    card = await live.wait(lambda f: f["type"] == "personal" and f["seq"] == told["seq"] + 3)
+    # The invitation also notified her (seq + 2); the move notifies no one.
+    moved = await live.wait(lambda f: f["type"] == "personal" and f["seq"] == told["seq"] + 3)
+    card = await live.wait(lambda f: f["type"] == "personal" and f["seq"] == told["seq"] + 4)
     kinds = [f["kind"] for f in live.frames if f["type"] == "personal"]
     assert kinds == [
         "membership.added",
+        "notification.added",
         "membership.removed",
         "membership.added",
         "account.updated",

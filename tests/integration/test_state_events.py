@@ -1,7 +1,8 @@
 """State plus events equals fresh state, for every action that changes what
 readers of a channel, or a person about their own channels, see.
 
-For each action: load the channel afresh (and the person's channel list),
+For each action: load the channel afresh (and the person's channel list and
+notifications),
 follow both streams from that position, act, apply the events that arrive
 with the one reducer (tests/support/reducer.py), and compare with a fresh load.
 """
@@ -13,7 +14,7 @@ from typing import Any
 
 from streams.catalogue import CATALOGUE
 from tests.support.clients import Company, Live, add_person, department_channel
-from tests.support.reducer import apply_personal, fresh_channel, fresh_joined
+from tests.support.reducer import fresh_channel, fresh_person
 
 Action = Callable[[], Awaitable[Any]]
 
@@ -102,6 +103,58 @@ async def test_state_plus_events_equals_fresh_state_for_every_action(company: Co
                 f"/api/channels/{group['id']}",
                 {"name": "Go & Shogi", "description": "盤上遊戯"},
             ),
+        ),
+        (
+            "mention someone",
+            group["id"],
+            lambda: _then(
+                alice.api.call(
+                    "POST",
+                    f"/api/channels/{group['id']}/posts",
+                    {"body": f"@[キャロル]({carol.id}) 見てください"},
+                ),
+                remember,
+                "mention",
+            ),
+        ),
+        (
+            "post (to be commented on and liked)",
+            group["id"],
+            lambda: _then(
+                carol.api.call("POST", f"/api/channels/{group['id']}/posts", {"body": "囲碁会"}),
+                remember,
+                "carols",
+            ),
+        ),
+        (
+            "comment on someone's post",
+            group["id"],
+            lambda: bob.api.call("POST", f"/api/posts/{ids['carols']}/comments", {"body": "参加!"}),
+        ),
+        (
+            "like someone's post",
+            group["id"],
+            lambda: alice.api.call("PUT", f"/api/posts/{ids['carols']}/like", {}),
+        ),
+        (
+            "another like joins the unread one",
+            group["id"],
+            lambda: bob.api.call("PUT", f"/api/posts/{ids['carols']}/like", {}),
+        ),
+        (
+            "read every notification (on another device)",
+            group["id"],
+            lambda: carol.api.call("POST", "/api/notifications/read", {"all": True}),
+        ),
+        (
+            "mute a channel (on another device)",
+            group["id"],
+            lambda: carol.api.call("PUT", f"/api/channels/{group['id']}/notify", {"level": "none"}),
+        ),
+        (
+            "delete a post that mentioned someone",
+            group["id"],
+            lambda: alice.api.call("DELETE", f"/api/posts/{ids['mention']}"),
         ),
         (
             "leave group",
@@ -197,7 +250,7 @@ async def test_state_plus_events_equals_fresh_state_for_every_action(company: Co
     watched = await Live.connect(company.server, carol.token)
     for name, channel_id, action in channel_actions:
         before, header = await fresh_channel(bob.api, channel_id)
-        joined = await fresh_joined(carol.api)
+        mine = await fresh_person(carol.api)
         me = await watched.request({"op": "sub_me"})
         start = len(reader.frames)
         mine_start = len(watched.frames)
@@ -217,15 +270,15 @@ async def test_state_plus_events_equals_fresh_state_for_every_action(company: Co
             seen_kinds.add(frame["kind"])
         assert before == after, name
 
-        fresh = await fresh_joined(carol.api)
+        fresh = await fresh_person(carol.api)
         mine_now = await watched.request({"op": "sub_me"})
         if mine_now["seq"] > me["seq"]:
             await watched.wait(_frame_at("personal", mine_now["seq"]), start=mine_start)
         personal = [f for f in watched.frames[mine_start:] if f["type"] == "personal"]
         for frame in personal:
-            apply_personal(joined, frame)
+            mine.apply(frame)
             seen_kinds.add(frame["kind"])
-        assert joined == fresh, name
+        assert mine == fresh, name
         await reader.request({"op": "unsub", "channel": channel_id})
 
     # Every kind in the catalogue was produced by some action above.

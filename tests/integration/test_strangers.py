@@ -92,6 +92,7 @@ WRITE_RULES = {
     ("POST", "/api/channels/{channel_id:id}/invite"): "can_invite",
     ("POST", "/api/channels/{channel_id:id}/posts"): "can_post",
     ("PUT", "/api/channels/{channel_id:id}/read"): "is_member",
+    ("PUT", "/api/channels/{channel_id:id}/notify"): "is_member",
     ("PATCH", "/api/posts/{post_id:id}"): AUTHOR,
     ("DELETE", "/api/posts/{post_id:id}"): AUTHOR,
     ("POST", "/api/posts/{post_id:id}/comments"): "can_comment",
@@ -341,6 +342,9 @@ QUERY_PARAMETERS: dict[str, Callable[[World, dict[str, Any]], str]] = {
     "in": lambda w, c: "posts",
     "order": lambda w, c: "best",
     "offset": lambda w, c: "0",
+    # Whether alice and bob (members of the private group) may read it.
+    "ids": lambda w, c: f"{w.alice.id},{w.bob.id}",
+    "unread": lambda w, c: "1",
 }
 
 
@@ -377,6 +381,10 @@ BODY_FIELDS: dict[str, Callable[[World, int], Any]] = {
     "seq": lambda w, me: 1,
     "max_file_mb": lambda w, me: 1,
     "allowed": lambda w, me: ["text"],
+    "level": lambda w, me: "none",
+    # Notifications read: every one's own (nobody can name another's).
+    "ids": lambda w, me: None,
+    "all": lambda w, me: True,
 }
 
 
@@ -614,6 +622,9 @@ FRAME_FIELDS: dict[str, Callable[[World], Any]] = {
     "before": lambda w: MAX_ID,
     "offset": lambda w: 0,
     "limit": lambda w: 50,
+    # read_notifications: one's own notifications, whatever their ids.
+    "ids": lambda w: None,
+    "all": lambda w: True,
 }
 # Fields that name what the op acts on, filled with the case's targets.
 FRAME_TARGETS = {"channel": "channel", "post": "post"}

@@ -105,22 +105,83 @@ async def fresh_channel(api: Api, channel_id: int) -> tuple[ChannelState, dict[s
     return state, header
 
 
-def apply_personal(joined: dict[int, int], frame: dict[str, Any]) -> None:
-    """One's own stream: the channels one is in, and where one has read each
-    up to (a channel joined anew starts at 0: nothing before joining counts)."""
-    kind, d = frame["kind"], frame["data"]
-    if kind == "membership.added":
-        joined.setdefault(d["channel_id"], 0)
-    elif kind == "membership.removed":
-        joined.pop(d["channel_id"], None)
-    elif kind == "read.moved":
-        joined[d["channel_id"]] = d["seq"]
-    elif kind == "account.updated":
-        pass  # one's own card, not one's channels
-    else:
-        raise AssertionError(f"no reducer for {kind}")
+# What a reader compares of a notification: names are left out (an event
+# carries the channel's and the actors' names as they were; a page, as they are).
+NOTIFICATION_FIELDS = (
+    "id",
+    "kind",
+    "count",
+    "channel_id",
+    "post_id",
+    "thread_id",
+    "excerpt",
+    "created_at",
+    "updated_at",
+    "read",
+)
 
 
-async def fresh_joined(api: Api) -> dict[int, int]:
-    """The channels one is in, each with one's read position."""
-    return {c["id"]: c["read_seq"] for c in await api.call("GET", "/api/channels?joined=1")}
+def _notification(n: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **{k: n[k] for k in NOTIFICATION_FIELDS},
+        "actors": [a["id"] for a in n["actors"]],
+    }
+
+
+@dataclass
+class PersonState:
+    """One's own stream as a client holds it: the channels one is in, with
+    where one has read each up to and what of it notifies one, and one's
+    notifications (newest first) with the unread count."""
+
+    joined: dict[int, tuple[int, str]]  # channel -> (read_seq, notify)
+    notifications: list[dict[str, Any]]
+    unread_count: int
+
+    def apply(self, frame: dict[str, Any]) -> None:
+        kind, d = frame["kind"], frame["data"]
+        if kind == "membership.added":
+            # A channel joined anew starts at 0 (nothing before joining counts)
+            # and at the default level.
+            self.joined.setdefault(d["channel_id"], (0, "mentions"))
+        elif kind == "membership.removed":
+            self.joined.pop(d["channel_id"], None)
+        elif kind == "read.moved":
+            self.joined[d["channel_id"]] = (d["seq"], self.joined[d["channel_id"]][1])
+        elif kind == "preference.changed":
+            self.joined[d["channel_id"]] = (self.joined[d["channel_id"]][0], d["level"])
+        elif kind == "account.updated":
+            pass  # one's own card, not one's channels
+        elif kind in ("notification.added", "notification.updated"):
+            shown = _notification(d["notification"])
+            self._drop([shown["id"]])
+            self.notifications.insert(0, shown)
+            self.unread_count = d["unread_count"]
+        elif kind == "notification.read":
+            for n in self.notifications:
+                if d["all"] or n["id"] in d["ids"]:
+                    n["read"] = True
+            self.unread_count = d["unread_count"]
+        elif kind == "notification.removed":
+            self._drop(d["ids"])
+            self.unread_count = d["unread_count"]
+        else:
+            raise AssertionError(f"no reducer for {kind}")
+
+    def _drop(self, ids: list[int]) -> None:
+        self.notifications = [n for n in self.notifications if n["id"] not in ids]
+
+
+async def fresh_person(api: Api) -> PersonState:
+    """The channels one is in (with read position and level) and one's
+    notifications, read afresh (every page)."""
+    joined = {
+        c["id"]: (c["read_seq"], c["notify"])
+        for c in await api.call("GET", "/api/channels?joined=1")
+    }
+    page = await api.call("GET", "/api/notifications")
+    shown = list(page["notifications"])
+    while page["before"] is not None:
+        page = await api.call("GET", f"/api/notifications?before={page['before']}")
+        shown += page["notifications"]
+    return PersonState(joined, [_notification(n) for n in shown], page["unread_count"])

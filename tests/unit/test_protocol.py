@@ -68,6 +68,17 @@ def test_invalid_commands_name_the_problem(
     assert caught.value.frame_id == 9
 
 
+def test_read_notifications_takes_ids_or_all_but_not_both() -> None:
+    assert frames.parse_command({"op": "read_notifications", "all": True}).op == (
+        "read_notifications"
+    )
+    bads: list[dict[str, Any]] = [{}, {"ids": [1], "all": True}, {"ids": []}, {"ids": [0]}]
+    for bad in [*bads, {"all": False}]:
+        with pytest.raises(ProtocolError) as caught:
+            frames.parse_command({"op": "read_notifications", **bad})
+        assert caught.value.code == "invalid", bad
+
+
 def test_every_op_parses() -> None:
     samples: list[dict[str, Any]] = [
         {"op": "sub", "channel": 1, "epoch": "ab", "seq": 0},
@@ -85,6 +96,7 @@ def test_every_op_parses() -> None:
         {"op": "ping"},
         {"op": "read", "channel": 1, "seq": 42},
         {"op": "search", "q": "会議", "in": "comments", "order": "best", "offset": 20},
+        {"op": "read_notifications", "ids": [3, 9]},
     ]
     assert {s["op"] for s in samples} == frames.OPS
     for sample in samples:

@@ -43,7 +43,10 @@ def test_links_are_safe() -> None:
 
 
 def test_render_keeps_its_signature_and_cache() -> None:
-    assert str(inspect.signature(render)) == "(body: 'str') -> 'str'"
+    # ``people``: the ids a body's mentions name that are someone's (channels/mentions.py).
+    assert str(inspect.signature(render)) == (
+        "(body: 'str', people: 'frozenset[int]' = frozenset()) -> 'str'"
+    )
     render.cache_clear()
     first = render("cached *once*")
     assert render("cached *once*") is first
