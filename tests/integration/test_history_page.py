@@ -83,9 +83,9 @@ async def test_pages_answer_what_the_rows_say(company: Company, settings: Settin
     assert header["member_count"] == 3 and header["is_member"] is True
 
     latest = await bob.api.call("GET", f"/api/channels/{cid}/posts")
-    # The page's header is the channel without one's read state (the hot path
+    # The page's header is the channel without one's read state and level (the hot path
     # reads no more than the page: the list and GET /api/channels/{id} have it).
-    assert latest["channel"] == {**header, "read_seq": None, "unread": 0}
+    assert latest["channel"] == {**header, "read_seq": None, "unread": 0, "notify": None}
     assert latest["posts"] == want[-50:]
     assert latest["before"] == want[-50]["id"]
     older = await bob.api.call("GET", f"/api/channels/{cid}/posts?before={latest['before']}")
@@ -122,6 +122,8 @@ async def test_a_page_on_a_bare_connection_is_two_statements(
     finally:
         await db.close()
     assert len(page.posts) == 20
-    assert page.channel == channel.model_copy(update={"read_seq": None, "unread": 0})
+    assert page.channel == channel.model_copy(
+        update={"read_seq": None, "unread": 0, "notify": None}
+    )
     # The page: two. The channel alone: one, and two for one's read state.
     assert len(statements) == 5, statements
