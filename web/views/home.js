@@ -5,12 +5,15 @@ import { app, refreshChannels } from '../state.js';
 
 export function mount(container) {
   let alive = true;
+  const here = location.hash || '#/';
   container.replaceChildren(h('p', { class: 'muted pad', text: t('common.loading') }));
   app.emit('title', '');
   refreshChannels()
     .catch(() => {})
     .then(() => {
-      if (!alive) return;
+      // Gone, or leaving already (the next view is still loading): a search
+      // typed in the first moments must not be replaced by the channel.
+      if (!alive || (location.hash || '#/') !== here) return;
       const first = app.channels.find((c) => c.kind === 'department') ?? app.channels[0];
       if (first) {
         location.replace(`#/c/${first.id}`);
