@@ -391,7 +391,14 @@ async def make_org(base: str, people: int, name: str = "Bench") -> Org:
             finally:
                 await session.close()
             user_ids.append(user["id"])
-        channels = await admin.call("GET", "/api/channels")
+        # A department's channel is closed by default: the admin, not a member,
+        # does not see it; its people do.
+        member = Http(base, tokens[0]) if tokens else admin
+        try:
+            channels = await member.call("GET", "/api/channels")
+        finally:
+            if member is not admin:
+                await member.close()
         channel = next(c for c in channels if c["department_id"] == dept["id"])
         return Org(channel["id"], dept["id"], tokens, user_ids)
     finally:
