@@ -53,6 +53,7 @@ bench: $(DEV_STAMP) services
 	$(BIN)/python bench/web_open.py
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/attachments.py
+	$(BIN)/python bench/files_server.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -273,8 +273,15 @@ class ServerProcess:
 
 
 def kaisha_node(
-    name: str, database_url: str, *, redis_url: str | None = None, bus_prefix: str | None = None
+    name: str,
+    database_url: str,
+    *,
+    redis_url: str | None = None,
+    bus_prefix: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> ServerProcess:
+    """A ``python -m server`` node (not started); ``extra_env`` adds or overrides
+    settings (``FILES_DIR``, ``IMAGE_WORKERS``)."""
     port = free_port()
     env = dict(os.environ)
     env.update(
@@ -296,7 +303,22 @@ def kaisha_node(
     env.pop("REDIS_URL", None)
     if redis_url:
         env["REDIS_URL"] = redis_url
+    env.update(extra_env or {})
     return ServerProcess(name, [PYTHON, "-m", "server"], env, port)
+
+
+def photo(width: int = 4000, height: int = 3000) -> bytes:
+    """A photo-like JPEG (a gradient with noise; 12 megapixels by default, ~5.7 MB)."""
+    import io
+
+    from PIL import Image
+
+    gradient = Image.linear_gradient("L").resize((width, height))
+    noise = Image.effect_noise((width, height), 24)
+    im = Image.merge("RGB", (gradient, noise, gradient.transpose(Image.Transpose.FLIP_TOP_BOTTOM)))
+    buffer = io.BytesIO()
+    im.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
 
 
 # ---- PostgreSQL ----------------------------------------------------------------------
