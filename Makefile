@@ -56,6 +56,7 @@ bench: $(DEV_STAMP) services
 	$(BIN)/python bench/web_files.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/notifications.py
+	$(BIN)/python bench/files_server.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -276,8 +276,15 @@ class ServerProcess:
 
 
 def kaisha_node(
-    name: str, database_url: str, *, redis_url: str | None = None, bus_prefix: str | None = None
+    name: str,
+    database_url: str,
+    *,
+    redis_url: str | None = None,
+    bus_prefix: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> ServerProcess:
+    """A ``python -m server`` node (not started); ``extra_env`` adds or overrides
+    settings (``FILES_DIR``, ``IMAGE_WORKERS``)."""
     port = free_port()
     env = dict(os.environ)
     env.update(
@@ -299,7 +306,22 @@ def kaisha_node(
     env.pop("REDIS_URL", None)
     if redis_url:
         env["REDIS_URL"] = redis_url
+    env.update(extra_env or {})
     return ServerProcess(name, [PYTHON, "-m", "server"], env, port)
+
+
+def photo(width: int = 4000, height: int = 3000) -> bytes:
+    """A photo-like JPEG (a gradient with noise; 12 megapixels by default, ~5.7 MB)."""
+    import io
+
+    from PIL import Image
+
+    gradient = Image.linear_gradient("L").resize((width, height))
+    noise = Image.effect_noise((width, height), 24)
+    im = Image.merge("RGB", (gradient, noise, gradient.transpose(Image.Transpose.FLIP_TOP_BOTTOM)))
+    buffer = io.BytesIO()
+    im.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
 
 
 # ---- PostgreSQL ----------------------------------------------------------------------
@@ -394,7 +416,14 @@ async def make_org(base: str, people: int, name: str = "Bench") -> Org:
             finally:
                 await session.close()
             user_ids.append(user["id"])
-        channels = await admin.call("GET", "/api/channels")
+        # A department's channel is closed by default: the admin, not a member,
+        # does not see it; its people do.
+        member = Http(base, tokens[0]) if tokens else admin
+        try:
+            channels = await member.call("GET", "/api/channels")
+        finally:
+            if member is not admin:
+                await member.close()
         channel = next(c for c in channels if c["department_id"] == dept["id"])
         return Org(channel["id"], dept["id"], tokens, user_ids)
     finally:

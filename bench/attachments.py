@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import os
 import shutil
 import statistics
@@ -42,9 +41,8 @@ from functools import partial
 from pathlib import Path
 
 import obstore
-from _common import ROOT, machine_lines, percentile, say, table
+from _common import ROOT, machine_lines, percentile, photo, say, table
 from obstore.store import S3Store
-from PIL import Image
 
 sys.path.insert(0, str(ROOT))  # tests.support.seaweed starts the SeaweedFS
 
@@ -205,15 +203,6 @@ async def storage_figures(size: int, runs: int, work: Path) -> None:
             rows,
         )
     )
-
-
-def photo(width: int = 4000, height: int = 3000) -> bytes:
-    gradient = Image.linear_gradient("L").resize((width, height))
-    noise = Image.effect_noise((width, height), 24)
-    im = Image.merge("RGB", (gradient, noise, gradient.transpose(Image.Transpose.FLIP_TOP_BOTTOM)))
-    buffer = io.BytesIO()
-    im.save(buffer, "JPEG", quality=90)
-    return buffer.getvalue()
 
 
 async def thumbnail_figures(count: int, work: Path) -> None:
