@@ -194,8 +194,6 @@ async def _insert_posts(unit: Unit, batch: Sequence[NewPost]) -> list[Receipt | 
         for i, _, post, _ in accepted:
             if uploads[i]:
                 post.files = await attachments.attach(db, uploads[i], post)
-        if uploads:
-            await db.flush()
         await search.index_posts(unit, [post for _, _, post, _ in accepted])
     by_channel: dict[int, list[tuple[int, NewPost, Post, PersonRef]]] = {}
     for entry in accepted:
@@ -245,7 +243,6 @@ async def do_create_comment(
         await unit.db.flush()
         if uploads:
             comment.files = await attachments.attach(unit.db, uploads, comment)
-            await unit.db.flush()
         await search.index_posts(unit, [comment])
         fact = CommentCreated(post=_shared(comment, author), comment_count=count)
         return receipt(await unit.append(CHANNEL, parent.channel_id, fact))

@@ -9,15 +9,13 @@ import dataclasses
 import io
 import secrets
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from files.storage.s3 import S3Storage
 from server.settings import Settings
-from tests.support.backends import check_redis, clean_postgres, prepare_postgres, settings_for
-from tests.support.clients import Api, Company, Live, make_company
+from tests.support.clients import Api, Company, Live
 from tests.support.samples import PDF, photo_with_orientation_6
 from tests.support.seaweed import SeaweedFS, seaweedfs
 from tests.support.servers import Node
@@ -30,12 +28,10 @@ def seaweed() -> Iterator[SeaweedFS]:
 
 
 @pytest.fixture
-async def cluster_settings(tmp_path: Path, seaweed: SeaweedFS) -> Settings:
-    await prepare_postgres()
-    await clean_postgres()
-    await check_redis()
+async def cluster_settings(cluster_settings: Settings, seaweed: SeaweedFS) -> Settings:
+    """The cluster's, with one S3 bucket for both nodes."""
     return dataclasses.replace(
-        settings_for("postgres", tmp_path),
+        cluster_settings,
         s3_bucket=seaweed.bucket,
         s3_endpoint=seaweed.endpoint,
         s3_access_key=seaweed.access_key,
@@ -44,25 +40,12 @@ async def cluster_settings(tmp_path: Path, seaweed: SeaweedFS) -> Settings:
     )
 
 
-@pytest.fixture
-async def nodes(cluster_settings: Settings) -> AsyncIterator[list[Node]]:
-    started = [Node(cluster_settings) for _ in range(2)]
-    try:
-        for node in started:
-            await node.start()
-        yield started
-    finally:
-        for node in started:
-            await node.kill()
-        for node in started:
-            assert not node.errors(), node.errors()
-
-
-@pytest.fixture
-async def company(nodes: list[Node]) -> AsyncIterator[Company]:
-    company = await make_company(nodes[0].running)
-    yield company
-    await company.close()
+@pytest.fixture(autouse=True)
+async def no_errors_logged(nodes: list[Node]) -> AsyncIterator[None]:
+    """Every request here is one a node should answer without logging an error."""
+    yield
+    for node in nodes:
+        assert not node.errors(), node.errors()
 
 
 async def _bucket_keys(settings: Settings) -> list[str]:

@@ -5,48 +5,15 @@ acks lose nothing and duplicate nothing."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 
 from presence.base import HEARTBEAT, NODE_TTL, TTL
-from server.settings import Settings
-from tests.support.backends import check_redis, clean_postgres, prepare_postgres, settings_for
-from tests.support.clients import Api, Company, Live, department_channel, make_company
+from tests.support.clients import Api, Company, Live, department_channel
 from tests.support.resuming import followers, publish_acked
 from tests.support.servers import Node
 from tests.support.timing import deadline, wait_for
 
 POSTS = 1000
 CLIENTS = 100
-
-
-@pytest.fixture
-async def cluster_settings(tmp_path: Path) -> Settings:
-    await prepare_postgres()
-    await clean_postgres()
-    await check_redis()
-    return settings_for("postgres", tmp_path)
-
-
-@pytest.fixture
-async def nodes(cluster_settings: Settings) -> AsyncIterator[list[Node]]:
-    started = [Node(cluster_settings) for _ in range(2)]
-    try:
-        for node in started:
-            await node.start()
-        yield started
-    finally:
-        for node in started:
-            await node.kill()
-
-
-@pytest.fixture
-async def company(nodes: list[Node]) -> AsyncIterator[Company]:
-    company = await make_company(nodes[0].running)
-    yield company
-    await company.close()
 
 
 async def test_post_through_one_node_reaches_subscribers_on_the_other(
