@@ -1,7 +1,7 @@
 // Boot and routing. Finds out whether someone is signed in, starts the
 // connection manager for them, and maps the URL hash to a view:
 //   #/signin  #/invite/<token>  #/reset/<token>  #/  #/c/<id>  #/c/<id>/p/<post>
-//   #/directory  #/people  #/admin  #/search?q=…
+//   #/directory  #/people  #/people/<id> (with their card open)  #/admin  #/search?q=…
 //   #/settings  #/reset/<token>
 // Signing out, or being signed out (a close code, a 401), ends everything the
 // session started and clears what the person left in the browser (drafts,
@@ -17,10 +17,12 @@ import {
   app,
   forgetSession,
   membershipChanged,
+  notifyLevelChanged,
   refreshChannels,
   refreshMe,
   setPresence,
 } from './state.js';
+import { forgetInbox, notificationEvent, refreshInbox } from './notifications.js';
 import { noteEvent, readMoved } from './reading.js';
 import { forgetPeople, load, save, setStorageUser } from './storage.js';
 import { hideToast } from './views/errors.js';
@@ -31,7 +33,7 @@ const ROUTES = [
   { name: 'invite', re: /^#\/invite\/([\w-]+)$/, public: true, load: () => import('./views/invite.js') },
   { name: 'channel', re: /^#\/c\/(\d+)(?:\/p\/(\d+))?$/, load: () => import('./views/channel.js') },
   { name: 'directory', re: /^#\/directory$/, load: () => import('./views/directory.js') },
-  { name: 'people', re: /^#\/people$/, load: () => import('./views/people.js') },
+  { name: 'people', re: /^#\/people(?:\/(\d+))?$/, load: () => import('./views/people.js') },
   { name: 'search', re: /^#\/search(?:\?(.*))?$/, load: () => import('./views/search.js') },
   { name: 'admin', re: /^#\/admin$/, load: () => import('./views/admin.js') },
   { name: 'settings', re: /^#\/settings$/, load: () => import('./views/settings.js') },
@@ -133,6 +135,10 @@ export function signedIn(session) {
         accountUpdated(f.data);
       } else if (f.kind === 'read.moved') {
         readMoved(f.data);
+      } else if (f.kind === 'preference.changed') {
+        notifyLevelChanged(f.data.channel_id, f.data.level);
+      } else if (f.kind.startsWith('notification.')) {
+        notificationEvent(f);
       }
     }),
     // Subscribed to one's own stream without a replay: at every page load
@@ -144,6 +150,7 @@ export function signedIn(session) {
       clearTimeout(listSoon);
       refreshChannels().catch(() => {});
       refreshMe().catch(() => {});
+      refreshInbox().catch(() => {});
     }),
     // A channel's events could not be replayed: its counts too are stale.
     conn.on('reset', ({ hadPosition }) => hadPosition && refreshChannels().catch(() => {})),
@@ -238,6 +245,7 @@ function teardown() {
   app.connProblem = null;
   delete document.documentElement.dataset.conn;
   forgetSession();
+  forgetInbox();
   setStorageUser(null);
   forgetPeople();
   setCsrf(null);

@@ -80,14 +80,16 @@ export function readState(id) {
   return state ? { read: Math.max(state.read, 0), unread: state.unread } : null;
 }
 
+/** The badge's count: 0 for a muted channel (its true count stays in readState). */
 export function unreadCount(id) {
+  if (channelById(id)?.notify === 'none') return 0;
   return known.get(id)?.unread ?? 0;
 }
 
-/** Unread in all the channels of the list. */
+/** Unread in all the channels of the list, muted ones left out. */
 export function totalUnread() {
   let total = 0;
-  for (const [id, state] of known) if (channelById(id)) total += state.unread;
+  for (const id of known.keys()) total += channelById(id) ? unreadCount(id) : 0;
   return total;
 }
 

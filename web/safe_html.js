@@ -4,7 +4,7 @@
 // server bug could not run script here.
 
 const ALLOWED = new Set([
-  'P', 'BR', 'STRONG', 'EM', 'CODE', 'PRE', 'A', 'UL', 'OL', 'LI', 'BLOCKQUOTE', 'DEL', 'S',
+  'P', 'BR', 'STRONG', 'EM', 'CODE', 'PRE', 'A', 'UL', 'OL', 'LI', 'BLOCKQUOTE', 'DEL', 'S', 'SPAN',
 ]);
 const SAFE_URL = /^(https?:|mailto:|#|\/(?!\/))/i;
 
@@ -13,7 +13,12 @@ function copy(node, into) {
     if (child.nodeType === Node.TEXT_NODE) {
       into.append(document.createTextNode(child.nodeValue));
     } else if (child.nodeType === Node.ELEMENT_NODE) {
-      if (!ALLOWED.has(child.tagName)) {
+      const chip = mentionChip(child);
+      if (chip) {
+        into.append(chip);
+        continue;
+      }
+      if (!ALLOWED.has(child.tagName) || child.tagName === 'SPAN') {
         copy(child, into); // keep the text, drop the element
         continue;
       }
@@ -31,6 +36,32 @@ function copy(node, into) {
       into.append(el);
     }
   }
+}
+
+/**
+ * A mention as the server renders it (channels/mentions.py): a person's chip
+ * (`<a class="mention" data-user="42">`, opening their profile card: views/
+ * mentions.js) or `@channel`'s. Anything else of that shape is not one.
+ */
+function mentionChip(node) {
+  if (node.getAttribute('class') !== 'mention') return null;
+  const user = node.getAttribute('data-user') || '';
+  if (node.tagName === 'A' && /^[1-9][0-9]{0,9}$/.test(user)) {
+    const el = document.createElement('a');
+    el.className = 'mention';
+    el.dataset.user = user;
+    el.setAttribute('href', `#/people/${user}`);
+    el.textContent = node.textContent;
+    return el;
+  }
+  if (node.tagName === 'SPAN' && node.getAttribute('data-mention') === 'channel') {
+    const el = document.createElement('span');
+    el.className = 'mention';
+    el.dataset.mention = 'channel';
+    el.textContent = node.textContent;
+    return el;
+  }
+  return null;
 }
 
 /** A fragment holding the allowed part of `html`. */

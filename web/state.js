@@ -5,7 +5,8 @@
 //   events: channels, presence {user, status},
 //           unread {channel}: read state changed (web/reading.js; channel null: many),
 //           me (one's own account changed: name, department, role),
-//           conn-problem (app.connProblem was set)
+//           conn-problem (app.connProblem was set),
+//           notifications (web/notifications.js), highlight (a post id to show: views/highlight.js)
 import { get } from './api.js';
 import { Emitter } from './emitter.js';
 import { forgetReads, takeList } from './reading.js';
@@ -163,6 +164,19 @@ export function channelUpdated(id, { name, description, is_private: closed, arch
     }
   }
   if (changed) app.emit('channels', app.channels);
+}
+
+/**
+ * One's notification level in a channel changed (here, or `preference.changed`
+ * from another device): the list keeps it, and the badges follow (a muted
+ * channel shows none).
+ */
+export function notifyLevelChanged(id, level) {
+  const c = channelById(id);
+  if (!c || c.notify === level) return;
+  c.notify = level;
+  app.emit('channels', app.channels);
+  app.emit('unread', { channel: id });
 }
 
 export function forgetSession() {

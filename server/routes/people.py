@@ -28,7 +28,7 @@ from channels.actions.people import (
 )
 from channels.models import Channel, Membership
 from core.clock import utcnow
-from core.errors import ForbiddenError, NotFoundError
+from core.errors import ForbiddenError, InvalidError, NotFoundError
 from core.text import like_pattern, sort_key
 from org import auth, roster
 from org.models import (
@@ -50,6 +50,7 @@ from server.services import Services
 from streams.unit import Unit
 
 CSV_TYPE = "text/csv"
+DIRECTORY_LIMIT = 500  # people one directory request lists (a mention's list asks for a few)
 
 
 class PersonPublic(UserPublic):
@@ -190,11 +191,16 @@ def by_reading(db: AsyncSession) -> Any:
             "and email for those who see emails",
         ),
         Param("department", "department id", "integer"),
+        Param("limit", f"1-{DIRECTORY_LIMIT} (the default): the first ones only", "integer"),
     ],
 )
 async def list_users(ctx: Ctx) -> list[PersonPublic]:
     pattern = like_pattern(ctx.request.query_params.get("q") or "")
     department = ctx.query_int("department")
+    limit = ctx.query_int("limit")
+    limit = DIRECTORY_LIMIT if limit is None else limit
+    if not 1 <= limit <= DIRECTORY_LIMIT:
+        raise InvalidError(f"limit: 1 to {DIRECTORY_LIMIT}")
     stmt = select(User)
     if not ctx.user.is_admin:
         stmt = stmt.where(col(User.is_active))
@@ -208,7 +214,7 @@ async def list_users(ctx: Ctx) -> list[PersonPublic]:
     if department is not None:
         stmt = stmt.where(User.department_id == department)
     async with ctx.services.db.reader() as db:
-        users = list((await db.exec(stmt.order_by(*by_reading(db)).limit(500))).all())
+        users = list((await db.exec(stmt.order_by(*by_reading(db)).limit(limit))).all())
     return await people_public(ctx, users)
 
 

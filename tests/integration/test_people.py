@@ -164,6 +164,15 @@ async def test_the_directory_finds_people_by_name_reading_and_latin_spelling(
     # Emails are matched only for those who see them.
     assert await found(carol.api, "suzuki@") == []
     assert await found(company.admin, "suzuki@") == ["鈴木 一郎"]
+    # A mention's list asks for the first few only (by kana, as typed).
+    everyone = await carol.api.call("GET", "/api/users")
+    first = await carol.api.call("GET", "/api/users?limit=2")
+    assert [p["id"] for p in first] == [p["id"] for p in everyone[:2]]
+    assert [
+        p["display_name"] for p in await carol.api.call("GET", "/api/users?q=%E3%81%95&limit=1")
+    ] == ["佐藤 花子"]
+    for bad in ("0", "501", "-1", "x"):
+        await carol.api.call("GET", f"/api/users?limit={bad}", expect=400)
 
 
 async def test_people_are_listed_in_reading_order_in_the_directory_and_the_members_panel(

@@ -39,6 +39,7 @@ export function channelFooter(store, actions) {
         placeholder: t('composer.placeholder', { name }),
         onSend: actions.send,
         onTyping: actions.typing,
+        channel: () => store.channel,
       });
       el.replaceChildren(write.el);
     } else if (mode === 'join') {

@@ -3,9 +3,14 @@
 // buttons: members, the files shared there, and what the person's rights
 // allow (the channel's can_* from the server): edit, invite, leave. Drawn from the channel's store and again when
 // it changes; what the buttons do is the channel view's (views/channel.js).
+import { put } from '../api.js';
 import { h, setChildren } from '../dom.js';
 import { icon } from '../icons.js';
 import { formatNumber, t } from '../i18n/index.js';
+import { app, channelById, notifyLevelChanged } from '../state.js';
+import { errorText, toast } from './errors.js';
+
+const LEVELS = ['all', 'mentions', 'none'];
 
 /**
  * @param store    the channel's ChannelStore
@@ -58,6 +63,8 @@ export function channelHeader(store, actions) {
     if (channel.can_invite) {
       buttons.push(h('button', { class: 'btn small', title: t('channel.invite'), dataset: { testid: 'invite-people' }, onclick: actions.invite }, icon('userPlus'), label(t('channel.invite'))));
     }
+    const level = notifyControl(channel);
+    if (level) buttons.push(level);
     if (channel.can_leave) {
       buttons.push(h('button', { class: 'btn small ghost', title: t('channel.leave'), dataset: { testid: 'leave-channel' }, onclick: actions.leave }, icon('logout'), label(t('channel.leave'))));
     }
@@ -78,6 +85,36 @@ export function channelHeader(store, actions) {
     if (focused) focus(focused);
   }
 
+  /**
+   * What of this channel notifies the person (a member: the list has their
+   * level): all posts, mentions only, or nothing (muted: no badge either).
+   */
+  function notifyControl(channel) {
+    const level = channelById(channel.id)?.notify;
+    if (!level) return null;
+    const select = h(
+      'select',
+      {
+        class: 'notify-level',
+        'aria-label': t('notify.level'),
+        title: t('notify.level'),
+        dataset: { testid: 'notify-level' },
+        onchange: async () => {
+          const wanted = select.value;
+          try {
+            const answer = await put(`/api/channels/${channel.id}/notify`, { level: wanted });
+            notifyLevelChanged(channel.id, answer.level);
+          } catch (err) {
+            select.value = level;
+            toast(errorText(err));
+          }
+        },
+      },
+      LEVELS.map((value) => h('option', { value, selected: value === level, text: t(`notify.level.${value}`) })),
+    );
+    return h('span', { class: `btn small notify-pick${level === 'none' ? ' muted-on' : ''}` }, icon(level === 'none' ? 'bellOff' : 'bell'), select);
+  }
+
   /** A private group's tag, or a closed department's (with who may read it). */
   function privacyTag(channel) {
     if (!channel.is_private) return null;
@@ -91,12 +128,12 @@ export function channelHeader(store, actions) {
     el.querySelector(`[data-testid="${testid}"]`)?.focus();
   }
 
-  const off = store.on('channel', render);
+  const offs = [store.on('channel', render), app.on('channels', render)];
   render();
   return {
     el,
     render,
     focus,
-    destroy: off,
+    destroy: () => offs.forEach((off) => off()),
   };
 }

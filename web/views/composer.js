@@ -10,20 +10,25 @@
 // uploading waits for them, then sends; a file that failed must be retried
 // or removed first. Drafts keep the text only: uploads not sent are left to
 // the server's sweeper.
+// Mentions: `@` opens a list of people (views/mentions.js). Before a body with
+// mentions is sent, the composer asks whether everyone mentioned can read the
+// channel; if not, it says who cannot and sends only when asked again.
 import { h, uniqueId } from '../dom.js';
-import { formatNumber, t } from '../i18n/index.js';
+import { formatNumber, locale, t } from '../i18n/index.js';
 import { icon } from '../icons.js';
 import { load, save } from '../storage.js';
 import { UploadSet } from '../uploads.js';
 import { attachButton, pastedFiles, uploadTiles } from './attachments.js';
 import { MAX_BODY, bodyLength, overLimitWarning } from './limit.js';
+import { mentionPicker, mentionProblem } from './mentions.js';
 
 const TYPING_EVERY_MS = 3000;
 
 /**
- * @param opts {draftKey, label, placeholder, onSend(body, files), onTyping(), testid}
+ * @param opts {draftKey, label, placeholder, onSend(body, files), onTyping(), testid,
+ *               channel() -> the channel written in (mentions are checked against it)}
  */
-export function composer({ draftKey, label, placeholder, onSend, onTyping, testid = 'composer' }) {
+export function composer({ draftKey, label, placeholder, onSend, onTyping, testid = 'composer', channel = () => null }) {
   const id = uniqueId('compose');
   const input = h('textarea', {
     id,
@@ -34,6 +39,8 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
     dataset: { testid: `${testid}-input` },
   });
   input.value = load(draftKey, '') || '';
+  // Before the composer's keys below: while its list is open, Enter takes a person.
+  const picker = mentionPicker(input, { channel });
   const counter = h('span', { class: 'counter', 'aria-live': 'polite' });
   const sendButton = h(
     'button',
@@ -53,6 +60,7 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
     { class: 'composer', dataset: { testid }, onsubmit: (ev) => (ev.preventDefault(), send()) },
     tiles.el,
     note,
+    picker.el,
     attach.el,
     labelEl,
     input,
@@ -65,6 +73,8 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
   let lastTyping = 0;
   let saveTimer = null;
   let waiting = false; // Send was pressed while files were uploading
+  let checking = false; // asking whether the people mentioned can read the channel
+  let warnedFor = null; // the body the author was warned about: sent if asked again
 
   function autosize() {
     input.style.height = 'auto';
@@ -84,7 +94,7 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
     counter.textContent = left < 500 ? formatNumber(left) : '';
     counter.classList.toggle('over', left < 0);
     const over = limit.check();
-    sendButton.disabled = waiting || (input.value.trim() === '' && uploads.size === 0) || over > 0;
+    sendButton.disabled = waiting || checking || (input.value.trim() === '' && uploads.size === 0) || over > 0;
   }
 
   /** Files from the picker, a paste or a drop: a tile each, uploading at once. */
@@ -96,17 +106,31 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
     refresh();
   }
 
-  function send() {
+  async function send() {
     const body = input.value.trim();
-    if (waiting || (!body && uploads.size === 0) || limit.check() > 0) return;
+    if (waiting || checking || (!body && uploads.size === 0) || limit.check() > 0) return;
     if (uploads.blocked) {
       say(t('files.fixFailed'), { alert: true, kind: 'blocked' });
       return;
+    }
+    if (body && body !== warnedFor && body.includes('@')) {
+      checking = true;
+      refresh();
+      const problem = await mentionProblem(body, channel()).catch(() => null);
+      checking = false;
+      refresh();
+      if (input.value.trim() !== body) return; // edited meanwhile: sent when asked again
+      if (problem) {
+        warnMentions(problem, body);
+        return;
+      }
     }
     if (uploads.busy) {
       wait();
       return;
     }
+    picker.close();
+    warnedFor = null;
     onSend(body, uploads.refs);
     input.value = '';
     save(draftKey, '');
@@ -115,6 +139,21 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
     refresh();
     autosize();
     input.focus();
+  }
+
+  /** Someone mentioned cannot read the channel (send anyway?), or @channel is not one's to use. */
+  function warnMentions(problem, body) {
+    if (problem.kind === 'everyone') {
+      say(t('mentions.everyoneRefused'), { alert: true, kind: 'mentions' });
+      return;
+    }
+    warnedFor = body;
+    const names = new Intl.ListFormat(locale(), { type: 'conjunction' }).format(problem.names);
+    const anyway = h('button', { type: 'button', class: 'link-btn', dataset: { testid: `${testid}-send-anyway` }, text: t('mentions.sendAnyway'), onclick: () => send() });
+    note.replaceChildren(h('span', { text: t('mentions.cannotRead', { names, count: problem.names.length }) }), ' ', anyway);
+    note.dataset.kind = 'mentions';
+    note.hidden = false;
+    note.classList.add('alert');
   }
 
   /** Send once the uploads are done; if one fails, say so and send nothing. */
@@ -152,6 +191,7 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
     send();
   });
   input.addEventListener('input', () => {
+    if (note.dataset.kind === 'mentions') say('');
     refresh();
     autosize();
     clearTimeout(saveTimer);

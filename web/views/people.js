@@ -8,8 +8,9 @@ import { app, isAdmin, notePresence } from '../state.js';
 import { errorText } from './errors.js';
 import { openProfile, statusDot } from './profile.js';
 
-export function mount(container) {
+export function mount(container, params = []) {
   let alive = true;
+  if (params[0]) openProfile(Number(params[0])); // #/people/<id>: a mention opened in a new tab
   let seq = 0;
   let people = [];
   app.emit('title', t('people.title'));

@@ -4,6 +4,9 @@ import { h } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { totalUnread } from '../reading.js';
 import { app } from '../state.js';
+import { mountBell } from './bell.js';
+import { highlightPost } from './highlight.js';
+import { openProfile } from './profile.js';
 import { mountSidebar } from './sidebar.js';
 
 const NARROW = window.matchMedia('(max-width: 800px)');
@@ -68,7 +71,8 @@ export function mountShell(root, { signOut }) {
     retry,
   );
   const scrim = h('div', { class: 'scrim', onclick: () => setDrawer(false) });
-  const mainCol = h('div', { class: 'main-col' }, h('header', { class: 'topbar' }, menuButton, title, searchForm), banner, main);
+  const bell = mountBell();
+  const mainCol = h('div', { class: 'main-col' }, h('header', { class: 'topbar' }, menuButton, title, searchForm, bell.el), banner, main);
   const frame = h(
     'div',
     { class: 'shell' },
@@ -148,6 +152,7 @@ export function mountShell(root, { signOut }) {
     }),
     app.on('unread', renderTitle),
     app.on('channels', renderTitle),
+    app.on('highlight', highlightPost),
   );
   const onKey = (ev) => {
     if (ev.key === 'Escape' && root.classList.contains('drawer-open')) {
@@ -157,6 +162,15 @@ export function mountShell(root, { signOut }) {
   };
   document.addEventListener('keydown', onKey);
   offs.push(() => document.removeEventListener('keydown', onKey));
+  // A mention's chip opens the person's card where one is (a new tab: #/people/<id>).
+  const onMention = (ev) => {
+    const chip = ev.target.closest?.('a.mention[data-user]');
+    if (!chip || ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey) return;
+    ev.preventDefault();
+    openProfile(Number(chip.dataset.user));
+  };
+  root.addEventListener('click', onMention);
+  offs.push(() => root.removeEventListener('click', onMention));
   const onWidth = () => !NARROW.matches && setDrawer(false);
   NARROW.addEventListener('change', onWidth);
   offs.push(() => NARROW.removeEventListener('change', onWidth));
@@ -166,12 +180,14 @@ export function mountShell(root, { signOut }) {
     /** Called on every navigation: close the drawer, mark the current link, set the title. */
     routeChanged(name, params) {
       if (root.classList.contains('drawer-open')) setDrawer(false);
+      bell.close();
       sidebar.highlight(name, params);
       searchInput.value = name === 'search' ? (new URLSearchParams(params[0] ?? '').get('q') ?? '') : '';
     },
     destroy() {
       for (const off of offs) off();
       sidebar.destroy();
+      bell.destroy();
       root.classList.remove('drawer-open');
       root.replaceChildren();
     },

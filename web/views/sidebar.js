@@ -101,6 +101,9 @@ export function mountSidebar(el, { signOut }) {
       },
       h('span', { class: 'hash' }, icon(c.is_private ? 'lock' : 'hash', { size: 16 })),
       label,
+      c.notify === 'none'
+        ? h('span', { class: 'muted-mark', title: t('notify.level.none'), dataset: { testid: 'muted-mark' } }, icon('bellOff', { size: 14 }), h('span', { class: 'sr-only', text: t('notify.level.none') }))
+        : null,
       badge(count),
     );
     links.set(`channel:${c.id}`, a);

@@ -135,6 +135,7 @@ export class ThreadPanel {
       placeholder: t('thread.commentPlaceholder'),
       testid: 'comment-composer',
       onSend: (body, files) => sendComment(this.store, rootId, body, files),
+      channel: () => this.store.channel,
     });
     this.footer.replaceChildren(this.composer.el);
   }
