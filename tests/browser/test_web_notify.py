@@ -301,3 +301,36 @@ def test_a_hidden_tab_shows_a_browser_notification(kaisha: Kaisha, sign_in: Sign
     assert device.page.evaluate("window.shown") == [
         f"{alice['display_name']} mentioned you in #{dept['name']}"
     ]
+
+
+def test_only_the_servers_chips_survive_the_client_allowlist(static_page: Page) -> None:
+    """A chip as channels/mentions.py renders it keeps its person and gets a
+    link of the client's own making; anything else shaped like one is text."""
+    out = static_page.evaluate(
+        """async () => {
+            const { safeFragment } = await import('/safe_html.js');
+            const { mentionedPeople } = await import('/views/mentions.js');
+            const show = (html) => {
+                const div = document.createElement('div');
+                div.append(safeFragment(html));
+                return div.innerHTML;
+            };
+            return {
+                person: show('<p><a class="mention" data-user="42" href="#/people/42">@佐藤</a> さん</p>'),
+                everyone: show('<span class="mention" data-mention="channel">@channel</span>'),
+                forged: show('<a class="mention" data-user="42" href="javascript:alert(1)" onclick="x()">@x</a>'),
+                noId: show('<a class="mention" data-user="1; x" href="#">@y</a>'),
+                span: show('<span class="other" onclick="x()">z</span>'),
+                written: mentionedPeople('@[佐藤 花子](42) and @[佐藤 花子](42), mail@[x](3), @[Bob](7)'),
+            };
+        }"""
+    )
+    assert out["person"] == (
+        '<p><a class="mention" data-user="42" href="#/people/42">@佐藤</a> さん</p>'
+    )
+    assert out["everyone"] == '<span class="mention" data-mention="channel">@channel</span>'
+    # The href is the client's: the page's own route for the person, nothing run.
+    assert out["forged"] == '<a class="mention" data-user="42" href="#/people/42">@x</a>'
+    assert "data-user" not in out["noId"] and "@y" in out["noId"]
+    assert out["span"] == "z"
+    assert out["written"] == [{"id": 42, "name": "佐藤 花子"}, {"id": 7, "name": "Bob"}]
