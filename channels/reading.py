@@ -24,13 +24,13 @@ from pydantic import BaseModel
 from pydantic import Field as PField
 from sqlalchemy import and_, func
 from sqlalchemy import select as sa_select
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bus.base import Bus
-from channels.access import access_channel
+from channels.access import access_channel, readable_by
 from channels.actions.common import current_person
-from channels.models import ChannelEvent, Membership
+from channels.models import Channel, ChannelEvent, Membership
 from core.clock import utcnow
 from core.schema import MAX_ID, StrictModel
 from core.tables import table_of
@@ -170,5 +170,86 @@ async def do_mark_read(
         moved = ReadMoved(channel_id=channel_id, seq=state[0], unread=state[1])
         await unit.append(PERSON, me.id, moved)
         return ReadState(channel_id=channel_id, seq=state[0], unread=state[1])
+
+    return await run(db, bus, apply, actor_id=actor.id)
+
+
+READ_ALL_BATCH = 500  # channels one unit of "mark all read" moves
+
+
+class ReadAll(BaseModel):
+    """What "mark all read" moved: each channel that was behind, now at its head."""
+
+    channels: list[ReadState]
+
+
+_CHANNEL = table_of(Channel)
+
+
+async def do_mark_all_read(
+    db: AsyncSession, bus: Bus, actor: User, *, after: int = 0, batch: int | None = None
+) -> tuple[ReadAll, int | None]:
+    """Read every channel one is in up to its head, ``batch`` channels (those
+    with an id above ``after``, behind their head) in one unit: positions move
+    and one ``read.moved`` each is appended to one's stream, in a few statements
+    whatever their number. Answers what moved, and the ``after`` of the next
+    batch (None: none is left)."""
+
+    size = batch or READ_ALL_BATCH
+
+    async def apply(unit: Unit) -> tuple[ReadAll, int | None]:
+        me, _ = await current_person(unit.db, actor)
+        assert me.id is not None
+        conn = await unit.db.connection()
+        member, read = _MEMBERSHIP.alias("m"), _READ.alias("r")
+        behind = (
+            await conn.execute(
+                sa_select(_CHANNEL.c.id, _CHANNEL.c.last_seq)
+                .select_from(
+                    _CHANNEL.join(
+                        member,
+                        and_(member.c.channel_id == _CHANNEL.c.id, member.c.user_id == me.id),
+                    ).outerjoin(
+                        read, and_(read.c.channel_id == _CHANNEL.c.id, read.c.user_id == me.id)
+                    )
+                )
+                .where(
+                    _CHANNEL.c.id > after,
+                    _CHANNEL.c.last_seq > func.coalesce(read.c.seq, 0),
+                    readable_by(me.id, channel=_CHANNEL),
+                )
+                .order_by(_CHANNEL.c.id)
+                .limit(size + 1)
+            )
+        ).all()
+        more = len(behind) > size
+        heads = {channel_id: seq for channel_id, seq in behind[:size]}
+        if not heads:
+            return ReadAll(channels=[]), None
+        kept = {
+            row.channel_id: row
+            for row in (
+                await unit.db.exec(
+                    select(ReadPosition).where(
+                        ReadPosition.user_id == me.id,
+                        col(ReadPosition.channel_id).in_(list(heads)),
+                    )
+                )
+            ).all()
+        }
+        now = utcnow()
+        for channel_id, head in heads.items():
+            row = kept.get(channel_id) or ReadPosition(user_id=me.id, channel_id=channel_id)
+            row.seq, row.updated_at = max(row.seq, head), now
+            unit.db.add(row)
+        await unit.db.flush()
+        # At the head, nothing is left to read: unread is 0 by the badges' rule.
+        moved = [ReadState(channel_id=c, seq=s, unread=0) for c, s in heads.items()]
+        await unit.append_many(
+            PERSON,
+            me.id,
+            [(ReadMoved(channel_id=m.channel_id, seq=m.seq, unread=0), me.id, None) for m in moved],
+        )
+        return ReadAll(channels=moved), (max(heads) if more else None)
 
     return await run(db, bus, apply, actor_id=actor.id)

@@ -160,6 +160,11 @@ def _post_select(liked_by: Any) -> Select[Any]:
     )
 
 
+# For other reads of posts (the home feed): the same columns and fields.
+post_select = _post_select
+post_fields = _post_fields
+
+
 # ---- channels --------------------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ import time
 from sqlmodel import col, select
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from channels import reading, search
+from channels import home, reading, search
 from channels.access import access_channel
 from channels.actions import posts
 from channels.facts import CHANNEL
@@ -41,6 +41,7 @@ from org.stream import PERSON
 from presence.base import Status
 from server.api import authenticate, origin_allowed
 from server.outbox import Connection
+from server.routes.home import read_all
 from server.services import Services
 from server.wire import wire_for
 
@@ -253,6 +254,15 @@ class _Pump:
                 async with services.db.connection() as db_conn:
                     page = await search.search(db_conn, user, ask)
                 conn.send(frames.search(cmd.id, page))
+            case frames.HomeCmd():
+                section, before, limit = home.ask(cmd.section, cmd.before, cmd.limit)
+                async with services.db.connection() as db_conn:
+                    feed = await home.home_page(
+                        db_conn, user, section=section, before=before, limit=limit
+                    )
+                conn.send(frames.home(cmd.id, feed))
+            case frames.ReadAllCmd():
+                conn.send(frames.read_all(cmd.id, await read_all(services, user)))
 
     def _ack(self, cmd: frames.Command, receipt: Receipt) -> None:
         self.conn.send(self.peer.answer(cmd.id, receipt))

@@ -20,10 +20,13 @@ Client to server (``id`` is chosen by the client and echoed in the answer;
     {"op": "read_notifications", "id": 14, "all": true}
     {"op": "ping", "id": 10}
     {"op": "search", "id": 12, "q": "経費精算", "channel": 5, "in": "posts", "order": "newest"}
+    {"op": "home", "id": 15, "section": "read", "before": 812, "limit": 20}
+    {"op": "read_all", "id": 16}
 
 Server to client: ``hello``, ``subbed``, ``event``, ``subbed_me``,
 ``personal``, ``ack``, ``error``, ``unsubbed``, ``presence``, ``typing``,
-``who``, ``read``, ``notifications_read``, ``pong``, ``search`` (built by the functions below).
+``who``, ``read``, ``notifications_read``, ``pong``, ``search``, ``home``, ``read_all``
+(built by the functions below).
 """
 
 from __future__ import annotations
@@ -32,8 +35,10 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
+from channels.home import HomePage
 from channels.models import MAX_BODY_CHARS, MAX_FILES, FileIdStr, Receipt
 from channels.protocol.errors import ProtocolError
+from channels.reading import ReadAll
 from channels.search import SearchPage
 from core.fulltext import MAX_QUERY_CHARS
 from core.schema import MAX_ID, DbId, refuse_nul
@@ -174,6 +179,22 @@ class SearchCmd(_Command):
     limit: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
 
 
+class HomeCmd(_Command):
+    """``GET /api/home`` as a frame, its parameters named alike (channels/home.py
+    checks them the same way)."""
+
+    op: Literal["home"]
+    section: Literal["unread", "read"] | None = None
+    before: DbId | None = None
+    limit: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
+
+
+class ReadAllCmd(_Command):
+    """``POST /api/home/read``: every channel one is in read up to its head."""
+
+    op: Literal["read_all"]
+
+
 class ReadNotifications(_Command):
     """Mark one's notifications read: ``ids``, or ``all`` (every device follows)."""
 
@@ -203,6 +224,8 @@ Command = Annotated[
     | Ping
     | Read
     | SearchCmd
+    | HomeCmd
+    | ReadAllCmd
     | ReadNotifications,
     Field(discriminator="op"),
 ]
@@ -224,6 +247,8 @@ OPS: Final = frozenset(
         "ping",
         "read",
         "search",
+        "home",
+        "read_all",
         "read_notifications",
     }
 )
@@ -345,3 +370,15 @@ def search(frame_id: int | None, page: SearchPage) -> dict[str, Any]:
     """The answer to ``search``: ``terms``, ``results``, ``before``, ``offset``
     as ``GET /api/search`` answers them."""
     return {"type": "search", "id": frame_id, **page.model_dump()}
+
+
+def home(frame_id: int | None, page: HomePage) -> dict[str, Any]:
+    """The answer to ``home``: ``must_read``, ``posts``, ``section``, ``before``
+    as ``GET /api/home`` answers them."""
+    return {"type": "home", "id": frame_id, **page.model_dump()}
+
+
+def read_all(frame_id: int | None, done: ReadAll) -> dict[str, Any]:
+    """The answer to ``read_all``: the channels it moved (``read.moved`` follows
+    for each in one's own stream)."""
+    return {"type": "read_all", "id": frame_id, **done.model_dump()}

@@ -5,6 +5,7 @@ from server.routes import (  # noqa: F401
     channels,
     credentials,
     files,
+    home,
     notifications,
     people,
     search,

@@ -302,6 +302,9 @@ def test_drafts_are_gone_after_signing_out(kaisha: Kaisha, sign_in: SignIn) -> N
     assert person_keys(page) == []
 
     sign_in_on_page(page, yui["email"], PASSWORD)
+    # Signed in again, on the home feed: the channel's composer is empty.
+    expect(page.get_by_test_id("home-page")).to_be_visible()
+    page.locator(f"[data-testid=channel-link][data-channel-id='{dept['channel_id']}']").click()
     expect(page.get_by_test_id("composer-input")).to_have_value("")
 
 

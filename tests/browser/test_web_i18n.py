@@ -30,6 +30,9 @@ def test_japanese_browser_gets_japanese(kaisha: Kaisha, sign_in: SignIn) -> None
     expect(sidebar.get_by_role("heading", name="部署")).to_be_visible()
     expect(sidebar.get_by_role("heading", name="趣味・関心グループ")).to_be_visible()
     expect(sidebar.get_by_test_id("status-toggle")).to_have_text("オンライン")
+    # Signed in, the home feed; the department's channel is a click away.
+    expect(page.get_by_role("heading", name="あなたのフィード")).to_be_visible()
+    sidebar.locator(f"[data-testid=channel-link][data-channel-id='{dept['channel_id']}']").click()
     expect(page.get_by_test_id("channel-name")).to_contain_text(dept["name"])
     connected(page)
     page.get_by_test_id("composer-input").fill("こんにちは、**皆さん**")

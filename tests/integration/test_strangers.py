@@ -345,6 +345,8 @@ QUERY_PARAMETERS: dict[str, Callable[[World, dict[str, Any]], str]] = {
     # Whether alice and bob (members of the private group) may read it.
     "ids": lambda w, c: f"{w.alice.id},{w.bob.id}",
     "unread": lambda w, c: "1",
+    # GET /api/home: the read section (the unread one is the default)
+    "section": lambda w, c: "read",
 }
 
 
@@ -625,6 +627,8 @@ FRAME_FIELDS: dict[str, Callable[[World], Any]] = {
     # read_notifications: one's own notifications, whatever their ids.
     "ids": lambda w: None,
     "all": lambda w: True,
+    # home: the read section (its own feed, whatever the channel)
+    "section": lambda w: "read",
 }
 # Fields that name what the op acts on, filled with the case's targets.
 FRAME_TARGETS = {"channel": "channel", "post": "post"}

@@ -53,6 +53,9 @@ def test_json_frames_are_compact_utf8() -> None:
         ({"op": "search", "q": "x", "in": "threads"}, "invalid", "in"),
         ({"op": "search", "q": "x", "within": "posts"}, "invalid", "within"),
         ({"op": "search", "q": "x", "offset": -1}, "invalid", "offset"),
+        ({"op": "home", "section": "all"}, "invalid", "section"),
+        ({"op": "home", "before": 0}, "invalid", "before"),
+        ({"op": "read_all", "channel": 1}, "invalid", "channel"),
         ({"op": "PING"}, "unknown_op", "PING"),
         ({"op": ["sub"]}, "unknown_op", "sub"),
         ({}, "unknown_op", "None"),
@@ -97,6 +100,8 @@ def test_every_op_parses() -> None:
         {"op": "read", "channel": 1, "seq": 42},
         {"op": "search", "q": "会議", "in": "comments", "order": "best", "offset": 20},
         {"op": "read_notifications", "ids": [3, 9]},
+        {"op": "home", "section": "read", "before": 812, "limit": 20},
+        {"op": "read_all"},
     ]
     assert {s["op"] for s in samples} == frames.OPS
     for sample in samples:

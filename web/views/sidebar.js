@@ -63,6 +63,7 @@ export function mountSidebar(el, { signOut }) {
   function renderNav() {
     links.delete('admin');
     setChildren(nav,
+      navLink('home', '#/', t('nav.home'), 'nav-home', 'home'),
       navLink('directory', '#/directory', t('nav.directory'), 'nav-directory', 'compass'),
       navLink('people', '#/people', t('nav.people'), 'nav-people', 'people'),
       isAdmin() ? navLink('admin', '#/admin', t('nav.admin'), 'nav-admin', 'shield') : null,
