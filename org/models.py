@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, StrictBool
 from pydantic import Field as PField
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, event, text
 from sqlmodel import Field, SQLModel
@@ -239,7 +239,8 @@ class ProfileUpdate(StrictModel):
     reading: Reading | None = PField(default=None, max_length=100)
     bio: str | None = PField(default=None, max_length=500)
     language: Language | None = None  # what their mail is written in
-    mention_email: bool | None = None  # mail a mention left unread (on by default)
+    # Mail a mention left unread (on by default); true or false, not "no".
+    mention_email: StrictBool | None = None
 
 
 class DepartmentCreate(StrictModel):
