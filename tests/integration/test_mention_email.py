@@ -129,7 +129,7 @@ async def _post(person: Person, channel_id: int, body: str) -> dict[str, Any]:
 def _text(message: EmailMessage) -> str:
     body = message.get_body(("plain",))
     assert body is not None
-    content: str = body.get_content()  # type: ignore[attr-defined]
+    content: str = body.get_content()
     return content
 
 
