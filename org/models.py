@@ -6,9 +6,9 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, StrictBool
 from pydantic import Field as PField
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, event
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, event, text
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
@@ -53,6 +53,13 @@ class User(SQLModel, table=True):
     # features read it). Not the day the account was made: ``created_at``.
     start_date: date | None = None
     created_at: datetime = Field(default_factory=utcnow)
+    # The language mail to them is written in ("ja" or "en"): the one their
+    # browser shows, which it tells the server (PATCH /api/me); None until then.
+    language: str | None = Field(default=None, max_length=5)
+    # Whether a mention left unread for a while is mailed to them (server/
+    # mention_mail.py); on unless they turn it off (settings, or the mail's
+    # unsubscribe link).
+    mention_email: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
     # The head of this person's own stream (org/stream.py): what only they see.
     stream_epoch: str = Field(default_factory=new_epoch, max_length=16)
     stream_seq: int = 0
@@ -218,12 +225,22 @@ class UserUpdate(StrictModel):
     start_date: date | None = None
 
 
+class Language(enum.StrEnum):
+    """The languages of the interface, and of the mail a person gets."""
+
+    ja = "ja"
+    en = "en"
+
+
 class ProfileUpdate(StrictModel):
     """What a person changes about themself."""
 
     display_name: Name | None = PField(default=None, max_length=100)
     reading: Reading | None = PField(default=None, max_length=100)
     bio: str | None = PField(default=None, max_length=500)
+    language: Language | None = None  # what their mail is written in
+    # Mail a mention left unread (on by default); true or false, not "no".
+    mention_email: StrictBool | None = None
 
 
 class DepartmentCreate(StrictModel):

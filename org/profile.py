@@ -1,5 +1,6 @@
 """What a person changes about themself (their display name, the reading of
-their name in kana, a short introduction), and what follows any change to an
+their name in kana, a short introduction, the language of their mail and
+whether a mention left unread is mailed), and what follows any change to an
 account: names are facts about the person, not about a channel, so no channel
 event follows; their own devices hear ``account.updated``, every node forgets
 what it cached about them, and their next writes carry the new name."""
@@ -28,6 +29,10 @@ async def do_update_profile(db: AsyncSession, bus: Bus, actor: User, data: Profi
             me.reading = data.reading
         if data.bio is not None:
             me.bio = data.bio
+        if data.language is not None:
+            me.language = data.language.value
+        if data.mention_email is not None:
+            me.mention_email = data.mention_email
         unit.db.add(me)
         await unit.db.flush()
         await account_changed(unit, me)

@@ -33,6 +33,7 @@ from server.guard import Guard
 from server.hub import Hub
 from server.limits import PersonLimits
 from server.mail import Mailer
+from server.mention_mail import MentionMail
 from server.metrics import Metrics
 from server.presence_relay import PresenceRelay
 from server.services import Services
@@ -190,6 +191,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             write_burst=settings.http_write_burst,
         )
         files = FileService(settings, db, bus)
+        mailer = Mailer(settings)
+        mention_mail = MentionMail(settings, db, bus, mailer)
         services = Services(
             settings,
             db,
@@ -199,15 +202,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
             presence,
             auth_cache,
             posts,
-            Mailer(settings),
+            mailer,
             limits,
             files,
+            mention_mail,
         )
         await bus.subscribe(CONTROL_TOPIC)
         await presence.start()
         hub.start(settings.heal_interval)
         guard.start(settings.credential_check_interval)
         files.start(settings.file_sweep_interval)
+        mention_mail.start(settings.mention_email_interval)
         app.state.services = node.services = services
         await ensure_first_admin(services)
         if settings.tune_gc:
@@ -219,6 +224,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             hub.close_all()
             await posts.close()
             await files.close()
+            await mention_mail.close()
             await guard.stop()
             await hub.stop()
             await presence.stop()

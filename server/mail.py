@@ -21,11 +21,20 @@ class Mailer:
     def enabled(self) -> bool:
         return self._settings.smtp_host is not None
 
-    async def send(self, to: str, subject: str, body: str) -> None:
+    async def send(
+        self, to: str, subject: str, body: str, headers: dict[str, str] | None = None
+    ) -> None:
+        """Send one plain-text mail (UTF-8). Raises what ``smtplib`` raises:
+        ``SMTPRecipientsRefused`` when the server will not take the address,
+        another ``SMTPException`` or ``OSError`` when it could not be reached
+        or failed otherwise."""
         message = EmailMessage()
         message["From"] = self._settings.mail_from
         message["To"] = to
-        message["Subject"] = subject
+        # A header is one line, whatever the names in it hold.
+        message["Subject"] = " ".join(subject.split())
+        for name, value in (headers or {}).items():
+            message[name] = value
         message.set_content(body)
         await asyncio.to_thread(self._send, message)
 

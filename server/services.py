@@ -25,6 +25,7 @@ T = TypeVar("T")
 if TYPE_CHECKING:
     from server.files import FileService
     from server.hub import Hub
+    from server.mention_mail import MentionMail
     from server.presence_relay import PresenceRelay
 
 
@@ -41,6 +42,7 @@ class Services:
     mailer: Mailer
     limits: PersonLimits
     files: FileService
+    mention_mail: MentionMail  # mail for mentions left unread (off without SMTP)
 
     async def act(
         self,

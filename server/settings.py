@@ -76,6 +76,11 @@ class Settings:
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = "kaisha@localhost"
+    # Mail for a mention still unread this many seconds after it was made
+    # (server/mention_mail.py), looked for every ``mention_email_interval``
+    # seconds by each node; off while mail is.
+    mention_email_delay: float = 900.0
+    mention_email_interval: float = 60.0
     # Everyone sees colleagues' email addresses (else only admins and the person).
     show_emails: bool = False
     # Files: a local directory, or an S3 bucket when S3_BUCKET is set (several
@@ -144,6 +149,8 @@ class Settings:
             smtp_password=env.get("SMTP_PASSWORD") or None,
             smtp_starttls=env.get("SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
             mail_from=env.get("MAIL_FROM") or "kaisha@localhost",
+            mention_email_delay=float(env.get("MENTION_EMAIL_DELAY") or 900.0),
+            mention_email_interval=float(env.get("MENTION_EMAIL_INTERVAL") or 60.0),
             show_emails=env.get("SHOW_EMAILS", "").lower() in ("1", "true", "yes"),
             files_dir=Path(env.get("FILES_DIR") or "./data/files"),
             s3_bucket=env.get("S3_BUCKET") or None,

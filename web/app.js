@@ -2,15 +2,15 @@
 // connection manager for them, and maps the URL hash to a view:
 //   #/signin  #/invite/<token>  #/reset/<token>  #/  #/c/<id>  #/c/<id>/p/<post>
 //   #/directory  #/people  #/people/<id> (with their card open)  #/admin  #/search?q=…
-//   #/settings  #/reset/<token>
+//   #/settings  #/reset/<token>  #/unsubscribe/<token> (a mail's link)
 // Signing out, or being signed out (a close code, a 401), ends everything the
 // session started and clears what the person left in the browser (drafts,
 // status: storage.js's forgetPeople).
 // A view module exports mount(container, params) returning {destroy, update?}.
-import { ApiError, del, get, setCsrf, setUnauthorizedHandler } from './api.js';
+import { ApiError, del, get, patch, setCsrf, setUnauthorizedHandler } from './api.js';
 import { Connection } from './conn.js';
 import { h } from './dom.js';
-import { detectLang, setLang, t } from './i18n/index.js';
+import { detectLang, lang, setLang, t } from './i18n/index.js';
 import { reduceEverywhere } from './kinds/index.js';
 import {
   accountUpdated,
@@ -38,6 +38,7 @@ const ROUTES = [
   { name: 'admin', re: /^#\/admin$/, load: () => import('./views/admin.js') },
   { name: 'settings', re: /^#\/settings$/, load: () => import('./views/settings.js') },
   { name: 'reset', re: /^#\/reset\/([\w-]+)$/, public: true, load: () => import('./views/reset.js') },
+  { name: 'unsubscribe', re: /^#\/unsubscribe\/([\w-]+)$/, public: true, load: () => import('./views/unsubscribe.js') },
   { name: 'home', re: /^#?\/?$/, load: () => import('./views/home.js') },
 ];
 
@@ -110,6 +111,7 @@ export function signedIn(session) {
   // Kept by earlier versions, now the server's (read state) or not needed (the
   // lists are fetched again after subscribing): gone at the next sign-in.
   for (const old of ['unread', 'positions', 'me-position']) save(old, null);
+  tellLanguage();
   const conn = new Connection(`${scheme}://${location.host}/ws`);
   conn.status = app.myStatus;
   app.conn = conn;
@@ -271,9 +273,28 @@ export function signedOut(reason) {
   else location.hash = '#/signin';
 }
 
-/** Re-render in another language (the choice is saved). */
+/**
+ * The server writes one's mail in one's language: once per browser and
+ * person, if it does not know one yet, tell it the one shown here (choosing
+ * another later tells it too: switchLanguage).
+ */
+function tellLanguage() {
+  if (load('language-told', false)) return;
+  const me = app.me;
+  get('/api/me')
+    .then((mine) => {
+      if (app.me !== me) return;
+      save('language-told', true);
+      if (!mine.language) return patch('/api/me', { language: lang() });
+    })
+    .catch(() => {});
+}
+
+/** Re-render in another language (the choice is saved, and told to the server:
+ * the person's mail is written in it). */
 function switchLanguage(code) {
   setLang(code, { persist: true });
+  if (app.me) patch('/api/me', { language: lang() }).catch(() => {});
   current?.view.destroy?.();
   current = null;
   shell?.destroy();

@@ -9,4 +9,5 @@ from server.routes import (  # noqa: F401
     notifications,
     people,
     search,
+    unsubscribe,
 )

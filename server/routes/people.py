@@ -66,6 +66,15 @@ class PersonPublic(UserPublic):
     pending: bool | None = None
 
 
+class MePublic(PersonPublic):
+    """One's own profile, with what only one sets for oneself: the language of
+    one's mail (null until one's browser says) and whether a mention left
+    unread is mailed."""
+
+    language: str | None
+    mention_email: bool
+
+
 class InviteIssued(BaseModel):
     token: str
     url: str
@@ -229,25 +238,31 @@ async def get_user(ctx: Ctx) -> PersonPublic:
     return (await people_public(ctx, [user]))[0]
 
 
-@api.route("GET", "/api/me", summary="One's own profile", returns=PersonPublic)
-async def get_me(ctx: Ctx) -> PersonPublic:
+async def me_public(ctx: Ctx, user: User) -> MePublic:
+    public = (await people_public(ctx, [user]))[0]
+    return MePublic(**public.model_dump(), language=user.language, mention_email=user.mention_email)
+
+
+@api.route("GET", "/api/me", summary="One's own profile", returns=MePublic)
+async def get_me(ctx: Ctx) -> MePublic:
     async with ctx.services.db.reader() as db:
         user = await db.get(User, ctx.user.id)
     if user is None:
         raise NotFoundError("no such person")
-    return (await people_public(ctx, [user]))[0]
+    return await me_public(ctx, user)
 
 
 @api.route(
     "PATCH",
     "/api/me",
-    summary="Change one's own display name, reading (kana) or introduction",
+    summary="Change one's own display name, reading (kana), introduction, the language"
+    " of one's mail, or whether mentions left unread are mailed",
     body=ProfileUpdate,
-    returns=PersonPublic,
+    returns=MePublic,
 )
-async def update_me(ctx: Ctx) -> PersonPublic:
+async def update_me(ctx: Ctx) -> MePublic:
     user = await ctx.services.act(do_update_profile, ctx.user, ctx.body)
-    return (await people_public(ctx, [user]))[0]
+    return await me_public(ctx, user)
 
 
 @api.route(

@@ -346,3 +346,28 @@ def test_too_many_connections_says_to_close_tabs(kaisha: Kaisha, sign_in: SignIn
     connected(page)
     expect(banner).to_be_hidden()
     expect(page.get_by_test_id("status-toggle")).to_have_attribute("data-status", "online")
+
+
+def test_mention_mail_is_turned_off_in_settings_and_the_language_told(
+    kaisha: Kaisha, sign_in: SignIn
+) -> None:
+    """Settings -> Email turns mention mail off; the browser tells the server
+    the language it shows (the mail is written in it); an unsubscribe link the
+    server did not make says so."""
+    dept = kaisha.department(unique("Mailroom"))
+    ren = kaisha.person(unique("Ren"), dept["id"])
+    api = kaisha.api_as(ren["email"])
+    assert api.call("GET", "/api/me")["language"] is None
+    person = sign_in(ren["email"], locale="ja-JP")
+    page = person.open("#/settings")
+    wait_until(page, lambda: api.call("GET", "/api/me")["language"] == "ja", "language told")
+    box = page.get_by_test_id("mention-email")
+    expect(box).to_be_checked()
+    expect(box).to_be_enabled()
+    box.uncheck()
+    expect(page.get_by_test_id("mention-email-done")).to_have_text(
+        "メンションのメールを止めました。"
+    )
+    assert api.call("GET", "/api/me")["mention_email"] is False
+    page.goto("/#/unsubscribe/1-forgedforgedforged")
+    expect(page.get_by_test_id("unsubscribe-invalid")).to_contain_text("このリンクは無効です")

@@ -1,7 +1,8 @@
 """Migrations on data written before them, on both databases. 0005: existing
 department channels become closed (groups keep their choice), existing people
 get their search and sort forms, and nothing else changes. 0009: existing live
-posts and comments are in the search index."""
+posts and comments are in the search index. 0011: existing people get mention
+mail (on) and no language yet."""
 
 from __future__ import annotations
 
@@ -185,3 +186,23 @@ async def test_0009_indexes_the_posts_written_before_it(scratch: Database) -> No
         assert await found(a, "経費") == [3, 1]
         assert await found(b, "経費") == [5, 3, 1]
         assert await found(a, "api meeting") == [7]
+
+
+async def test_0011_gives_everyone_mention_mail_and_no_language_yet(scratch: Database) -> None:
+    """People who were there before mail for unread mentions get it (on by
+    default) and no language until their browser says one."""
+    async with scratch.engine.begin() as conn:
+        await conn.run_sync(_upgrade_to, "0010")
+        await conn.execute(
+            text(
+                "INSERT INTO account (id, email, display_name, role, is_active, created_at,"
+                " stream_epoch, stream_seq, reading, bio, search_text, sort_key) VALUES"
+                " (1, 'a@example.com', 'A', 'member', TRUE, :now, 'e', 0, '', '', 'a', 'a')"
+            ),
+            {"now": datetime(2026, 1, 1, tzinfo=UTC)},
+        )
+    await scratch.migrate()
+    async with scratch.reader() as session:
+        a = await session.get(User, 1)
+    assert a is not None
+    assert (a.mention_email, a.language, a.display_name) == (True, None, "A")

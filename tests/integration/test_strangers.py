@@ -63,6 +63,8 @@ PUBLIC_ROUTES = {
     ("POST", "/api/password/forgot"): "a forgotten password is asked about signed out",
     ("GET", "/api/resets/{token}"): "a password link is opened signed out",
     ("POST", "/api/resets/{token}"): "using it (a new password, or the first) signs in",
+    ("GET", "/api/unsubscribe/{token}"): "a mail's unsubscribe link is opened signed out",
+    ("POST", "/api/unsubscribe/{token}"): "and used so (RFC 8058's one-click, from a mail client)",
 }
 
 # What each path parameter names. The test fills it with such a thing of the
@@ -387,6 +389,9 @@ BODY_FIELDS: dict[str, Callable[[World, int], Any]] = {
     # Notifications read: every one's own (nobody can name another's).
     "ids": lambda w, me: None,
     "all": lambda w, me: True,
+    # One's own profile: the language of one's mail, mention mail off.
+    "language": lambda w, me: "en",
+    "mention_email": lambda w, me: False,
 }
 
 

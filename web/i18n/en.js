@@ -329,6 +329,19 @@ export default {
   'settings.password': 'Password',
   'settings.sessions': 'Sessions',
   'settings.tokens': 'API tokens',
+  'settings.email': 'Email',
+
+  'email.lead': 'When someone mentions you and you have not read it after a while (15 minutes unless your administrator chose otherwise), Kaisha can email you, in the language you use here, with a link to the post. Several mentions come in one mail.',
+  'email.mentions': 'Email me about mentions I have not read',
+  'email.on': 'Mentions you have not read will be emailed to you.',
+  'email.off': 'Mentions will no longer be emailed to you.',
+
+  'unsubscribe.title': 'Mention emails',
+  'unsubscribe.lead': 'Stop emailing {name} about mentions left unread?',
+  'unsubscribe.submit': 'Stop these emails',
+  'unsubscribe.done': 'Mentions are no longer emailed to {name}.',
+  'unsubscribe.settings': 'You can turn them back on in Account settings.',
+  'unsubscribe.invalid': 'This link is not valid. Use the link from the latest email, or change the setting in Account settings.',
 
   'sessions.lead': 'Where your account is signed in. Sign out any session you do not recognise, then change your password.',
   'sessions.thisDevice': 'This device',

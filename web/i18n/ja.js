@@ -321,6 +321,19 @@ export default {
   'settings.password': 'パスワード',
   'settings.sessions': 'セッション',
   'settings.tokens': 'API トークン',
+  'settings.email': 'メール',
+
+  'email.lead': 'メンションされたまま一定時間（管理者が変えていなければ15分）読まれなかったとき、投稿へのリンク付きでメールでお知らせします。ここで使っている言語で書かれ、複数のメンションは1通にまとめられます。',
+  'email.mentions': '読んでいないメンションをメールで知らせる',
+  'email.on': '読んでいないメンションをメールでお知らせします。',
+  'email.off': 'メンションのメールを止めました。',
+
+  'unsubscribe.title': 'メンションのメール',
+  'unsubscribe.lead': '{name}さんへの、読まれていないメンションのメールを止めますか？',
+  'unsubscribe.submit': 'メールを止める',
+  'unsubscribe.done': '{name}さんへのメンションのメールを止めました。',
+  'unsubscribe.settings': 'アカウント設定からいつでも元に戻せます。',
+  'unsubscribe.invalid': 'このリンクは無効です。最新のメールのリンクを使うか、アカウント設定から変更してください。',
 
   'sessions.lead': 'あなたのアカウントでログインしている場所です。心当たりのないセッションはログアウトさせ、パスワードを変更してください。',
   'sessions.thisDevice': 'この端末',
