@@ -306,24 +306,27 @@ def test_a_hidden_tab_shows_a_browser_notification(kaisha: Kaisha, sign_in: Sign
 def test_only_the_servers_chips_survive_the_client_allowlist(static_page: Page) -> None:
     """A chip as channels/mentions.py renders it keeps its person and gets a
     link of the client's own making; anything else shaped like one is text."""
+    cases = {
+        "person": '<p><a class="mention" data-user="42" href="#/people/42">@佐藤</a> さん</p>',
+        "everyone": '<span class="mention" data-mention="channel">@channel</span>',
+        "forged": '<a class="mention" data-user="42" href="javascript:f()" onclick="x()">@x</a>',
+        "noId": '<a class="mention" data-user="1; x" href="#">@y</a>',
+        "span": '<span class="other" onclick="x()">z</span>',
+    }
+    written = "@[佐藤 花子](42) and @[佐藤 花子](42), mail@[x](3), @[Bob](7)"
     out = static_page.evaluate(
-        """async () => {
+        """async ([cases, written]) => {
             const { safeFragment } = await import('/safe_html.js');
             const { mentionedPeople } = await import('/views/mentions.js');
-            const show = (html) => {
+            const out = { written: mentionedPeople(written) };
+            for (const [name, html] of Object.entries(cases)) {
                 const div = document.createElement('div');
                 div.append(safeFragment(html));
-                return div.innerHTML;
-            };
-            return {
-                person: show('<p><a class="mention" data-user="42" href="#/people/42">@佐藤</a> さん</p>'),
-                everyone: show('<span class="mention" data-mention="channel">@channel</span>'),
-                forged: show('<a class="mention" data-user="42" href="javascript:alert(1)" onclick="x()">@x</a>'),
-                noId: show('<a class="mention" data-user="1; x" href="#">@y</a>'),
-                span: show('<span class="other" onclick="x()">z</span>'),
-                written: mentionedPeople('@[佐藤 花子](42) and @[佐藤 花子](42), mail@[x](3), @[Bob](7)'),
-            };
-        }"""
+                out[name] = div.innerHTML;
+            }
+            return out;
+        }""",
+        [cases, written],
     )
     assert out["person"] == (
         '<p><a class="mention" data-user="42" href="#/people/42">@佐藤</a> さん</p>'

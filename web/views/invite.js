@@ -1,38 +1,18 @@
 // An invitation link (#/invite/<token>): create one's account and sign in.
 // The first-run setup link is the same page, for the first administrator.
-import { get, post } from '../api.js';
+import { post } from '../api.js';
 import { field, h, setChildren } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { errorBox, errorText } from './errors.js';
 import { languagePicker } from './langpick.js';
+import { brand, linkPage } from './link_page.js';
 
 export function mount(container, [token], { signedIn }) {
-  let alive = true;
-  const card = h('section', { class: 'center-card', 'aria-busy': 'true', dataset: { testid: 'invite-page' } });
-  container.replaceChildren(h('div', { class: 'auth-page' }, card));
-  card.append(h('p', { class: 'muted', text: t('common.loading') }));
-
-  get(`/api/invites/${encodeURIComponent(token)}`)
-    .then((info) => alive && render(info))
-    .catch((err) => alive && renderInvalid(err));
-
-  function brand() {
-    return h('div', { class: 'brand big' }, h('span', { class: 'logo', 'aria-hidden': 'true', text: '会' }), 'Kaisha');
-  }
-
-  function renderInvalid(err) {
-    card.setAttribute('aria-busy', 'false');
-    card.replaceChildren(
-      brand(),
-      h('h1', { text: t('invite.invalidTitle') }),
-      h('p', { role: 'alert', dataset: { testid: 'invite-invalid' }, text: err.code === 'not_found' ? t('invite.invalid') : errorText(err) }),
-      h('p', {}, h('a', { href: '#/signin', text: t('invite.toSignin') })),
-      languagePicker(),
-    );
-  }
+  const path = `/api/invites/${encodeURIComponent(token)}`;
+  const page = linkPage(container, { testid: 'invite', path, invalidTitle: 'invite.invalidTitle', invalidText: 'invite.invalid', toSignin: true, render });
+  const { card } = page;
 
   function render(info) {
-    card.setAttribute('aria-busy', 'false');
     const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true, value: info.email ?? '', readonly: info.email ? true : null, dataset: { testid: 'invite-email' } });
     const name = h('input', { type: 'text', name: 'name', autocomplete: 'name', required: true, maxlength: '100', dataset: { testid: 'invite-name' } });
     const password = h('input', { type: 'password', name: 'password', autocomplete: 'new-password', required: true, minlength: '8', dataset: { testid: 'invite-password' } });
@@ -90,9 +70,5 @@ export function mount(container, [token], { signedIn }) {
     }
   }
 
-  return {
-    destroy() {
-      alive = false;
-    },
-  };
+  return page;
 }

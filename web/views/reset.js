@@ -3,42 +3,21 @@
 // it welcomes the person and asks for their first one): says whose password it
 // sets (GET /api/resets/{token}), takes it (POST, which ends every other session
 // and signs in here).
-import { get, post } from '../api.js';
+import { post } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n/index.js';
-import { errorBox, errorText } from './errors.js';
+import { errorBox } from './errors.js';
 import { languagePicker } from './langpick.js';
+import { brand, linkPage } from './link_page.js';
 import { newPassword } from './password.js';
 
 export function mount(container, [token], { signedIn }) {
-  let alive = true;
-  const card = h('section', { class: 'center-card', 'aria-busy': 'true', dataset: { testid: 'reset-page' } });
-  container.replaceChildren(h('div', { class: 'auth-page' }, card));
-  card.append(h('p', { class: 'muted', text: t('common.loading') }));
   document.title = `${t('reset.title')} · Kaisha`;
   const path = `/api/resets/${encodeURIComponent(token)}`;
-
-  get(path)
-    .then((info) => alive && render(info))
-    .catch((err) => alive && renderInvalid(err));
-
-  function brand() {
-    return h('div', { class: 'brand big' }, h('span', { class: 'logo', 'aria-hidden': 'true', text: '会' }), 'Kaisha');
-  }
-
-  function renderInvalid(err) {
-    card.setAttribute('aria-busy', 'false');
-    card.replaceChildren(
-      brand(),
-      h('h1', { text: t('reset.invalidTitle') }),
-      h('p', { role: 'alert', dataset: { testid: 'reset-invalid' }, text: err.code === 'not_found' ? t('reset.invalid') : errorText(err) }),
-      h('p', {}, h('a', { href: '#/signin', text: t('invite.toSignin') })),
-      languagePicker(),
-    );
-  }
+  const page = linkPage(container, { testid: 'reset', path, invalidTitle: 'reset.invalidTitle', invalidText: 'reset.invalid', toSignin: true, render });
+  const { card } = page;
 
   function render(info) {
-    card.setAttribute('aria-busy', 'false');
     const chosen = newPassword('reset');
     const error = errorBox('reset-error');
     // A first password (an imported account): a welcome rather than a reset.
@@ -83,9 +62,5 @@ export function mount(container, [token], { signedIn }) {
     }
   }
 
-  return {
-    destroy() {
-      alive = false;
-    },
-  };
+  return page;
 }

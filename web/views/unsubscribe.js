@@ -2,40 +2,20 @@
 // opened signed in or not: says whose mail it stops (GET
 // /api/unsubscribe/{token}) and stops it only when asked (POST), so a link
 // scanner that opens the page changes nothing.
-import { get, post } from '../api.js';
+import { post } from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { errorBox, errorText } from './errors.js';
 import { languagePicker } from './langpick.js';
+import { brand, linkPage } from './link_page.js';
 
 export function mount(container, [token]) {
-  let alive = true;
-  const card = h('section', { class: 'center-card', 'aria-busy': 'true', dataset: { testid: 'unsubscribe-page' } });
-  container.replaceChildren(h('div', { class: 'auth-page' }, card));
-  card.append(h('p', { class: 'muted', text: t('common.loading') }));
   document.title = `${t('unsubscribe.title')} · Kaisha`;
   const path = `/api/unsubscribe/${encodeURIComponent(token)}`;
-
-  get(path)
-    .then((info) => alive && render(info))
-    .catch((err) => alive && renderInvalid(err));
-
-  function brand() {
-    return h('div', { class: 'brand big' }, h('span', { class: 'logo', 'aria-hidden': 'true', text: '会' }), 'Kaisha');
-  }
-
-  function renderInvalid(err) {
-    card.setAttribute('aria-busy', 'false');
-    card.replaceChildren(
-      brand(),
-      h('h1', { text: t('unsubscribe.title') }),
-      h('p', { role: 'alert', dataset: { testid: 'unsubscribe-invalid' }, text: err.code === 'not_found' ? t('unsubscribe.invalid') : errorText(err) }),
-      languagePicker(),
-    );
-  }
+  const page = linkPage(container, { testid: 'unsubscribe', path, invalidTitle: 'unsubscribe.title', invalidText: 'unsubscribe.invalid', render });
+  const { card } = page;
 
   function render(info) {
-    card.setAttribute('aria-busy', 'false');
     const error = errorBox('unsubscribe-error');
     const submit = h('button', { type: 'button', class: 'btn primary wide', dataset: { testid: 'unsubscribe-submit' }, text: t('unsubscribe.submit'), onclick: onSubmit });
     const lead = h('p', { dataset: { testid: 'unsubscribe-lead' }, text: t(info.mention_email ? 'unsubscribe.lead' : 'unsubscribe.done', { name: info.display_name }) });
@@ -46,7 +26,7 @@ export function mount(container, [token]) {
       submit.disabled = true;
       try {
         const done = await post(path);
-        if (!alive) return;
+        if (!page.alive()) return;
         lead.textContent = t('unsubscribe.done', { name: done.display_name });
         submit.remove();
       } catch (err) {
@@ -56,9 +36,5 @@ export function mount(container, [token]) {
     }
   }
 
-  return {
-    destroy() {
-      alive = false;
-    },
-  };
+  return page;
 }
