@@ -260,7 +260,9 @@ def test_admin_imports_people_from_a_csv_file(kaisha: Kaisha, sign_in: SignIn) -
     newcomer.page.get_by_test_id("reset-repeat").fill("my own quiet password")
     newcomer.page.get_by_test_id("reset-submit").click()
     expect(newcomer.page.get_by_test_id("me-name")).to_have_text("山田 花子")
-    expect(newcomer.page.get_by_test_id("channel-name")).to_contain_text(dept["name"])
+    expect(newcomer.page.get_by_test_id("sidebar").get_by_test_id("channel-link")).to_contain_text(
+        dept["name"]
+    )
     # Used once.
     again = sign_in(None)
     again.page.goto(link)

@@ -252,10 +252,11 @@ def static_imports(*entries: str) -> set[str]:
 
 
 def test_index_preloads_the_first_screens_modules() -> None:
-    """index.html's modulepreload list is app.js's module graph and the channel
-    view's (the first screen after signing in): nothing missing, nothing stale."""
+    """index.html's modulepreload list is app.js's module graph, the home
+    feed's (the first screen after signing in) and the channel view's (one
+    click away): nothing missing, nothing stale."""
     html = (ROOT / "web" / "index.html").read_text()
     preloaded = set(re.findall(r'<link rel="modulepreload" href="/([^"]+)">', html))
-    wanted = static_imports("app.js", "views/channel.js") - {"app.js"}
+    wanted = static_imports("app.js", "views/home.js", "views/channel.js") - {"app.js"}
     assert sorted(wanted - preloaded) == [], "add these to web/index.html"
     assert sorted(preloaded - wanted) == [], "no longer on the first screen"
