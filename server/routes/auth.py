@@ -12,6 +12,7 @@ from channels.actions.people import create_user
 from core.clock import utcnow
 from core.errors import InvalidError, UnauthorizedError
 from core.schema import StrictModel
+from onboarding.welcome import do_sign_in_welcome
 from org import auth, throttle
 from org.models import (
     AuthSession,
@@ -31,6 +32,9 @@ from streams.unit import Unit
 class SessionInfo(BaseModel):
     user: UserPublic
     csrf_token: str | None
+    # This sign-in was the first of a newcomer (or of one who starts soon):
+    # the browser opens their welcome page (onboarding/welcome.py).
+    welcome: bool = False
 
 
 class SetupState(BaseModel):
@@ -66,8 +70,11 @@ def to_public(user: User, department: str | None) -> UserPublic:
     )
 
 
-def _signed_in(ctx: Ctx, user: User, token: str, csrf: str, dept: str | None) -> JSONResponse:
-    info = SessionInfo(user=to_public(user, dept), csrf_token=csrf)
+async def _signed_in(ctx: Ctx, user: User, token: str, csrf: str, dept: str | None) -> JSONResponse:
+    # The first sign-in is noted, and a newcomer whose day has come is
+    # welcomed in their department's channel (once, whichever node).
+    first = await ctx.services.act(do_sign_in_welcome, user)
+    info = SessionInfo(user=to_public(user, dept), csrf_token=csrf, welcome=first)
     response = JSONResponse(jsonable(info))
     response.set_cookie(
         SESSION_COOKIE,
@@ -98,7 +105,7 @@ async def sign_in(ctx: Ctx) -> JSONResponse:
         raise UnauthorizedError("wrong email or password")
     user, token, session = opened
     public = await user_public(ctx.services, user)
-    return _signed_in(ctx, user, token, session.csrf_token, public.department)
+    return await _signed_in(ctx, user, token, session.csrf_token, public.department)
 
 
 @api.route("GET", "/api/session", summary="Who is signed in", returns=SessionInfo)
@@ -180,6 +187,7 @@ async def accept_invite(ctx: Ctx) -> JSONResponse:
                 password=data.password,
                 department_id=invite.department_id,
                 role=Role(invite.role),
+                start_date=invite.start_date,
             ),
         )
         if invite.created_by is None:  # the setup link: no other may make an admin now
@@ -190,7 +198,7 @@ async def accept_invite(ctx: Ctx) -> JSONResponse:
     client = client_of(ctx)
     user, token, session = await services.write(accept)
     public = await user_public(services, user)
-    return _signed_in(ctx, user, token, session.csrf_token, public.department)
+    return await _signed_in(ctx, user, token, session.csrf_token, public.department)
 
 
 class ResetInfo(BaseModel):
@@ -241,7 +249,7 @@ async def use_reset(ctx: Ctx) -> JSONResponse:
         lambda unit: auth.use_reset(unit, token, password, client)
     )
     public = await user_public(ctx.services, user)
-    return _signed_in(ctx, user, secret, session.csrf_token, public.department)
+    return await _signed_in(ctx, user, secret, session.csrf_token, public.department)
 
 
 @api.route(
