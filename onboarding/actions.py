@@ -33,6 +33,7 @@ from org.newcomers import (
     is_newcomer,
     load_settings,
     mentors_of,
+    newcomer_now_or_soon,
 )
 from org.stream import PERSON
 from streams.unit import Unit, run
@@ -57,16 +58,6 @@ def _require_admin(actor: User) -> None:
         raise ForbiddenError("admins only")
 
 
-def _newcomer_now_or_soon(user: User) -> bool:
-    """A newcomer now, or one whose start date is still to come."""
-    return (
-        user.is_active
-        and user.start_date is not None
-        and user.newcomer_until is not None
-        and today() < user.newcomer_until
-    )
-
-
 async def do_set_mentors(
     db: AsyncSession, bus: Bus, actor: User, newcomer_id: int, data: MentorsSet
 ) -> list[int]:
@@ -88,7 +79,7 @@ async def do_set_mentors(
         newcomer = await unit.db.get(User, newcomer_id)
         if newcomer is None:
             raise NotFoundError("no such person")
-        if not _newcomer_now_or_soon(newcomer):
+        if not newcomer_now_or_soon(newcomer):
             raise NotANewcomerError(
                 "only a newcomer (a start date within the newcomer period, or to come) gets mentors"
             )
@@ -106,7 +97,7 @@ async def do_set_mentors(
                 reason = "unknown"
             elif not mentor.is_active:
                 reason = "inactive"
-            elif is_newcomer(mentor) or _newcomer_now_or_soon(mentor):
+            elif is_newcomer(mentor) or newcomer_now_or_soon(mentor):
                 reason = "newcomer"
             if reason is not None:
                 raise MentorError(

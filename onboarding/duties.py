@@ -21,7 +21,7 @@ from onboarding.checklist import refresh
 from onboarding.models import ChecklistKind
 from org.facts import AccountUpdated  # noqa: F401
 from org.models import User
-from org.newcomers import is_newcomer, mentors_of
+from org.newcomers import is_newcomer, mentors_of, newcomer_now_or_soon
 from streams.unit import Appended, Unit, duty
 
 
@@ -50,5 +50,5 @@ async def _newcomer_deeds(unit: Unit, appended: Sequence[Appended]) -> None:
 async def _account_changed(unit: Unit, appended: Sequence[Appended]) -> None:
     for user_id in sorted({item.event.key for item in appended}):
         user = await unit.db.get(User, user_id)
-        if user is not None and user.newcomer_until is not None and is_newcomer(user):
+        if user is not None and newcomer_now_or_soon(user):
             await refresh(unit, user, always=True)

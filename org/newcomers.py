@@ -90,6 +90,12 @@ def is_newcomer(user: User, on: date | None = None) -> bool:
     return user.is_active and newcomer_between(user.start_date, user.newcomer_until, on)
 
 
+def newcomer_now_or_soon(user: User, on: date | None = None) -> bool:
+    """A newcomer now, or one whose start date is still to come."""
+    day = on or today()
+    return user.is_active and user.newcomer_until is not None and day < user.newcomer_until
+
+
 def set_start(user: User, start: date | None, days: int) -> None:
     user.start_date = start
     user.newcomer_until = until(start, days)
