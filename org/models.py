@@ -226,6 +226,10 @@ class UserPublic(BaseModel):
     department: str | None
     role: str
     is_active: bool
+    # A newcomer now (a start date within the company's newcomer period,
+    # org/newcomers.py): everyone sees a "new" badge, so that colleagues
+    # welcome them; the person themself gets their welcome page in the menu.
+    newcomer: bool = False
 
 
 class SignIn(StrictModel):

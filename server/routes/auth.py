@@ -13,6 +13,7 @@ from core.clock import utcnow
 from core.errors import InvalidError, UnauthorizedError
 from core.schema import StrictModel
 from onboarding.welcome import do_sign_in_welcome
+from org.newcomers import is_newcomer
 from org import auth, throttle
 from org.models import (
     AuthSession,
@@ -67,6 +68,7 @@ def to_public(user: User, department: str | None) -> UserPublic:
         department=department,
         role=user.role,
         is_active=user.is_active,
+        newcomer=is_newcomer(user),
     )
 
 

@@ -65,9 +65,6 @@ class PersonPublic(UserPublic):
     start_date: date | None
     status: str
     pending: bool | None = None
-    # A newcomer now (a start date within the company's newcomer period):
-    # shown to everyone, as a "new" badge, so that colleagues welcome them.
-    newcomer: bool = False
 
 
 class MePublic(PersonPublic):
