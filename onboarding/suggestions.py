@@ -1,7 +1,7 @@
 """Whom to suggest as a newcomer's mentor, best first.
 
 Meeting people beyond one's own department is the point, so people of other
-departments come first; then those who share the most interest groups with
+departments come first (people in no department are of no other one); then those who share the most interest groups with
 the newcomer (something to talk about); then those mentoring fewer newcomers
 now (nobody should carry them all). Only active people who are not newcomers
 themselves (nor about to be), and never the newcomer, are suggested; those
@@ -79,7 +79,12 @@ async def suggest_mentors(
     found = []
     for user, department in candidates:
         assert user.id is not None
-        other = newcomer.department_id is not None and user.department_id != newcomer.department_id
+        # People in no department (an admin account, say) are from no other one.
+        other = (
+            newcomer.department_id is not None
+            and user.department_id is not None
+            and user.department_id != newcomer.department_id
+        )
         groups = int(shared.get(user.id, 0))
         mentoring = int(load.get(user.id, 0))
         score = (

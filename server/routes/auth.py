@@ -13,7 +13,6 @@ from core.clock import utcnow
 from core.errors import InvalidError, UnauthorizedError
 from core.schema import StrictModel
 from onboarding.welcome import do_sign_in_welcome
-from org.newcomers import is_newcomer
 from org import auth, throttle
 from org.models import (
     AuthSession,
@@ -25,6 +24,7 @@ from org.models import (
     UserCreate,
     UserPublic,
 )
+from org.newcomers import is_newcomer
 from server.api import SESSION_COOKIE, Ctx, api, client_address, jsonable
 from server.services import Services
 from streams.unit import Unit

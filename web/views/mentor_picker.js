@@ -12,7 +12,7 @@ import { modal } from './profile.js';
 /** Why a suggestion comes where it does, in one short line. */
 export function reasons(s) {
   return [
-    s.other_department ? t('mentors.otherDepartment') : t('mentors.sameDepartment'),
+    s.other_department ? t('mentors.otherDepartment') : s.person.department ? t('mentors.sameDepartment') : t('people.noDepartment'),
     t('mentors.sharedGroups', { count: s.shared_groups }),
     t('mentors.mentoring', { count: s.mentoring }),
   ].join(' · ');
