@@ -1,9 +1,10 @@
 """Whom to suggest as a newcomer's mentor, best first.
 
 Meeting people beyond one's own department is the point, so people of other
-departments come first (people in no department are of no other one); then those who share the most interest groups with
-the newcomer (something to talk about); then those mentoring fewer newcomers
-now (nobody should carry them all). Only active people who are not newcomers
+departments come first (people in no department count as of no other one);
+then those who share the most interest groups with the newcomer (something
+to talk about); then those mentoring fewer newcomers now (nobody should carry
+them all). Only active people who are not newcomers
 themselves (nor about to be), and never the newcomer, are suggested; those
 already chosen are left out.
 
