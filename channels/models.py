@@ -205,6 +205,10 @@ class PersonRef(BaseModel):
     display_name: str
     department: str | None
     reading: str = ""
+    # A newcomer (org/newcomers.py) when the event or page was made: colleagues
+    # see a "new" badge and welcome them. Computed from the start date, never
+    # stored on its own (events keep what was true when they happened).
+    newcomer: bool = False
 
 
 class EditorRef(BaseModel):

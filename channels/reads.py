@@ -57,6 +57,7 @@ from core.clock import iso
 from core.errors import NotFoundError
 from core.tables import table_of
 from org.models import Department, User
+from org.newcomers import newcomer_between
 from streams import log
 from streams.log import Reader, connection_of
 
@@ -95,6 +96,8 @@ _AUTHOR_COLUMNS = (
     _USER.c.display_name,
     _DEPARTMENT.c.name,
     _USER.c.reading,
+    _USER.c.start_date,
+    _USER.c.newcomer_until,
     _EDITOR.c.id,
     _EDITOR.c.display_name,
 )
@@ -115,12 +118,13 @@ def _post_fields(row: Sequence[Any]) -> dict[str, Any]:
     per answer: several times cheaper than building models field by field."""
     n = len(POST_ROW)
     fields = _fields(row[:n])
-    author_id, name, dept, reading, editor_id, editor_name, liked = row[n : n + 7]
+    author_id, name, dept, reading, start, end, editor_id, editor_name, liked = row[n : n + 9]
     fields["author"] = {
         "id": author_id,
         "display_name": name,
         "department": dept,
         "reading": reading,
+        "newcomer": newcomer_between(start, end),
     }
     if editor_id is not None:
         fields["edited_by"] = {"id": editor_id, "display_name": editor_name}

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import delete, func, or_, update
 from sqlmodel import col, select
@@ -369,6 +369,7 @@ async def create_invite(
     email: str | None = None,
     department_id: int | None = None,
     role: Role = Role.member,
+    start_date: date | None = None,
 ) -> str:
     token = new_secret()
     unit.db.add(
@@ -377,6 +378,7 @@ async def create_invite(
             email=normalise_email(email) if email else None,
             department_id=department_id,
             role=role.value,
+            start_date=start_date,
             created_by=created_by.id if created_by else None,
             expires_at=utcnow() + INVITE_LIFETIME,
         )

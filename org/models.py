@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
 
-from pydantic import BaseModel, StrictBool
+from pydantic import AfterValidator, BaseModel, StrictBool
 from pydantic import Field as PField
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, event, text
 from sqlmodel import Field, SQLModel
 
-from core.clock import utcnow
+from core.clock import today, utcnow
 from core.schema import DbId, StrictModel
 from core.text import Name, Reading, search_text, sort_key
 from streams.log import new_epoch
@@ -52,6 +52,16 @@ class User(SQLModel, table=True):
     # The day they joined the company (imports and admins set it; newcomers'
     # features read it). Not the day the account was made: ``created_at``.
     start_date: date | None = None
+    # The day after the last of their time as a newcomer (start date + the
+    # company's newcomer period, org/newcomers.py): kept with the start date and
+    # rewritten when an admin changes the period, so that every read tells a
+    # newcomer (``is_newcomer``) from the row alone, without reading settings.
+    newcomer_until: date | None = None
+    # When their department was told they arrived (the welcome post,
+    # onboarding/welcome.py): set once, by whichever node claims it first.
+    welcomed_at: datetime | None = None
+    # Their first sign-in (the browser then opens the welcome page).
+    first_signed_in_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     # The language mail to them is written in ("ja" or "en"): the one their
     # browser shows, which it tells the server (PATCH /api/me); None until then.
@@ -143,6 +153,8 @@ class Invite(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=254)
     department_id: int | None = Field(default=None, foreign_key="department.id")
     role: str = Field(default=Role.member.value, max_length=20)
+    # The day the invited person joins the company: their account's start date.
+    start_date: date | None = None
     created_by: int | None = Field(default=None, foreign_key="account.id")
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
@@ -177,6 +189,21 @@ class PasswordReset(SQLModel, table=True):
 
 # ---- API shapes -------------------------------------------------------------
 
+EARLIEST_START = date(1950, 1, 1)
+LATEST_START = timedelta(days=2 * 366)  # after today: hiring is planned, not dreamt
+
+
+def _plausible_start(day: date) -> date:
+    """A start date a company could have: not before 1950, at most two years ahead."""
+    if day < EARLIEST_START:
+        raise ValueError(f"a start date is on or after {EARLIEST_START.isoformat()}")
+    if day > today() + LATEST_START:
+        raise ValueError("a start date is at most two years from today")
+    return day
+
+
+StartDate = Annotated[date, AfterValidator(_plausible_start)]
+
 
 class DepartmentPublic(BaseModel):
     id: int
@@ -199,6 +226,10 @@ class UserPublic(BaseModel):
     department: str | None
     role: str
     is_active: bool
+    # A newcomer now (a start date within the company's newcomer period,
+    # org/newcomers.py): everyone sees a "new" badge, so that colleagues
+    # welcome them; the person themself gets their welcome page in the menu.
+    newcomer: bool = False
 
 
 class SignIn(StrictModel):
@@ -213,7 +244,7 @@ class UserCreate(StrictModel):
     department_id: DbId | None = None
     role: Role = Role.member
     reading: Reading = PField(default="", max_length=100)
-    start_date: date | None = None
+    start_date: StartDate | None = None
 
 
 class UserUpdate(StrictModel):
@@ -222,7 +253,7 @@ class UserUpdate(StrictModel):
     department_id: DbId | None = None
     role: Role | None = None
     is_active: bool | None = None
-    start_date: date | None = None
+    start_date: StartDate | None = None
 
 
 class Language(enum.StrEnum):
@@ -264,6 +295,7 @@ class InviteCreate(StrictModel):
     email: str | None = PField(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
     department_id: DbId | None = None
     role: Role = Role.member
+    start_date: StartDate | None = None  # the account's, once accepted
 
 
 class InviteAccept(StrictModel):

@@ -38,6 +38,7 @@ from server.metrics import Metrics
 from server.presence_relay import PresenceRelay
 from server.services import Services
 from server.settings import Settings
+from server.welcomer import Welcomer
 from server.ws import websocket_endpoint
 
 log = logging.getLogger(__name__)
@@ -213,6 +214,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         guard.start(settings.credential_check_interval)
         files.start(settings.file_sweep_interval)
         mention_mail.start(settings.mention_email_interval)
+        welcomer = Welcomer(db, bus)
+        welcomer.start(settings.welcome_interval)
         app.state.services = node.services = services
         await ensure_first_admin(services)
         if settings.tune_gc:
@@ -225,6 +228,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await posts.close()
             await files.close()
             await mention_mail.close()
+            await welcomer.close()
             await guard.stop()
             await hub.stop()
             await presence.stop()

@@ -81,6 +81,9 @@ class Settings:
     # seconds by each node; off while mail is.
     mention_email_delay: float = 900.0
     mention_email_interval: float = 60.0
+    # Seconds between each node's look for newcomers to welcome in their
+    # department channel (onboarding/welcome.py: each is welcomed once).
+    welcome_interval: float = 600.0
     # Everyone sees colleagues' email addresses (else only admins and the person).
     show_emails: bool = False
     # Files: a local directory, or an S3 bucket when S3_BUCKET is set (several
@@ -151,6 +154,7 @@ class Settings:
             mail_from=env.get("MAIL_FROM") or "kaisha@localhost",
             mention_email_delay=float(env.get("MENTION_EMAIL_DELAY") or 900.0),
             mention_email_interval=float(env.get("MENTION_EMAIL_INTERVAL") or 60.0),
+            welcome_interval=float(env.get("WELCOME_INTERVAL") or 600.0),
             show_emails=env.get("SHOW_EMAILS", "").lower() in ("1", "true", "yes"),
             files_dir=Path(env.get("FILES_DIR") or "./data/files"),
             s3_bucket=env.get("S3_BUCKET") or None,

@@ -3,6 +3,7 @@
 //   #/signin  #/invite/<token>  #/reset/<token>  #/  #/c/<id>  #/c/<id>/p/<post>
 //   #/directory  #/people  #/people/<id> (with their card open)  #/admin  #/search?q=…
 //   #/settings  #/reset/<token>  #/unsubscribe/<token> (a mail's link)
+//   #/welcome (a newcomer's welcome page)  #/newcomers (a mentor's newcomers)
 // Signing out, or being signed out (a close code, a 401), ends everything the
 // session started and clears what the person left in the browser (drafts,
 // status: storage.js's forgetPeople).
@@ -37,6 +38,8 @@ const ROUTES = [
   { name: 'search', re: /^#\/search(?:\?(.*))?$/, load: () => import('./views/search.js') },
   { name: 'admin', re: /^#\/admin$/, load: () => import('./views/admin.js') },
   { name: 'settings', re: /^#\/settings$/, load: () => import('./views/settings.js') },
+  { name: 'welcome', re: /^#\/welcome$/, load: () => import('./views/welcome.js') },
+  { name: 'newcomers', re: /^#\/newcomers$/, load: () => import('./views/newcomers.js') },
   { name: 'reset', re: /^#\/reset\/([\w-]+)$/, public: true, load: () => import('./views/reset.js') },
   { name: 'unsubscribe', re: /^#\/unsubscribe\/([\w-]+)$/, public: true, load: () => import('./views/unsubscribe.js') },
   { name: 'home', re: /^#?\/?$/, load: () => import('./views/home.js') },
@@ -141,6 +144,10 @@ export function signedIn(session) {
         notifyLevelChanged(f.data.channel_id, f.data.level);
       } else if (f.kind.startsWith('notification.')) {
         notificationEvent(f);
+      } else if (f.kind === 'mentors.updated' || f.kind === 'checklist.updated') {
+        // A newcomer's mentors or checklist (one's own, or of a newcomer one
+        // mentors): the welcome page, "My newcomers" and the sidebar follow.
+        app.emit('onboarding', f);
       }
     }),
     // Subscribed to one's own stream without a replay: at every page load

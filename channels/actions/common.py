@@ -11,8 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bus.base import Bus
 from channels.models import PersonRef, Post, PostPublic, Receipt
+from core.clock import today
 from core.errors import UnauthorizedError
 from org.models import Department, User
+from org.newcomers import is_newcomer
 from streams import log
 from streams.log import Positioned
 from streams.unit import Unit, run
@@ -26,7 +28,11 @@ async def person_ref(db: AsyncSession, user: User) -> PersonRef:
             await db.exec(select(Department.name).where(Department.id == user.department_id))
         ).first()
     return PersonRef(
-        id=user.id, display_name=user.display_name, department=dept, reading=user.reading
+        id=user.id,
+        display_name=user.display_name,
+        department=dept,
+        reading=user.reading,
+        newcomer=is_newcomer(user),
     )
 
 
@@ -88,10 +94,17 @@ async def current_people(
     if active_only:
         stmt = stmt.where(col(User.is_active))
     rows = (await db.exec(stmt)).all()
+    day = today()
     return {
         u.id: (
             u,
-            PersonRef(id=u.id, display_name=u.display_name, department=d, reading=u.reading),
+            PersonRef(
+                id=u.id,
+                display_name=u.display_name,
+                department=d,
+                reading=u.reading,
+                newcomer=is_newcomer(u, day),
+            ),
         )
         for u, d in rows
         if u.id is not None

@@ -39,6 +39,7 @@ from org.models import (
     UserCreate,
     UserUpdate,
 )
+from org.newcomers import load_settings, set_start, until
 from org.passwords import hash_password, require_strong
 from org.profile import account_changed
 from org.stream import PERSON
@@ -248,9 +249,10 @@ async def create_user(unit: Unit, data: UserCreate) -> User:
         reading=data.reading,
         department_id=data.department_id,
         role=data.role.value,
-        start_date=data.start_date,
         password_hash=await hash_password(data.password),
     )
+    if data.start_date is not None:
+        set_start(user, data.start_date, (await load_settings(unit.db)).newcomer_days)
     unit.db.add(user)
     await unit.db.flush()
     assert user.id is not None
@@ -290,7 +292,7 @@ async def do_update_user(
         if data.reading is not None:
             user.reading = data.reading
         if "start_date" in fields:
-            user.start_date = data.start_date
+            set_start(user, data.start_date, (await load_settings(unit.db)).newcomer_days)
         if data.role is not None:
             user.role = data.role.value
         if data.is_active is not None:
@@ -379,6 +381,7 @@ async def import_people(
     """Accounts for rows already judged valid, in the caller's unit: one insert
     for the accounts, one for the memberships, one batch of events per
     department channel, one event in each new person's stream."""
+    days = (await load_settings(unit.db)).newcomer_days
     users = [
         User(
             email=normalise_email(r.email),
@@ -387,6 +390,7 @@ async def import_people(
             department_id=r.department_id,
             role=r.role,
             start_date=r.start_date,
+            newcomer_until=until(r.start_date, days),
             password_hash=None,
         )
         for r in rows

@@ -10,7 +10,9 @@ import channels.attachments  # registers the tables
 import channels.models
 import channels.reading  # noqa: F401
 import notify.models  # noqa: F401
+import onboarding.models  # noqa: F401
 import org.models
+import org.newcomers
 import org.settings  # noqa: F401
 
 target_metadata = SQLModel.metadata

@@ -7,6 +7,7 @@ from server.routes import (  # noqa: F401
     files,
     home,
     notifications,
+    onboarding,
     people,
     search,
     unsubscribe,

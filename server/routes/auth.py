@@ -12,6 +12,7 @@ from channels.actions.people import create_user
 from core.clock import utcnow
 from core.errors import InvalidError, UnauthorizedError
 from core.schema import StrictModel
+from onboarding.welcome import do_sign_in_welcome
 from org import auth, throttle
 from org.models import (
     AuthSession,
@@ -23,6 +24,7 @@ from org.models import (
     UserCreate,
     UserPublic,
 )
+from org.newcomers import is_newcomer
 from server.api import SESSION_COOKIE, Ctx, api, client_address, jsonable
 from server.services import Services
 from streams.unit import Unit
@@ -31,6 +33,9 @@ from streams.unit import Unit
 class SessionInfo(BaseModel):
     user: UserPublic
     csrf_token: str | None
+    # This sign-in was the first of a newcomer (or of one who starts soon):
+    # the browser opens their welcome page (onboarding/welcome.py).
+    welcome: bool = False
 
 
 class SetupState(BaseModel):
@@ -63,11 +68,15 @@ def to_public(user: User, department: str | None) -> UserPublic:
         department=department,
         role=user.role,
         is_active=user.is_active,
+        newcomer=is_newcomer(user),
     )
 
 
-def _signed_in(ctx: Ctx, user: User, token: str, csrf: str, dept: str | None) -> JSONResponse:
-    info = SessionInfo(user=to_public(user, dept), csrf_token=csrf)
+async def _signed_in(ctx: Ctx, user: User, token: str, csrf: str, dept: str | None) -> JSONResponse:
+    # The first sign-in is noted, and a newcomer whose day has come is
+    # welcomed in their department's channel (once, whichever node).
+    first = await ctx.services.act(do_sign_in_welcome, user)
+    info = SessionInfo(user=to_public(user, dept), csrf_token=csrf, welcome=first)
     response = JSONResponse(jsonable(info))
     response.set_cookie(
         SESSION_COOKIE,
@@ -98,7 +107,7 @@ async def sign_in(ctx: Ctx) -> JSONResponse:
         raise UnauthorizedError("wrong email or password")
     user, token, session = opened
     public = await user_public(ctx.services, user)
-    return _signed_in(ctx, user, token, session.csrf_token, public.department)
+    return await _signed_in(ctx, user, token, session.csrf_token, public.department)
 
 
 @api.route("GET", "/api/session", summary="Who is signed in", returns=SessionInfo)
@@ -180,6 +189,7 @@ async def accept_invite(ctx: Ctx) -> JSONResponse:
                 password=data.password,
                 department_id=invite.department_id,
                 role=Role(invite.role),
+                start_date=invite.start_date,
             ),
         )
         if invite.created_by is None:  # the setup link: no other may make an admin now
@@ -190,7 +200,7 @@ async def accept_invite(ctx: Ctx) -> JSONResponse:
     client = client_of(ctx)
     user, token, session = await services.write(accept)
     public = await user_public(services, user)
-    return _signed_in(ctx, user, token, session.csrf_token, public.department)
+    return await _signed_in(ctx, user, token, session.csrf_token, public.department)
 
 
 class ResetInfo(BaseModel):
@@ -241,7 +251,7 @@ async def use_reset(ctx: Ctx) -> JSONResponse:
         lambda unit: auth.use_reset(unit, token, password, client)
     )
     public = await user_public(ctx.services, user)
-    return _signed_in(ctx, user, secret, session.csrf_token, public.department)
+    return await _signed_in(ctx, user, secret, session.csrf_token, public.department)
 
 
 @api.route(

@@ -5,7 +5,7 @@ on every node (org/auth.py)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from pydantic import BaseModel, Field
 from starlette.responses import Response
@@ -200,6 +200,7 @@ class InvitePublic(BaseModel):
     email: str | None
     role: str
     department_id: int | None
+    start_date: date | None = None  # the account's start date, once accepted
     created_at: str
     expires_at: str
 
@@ -220,6 +221,7 @@ async def list_invites(ctx: Ctx) -> list[InvitePublic]:
             email=i.email,
             role=i.role,
             department_id=i.department_id,
+            start_date=i.start_date,
             created_at=iso(i.created_at) or "",
             expires_at=iso(i.expires_at) or "",
         )

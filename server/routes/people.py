@@ -27,7 +27,7 @@ from channels.actions.people import (
     roster_row_public,
 )
 from channels.models import Channel, Membership
-from core.clock import utcnow
+from core.clock import today, utcnow
 from core.errors import ForbiddenError, InvalidError, NotFoundError
 from core.text import like_pattern, sort_key
 from org import auth, roster
@@ -44,6 +44,7 @@ from org.models import (
     UserPublic,
     UserUpdate,
 )
+from org.newcomers import is_newcomer
 from org.profile import do_update_profile
 from server.api import Ctx, Param, api
 from server.services import Services
@@ -155,6 +156,7 @@ async def people_public(ctx: Ctx, users: list[User]) -> list[PersonPublic]:
     )
     statuses = await ctx.services.presence.statuses([u.id for u in users if u.id is not None])
     show_emails = ctx.services.settings.show_emails
+    day = today()
     found = []
     for u in users:
         assert u.id is not None
@@ -173,6 +175,7 @@ async def people_public(ctx: Ctx, users: list[User]) -> list[PersonPublic]:
                 start_date=u.start_date if mine else None,
                 status=statuses.get(u.id, "offline"),
                 pending=(u.password_hash is None) if ctx.user.is_admin else None,
+                newcomer=is_newcomer(u, day),
             )
         )
     return found
@@ -406,6 +409,7 @@ async def create_invite(ctx: Ctx) -> InviteIssued:
             email=data.email,
             department_id=data.department_id,
             role=data.role,
+            start_date=data.start_date,
         )
 
     token = await ctx.services.write(invite, ctx.user)

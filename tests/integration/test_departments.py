@@ -263,6 +263,7 @@ async def test_merging_moves_the_people_with_their_events_and_archives_the_chann
         "display_name": "Erin",
         "department": "Engineering",
         "reading": "えりん",
+        "newcomer": False,
     }
     # The person's own stream says it too, and their own card follows.
     await mover.wait(lambda f: f["type"] == "personal" and f["kind"] == "account.updated")

@@ -36,6 +36,7 @@ async def test_post_reaches_other_subscriber_live(company: Company) -> None:
         "display_name": "Alice",
         "department": "Engineering",
         "reading": "ありす",
+        "newcomer": False,
     }
 
     comment = await b.request(

@@ -2,14 +2,15 @@
 department channels become closed (groups keep their choice), existing people
 get their search and sort forms, and nothing else changes. 0009: existing live
 posts and comments are in the search index. 0011: existing people get mention
-mail (on) and no language yet."""
+mail (on) and no language yet. 0013: everyone already there counts as welcomed,
+and their start date gets its newcomer period."""
 
 from __future__ import annotations
 
 import json
 import secrets
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import asyncpg
 import pytest
@@ -206,3 +207,33 @@ async def test_0011_gives_everyone_mention_mail_and_no_language_yet(scratch: Dat
         a = await session.get(User, 1)
     assert a is not None
     assert (a.mention_email, a.language, a.display_name) == (True, None, "A")
+
+
+async def test_0013_welcomes_everyone_already_there_and_dates_their_newcomer_period(
+    scratch: Database,
+) -> None:
+    """People there before newcomers get no welcome post (they count as
+    welcomed), those with a password as signed in before, and a start date's
+    newcomer period ends 90 days after it."""
+    async with scratch.engine.begin() as conn:
+        await conn.run_sync(_upgrade_to, "0011")
+        await conn.execute(
+            text(
+                "INSERT INTO account (id, email, display_name, role, is_active, created_at,"
+                " stream_epoch, stream_seq, reading, bio, search_text, sort_key, start_date,"
+                " password_hash, mention_email) VALUES"
+                " (1, 'a@example.com', 'A', 'member', TRUE, :now, 'e', 0, '', '', 'a', 'a',"
+                " :start, 'h', TRUE),"
+                " (2, 'b@example.com', 'B', 'member', TRUE, :now, 'e', 0, '', '', 'b', 'b',"
+                " NULL, NULL, TRUE)"
+            ),
+            {"now": datetime(2026, 1, 1, tzinfo=UTC), "start": date(2026, 4, 1)},
+        )
+    await scratch.migrate()
+    async with scratch.reader() as session:
+        a, b = await session.get(User, 1), await session.get(User, 2)
+    assert a is not None and b is not None
+    assert a.newcomer_until == date(2026, 6, 30) and b.newcomer_until is None
+    assert a.welcomed_at is not None and b.welcomed_at is not None
+    assert a.first_signed_in_at is not None and b.first_signed_in_at is None
+    assert (a.display_name, a.start_date) == ("A", date(2026, 4, 1))

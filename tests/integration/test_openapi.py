@@ -130,6 +130,9 @@ async def _known(company: Company) -> dict[str, Any]:
         {"body": "seed", "files": [picture.json()["id"]]},
     )
     invite = await company.admin.call("POST", "/api/invites", {})
+    item = await company.admin.call(
+        "POST", "/api/onboarding/checklist", {"kind": "manual", "title": "Read the rules"}
+    )
     listed = await company.admin.call("GET", "/api/invites")
     # Spares of the identities' own, so that ending them ends no identity's.
     bob = company.people["bob"]
@@ -151,6 +154,7 @@ async def _known(company: Company) -> dict[str, Any]:
         "session_id": session["id"],
         "token_id": token["id"],
         "file_id": picture.json()["id"],
+        "item_id": item["id"],
     }
 
 

@@ -43,6 +43,7 @@ async def test_a_person_edits_their_own_profile(company: Company) -> None:
         "display_name": "鈴木 有紗",
         "department": "Engineering",
         "reading": "スズキ アリサ",
+        "newcomer": False,
     }
     # Half-width katakana is stored as ordinary katakana.
     again = await alice.api.call("PATCH", "/api/me", {"reading": "ｽｽﾞｷ ｱﾘｻ"})

@@ -10,6 +10,7 @@ with the one reducer (tests/support/reducer.py), and compare with a fresh load.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Any
 
 from streams.catalogue import CATALOGUE
@@ -42,6 +43,9 @@ async def test_state_plus_events_equals_fresh_state_for_every_action(company: Co
 
     async def remember(name: str, answer: Any) -> None:
         ids[name] = answer["post"]["id"]
+
+    async def remember_item(name: str, answer: Any) -> None:
+        ids[name] = answer["id"]
 
     channel_actions: list[tuple[str, int, Action]] = [
         (
@@ -240,6 +244,36 @@ async def test_state_plus_events_equals_fresh_state_for_every_action(company: Co
             "delete a department",
             temp["id"],
             lambda: admin.call("DELETE", f"/api/departments/{gone['id']}"),
+        ),
+        (
+            "give a start date: Carol is a newcomer (her checklist follows)",
+            eng["id"],
+            lambda: admin.call(
+                "PATCH", f"/api/users/{carol.id}", {"start_date": date.today().isoformat()}
+            ),
+        ),
+        (
+            "prepare a checklist item (newcomers see it at once)",
+            eng["id"],
+            lambda: _then(
+                admin.call(
+                    "POST", "/api/onboarding/checklist", {"kind": "manual", "title": "Read"}
+                ),
+                remember_item,
+                "manual",
+            ),
+        ),
+        (
+            "choose a newcomer's mentors",
+            eng["id"],
+            lambda: admin.call(
+                "PUT", f"/api/users/{carol.id}/mentors", {"mentor_ids": [alice.id, bob.id]}
+            ),
+        ),
+        (
+            "tick one's own checklist item",
+            eng["id"],
+            lambda: carol.api.call("PUT", f"/api/me/checklist/{ids['manual']}", {"done": True}),
         ),
     ]
 

@@ -79,6 +79,7 @@ PATH_PARAMETERS = {
     "token_id": "token",
     "invite_id": "invite_id",
     "file_id": "file",
+    "item_id": "checklist_item",
 }
 # Kinds that belong to a channel: routes taking one are the channel's routes.
 CHANNEL_KINDS = frozenset({"channel", "post", "file"})
@@ -153,6 +154,7 @@ class World:
     invite_id: str  # and its name in the admin's list
     session_id: str  # a browser session of alice's (as her sessions list names it)
     token_id: int  # an API token of alice's
+    checklist_item: int  # an item of Engineering's newcomer checklist
     counter: itertools.count[int] = field(default_factory=itertools.count)
 
     @property
@@ -206,6 +208,15 @@ async def _build(company: Company) -> World:
         )
     )["post"]
     invite = await company.admin.call("POST", "/api/invites", {})
+    item = await company.admin.call(
+        "POST",
+        "/api/onboarding/checklist",
+        {
+            "department_id": company.departments["Engineering"],
+            "kind": "manual",
+            "title": "Read the rules",
+        },
+    )
     return World(
         company=company,
         alice=alice,
@@ -227,6 +238,7 @@ async def _build(company: Company) -> World:
         ),
         session_id=await _a_session_of(alice),
         token_id=(await alice.api.call("GET", "/api/tokens"))[0]["id"],
+        checklist_item=item["id"],
     )
 
 
@@ -271,6 +283,8 @@ async def _snapshot(world: World) -> Any:
         "departments": await admin.call("GET", "/api/departments"),
         "users": [{k: v for k, v in u.items() if k != "status"} for u in users],  # presence moves
         "channels": await alice.call("GET", "/api/channels"),
+        "checklist": await admin.call("GET", "/api/onboarding/checklist"),
+        "onboarding": await admin.call("GET", "/api/onboarding/settings"),
     }
     for channel, post in (
         (world.secret, world.secret_posts[0]),
@@ -392,6 +406,15 @@ BODY_FIELDS: dict[str, Callable[[World, int], Any]] = {
     # One's own profile: the language of one's mail, mention mail off.
     "language": lambda w, me: "en",
     "mention_email": lambda w, me: False,
+    # Newcomers: mentors chosen (oneself, which is refused anyway), checklist
+    # items made and ticked, the newcomer settings.
+    "mentor_ids": lambda w, me: [me],
+    "kind": lambda w, me: "manual",
+    "title": lambda w, me: w.unique("intruder item"),
+    "count": lambda w, me: 1,
+    "done": lambda w, me: True,
+    "newcomer_days": lambda w, me: 1,
+    "welcome_template": lambda w, me: "defaced",
 }
 
 
@@ -453,6 +476,7 @@ async def test_stranger_gets_401_and_changes_nothing(world: World, endpoint: End
         "session": [world.session_id],
         "token": [world.token_id],
         "file": world.secret_files,
+        "checklist_item": [world.checklist_item],
     }
     before = await _snapshot(world)
     stranger = Api(world.server.http)
@@ -528,6 +552,7 @@ async def test_non_member_reads_nothing_of_a_private_group_anywhere(
         "invite_id": [world.invite_id],
         "session": [world.session_id],
         "token": [world.token_id],
+        "checklist_item": [world.checklist_item],
     }
     queries = _queries(endpoint, world, world.secret)
     # Each parameter alone, with those the route requires (a search's ``q``).

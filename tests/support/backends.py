@@ -32,7 +32,7 @@ TABLES = (
     "person_event, channel_event, post_like, attachment, company_setting, read_position, "
     "post_search, post, "
     "membership, channel, invite, api_token, "
-    "password_reset, "
+    "password_reset, mentorship, checklist_tick, checklist_item, "
     "auth_session, "
     "login_failure, account, department"
 )

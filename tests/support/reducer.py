@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from tests.support.clients import Api
@@ -137,6 +138,12 @@ class PersonState:
     joined: dict[int, tuple[int, str]]  # channel -> (read_seq, notify)
     notifications: list[dict[str, Any]]
     unread_count: int
+    me: int = 0
+    # One's mentors, one's checklist (item -> done), and the newcomers one
+    # mentors with each one's checklist (onboarding).
+    mentors: list[int] = field(default_factory=list)
+    checklist: dict[int, bool] = field(default_factory=dict)
+    newcomers: dict[int, dict[int, bool]] = field(default_factory=dict)
 
     def apply(self, frame: dict[str, Any]) -> None:
         kind, d = frame["kind"], frame["data"]
@@ -165,11 +172,34 @@ class PersonState:
         elif kind == "notification.removed":
             self._drop(d["ids"])
             self.unread_count = d["unread_count"]
+        elif kind == "mentors.updated":
+            newcomer, mentors = d["newcomer"]["id"], [m["id"] for m in d["mentors"]]
+            if newcomer == self.me:
+                self.mentors = mentors
+                self.checklist = _checklist(d["checklist"])
+            elif self.me in mentors:
+                self.newcomers[newcomer] = _checklist(d["checklist"])
+            else:
+                self.newcomers.pop(newcomer, None)
+        elif kind == "checklist.updated":
+            if d["newcomer_id"] == self.me:
+                self.checklist = _checklist(d["checklist"])
+            else:
+                self.newcomers[d["newcomer_id"]] = _checklist(d["checklist"])
         else:
             raise AssertionError(f"no reducer for {kind}")
 
     def _drop(self, ids: list[int]) -> None:
         self.notifications = [n for n in self.notifications if n["id"] not in ids]
+
+
+def _newcomer_soon(welcome: dict[str, Any]) -> bool:
+    until = welcome["newcomer_until"]
+    return until is not None and date.fromisoformat(until) > date.today()
+
+
+def _checklist(checklist: dict[str, Any]) -> dict[int, bool]:
+    return {i["id"]: i["done"] for i in checklist["items"]}
 
 
 async def fresh_person(api: Api) -> PersonState:
@@ -184,4 +214,16 @@ async def fresh_person(api: Api) -> PersonState:
     while page["before"] is not None:
         page = await api.call("GET", f"/api/notifications?before={page['before']}")
         shown += page["notifications"]
-    return PersonState(joined, [_notification(n) for n in shown], page["unread_count"])
+    me = await api.call("GET", "/api/me")
+    welcome = await api.call("GET", "/api/me/welcome")
+    mine = await api.call("GET", "/api/me/newcomers")
+    return PersonState(
+        joined,
+        [_notification(n) for n in shown],
+        page["unread_count"],
+        me=me["id"],
+        mentors=[m["id"] for m in welcome["mentors"]],
+        # One's checklist is followed while one is a newcomer, or about to be.
+        checklist=_checklist(welcome["checklist"]) if _newcomer_soon(welcome) else {},
+        newcomers={n["person"]["id"]: _checklist(n["checklist"]) for n in mine},
+    )

@@ -9,6 +9,7 @@ import { departmentsSection } from './admin_departments.js';
 import { filesSection } from './admin_files.js';
 import { invitesSection } from './admin_invites.js';
 import { notFound } from './notfound.js';
+import { onboardingSection } from './admin_onboarding.js';
 
 export function mount(container) {
   if (!isAdmin()) {
@@ -24,7 +25,7 @@ export function mount(container) {
     shared.departments = await get('/api/departments');
     shared.emit('departments', shared.departments);
   };
-  const sections = [accountsSection(shared), invitesSection(shared), departmentsSection(shared), filesSection()];
+  const sections = [accountsSection(shared), invitesSection(shared), departmentsSection(shared), onboardingSection(shared), filesSection()];
   container.replaceChildren(
     h(
       'div',
@@ -36,6 +37,7 @@ export function mount(container) {
         h('a', { href: '#admin-accounts', onclick: jump, text: t('admin.accounts') }),
         h('a', { href: '#admin-invites', onclick: jump, text: t('admin.invites') }),
         h('a', { href: '#admin-departments', onclick: jump, text: t('admin.departments') }),
+        h('a', { href: '#admin-onboarding', onclick: jump, text: t('admin.onboarding') }),
         h('a', { href: '#admin-files', onclick: jump, text: t('admin.files') }),
       ),
       sections.map((s) => s.el),

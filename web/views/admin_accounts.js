@@ -9,6 +9,14 @@ import { departmentSelect, roleSelect } from './admin_fields.js';
 import { importPanel } from './admin_import.js';
 import { errorBox, errorText, toast } from './errors.js';
 import { addResetLink } from './admin_reset.js';
+import { openMentorPicker } from './mentor_picker.js';
+import { newcomerBadge } from './newcomer_badge.js';
+
+/** Today in the browser's calendar, as the server writes dates (YYYY-MM-DD). */
+function today() {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
 
 export function accountsSection(shared) {
   const disposers = [];
@@ -68,6 +76,11 @@ export function accountsSection(shared) {
     const pending = person.pending
       ? h('span', { class: 'tag', dataset: { testid: 'account-pending' }, text: t('admin.pending') })
       : null;
+    // A newcomer now, or one whose start date is still to come: their mentors.
+    const mentors =
+      person.is_active && (person.newcomer || (person.start_date && person.start_date > today()))
+        ? h('button', { type: 'button', class: 'btn', dataset: { testid: 'account-mentors' }, text: t('mentors.button'), onclick: () => openMentorPicker(person) })
+        : null;
     const li = h(
       'li',
       { class: `account${person.is_active ? '' : ' inactive'}`, dataset: { testid: 'account', userId: String(person.id) } },
@@ -78,12 +91,13 @@ export function accountsSection(shared) {
         h(
           'div',
           {},
-          h('strong', { text: person.display_name }),
+          h('strong', {}, person.display_name, newcomerBadge(person)),
           person.reading ? h('small', { class: 'reading', text: person.reading }) : null,
           h('small', { class: 'muted', text: person.email }),
+          person.start_date ? h('small', { class: 'muted', text: t('admin.startedOn', { date: person.start_date }) }) : null,
         ),
       ),
-      h('div', { class: 'account-controls' }, pending, dept, role, h('label', { class: 'check' }, active, h('span', { text: t('admin.active') }))),
+      h('div', { class: 'account-controls' }, pending, mentors, dept, role, h('label', { class: 'check' }, active, h('span', { text: t('admin.active') }))),
     );
     addResetLink(li, person);
     return li;

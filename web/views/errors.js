@@ -6,7 +6,8 @@ import { t } from '../i18n/index.js';
 const KNOWN = new Set([
   'network', 'not_found', 'forbidden', 'conflict', 'invalid', 'rate_limited', 'too_large',
   'unauthorized', 'timeout', 'disconnected', 'internal', 'weak_password', 'file_unavailable',
-  'storage_unavailable', 'search_timeout', 'channel_mention_forbidden',
+  'storage_unavailable', 'search_timeout', 'channel_mention_forbidden', 'mentor_invalid',
+  'not_a_newcomer',
 ]);
 
 // What the server says about a refused name (422 `invalid`, `fields[].type`).

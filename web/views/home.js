@@ -21,6 +21,8 @@ import { readMoved, readState } from '../reading.js';
 import { safeFragment } from '../safe_html.js';
 import { app, channelById, refreshChannels } from '../state.js';
 import { errorText, toast } from './errors.js';
+import { progressText } from './checklist.js';
+import { newcomerBadge } from './newcomer_badge.js';
 
 const JUMP_PAGES = 10; // pages "jump to first unread" loads at most
 
@@ -46,12 +48,29 @@ function feedItem(item) {
         { class: 'search-meta' },
         h('strong', { class: 'search-channel', dataset: { testid: 'home-channel' }, text: channel.name }),
         h('span', { dataset: { testid: 'home-author' }, text: post.author.display_name }),
+        newcomerBadge(post.author),
         h('time', { datetime: post.created_at, title: formatFull(post.created_at), text: formatWhen(post.created_at) }),
         post.edited_at ? h('span', { class: 'muted', text: t('home.edited') }) : null,
       ),
       h('span', { class: 'home-text', dataset: { testid: 'home-text' } }, safeFragment(post.html)),
       counts.length ? h('span', { class: 'search-meta', text: counts.join(' · ') }) : null,
     ),
+  );
+}
+
+/** While one is a newcomer: a way back to one's welcome page, with one's progress. */
+function welcomeCard() {
+  if (!app.me?.newcomer) return null;
+  const progress = h('small', { class: 'muted', dataset: { testid: 'home-welcome-progress' } });
+  get('/api/me/welcome')
+    .then((w) => (progress.textContent = progressText(w.checklist)))
+    .catch(() => {});
+  return h(
+    'a',
+    { class: 'card welcome-link', href: '#/welcome', dataset: { testid: 'home-welcome' } },
+    h('strong', { text: t('home.welcome') }),
+    ' ',
+    progress,
   );
 }
 
@@ -79,6 +98,7 @@ export function mount(container) {
     'div',
     { class: 'page home-page', dataset: { testid: 'home-page' } },
     h('div', { class: 'page-head' }, h('h1', { text: t('home.feed') }), h('div', { class: 'home-actions' }, jump, readAll)),
+    welcomeCard(),
     status,
     mustReadPart,
     unreadPart,

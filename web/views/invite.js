@@ -54,7 +54,7 @@ export function mount(container, [token], { signedIn }) {
           password: password.value,
         });
         signedIn(session);
-        location.hash = '#/';
+        location.hash = session.welcome ? '#/welcome' : '#/';
       } catch (err) {
         const fieldName = err.fields?.[0]?.field;
         error.set(

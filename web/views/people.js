@@ -6,6 +6,7 @@ import { avatar, debounce, field, h } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { app, isAdmin, notePresence } from '../state.js';
 import { errorText } from './errors.js';
+import { newcomerBadge } from './newcomer_badge.js';
 import { openProfile, statusDot } from './profile.js';
 
 export function mount(container, params = []) {
@@ -42,7 +43,7 @@ export function mount(container, params = []) {
                 h(
                   'span',
                   { class: 'person-text' },
-                  h('strong', { class: 'name', text: p.display_name }),
+                  h('strong', { class: 'name' }, p.display_name, ' ', newcomerBadge(p)),
                   p.reading ? h('small', { class: 'reading', dataset: { testid: 'person-reading' }, text: p.reading }) : null,
                   h('small', { class: 'muted', text: p.department ?? t('people.noDepartment') }),
                   h('small', { class: `status-text ${status}`, text: t(`status.${status}`) }),

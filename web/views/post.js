@@ -19,6 +19,7 @@ import { attachButton, dropTarget, pastedFiles, postFiles, uploadTiles } from '.
 import { errorText, toast } from './errors.js';
 import { attachLikers } from './likers.js';
 import { overLimitWarning } from './limit.js';
+import { newcomerBadge } from './newcomer_badge.js';
 import { openProfile } from './profile.js';
 
 // A body longer than this (characters or lines) is drawn folded, if it is
@@ -102,6 +103,7 @@ export class PostView {
       }),
       p.author.reading ? h('span', { class: 'reading', dataset: { testid: 'post-reading' }, text: p.author.reading }) : null,
       p.author.department ? h('span', { class: 'dept', dataset: { testid: 'post-dept' }, text: p.author.department }) : null,
+      newcomerBadge(p.author),
       this.timeLink(),
       p.edited_at
         ? h('span', {

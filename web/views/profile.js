@@ -7,6 +7,7 @@ import { locale, t } from '../i18n/index.js';
 import { app, notePresence } from '../state.js';
 import { errorBox, errorText, toast } from './errors.js';
 import { FilesList } from './files_list.js';
+import { newcomerBadge } from './newcomer_badge.js';
 
 export function statusDot(status) {
   return h('span', {
@@ -52,7 +53,7 @@ export async function openProfile(userId) {
 
   function showCard(person) {
     const status = app.presence.get(person.id) ?? person.status;
-    heading.textContent = person.display_name;
+    heading.replaceChildren(person.display_name, ' ', newcomerBadge(person) ?? '');
     const facts = [];
     if (person.reading) facts.push([t('people.reading'), person.reading, 'profile-reading']);
     facts.push([t('people.department'), person.department ?? t('people.noDepartment'), 'profile-department']);

@@ -53,7 +53,7 @@ export function mount(container, [token], { signedIn }) {
       try {
         const session = await post(path, { password: chosen.value() });
         signedIn(session);
-        location.hash = '#/';
+        location.hash = session.welcome ? '#/welcome' : '#/';
       } catch (err) {
         error.set(err.code === 'not_found' ? t('reset.invalid') : chosen.explain(err));
       } finally {

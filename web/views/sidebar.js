@@ -1,6 +1,7 @@
 // The sidebar: the person and their status, navigation, the channels they are
 // in (Departments, Interest groups) with unread counts (the server's, as
 // web/reading.js keeps them), language and sign-out.
+import { get } from '../api.js';
 import { avatar, h, setChildren } from '../dom.js';
 import { icon } from '../icons.js';
 import { LANGUAGES, formatNumber, lang, t } from '../i18n/index.js';
@@ -60,10 +61,28 @@ export function mountSidebar(el, { signOut }) {
   }
 
   const nav = h('ul', { class: 'nav-list' });
+  // Whether one mentors anyone (the "My newcomers" link): asked once, and
+  // again when one's pairings change (`mentors.updated`).
+  let mentoring = false;
+  function askMentoring() {
+    get('/api/me/newcomers', { quiet: true })
+      .then((found) => {
+        if (mentoring !== found.length > 0) {
+          mentoring = found.length > 0;
+          renderNav();
+          highlight(lastRoute.name, lastRoute.params);
+        }
+      })
+      .catch(() => {});
+  }
   function renderNav() {
     links.delete('admin');
+    links.delete('welcome');
+    links.delete('newcomers');
     setChildren(nav,
       navLink('home', '#/', t('nav.home'), 'nav-home', 'home'),
+      app.me.newcomer ? navLink('welcome', '#/welcome', t('nav.welcome'), 'nav-welcome', 'check') : null,
+      mentoring ? navLink('newcomers', '#/newcomers', t('nav.newcomers'), 'nav-newcomers', 'people') : null,
       navLink('directory', '#/directory', t('nav.directory'), 'nav-directory', 'compass'),
       navLink('people', '#/people', t('nav.people'), 'nav-people', 'people'),
       isAdmin() ? navLink('admin', '#/admin', t('nav.admin'), 'nav-admin', 'shield') : null,
@@ -195,7 +214,9 @@ export function mountSidebar(el, { signOut }) {
   renderNav();
   renderStatus();
   renderChannels();
+  askMentoring();
   offs.push(
+    app.on('onboarding', (f) => f.kind === 'mentors.updated' && f.data.newcomer.id !== app.me?.id && askMentoring()),
     app.on('channels', renderChannels),
     app.on('unread', renderUnread),
     app.on('presence', ({ user }) => user === app.me?.id && renderStatus()),

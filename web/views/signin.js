@@ -105,7 +105,8 @@ export function mount(container, _params, { signedIn }) {
       signedIn(session);
       const next = sessionStorage.getItem('kaisha:after-signin');
       sessionStorage.removeItem('kaisha:after-signin');
-      location.hash = next && next !== '#/signin' ? next : '#/';
+      // A newcomer's first sign-in opens their welcome page.
+      location.hash = session.welcome ? '#/welcome' : next && next !== '#/signin' ? next : '#/';
     } catch (err) {
       error.set(
         errorText(err, {
