@@ -218,7 +218,9 @@ async def _build(company: Company) -> World:
         )
     )["post"]
     dm_comment = (
-        await bob.api.call("POST", f"/api/posts/{dm_post['id']}/comments", {"body": dm_comment_body})
+        await bob.api.call(
+            "POST", f"/api/posts/{dm_post['id']}/comments", {"body": dm_comment_body}
+        )
     )["post"]
     await bob.api.call("PUT", f"/api/posts/{dm_post['id']}/like", {})
     invite = await company.admin.call("POST", "/api/invites", {})

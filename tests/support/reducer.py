@@ -137,6 +137,7 @@ class PersonState:
     joined: dict[int, tuple[int, str]]  # channel -> (read_seq, notify)
     notifications: list[dict[str, Any]]
     unread_count: int
+    blocked: set[int]  # whom one blocked
 
     def apply(self, frame: dict[str, Any]) -> None:
         kind, d = frame["kind"], frame["data"]
@@ -165,6 +166,10 @@ class PersonState:
         elif kind == "notification.removed":
             self._drop(d["ids"])
             self.unread_count = d["unread_count"]
+        elif kind == "block.added":
+            self.blocked.add(d["user_id"])
+        elif kind == "block.removed":
+            self.blocked.discard(d["user_id"])
         else:
             raise AssertionError(f"no reducer for {kind}")
 
@@ -184,4 +189,5 @@ async def fresh_person(api: Api) -> PersonState:
     while page["before"] is not None:
         page = await api.call("GET", f"/api/notifications?before={page['before']}")
         shown += page["notifications"]
-    return PersonState(joined, [_notification(n) for n in shown], page["unread_count"])
+    blocked = {b["id"] for b in await api.call("GET", "/api/blocks")}
+    return PersonState(joined, [_notification(n) for n in shown], page["unread_count"], blocked)
