@@ -67,7 +67,7 @@ class Channel(SQLModel, table=True):
     # A conversation of two (kind "direct"): its people's ids, the smaller first
     # ("3:7"). Unique, so two people starting it at once make one conversation;
     # null for every other channel, group conversations included.
-    pair_key: str | None = Field(default=None, max_length=24, unique=True)
+    pair_key: str | None = Field(default=None, max_length=24, unique=True, index=True)
 
 
 class Membership(SQLModel, table=True):
@@ -219,9 +219,12 @@ class ChannelPublic(Capabilities):
     # other kinds. ``history_from``: when one was added to a group conversation
     # whose earlier posts one does not see (else null). ``blocked``: one of its
     # two people blocked the other, so nobody writes in it.
+    # ``last_activity``: when its newest event was written (the sidebar lists
+    # conversations newest first).
     people: list[DirectPerson] | None = None
     history_from: str | None = None
     blocked: bool = False
+    last_activity: str | None = None
 
 
 class ChannelCreate(StrictModel):

@@ -38,6 +38,7 @@ from channels.models import (
     PAGE_SIZE,
     Block,
     Channel,
+    ChannelEvent,
     ChannelEventPublic,
     ChannelKind,
     ChannelPublic,
@@ -67,7 +68,7 @@ from streams.log import Reader, connection_of
 _CHANNEL, _MEMBERSHIP = table_of(Channel), table_of(Membership)
 _POST, _LIKE = table_of(Post), table_of(Like)
 _USER, _DEPARTMENT = table_of(User), table_of(Department)
-_BLOCK = table_of(Block)
+_BLOCK, _EVENT = table_of(Block), table_of(ChannelEvent)
 
 
 # ---- a post, from one typed definition --------------------------------------------
@@ -290,6 +291,14 @@ async def _with_people(
             channel.people.append(
                 DirectPerson(id=uid, display_name=name, reading=reading, active=active)
             )
+    latest = [
+        and_(_EVENT.c.channel_id == c.id, _EVENT.c.seq == c.seq) for c in direct.values() if c.seq
+    ]
+    if latest:
+        for channel_id, at in await conn.execute(
+            sa_select(_EVENT.c.channel_id, _EVENT.c.created_at).where(or_(*latest))
+        ):
+            direct[channel_id].last_activity = iso(at)
     pairs = [c for c in direct.values() if c.people and len(c.people) == 1]
     if pairs:
         others = [c.people[0].id for c in pairs if c.people]

@@ -24,6 +24,7 @@ import {
 } from './state.js';
 import { forgetInbox, notificationEvent, refreshInbox } from './notifications.js';
 import { noteEvent, readMoved } from './reading.js';
+import { noteActivity } from './direct.js';
 import { forgetPeople, load, save, setStorageUser } from './storage.js';
 import { hideToast } from './views/errors.js';
 import { mountShell } from './views/shell.js';
@@ -141,6 +142,10 @@ export function signedIn(session) {
         notifyLevelChanged(f.data.channel_id, f.data.level);
       } else if (f.kind.startsWith('notification.')) {
         notificationEvent(f);
+      } else if (f.kind === 'block.added' || f.kind === 'block.removed') {
+        // A conversation of two with them takes nothing more (or again).
+        refreshChannels().catch(() => {});
+        app.emit('blocks');
       }
     }),
     // Subscribed to one's own stream without a replay: at every page load
@@ -161,6 +166,7 @@ export function signedIn(session) {
     // channel's view applies them to its own store.
     conn.on('event', reduceEverywhere),
     conn.on('event', noteEvent),
+    conn.on('event', noteActivity),
     // The server ended a subscription (one left or was removed elsewhere).
     conn.on('access-lost', () => refreshChannels().catch(() => {})),
     // Back after a drop: whatever changed about oneself meanwhile.

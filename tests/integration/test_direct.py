@@ -15,7 +15,7 @@ from tests.support.samples import screenshot_png
 
 
 async def _start(person: Person, *others: Person) -> dict[str, Any]:
-    return await person.api.call("POST", "/api/direct", {"user_ids": [o.id for o in others]})
+    return dict(await person.api.call("POST", "/api/direct", {"user_ids": [o.id for o in others]}))
 
 
 async def _post(person: Person, channel_id: int, body: str, **extra: Any) -> dict[str, Any]:

@@ -19,9 +19,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("channel") as batch:
-        batch.add_column(sa.Column("pair_key", sa.String(length=24), nullable=True))
-        batch.create_unique_constraint("uq_channel_pair_key", ["pair_key"])
+    # A unique index, not a constraint: SQLite adds neither to a table in
+    # place, and rebuilding ``channel`` would break the keys pointing at it.
+    op.add_column("channel", sa.Column("pair_key", sa.String(length=24), nullable=True))
+    op.create_index("ix_channel_pair_key", "channel", ["pair_key"], unique=True)
     op.add_column("membership", sa.Column("since_post", sa.Integer(), nullable=True))
     op.create_table(
         "person_block",
@@ -38,6 +39,6 @@ def downgrade() -> None:
     op.drop_table("person_block")
     with op.batch_alter_table("membership") as batch:
         batch.drop_column("since_post")
+    op.drop_index("ix_channel_pair_key", table_name="channel")
     with op.batch_alter_table("channel") as batch:
-        batch.drop_constraint("uq_channel_pair_key", type_="unique")
         batch.drop_column("pair_key")
