@@ -257,6 +257,6 @@ async def test_0012_keeps_channels_and_memberships_whole(scratch: Database) -> N
             " created_at, pair_key) VALUES (:id, 'direct', 'x', '', TRUE, 'e', 0, :now, '1:2')"
         )
         await conn.execute(insert, {"id": 2, "now": now})
-    with pytest.raises(Exception, match="(?i)unique|duplicate"):
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
         async with scratch.engine.begin() as conn:
             await conn.execute(insert, {"id": 3, "now": now})

@@ -111,26 +111,35 @@ export async function openProfile(userId) {
           },
         })
       : null;
+    const row = h('p', { class: 'row' });
+    async function toggle() {
+      error.set('');
+      try {
+        if (blocked) await del(`/api/blocks/${person.id}`);
+        else await put(`/api/blocks/${person.id}`);
+        blocked = !blocked;
+        toast(blocked ? t('dm.blockedToast', { name: person.display_name }) : t('dm.unblockedToast', { name: person.display_name }));
+        showCard(person);
+      } catch (err) {
+        error.set(errorText(err));
+        row.replaceChildren(message ?? '', block);
+      }
+    }
+    // Blocking asks first, in place (what it does, then Block or Cancel).
+    function confirmBlock() {
+      const yes = h('button', { type: 'button', class: 'btn small danger', dataset: { testid: 'profile-block-confirm' }, text: t('dm.block'), onclick: (ev) => { ev.currentTarget.disabled = true; toggle(); } });
+      const no = h('button', { type: 'button', class: 'btn small', text: t('common.cancel'), onclick: () => row.replaceChildren(message ?? '', block) });
+      row.replaceChildren(h('span', { class: 'confirm-text', role: 'alert', text: t('dm.blockConfirm', { name: person.display_name }) }), yes, no);
+      no.focus();
+    }
     const block = h('button', {
       class: 'btn ghost',
       dataset: { testid: blocked ? 'profile-unblock' : 'profile-block' },
       text: blocked ? t('dm.unblock') : t('dm.block'),
-      onclick: async () => {
-        if (!blocked && !confirm(t('dm.blockConfirm', { name: person.display_name }))) return;
-        block.disabled = true;
-        try {
-          if (blocked) await del(`/api/blocks/${person.id}`);
-          else await put(`/api/blocks/${person.id}`);
-          blocked = !blocked;
-          toast(blocked ? t('dm.blockedToast', { name: person.display_name }) : t('dm.unblockedToast', { name: person.display_name }));
-          showCard(person);
-        } catch (err) {
-          error.set(errorText(err));
-          block.disabled = false;
-        }
-      },
+      onclick: () => (blocked ? toggle() : confirmBlock()),
     });
-    return h('div', { class: 'stack' }, h('p', { class: 'row' }, message, block), error);
+    row.replaceChildren(message ?? '', block);
+    return h('div', { class: 'stack' }, row, error);
   }
 
   /** What they shared, listed when asked for (a request fewer for every card opened). */
