@@ -29,7 +29,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import and_, col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from channels.models import Capabilities, Channel, ChannelKind, Membership, Post
+from channels.models import Block, Capabilities, Channel, ChannelKind, Membership, Post
 from core.errors import ForbiddenError, NotFoundError
 from org.models import User
 
@@ -44,6 +44,10 @@ class Viewer:
     can_moderate: bool
     is_private: bool
     is_archived: bool = False
+    # A conversation of two (kind "direct" with a ``pair_key``), and whether one
+    # of its two people blocked the other (then nobody writes in it).
+    is_pair: bool = False
+    is_blocked: bool = False
 
 
 Rule = Callable[[Viewer], bool]
@@ -60,6 +64,15 @@ def nobody(v: Viewer) -> bool:
 def outsiders_of_open(v: Viewer) -> bool:
     """Anyone not yet in it, when it is listed for all (public groups)."""
     return not v.is_member and not v.is_private
+
+
+def members_unless_blocked(v: Viewer) -> bool:
+    return v.is_member and not v.is_blocked
+
+
+def members_of_group(v: Viewer) -> bool:
+    """Members of a group conversation (a conversation of two stays as it is)."""
+    return v.is_member and not v.is_pair
 
 
 def creator_or_admin(v: Viewer) -> bool:
@@ -129,6 +142,22 @@ POLICIES: dict[str, ChannelPolicy] = {
         edit=creator_or_admin,
         mention_channel=creator_or_moderator,
     ),
+    # A conversation of two to nine people (channels/direct.py): its members
+    # only, admins included (they are not members). Nobody joins: people are
+    # added by a member of a group conversation, and read it from then on.
+    # One leaves a group conversation; a conversation of two is never left (a
+    # person mutes it, or blocks the other). Its name is its people's.
+    ChannelKind.direct.value: ChannelPolicy(
+        read=Read.MEMBERS,
+        post=members_unless_blocked,
+        comment=members_unless_blocked,
+        react=members_unless_blocked,
+        join=nobody,
+        leave=members_of_group,
+        invite=members_of_group,
+        edit=nobody,
+        mention_channel=nobody,
+    ),
 }
 
 
@@ -143,6 +172,8 @@ def viewer(
     created_by: int | None,
     is_private: bool,
     is_archived: bool = False,
+    is_pair: bool = False,
+    is_blocked: bool = False,
 ) -> Viewer:
     return Viewer(
         is_member=is_member,
@@ -151,6 +182,8 @@ def viewer(
         can_moderate=user.can_moderate,
         is_private=is_private,
         is_archived=is_archived,
+        is_pair=is_pair,
+        is_blocked=is_blocked,
     )
 
 
@@ -211,6 +244,58 @@ def readable_by(user_id: Any, *, channel: Any = None, membership: Any = None) ->
     return or_(is_member, opened)
 
 
+def before_joining(
+    user_id: Any, channel_id: Any, post_id: Any, parent_id: Any = None
+) -> ColumnElement[bool]:
+    """A SQL condition true for a post or comment (its channel's, its own and
+    its post's id columns) that ``user_id`` may not read because it was written
+    before they were added to its group conversation (``Membership.since_post``):
+    a comment goes with its post. Every read of posts says ``not_`` of it."""
+    m = Membership.__table__.alias("joined_member")  # type: ignore[attr-defined]
+    root = post_id if parent_id is None else func.coalesce(parent_id, post_id)
+    return exists().where(
+        m.c.channel_id == channel_id,
+        m.c.user_id == user_id,
+        m.c.since_post.is_not(None),
+        root <= m.c.since_post,
+    )
+
+
+def post_before_joining(user_id: Any, post: Any) -> ColumnElement[bool]:
+    """``before_joining`` for the rows of the post table (or an alias of it)."""
+    return before_joining(user_id, post.c.channel_id, post.c.id, post.c.parent_id)
+
+
+def hidden_before(since_post: int | None, post_id: int, parent_id: int | None) -> bool:
+    """``before_joining`` in Python, for one post or comment."""
+    return since_post is not None and (parent_id or post_id) <= since_post
+
+
+def pair_key(a: int, b: int) -> str:
+    """A conversation of two's key: its people's ids, the smaller first."""
+    return f"{min(a, b)}:{max(a, b)}"
+
+
+def other_of(key: str, user_id: int | None) -> int:
+    a, b = (int(part) for part in key.split(":"))
+    return b if a == user_id else a
+
+
+async def blocked_between(db: AsyncSession, a: int, b: int) -> bool:
+    """Whether either of two people blocked the other."""
+    found = (
+        await db.exec(
+            select(Block.user_id).where(
+                or_(
+                    and_(Block.user_id == a, Block.blocked_id == b),
+                    and_(Block.user_id == b, Block.blocked_id == a),
+                )
+            )
+        )
+    ).first()
+    return found is not None
+
+
 # ---- fetch and authorise ------------------------------------------------------------
 
 
@@ -219,6 +304,9 @@ class ChannelAccess:
     channel: Channel
     viewer: Viewer
     member_count: int | None = None  # when asked for (count_members=True)
+    # Added to a group conversation: the posts up to this id are not one's to
+    # read (``before_joining``). None: the whole history.
+    since_post: int | None = None
 
     @property
     def is_member(self) -> bool:
@@ -238,30 +326,56 @@ class ChannelAccess:
         if not rule(self.viewer):
             raise ForbiddenError(message)
 
+    def _require_unblocked(self) -> None:
+        if self.viewer.is_blocked and self.viewer.is_member:
+            raise ForbiddenError(
+                "this conversation is blocked: one of you blocked the other, so nothing "
+                "can be written here"
+            )
+
     def require_post(self) -> None:
+        self._require_unblocked()
         self.require(self.policy.post, "join the channel first")
 
     def require_comment(self) -> None:
+        self._require_unblocked()
         self.require(self.policy.comment, "join the channel first")
 
     def require_react(self) -> None:
+        self._require_unblocked()
         self.require(self.policy.react, "join the channel first")
 
     def may_mention_channel(self) -> bool:
         return allowed(self.policy.mention_channel, self.viewer)
 
 
-def _access(user: User, channel: Channel, is_member: bool, members: int | None) -> ChannelAccess:
+async def _access(
+    db: AsyncSession,
+    user: User,
+    channel: Channel,
+    is_member: bool,
+    members: int | None,
+    since_post: int | None,
+) -> ChannelAccess:
+    # Only a conversation of two costs a second query: whether it is blocked.
+    blocked = (
+        is_member
+        and channel.pair_key is not None
+        and user.id is not None
+        and await blocked_between(db, user.id, other_of(channel.pair_key, user.id))
+    )
     v = viewer(
         user,
         is_member=is_member,
         created_by=channel.created_by,
         is_private=channel.is_private,
         is_archived=channel.archived_at is not None,
+        is_pair=channel.pair_key is not None,
+        is_blocked=blocked,
     )
     if not can_read(channel.kind, v):
         raise NotFoundError("no such channel")
-    return ChannelAccess(channel, v, members)
+    return ChannelAccess(channel, v, members, since_post)
 
 
 async def access_channel(
@@ -285,7 +399,7 @@ async def access_channel(
         else literal(None)
     )
     query = (
-        select(Channel, Membership.user_id, count)
+        select(Channel, Membership.user_id, count, Membership.since_post)
         .outerjoin(
             Membership,
             and_(col(Membership.channel_id) == col(Channel.id), Membership.user_id == user.id),
@@ -297,8 +411,8 @@ async def access_channel(
     row = (await db.exec(query)).first()
     if row is None:
         raise NotFoundError("no such channel")
-    channel, member, members = row
-    return _access(user, channel, member is not None, members)
+    channel, member, members, since_post = row
+    return await _access(db, user, channel, member is not None, members, since_post)
 
 
 async def access_post(db: AsyncSession, user: User, post_id: int) -> tuple[Post, ChannelAccess]:
@@ -307,7 +421,7 @@ async def access_post(db: AsyncSession, user: User, post_id: int) -> tuple[Post,
     parent = aliased(Post)
     row = (
         await db.exec(
-            select(Post, Channel, Membership.user_id)
+            select(Post, Channel, Membership.user_id, Membership.since_post)
             .join(Channel, col(Channel.id) == col(Post.channel_id))
             .outerjoin(parent, col(parent.id) == col(Post.parent_id))
             .outerjoin(
@@ -323,9 +437,12 @@ async def access_post(db: AsyncSession, user: User, post_id: int) -> tuple[Post,
     ).first()
     if row is None:
         raise NotFoundError("no such post")
-    post, channel, member = row
+    post, channel, member, since_post = row
+    assert post.id is not None
+    if hidden_before(since_post, post.id, post.parent_id):
+        raise NotFoundError("no such post")
     try:
-        return post, _access(user, channel, member is not None, None)
+        return post, await _access(db, user, channel, member is not None, None, since_post)
     except NotFoundError:
         raise NotFoundError("no such post") from None
 

@@ -25,12 +25,12 @@ from typing import Any
 
 from pydantic import BaseModel, field_validator
 from pydantic import Field as PField
-from sqlalchemy import BigInteger, Column, Index, delete, func, update
+from sqlalchemy import BigInteger, Column, Index, delete, func, not_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from channels.access import access_channel, access_post, readable_by
+from channels.access import access_channel, access_post, post_before_joining, readable_by
 from channels.models import MAX_FILES, PAGE_SIZE, Channel, FileRef, PersonRef, Post
 from core.clock import iso, utcnow
 from core.errors import InvalidError, NotFoundError
@@ -388,7 +388,9 @@ async def channel_files(
 ) -> FilesPage:
     """What was shared in a channel ``user`` may read, newest first."""
     await access_channel(db, user, channel_id)
-    query = _listing(before, kind, limit).where(_ATTACHMENT.c.channel_id == channel_id)
+    query = _listing(before, kind, limit).where(
+        _ATTACHMENT.c.channel_id == channel_id, not_(post_before_joining(user.id, _POST))
+    )
     return _page((await db.exec(query)).all(), limit)
 
 
@@ -405,7 +407,11 @@ async def person_files(
     query = (
         _listing(before, kind, limit)
         .join_from(_ATTACHMENT, _CHANNEL, _CHANNEL.c.id == _ATTACHMENT.c.channel_id)
-        .where(_ATTACHMENT.c.uploader_id == person_id, readable_by(user.id, channel=_CHANNEL))
+        .where(
+            _ATTACHMENT.c.uploader_id == person_id,
+            readable_by(user.id, channel=_CHANNEL),
+            not_(post_before_joining(user.id, _POST)),
+        )
     )
     return _page((await db.exec(query)).all(), limit)
 

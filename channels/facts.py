@@ -24,6 +24,8 @@ In a person's stream (what only they see):
 
 - ``membership.added``   ``{"channel_id": 5, "name": "…"}``: added to a channel
 - ``membership.removed`` ``{"channel_id": 5, "name": "…"}``: no longer in it
+- ``block.added``        ``{"user_id": 7}``: one blocked someone (channels/direct.py)
+- ``block.removed``      ``{"user_id": 7}``: one unblocked them
 """
 
 from __future__ import annotations
@@ -167,3 +169,18 @@ class MembershipAdded(_ToPerson):
 @fact
 class MembershipRemoved(_ToPerson):
     kind: ClassVar[str] = "membership.removed"
+
+
+class _BlockChange(Fact):
+    stream: ClassVar[str] = "person"
+    user_id: int
+
+
+@fact
+class BlockAdded(_BlockChange):
+    kind: ClassVar[str] = "block.added"
+
+
+@fact
+class BlockRemoved(_BlockChange):
+    kind: ClassVar[str] = "block.removed"

@@ -39,7 +39,7 @@ import functools
 from typing import Any, Final
 
 from pydantic import BaseModel
-from sqlalchemy import Select, and_, bindparam, func, not_
+from sqlalchemy import Select, and_, bindparam, func, not_, or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from channels import reads
@@ -134,6 +134,8 @@ def _statement(section: Section, before: bool) -> Select[Any]:
         _POST.c.parent_id.is_(None),
         _POST.c.deleted_at.is_(None),
         readable_by(user_id, channel=_CHANNEL),
+        # Added to a group conversation: nothing from before (channels/direct.py).
+        or_(_MEMBER.c.since_post.is_(None), _POST.c.id > _MEMBER.c.since_post),
     ]
     if section is Section.unread:
         stmt = stmt.join(_CREATED, created)

@@ -30,6 +30,10 @@ FileIdStr = Annotated[
 class ChannelKind(enum.StrEnum):
     department = "department"
     group = "group"
+    direct = "direct"  # a conversation of two to nine people (channels/direct.py)
+
+
+MAX_DIRECT_OTHERS = 8  # people one starts a conversation with, or a group holds besides one
 
 
 class NotifyLevel(enum.StrEnum):
@@ -60,6 +64,10 @@ class Channel(SQLModel, table=True):
     # Archived: read-only for everyone (a deleted or merged department's channel);
     # who may read it does not change. channels/access.py.
     archived_at: datetime | None = None
+    # A conversation of two (kind "direct"): its people's ids, the smaller first
+    # ("3:7"). Unique, so two people starting it at once make one conversation;
+    # null for every other channel, group conversations included.
+    pair_key: str | None = Field(default=None, max_length=24, unique=True, index=True)
 
 
 class Membership(SQLModel, table=True):
@@ -74,6 +82,20 @@ class Membership(SQLModel, table=True):
         max_length=10,
         sa_column_kwargs={"server_default": NotifyLevel.mentions.value},
     )
+    # Someone added to a group conversation reads it from then on: posts (and
+    # their comments) with an id up to this one are not theirs to read
+    # (channels/direct.py, ``before_joining``). Null: the whole history.
+    since_post: int | None = None
+
+
+class Block(SQLModel, table=True):
+    """``user_id`` blocked ``blocked_id``: neither starts a conversation with the
+    other, and their conversation of two takes no posts, comments or likes."""
+
+    __tablename__ = "person_block"
+    user_id: int = Field(foreign_key="account.id", primary_key=True)
+    blocked_id: int = Field(foreign_key="account.id", primary_key=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Post(SQLModel, table=True):
@@ -144,6 +166,15 @@ class ChannelEvent(SQLModel, table=True):
 # ---- API shapes -------------------------------------------------------------
 
 
+class DirectPerson(BaseModel):
+    """Someone of a conversation, as its other people see them."""
+
+    id: int
+    display_name: str
+    reading: str = ""
+    active: bool = True
+
+
 class Capabilities(BaseModel):
     """What the person asking may do in a channel (channels/access.py decides);
     sent with every channel so that clients offer exactly that."""
@@ -183,6 +214,17 @@ class ChannelPublic(Capabilities):
     # What of it notifies one (channels/prefs.py), for the channels one is in
     # (else null). "none" is muted: show no unread badge for it.
     notify: NotifyLevel | None = None
+    # A conversation (kind "direct"): its other people, deactivated ones
+    # included (``active`` false), so it is named and marked by them; null for
+    # other kinds. ``history_from``: when one was added to a group conversation
+    # whose earlier posts one does not see (else null). ``blocked``: one of its
+    # two people blocked the other, so nobody writes in it.
+    # ``last_activity``: when its newest event was written (the sidebar lists
+    # conversations newest first).
+    people: list[DirectPerson] | None = None
+    history_from: str | None = None
+    blocked: bool = False
+    last_activity: str | None = None
 
 
 class ChannelCreate(StrictModel):

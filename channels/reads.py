@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import and_, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from channels import direct
 from channels.access import (
     Viewer,
     access_channel,
@@ -35,9 +36,13 @@ from channels.access import (
 from channels.facts import CHANNEL
 from channels.models import (
     PAGE_SIZE,
+    Block,
     Channel,
+    ChannelEvent,
     ChannelEventPublic,
+    ChannelKind,
     ChannelPublic,
+    DirectPerson,
     EditorRef,
     EventsPage,
     HistoryPage,
@@ -64,6 +69,7 @@ from streams.log import Reader, connection_of
 _CHANNEL, _MEMBERSHIP = table_of(Channel), table_of(Membership)
 _POST, _LIKE = table_of(Post), table_of(Like)
 _USER, _DEPARTMENT = table_of(User), table_of(Department)
+_BLOCK, _EVENT = table_of(Block), table_of(ChannelEvent)
 
 
 # ---- a post, from one typed definition --------------------------------------------
@@ -183,6 +189,7 @@ class _ChannelColumns(Protocol):
     last_seq: int
     created_by: int | None
     archived_at: datetime | None
+    pair_key: str | None
 
 
 def _viewer_of(channel: _ChannelColumns, user: User, is_member: bool) -> Viewer:
@@ -192,6 +199,7 @@ def _viewer_of(channel: _ChannelColumns, user: User, is_member: bool) -> Viewer:
         created_by=channel.created_by,
         is_private=channel.is_private,
         is_archived=channel.archived_at is not None,
+        is_pair=channel.pair_key is not None,
     )
 
 
@@ -236,6 +244,9 @@ async def list_channels(
     is_member = col(Channel.id).in_(mine)
     stmt = select(Channel, _member_count(), is_member)
     stmt = stmt.where(is_member if joined_only else readable_by(user.id))
+    if not joined_only:
+        # Conversations are in nobody's directory, not even their people's.
+        stmt = stmt.where(col(Channel.kind) != ChannelKind.direct.value)
     if query:
         pattern = f"%{query.lower()}%"
         stmt = stmt.where(
@@ -246,7 +257,71 @@ async def list_channels(
         )
     rows = (await db.exec(stmt.order_by(col(Channel.kind), col(Channel.name)))).all()
     found = [channel_public(c, n, user, bool(m)) for c, n, m in rows]
-    return await _with_read_state(db, user, found)
+    return await _with_people(db, user, await _with_read_state(db, user, found))
+
+
+async def _with_people(
+    db: Reader, user: User, channels: list[ChannelPublic]
+) -> list[ChannelPublic]:
+    """Conversations with their other people, whether they are blocked, and
+    from when one reads them: two queries, whatever their number (none
+    without a conversation)."""
+    direct = {c.id: c for c in channels if c.kind == ChannelKind.direct.value and c.is_member}
+    if not direct:
+        return channels
+    conn = await connection_of(db)
+    rows = await conn.execute(
+        sa_select(
+            _MEMBERSHIP.c.channel_id,
+            _MEMBERSHIP.c.since_post,
+            _MEMBERSHIP.c.joined_at,
+            _USER.c.id,
+            _USER.c.display_name,
+            _USER.c.reading,
+            _USER.c.is_active,
+        )
+        .select_from(_MEMBERSHIP.join(_USER, _USER.c.id == _MEMBERSHIP.c.user_id))
+        .where(_MEMBERSHIP.c.channel_id.in_(list(direct)))
+        .order_by(_USER.c.sort_key, _USER.c.id)
+    )
+    for channel in direct.values():
+        channel.people = []
+    for channel_id, since, joined_at, uid, name, reading, active in rows:
+        channel = direct[channel_id]
+        if uid == user.id:
+            channel.history_from = iso(joined_at) if since is not None else None
+        else:
+            assert channel.people is not None
+            channel.people.append(
+                DirectPerson(id=uid, display_name=name, reading=reading, active=active)
+            )
+    latest = [
+        and_(_EVENT.c.channel_id == c.id, _EVENT.c.seq == c.seq) for c in direct.values() if c.seq
+    ]
+    if latest:
+        for channel_id, at in await conn.execute(
+            sa_select(_EVENT.c.channel_id, _EVENT.c.created_at).where(or_(*latest))
+        ):
+            direct[channel_id].last_activity = iso(at)
+    pairs = [c for c in direct.values() if c.people and len(c.people) == 1]
+    if pairs:
+        others = [c.people[0].id for c in pairs if c.people]
+        blocked = set()
+        for a, b in await conn.execute(
+            sa_select(_BLOCK.c.user_id, _BLOCK.c.blocked_id).where(
+                or_(
+                    and_(_BLOCK.c.user_id == user.id, _BLOCK.c.blocked_id.in_(others)),
+                    and_(_BLOCK.c.blocked_id == user.id, _BLOCK.c.user_id.in_(others)),
+                )
+            )
+        ):
+            blocked.add(b if a == user.id else a)
+        for channel in pairs:
+            assert channel.people is not None
+            if channel.people[0].id in blocked:
+                channel.blocked = True
+                channel.can_post = channel.can_comment = channel.can_react = False
+    return channels
 
 
 async def _with_read_state(
@@ -263,7 +338,7 @@ async def _with_read_state(
 
 
 async def get_channel(db: Reader, user: User, channel_id: int) -> ChannelPublic:
-    channel = await _readable_channel(await connection_of(db), user, channel_id)
+    channel, _ = await _readable_channel(await connection_of(db), user, channel_id)
     (found,) = await _with_read_state(db, user, [channel])
     return found
 
@@ -288,12 +363,14 @@ _CHANNEL_ACCESS = (
         _CHANNEL.c.last_seq,
         _CHANNEL.c.created_by,
         _CHANNEL.c.archived_at,
+        _CHANNEL.c.pair_key,
         sa_select(func.count())
         .select_from(_members)
         .where(_members.c.channel_id == _CHANNEL.c.id)
         .scalar_subquery()
         .label("member_count"),
         _MEMBERSHIP.c.user_id.label("member"),
+        _MEMBERSHIP.c.since_post,
     )
     .select_from(
         _CHANNEL.outerjoin(
@@ -308,9 +385,12 @@ _CHANNEL_ACCESS = (
 )
 
 
-async def _readable_channel(conn: AsyncConnection, user: User, channel_id: int) -> ChannelPublic:
+async def _readable_channel(
+    conn: AsyncConnection, user: User, channel_id: int
+) -> tuple[ChannelPublic, int | None]:
     """The channel as the API shows it, if ``user`` may see it (else ``NotFoundError``,
-    alike for what does not exist and what is closed to them)."""
+    alike for what does not exist and what is closed to them), and the post
+    up to which its history is not theirs (``Membership.since_post``)."""
     row = (
         await conn.execute(_CHANNEL_ACCESS, {"user_id": user.id, "channel_id": channel_id})
     ).first()
@@ -319,7 +399,10 @@ async def _readable_channel(conn: AsyncConnection, user: User, channel_id: int) 
     is_member = row.member is not None
     if not can_read(row.kind, _viewer_of(row, user, is_member)):
         raise NotFoundError("no such channel")
-    return channel_public(row, row.member_count, user, is_member)
+    found = channel_public(row, row.member_count, user, is_member)
+    if row.kind == ChannelKind.direct.value:
+        (found,) = await _with_people(conn, user, [found])
+    return found, row.since_post
 
 
 def _page_statement(*, older: bool) -> Select[Any]:
@@ -327,6 +410,8 @@ def _page_statement(*, older: bool) -> Select[Any]:
         _POST.c.channel_id == bindparam("channel_id"),
         _POST.c.parent_id.is_(None),
         _POST.c.deleted_at.is_(None),
+        # Added to a group conversation: its history from then on (0: all of it).
+        _POST.c.id > bindparam("since"),
     ]
     if older:
         where.append(_POST.c.id < bindparam("before"))
@@ -352,8 +437,13 @@ async def history_page(
 ) -> HistoryPage:
     """Top-level posts, newest page first; within the page oldest first, as shown."""
     conn = await connection_of(db)
-    channel = await _readable_channel(conn, user, channel_id)
-    params = {"user_id": user.id, "channel_id": channel_id, "limit": limit + 1}
+    channel, since = await _readable_channel(conn, user, channel_id)
+    params = {
+        "user_id": user.id,
+        "channel_id": channel_id,
+        "limit": limit + 1,
+        "since": since or 0,
+    }
     if before is None:
         result = await conn.execute(_LATEST_PAGE, params)
     else:
@@ -434,9 +524,12 @@ async def events_page(
     *,
     recovery_limit: int,
     page: int,
+    since_post: int | None = None,
 ) -> EventsPage:
     """What followed a position in a channel's log, a page at a time: the same
-    answer the socket's ``sub`` gives for the same position (``log.plan_replay``)."""
+    answer the socket's ``sub`` gives for the same position (``log.plan_replay``).
+    Events about posts before ``since_post`` (its reader was added to a group
+    conversation after them) come as stand-ins (channels/direct.py)."""
     assert channel.id is not None
     plan = log.plan_replay(channel.epoch, channel.last_seq, epoch, seq, recovery_limit)
     events: list[log.Positioned] = []
@@ -451,7 +544,7 @@ async def events_page(
         head=plan.head,
         recovered=plan.recovered,
         more=end < plan.head,
-        events=[event_public(e) for e in events],
+        events=[event_public(direct.as_read_by(since_post, e)) for e in events],
     )
 
 

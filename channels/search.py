@@ -49,7 +49,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from pydantic import BaseModel
-from sqlalchemy import Integer, Select, Text, bindparam, cast, column, func, literal_column
+from sqlalchemy import Integer, Select, Text, bindparam, cast, column, func, literal_column, not_
 from sqlalchemy import select as sa_select
 from sqlalchemy import table as sa_table
 from sqlalchemy import text as sa_text
@@ -59,7 +59,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import and_, or_
 
 from channels import reads
-from channels.access import readable_by
+from channels.access import post_before_joining, readable_by
 from channels.models import Channel, Post, PostPublic
 from core.errors import DomainError, InvalidError
 from core.fulltext import Query, index_tokens, parse_query, snippet, tsvector
@@ -343,6 +343,7 @@ def _matching(shape: _Shape) -> tuple[Select[Any], Any]:
         _POST.c.deleted_at.is_(None),
         or_(_POST.c.parent_id.is_(None), _PARENT.c.deleted_at.is_(None)),
         _POST.c.channel_id.in_(readable),
+        not_(post_before_joining(bindparam("user_id"), _POST)),
     ]
     if shape.channel:
         where.append(_POST.c.channel_id == bindparam("channel", type_=Integer))

@@ -28,10 +28,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import not_, tuple_, update
 from sqlalchemy import select as sa_select
-from sqlalchemy import tuple_, update
 
-from channels.access import readable_by
+from channels.access import before_joining, readable_by
 from channels.models import Channel, Membership
 from core.tables import table_of
 from notify.models import Notification, NotificationKind
@@ -147,6 +147,7 @@ async def _digests(unit: Unit, keys: Sequence[Key]) -> list[Digest]:
             u.is_active.is_(True),
             u.mention_email.is_(True),
             readable_by(n.user_id, channel=_CHANNEL, membership=_MEMBERSHIP),
+            not_(before_joining(n.user_id, n.channel_id, n.post_id, n.thread_id)),
         )
         .order_by(n.user_id, n.created_at, n.id)
     )

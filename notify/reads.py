@@ -16,12 +16,12 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, update
+from sqlalchemy import Select, and_, func, not_, update
 from sqlalchemy import select as sa_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bus.base import Bus
-from channels.access import readable_by
+from channels.access import before_joining, readable_by
 from channels.actions.common import current_person
 from channels.models import Channel, Membership
 from core.clock import utcnow
@@ -52,8 +52,13 @@ _NOTIFICATION, _CHANNEL, _MEMBERSHIP, _USER = (
 
 
 def _readable() -> Any:
-    """Each notification's channel is readable by its own person, now."""
-    return readable_by(_NOTIFICATION.c.user_id, channel=_CHANNEL, membership=_MEMBERSHIP)
+    """Each notification's channel is readable by its own person, now, and its
+    post too (not one from before they were added to a group conversation)."""
+    n = _NOTIFICATION.c
+    return and_(
+        readable_by(n.user_id, channel=_CHANNEL, membership=_MEMBERSHIP),
+        not_(before_joining(n.user_id, n.channel_id, n.post_id, n.thread_id)),
+    )
 
 
 _FROM = _NOTIFICATION.join(_CHANNEL, _CHANNEL.c.id == _NOTIFICATION.c.channel_id)

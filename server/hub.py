@@ -26,6 +26,7 @@ from typing import Any
 
 from bus.base import Bus
 from bus.messages import Kick, News, Reconnected, Typing
+from channels import direct
 from channels.protocol import frames
 from channels.protocol.codec import Encoding, encode
 from channels.protocol.errors import CLOSE_FORBIDDEN, CLOSE_SHUTDOWN, CLOSE_UNAUTHORIZED
@@ -173,8 +174,9 @@ class Hub:
             missed = await log.events_between(
                 db, follow.stream, follow.key, follow.epoch, after, upto, upto - after
             )
+        since = conn.since_post.get(follow.stream.topic(follow.key))
         for ev in missed:
-            conn.send(frames.stream_event(ev))
+            conn.send(frames.stream_event(direct.as_read_by(since, ev)))
         return missed[-1].seq if missed else upto
 
     async def _follow(self, stream: Stream, key: int) -> _Follow:
@@ -262,7 +264,14 @@ class Hub:
     def _deliver(self, follow: _Follow, ev: Positioned) -> None:
         follow.head = ev.seq
         encoded = Encoded(frames.stream_event(ev))
+        topic: str | None = None
         for conn in follow.conns:
+            if conn.since_post:  # added to a group conversation: not its earlier posts
+                topic = topic or follow.stream.topic(follow.key)
+                since = conn.since_post.get(topic)
+                if direct.is_withheld(since, ev):
+                    conn.send(frames.stream_event(direct.stand_in(ev)))
+                    continue
             conn.offer(encoded(conn.encoding))
         self._metrics.delivered.inc(len(follow.conns))
 

@@ -41,6 +41,9 @@ class Connection:
     # Channels whose subscription the server ended (access lost), for the pump
     # to tell the connection's protocol state.
     lost: list[int] = field(default_factory=list)
+    # Group conversations it follows that its person was added to: the post up
+    # to which events are withheld from them, by topic (channels/direct.py).
+    since_post: dict[str, int] = field(default_factory=dict)
     # Frames not yet written, oldest first; the writer leaves the one it is
     # writing at the front until it is out, so no direct write overtakes it.
     queue: collections.deque[Outgoing] = field(default_factory=collections.deque)

@@ -169,7 +169,12 @@ class _Pump:
                 await self._post(cmd)
             case frames.Sub():
                 async with services.db.reader() as db:
-                    await access_channel(db, user, cmd.channel)
+                    access = await access_channel(db, user, cmd.channel)
+                topic = CHANNEL.topic(cmd.channel)
+                if access.since_post is not None:
+                    conn.since_post[topic] = access.since_post
+                else:
+                    conn.since_post.pop(topic, None)
                 if cmd.channel in peer.channels:
                     await services.hub.unsubscribe(conn, CHANNEL, cmd.channel)
                 peer.subscribed(cmd.channel)

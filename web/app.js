@@ -25,6 +25,7 @@ import {
 } from './state.js';
 import { forgetInbox, notificationEvent, refreshInbox } from './notifications.js';
 import { noteEvent, readMoved } from './reading.js';
+import { noteActivity } from './direct.js';
 import { forgetPeople, load, save, setStorageUser } from './storage.js';
 import { hideToast } from './views/errors.js';
 import { mountShell } from './views/shell.js';
@@ -148,6 +149,10 @@ export function signedIn(session) {
         // A newcomer's mentors or checklist (one's own, or of a newcomer one
         // mentors): the welcome page, "My newcomers" and the sidebar follow.
         app.emit('onboarding', f);
+      } else if (f.kind === 'block.added' || f.kind === 'block.removed') {
+        // A conversation of two with them takes nothing more (or again).
+        refreshChannels().catch(() => {});
+        app.emit('blocks');
       }
     }),
     // Subscribed to one's own stream without a replay: at every page load
@@ -168,6 +173,7 @@ export function signedIn(session) {
     // channel's view applies them to its own store.
     conn.on('event', reduceEverywhere),
     conn.on('event', noteEvent),
+    conn.on('event', noteActivity),
     // The server ended a subscription (one left or was removed elsewhere).
     conn.on('access-lost', () => refreshChannels().catch(() => {})),
     // Back after a drop: whatever changed about oneself meanwhile.

@@ -8,7 +8,9 @@ channel list changed)."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,15 +27,17 @@ from channels.facts import (
     MembershipRemoved,
 )
 from channels.models import (
+    MAX_DIRECT_OTHERS,
     Channel,
     ChannelCreate,
     ChannelKind,
     ChannelUpdate,
     Membership,
     PersonRef,
+    Post,
     Receipt,
 )
-from core.errors import ForbiddenError, NotFoundError
+from core.errors import ForbiddenError, InvalidError, NotFoundError
 from org.models import User
 from org.stream import PERSON
 from streams.log import new_epoch
@@ -46,9 +50,11 @@ def _position(channel: Channel) -> Receipt:
     return Receipt(channel_id=channel.id, epoch=channel.epoch, seq=channel.last_seq)
 
 
-async def add_member(unit: Unit, channel: Channel, person: PersonRef) -> Receipt:
+async def add_member(
+    unit: Unit, channel: Channel, person: PersonRef, *, since_post: int | None = None
+) -> Receipt:
     assert channel.id is not None
-    unit.db.add(Membership(channel_id=channel.id, user_id=person.id))
+    unit.db.add(Membership(channel_id=channel.id, user_id=person.id, since_post=since_post))
     event = await unit.append(CHANNEL, channel.id, MemberJoined(user=person))
     await unit.append(PERSON, person.id, MembershipAdded(channel_id=channel.id, name=channel.name))
     return receipt(event)
@@ -136,7 +142,10 @@ async def do_leave_channel(db: AsyncSession, bus: Bus, actor: User, channel_id: 
         if not access.is_member:
             return _position(access.channel)
         access.require(access.policy.leave, "you cannot leave this channel")
-        return await remove_member(unit, access.channel, person)
+        answer = await remove_member(unit, access.channel, person)
+        if access.channel.kind == ChannelKind.direct.value:
+            return await _renamed(unit, access.channel) or answer
+        return answer
 
     return await run(db, bus, apply, actor_id=actor.id)
 
@@ -153,6 +162,8 @@ async def do_invite_to_channel(
         if access.policy.managed_members:
             raise ForbiddenError("department channels follow your department")
         access.require(access.policy.invite, "join the group first")
+        if channel.kind == ChannelKind.direct.value:
+            return await _add_to_conversation(unit, me, channel, user_ids)
         already = set(
             (
                 await unit.db.exec(
@@ -170,3 +181,64 @@ async def do_invite_to_channel(
         return answer
 
     return await run(db, bus, apply, actor_id=actor.id)
+
+
+# ---- group conversations (channels/actions/direct.py starts them) ----------------------
+
+
+def conversation_name(names: Sequence[str]) -> str:
+    """A conversation's stored name (search results and the home feed show it;
+    clients name it by its other people)."""
+    joined = ", ".join(sorted(names))
+    return joined if len(joined) <= 100 else joined[:99] + "…"
+
+
+async def _add_to_conversation(
+    unit: Unit, me: User, channel: Channel, user_ids: list[int]
+) -> Receipt:
+    """People into a group conversation: each reads it from now on (their
+    membership's ``since_post``: channels/direct.py)."""
+    assert channel.id is not None
+    # The head locked first: no post of the channel is written between the
+    # newest post read below and the joins.
+    await access_channel(unit.db, me, channel.id, for_update=True)
+    already = set(
+        (
+            await unit.db.exec(
+                select(Membership.user_id).where(Membership.channel_id == channel.id)
+            )
+        ).all()
+    )
+    new = sorted(set(user_ids) - already)
+    if len(already) + len(new) > MAX_DIRECT_OTHERS + 1:
+        raise InvalidError(f"user_ids: a conversation holds at most {MAX_DIRECT_OTHERS + 1} people")
+    people = await current_people(unit.db, new)
+    if len(people) != len(new):
+        raise NotFoundError("no such person")
+    if not new:
+        return _position(channel)
+    since = (
+        await unit.db.exec(select(func.max(Post.id)).where(Post.channel_id == channel.id))
+    ).first()
+    answer = _position(channel)
+    for user_id in new:
+        answer = await add_member(unit, channel, people[user_id][1], since_post=since or 0)
+    return await _renamed(unit, channel) or answer
+
+
+async def _renamed(unit: Unit, channel: Channel) -> Receipt | None:
+    """A conversation's stored name follows its people (``channel.updated``)."""
+    assert channel.id is not None
+    names = (
+        await unit.db.exec(
+            select(User.display_name)
+            .join(Membership, col(Membership.user_id) == col(User.id))
+            .where(Membership.channel_id == channel.id)
+        )
+    ).all()
+    name = conversation_name(list(names))
+    if name == channel.name:
+        return None
+    channel.name = name
+    unit.db.add(channel)
+    return receipt(await unit.append(CHANNEL, channel.id, ChannelUpdated.of(channel)))

@@ -4,6 +4,7 @@ from server.routes import (  # noqa: F401
     auth,
     channels,
     credentials,
+    direct,
     files,
     home,
     notifications,

@@ -241,6 +241,7 @@ async def channel_events(ctx: Ctx) -> EventsPage:
             since,
             recovery_limit=ctx.services.settings.recovery_limit,
             page=EVENTS_PAGE,
+            since_post=access.since_post,
         )
 
 

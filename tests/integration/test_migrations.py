@@ -2,8 +2,10 @@
 department channels become closed (groups keep their choice), existing people
 get their search and sort forms, and nothing else changes. 0009: existing live
 posts and comments are in the search index. 0011: existing people get mention
-mail (on) and no language yet. 0013: everyone already there counts as welcomed,
-and their start date gets its newcomer period."""
+mail (on) and no language yet. 0012: channels and memberships stay as they
+were (no pair key, the whole history), nobody is blocked. 0013: everyone
+already there counts as welcomed, and their start date gets its newcomer
+period."""
 
 from __future__ import annotations
 
@@ -209,6 +211,59 @@ async def test_0011_gives_everyone_mention_mail_and_no_language_yet(scratch: Dat
     assert (a.mention_email, a.language, a.display_name) == (True, None, "A")
 
 
+async def test_0012_keeps_channels_and_memberships_whole(scratch: Database) -> None:
+    """Conversations arrive: existing channels have no pair key, existing members
+    read their whole history (no ``since_post``), nobody is blocked, and a pair
+    key is unique."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    async with scratch.engine.begin() as conn:
+        await conn.run_sync(_upgrade_to, "0011")
+        await conn.execute(
+            text(
+                "INSERT INTO account (id, email, display_name, role, is_active, created_at,"
+                " stream_epoch, stream_seq, reading, bio, search_text, sort_key,"
+                " mention_email) VALUES"
+                " (1, 'a@example.com', 'A', 'member', TRUE, :now, 'e', 0, '', '', 'a', 'a',"
+                " TRUE)"
+            ),
+            {"now": now},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO channel (id, kind, name, description, is_private, epoch, last_seq,"
+                " created_at) VALUES (1, 'group', 'Go club', '', FALSE, 'e', 0, :now)"
+            ),
+            {"now": now},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO membership (channel_id, user_id, joined_at, notify)"
+                " VALUES (1, 1, :now, 'mentions')"
+            ),
+            {"now": now},
+        )
+    await scratch.migrate()
+    async with scratch.engine.begin() as conn:
+        row = (
+            await conn.execute(
+                text(
+                    "SELECT c.name, c.pair_key, m.since_post FROM channel c"
+                    " JOIN membership m ON m.channel_id = c.id"
+                )
+            )
+        ).one()
+        assert tuple(row) == ("Go club", None, None)
+        assert (await conn.execute(text("SELECT count(*) FROM person_block"))).scalar() == 0
+        insert = text(
+            "INSERT INTO channel (id, kind, name, description, is_private, epoch, last_seq,"
+            " created_at, pair_key) VALUES (:id, 'direct', 'x', '', TRUE, 'e', 0, :now, '1:2')"
+        )
+        await conn.execute(insert, {"id": 2, "now": now})
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
+        async with scratch.engine.begin() as conn:
+            await conn.execute(insert, {"id": 3, "now": now})
+
+
 async def test_0013_welcomes_everyone_already_there_and_dates_their_newcomer_period(
     scratch: Database,
 ) -> None:
@@ -216,7 +271,7 @@ async def test_0013_welcomes_everyone_already_there_and_dates_their_newcomer_per
     welcomed), those with a password as signed in before, and a start date's
     newcomer period ends 90 days after it."""
     async with scratch.engine.begin() as conn:
-        await conn.run_sync(_upgrade_to, "0011")
+        await conn.run_sync(_upgrade_to, "0012")
         await conn.execute(
             text(
                 "INSERT INTO account (id, email, display_name, role, is_active, created_at,"

@@ -33,13 +33,17 @@ async def test_state_plus_events_equals_fresh_state_for_every_action(company: Co
         await admin.call("POST", "/api/departments", {"name": name, "closed": False})
         for name in ("QA", "Support", "Temp")
     ]
-    for name, dept in (("erin", merged), ("frank", into)):
+    erin, _ = [
         await add_person(company, name, dept["id"])
+        for name, dept in (("erin", merged), ("frank", into))
+    ]
     qa = await department_channel(bob.api, merged["id"])
     sales = await department_channel(carol.api, company.departments["Sales"])
     temp = await department_channel(bob.api, gone["id"])
     seed_id = seed["post"]["id"]
     ids: dict[str, int] = {}
+    # A group conversation of alice, bob and erin (bob reads it below).
+    talk = await alice.api.call("POST", "/api/direct", {"user_ids": [bob.id, erin.id]})
 
     async def remember(name: str, answer: Any) -> None:
         ids[name] = answer["post"]["id"]
@@ -159,6 +163,30 @@ async def test_state_plus_events_equals_fresh_state_for_every_action(company: Co
             "delete a post that mentioned someone",
             group["id"],
             lambda: alice.api.call("DELETE", f"/api/posts/{ids['mention']}"),
+        ),
+        (
+            "start a conversation (carol is in it)",
+            eng["id"],
+            lambda: alice.api.call("POST", "/api/direct", {"user_ids": [bob.id, carol.id]}),
+        ),
+        (
+            "post in a conversation",
+            talk["id"],
+            lambda: alice.api.call("POST", f"/api/channels/{talk['id']}/posts", {"body": "やあ"}),
+        ),
+        (
+            "add someone to a group conversation",
+            talk["id"],
+            lambda: alice.api.call(
+                "POST", f"/api/channels/{talk['id']}/invite", {"user_ids": [carol.id]}
+            ),
+        ),
+        ("block someone", eng["id"], lambda: carol.api.call("PUT", f"/api/blocks/{alice.id}")),
+        ("unblock them", eng["id"], lambda: carol.api.call("DELETE", f"/api/blocks/{alice.id}")),
+        (
+            "leave a group conversation",
+            talk["id"],
+            lambda: carol.api.call("POST", f"/api/channels/{talk['id']}/leave"),
         ),
         (
             "leave group",

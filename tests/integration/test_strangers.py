@@ -4,10 +4,11 @@ get nothing out of them:
 
 - a stranger (no credentials, or forged ones): 401 on every route that wants a
   signed-in person, and nothing changes;
-- a non-member of a private group: every route and op that names the group's
-  channel, or one of its posts or comments, answers "not found" exactly as for
-  one that does not exist; no answer says anything the group holds (name,
-  description, bodies), no event reaches its members, nothing is stored;
+- a non-member of a private group, or of a direct conversation (alice's and
+  bob's): every route and op that names the channel, or one of its posts or
+  comments, answers "not found" exactly as for one that does not exist; no
+  answer says anything it holds (name, description, bodies), no event reaches
+  its members, nothing is stored;
 - a member of another department: routes on that department's channel answer
   what the channel itself says the person may do (``can_*`` in
   ``GET /api/channels/{id}``): reads are open, writes are 403 ``forbidden`` and
@@ -144,7 +145,10 @@ class World:
     secret: dict[str, Any]  # the private group (as alice sees it)
     secret_posts: list[int]  # a post and a comment in it
     secret_files: list[str]  # an image on its post
-    secret_texts: list[str]  # everything in it a non-member must never read
+    secret_texts: list[str]  # everything in it (and in dm) a non-member must never read
+    dm: dict[str, Any]  # a conversation of alice and bob (as alice sees it)
+    dm_posts: list[int]  # a post and a comment in it
+    dm_files: list[str]  # an image on its post
     eng_posts: list[int]  # alice's post and bob's comment in Engineering
     eng_files: list[str]  # an image on alice's post
     club: dict[str, Any]  # a public group carol is not in
@@ -207,6 +211,20 @@ async def _build(company: Company) -> World:
             "POST", f"/api/channels/{club['id']}/posts", {"body": "Friday?", "files": [club_file]}
         )
     )["post"]
+    dm = await alice.api.call("POST", "/api/direct", {"user_ids": [bob.id]})
+    dm_body, dm_comment_body, dm_file_name = f"between us {tag}", f"quietly {tag}", f"dm {tag}.png"
+    dm_file = await _upload(alice, dm_file_name)
+    dm_post = (
+        await alice.api.call(
+            "POST", f"/api/channels/{dm['id']}/posts", {"body": dm_body, "files": [dm_file]}
+        )
+    )["post"]
+    dm_comment = (
+        await bob.api.call(
+            "POST", f"/api/posts/{dm_post['id']}/comments", {"body": dm_comment_body}
+        )
+    )["post"]
+    await bob.api.call("PUT", f"/api/posts/{dm_post['id']}/like", {})
     invite = await company.admin.call("POST", "/api/invites", {})
     item = await company.admin.call(
         "POST",
@@ -226,7 +244,19 @@ async def _build(company: Company) -> World:
         secret=await alice.api.call("GET", f"/api/channels/{secret['id']}"),
         secret_posts=[post["id"], comment["id"]],
         secret_files=[secret_file],
-        secret_texts=[name, description, post_body, comment_body, file_name],
+        secret_texts=[
+            name,
+            description,
+            post_body,
+            comment_body,
+            file_name,
+            dm_body,
+            dm_comment_body,
+            dm_file_name,
+        ],
+        dm=await alice.api.call("GET", f"/api/channels/{dm['id']}"),
+        dm_posts=[dm_post["id"], dm_comment["id"]],
+        dm_files=[dm_file],
         eng_posts=[eng_post["id"], eng_comment["id"]],
         eng_files=[eng_file],
         club=club,
@@ -286,8 +316,10 @@ async def _snapshot(world: World) -> Any:
         "checklist": await admin.call("GET", "/api/onboarding/checklist"),
         "onboarding": await admin.call("GET", "/api/onboarding/settings"),
     }
+    seen["conversations"] = await alice.call("GET", "/api/channels", params={"joined": "1"})
     for channel, post in (
         (world.secret, world.secret_posts[0]),
+        (world.dm, world.dm_posts[0]),
         (world.eng, world.eng_posts[0]),
         (world.club, world.club_posts[0]),
     ):
@@ -504,17 +536,25 @@ async def test_stranger_gets_401_and_changes_nothing(world: World, endpoint: End
 # ---- the non-member of a private group --------------------------------------------
 
 
+def _hidden(world: World, case: str) -> tuple[dict[str, Any], list[int], list[str]]:
+    """The channel, posts and files of a case carol may not see."""
+    if case == "a direct conversation":
+        return world.dm, world.dm_posts, world.dm_files
+    return world.secret, world.secret_posts, world.secret_files
+
+
+HIDDEN_CASES = ["a private group", "a direct conversation"]
+
+
+@pytest.mark.parametrize("case", HIDDEN_CASES)
 @pytest.mark.parametrize("endpoint", _cases(_takes_a_channel))
 @in_module_loop
 async def test_non_member_gets_not_found_for_a_private_group(
-    world: World, endpoint: Endpoint
+    world: World, endpoint: Endpoint, case: str
 ) -> None:
     carol = world.carol
-    targets: dict[str, list[Any]] = {
-        "channel": [world.secret["id"]],
-        "post": world.secret_posts,
-        "file": world.secret_files,
-    }
+    channel, posts, files = _hidden(world, case)
+    targets: dict[str, list[Any]] = {"channel": [channel["id"]], "post": posts, "file": files}
     nowhere: dict[str, list[Any]] = {"channel": [MAX_ID], "post": [MAX_ID], "file": [NO_SUCH_FILE]}
     before = await _snapshot(world)
     for path, missing in zip(
@@ -526,7 +566,7 @@ async def test_non_member_gets_not_found_for_a_private_group(
                 endpoint.method,
                 where,
                 _body(endpoint, world, carol.id),
-                params=_queries(endpoint, world, world.secret),
+                params=_queries(endpoint, world, channel),
             )
             assert r.status_code == 404, (endpoint.method, where, r.status_code, r.text[:300])
             assert _leaks(world, r.text) == [], (endpoint.method, where, r.text[:300])
@@ -688,12 +728,16 @@ def _op_targets_something(op: str) -> bool:
     return model is None or bool(set(_field_names(model)) - {"op", "id"} - set(FRAME_FIELDS))
 
 
+@pytest.mark.parametrize("case", HIDDEN_CASES)
 @pytest.mark.parametrize("op", sorted(op for op in frames.OPS if _op_targets_something(op)))
 @in_module_loop
-async def test_non_member_ops_on_a_private_group_answer_not_found(world: World, op: str) -> None:
+async def test_non_member_ops_on_a_private_group_answer_not_found(
+    world: World, op: str, case: str
+) -> None:
     fields = _frame_fields(op)
-    group = world.secret["id"]
-    targets = {"channel": [group], "post": world.secret_posts}
+    channel, posts, _ = _hidden(world, case)
+    group = channel["id"]
+    targets = {"channel": [group], "post": posts}
     names = [f for f in fields if f in FRAME_TARGETS]
     expected = WS_ANSWERS.get(op, ("error", "not_found"))
 

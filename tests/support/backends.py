@@ -29,7 +29,8 @@ ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "correct-horse-battery"
 
 TABLES = (
-    "person_event, channel_event, post_like, attachment, company_setting, read_position, "
+    "person_event, person_block, channel_event, post_like, attachment, company_setting, "
+    "read_position, "
     "post_search, post, "
     "membership, channel, invite, api_token, "
     "password_reset, mentorship, checklist_tick, checklist_item, "

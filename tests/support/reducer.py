@@ -138,6 +138,7 @@ class PersonState:
     joined: dict[int, tuple[int, str]]  # channel -> (read_seq, notify)
     notifications: list[dict[str, Any]]
     unread_count: int
+    blocked: set[int]  # whom one blocked
     me: int = 0
     # One's mentors, one's checklist (item -> done), and the newcomers one
     # mentors with each one's checklist (onboarding).
@@ -186,6 +187,10 @@ class PersonState:
                 self.checklist = _checklist(d["checklist"])
             else:
                 self.newcomers[d["newcomer_id"]] = _checklist(d["checklist"])
+        elif kind == "block.added":
+            self.blocked.add(d["user_id"])
+        elif kind == "block.removed":
+            self.blocked.discard(d["user_id"])
         else:
             raise AssertionError(f"no reducer for {kind}")
 
@@ -217,10 +222,12 @@ async def fresh_person(api: Api) -> PersonState:
     me = await api.call("GET", "/api/me")
     welcome = await api.call("GET", "/api/me/welcome")
     mine = await api.call("GET", "/api/me/newcomers")
+    blocked = {b["id"] for b in await api.call("GET", "/api/blocks")}
     return PersonState(
         joined,
         [_notification(n) for n in shown],
         page["unread_count"],
+        blocked,
         me=me["id"],
         mentors=[m["id"] for m in welcome["mentors"]],
         # One's checklist is followed while one is a newcomer, or about to be.

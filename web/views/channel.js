@@ -9,6 +9,7 @@
 // the live stream from that page's position, so nothing is missed or shown
 // twice. What the person reads is reported, and what is new since their last
 // visit marked, by channel_read.
+import { channelName } from '../direct.js';
 import { get, post as httpPost } from '../api.js';
 import { ChannelStore } from '../channel_store.js';
 import { h } from '../dom.js';
@@ -129,7 +130,7 @@ export function mount(container, params) {
     ready = true;
     gone = false;
     conn.resync(id, page.channel.epoch, page.channel.seq); // replays whatever came after the page
-    app.emit('title', store.channel.name);
+    app.emit('title', channelName(store.channel));
     markNew(page);
   }
 
@@ -228,7 +229,7 @@ export function mount(container, params) {
   }
 
   // The title follows renames, whoever made them.
-  const offTitle = store.on('channel', () => ready && app.emit('title', store.channel.name));
+  const offTitle = store.on('channel', () => ready && app.emit('title', channelName(store.channel)));
 
   const unwire = wireLive(store, conn, {
     ready: () => ready,

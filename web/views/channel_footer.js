@@ -3,6 +3,7 @@
 // else a bar saying the channel is read-only (or archived). Follows the channel's store:
 // drawn anew only when that choice changes (a draft being typed stays), and
 // the composer's label follows the channel's name.
+import { channelName } from '../direct.js';
 import { h } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { composer } from './composer.js';
@@ -20,16 +21,16 @@ export function channelFooter(store, actions) {
   function render() {
     const channel = store.channel;
     if (!channel) return;
-    const next = channel.can_post ? 'compose' : channel.can_join ? 'join' : channel.archived ? 'archived' : 'read';
+    const next = channel.can_post ? 'compose' : channel.can_join ? 'join' : channel.archived ? 'archived' : channel.blocked ? 'blocked' : 'read';
     if (next === mode) {
-      if (write && channel.name !== name) {
-        name = channel.name;
+      if (write && channelName(channel) !== name) {
+        name = channelName(channel);
         write.relabel(t('composer.label', { name }), t('composer.placeholder', { name }));
       }
       return;
     }
     mode = next;
-    name = channel.name;
+    name = channelName(channel);
     write?.destroy();
     write = null;
     if (mode === 'compose') {
@@ -46,7 +47,7 @@ export function channelFooter(store, actions) {
       const join = h('button', { class: 'btn primary', dataset: { testid: 'join-channel' }, onclick: actions.join, text: t('channel.join') });
       el.replaceChildren(h('div', { class: 'join-bar' }, h('span', { text: t('channel.notMember') }), join));
     } else {
-      const text = mode === 'archived' ? t('channel.archivedBar') : t('channel.readOnly');
+      const text = mode === 'archived' ? t('channel.archivedBar') : mode === 'blocked' ? t('dm.blockedBar') : t('channel.readOnly');
       el.replaceChildren(h('div', { class: 'join-bar', dataset: { testid: 'read-only', mode } }, h('span', { text })));
     }
   }

@@ -4,9 +4,10 @@
 // allow (the channel's can_* from the server): edit, invite, leave. Drawn from the channel's store and again when
 // it changes; what the buttons do is the channel view's (views/channel.js).
 import { put } from '../api.js';
+import { channelName, isDirect, partnerOf } from '../direct.js';
 import { h, setChildren } from '../dom.js';
 import { icon } from '../icons.js';
-import { formatNumber, t } from '../i18n/index.js';
+import { formatFull, formatNumber, t } from '../i18n/index.js';
 import { app, channelById, notifyLevelChanged } from '../state.js';
 import { errorText, toast } from './errors.js';
 
@@ -23,7 +24,7 @@ export function channelHeader(store, actions) {
   function render() {
     const channel = store.channel;
     if (!channel) return;
-    const kind = channel.kind === 'department' ? t('channel.department') : t('channel.group');
+    const kind = channel.kind === 'department' ? t('channel.department') : isDirect(channel) ? t('channel.direct') : t('channel.group');
     // On phones the buttons show their icons only (style.css), so the header
     // stays one or two rows high; their names stay for screen readers.
     const label = (text) => h('span', { class: 'btn-text', text });
@@ -74,12 +75,15 @@ export function channelHeader(store, actions) {
       h(
         'div',
         { class: 'channel-title-row' },
-        h('h1', { id: 'channel-title', dataset: { testid: 'channel-name' } }, h('span', { class: 'hash' }, icon(channel.is_private ? 'lock' : 'hash', { size: 20 })), channel.name),
+        h('h1', { id: 'channel-title', dataset: { testid: 'channel-name' } }, h('span', { class: 'hash' }, icon(isDirect(channel) ? 'people' : channel.is_private ? 'lock' : 'hash', { size: 20 })), channelName(channel)),
         h('span', { class: 'tag', text: kind }),
-        privacyTag(channel),
+        isDirect(channel) ? null : privacyTag(channel),
+        partnerOf(channel) && !partnerOf(channel).active ? h('span', { class: 'tag archived', dataset: { testid: 'deactivated-tag' }, text: t('people.deactivated') }) : null,
+        channel.blocked ? h('span', { class: 'tag private', dataset: { testid: 'blocked-tag' }, text: t('dm.blocked') }) : null,
         channel.archived ? h('span', { class: 'tag archived', dataset: { testid: 'archived-tag' }, text: t('channel.archived') }) : null,
       ),
       channel.description ? h('p', { class: 'channel-desc muted', text: channel.description }) : null,
+      channel.history_from ? h('p', { class: 'channel-desc muted small', dataset: { testid: 'history-from' }, text: t('dm.historyFrom', { when: formatFull(channel.history_from) }) }) : null,
       h('div', { class: 'channel-actions' }, buttons),
     );
     if (focused) focus(focused);

@@ -5,9 +5,11 @@ import { get } from '../api.js';
 import { avatar, debounce, field, h } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { app, isAdmin, notePresence } from '../state.js';
-import { errorText } from './errors.js';
+import { errorText, toast } from './errors.js';
 import { newcomerBadge } from './newcomer_badge.js';
 import { openProfile, statusDot } from './profile.js';
+import { startConversation } from '../direct.js';
+import { icon } from '../icons.js';
 
 export function mount(container, params = []) {
   let alive = true;
@@ -49,6 +51,19 @@ export function mount(container, params = []) {
                   h('small', { class: `status-text ${status}`, text: t(`status.${status}`) }),
                 ),
               ),
+              p.id === app.me?.id
+                ? null
+                : h(
+                    'button',
+                    {
+                      class: 'btn small ghost person-message',
+                      title: t('dm.messageTo', { name: p.display_name }),
+                      'aria-label': t('dm.messageTo', { name: p.display_name }),
+                      dataset: { testid: 'person-message' },
+                      onclick: () => startConversation([p.id]).catch((err) => toast(errorText(err, { forbidden: t('dm.cannotStart') }))),
+                    },
+                    icon('comment', { size: 16 }),
+                  ),
             );
           })
         : [h('li', { class: 'muted', text: t('people.none') })]),

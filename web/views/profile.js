@@ -1,6 +1,7 @@
 // A person's profile card, as a modal dialog opened from anywhere a name is
 // shown, with what they shared (where the viewer may see it) on request.
-import { get, patch } from '../api.js';
+import { del, get, patch, put } from '../api.js';
+import { startConversation } from '../direct.js';
 import { avatar, field, h } from '../dom.js';
 import { icon } from '../icons.js';
 import { locale, t } from '../i18n/index.js';
@@ -42,10 +43,12 @@ export function modal(title, testid) {
 
 export async function openProfile(userId) {
   const { dialog, body, heading } = modal(t('people.profile'), 'profile-card');
+  let blocked = false;
   body.append(h('p', { class: 'muted', text: t('common.loading') }));
   try {
-    const person = await get(`/api/users/${userId}`);
+    const [person, blocks] = await Promise.all([get(`/api/users/${userId}`), get('/api/blocks').catch(() => [])]);
     notePresence([person]);
+    blocked = blocks.some((b) => b.id === person.id);
     showCard(person);
   } catch (err) {
     body.replaceChildren(h('p', { role: 'alert', text: errorText(err) }));
@@ -75,6 +78,7 @@ export async function openProfile(userId) {
           { class: 'facts-list' },
           facts.map(([k, v, testid]) => [h('dt', { text: k }), h('dd', { dataset: { testid }, text: v })]),
         ),
+        mine ? null : directActions(person),
         person.email || mine
           ? h(
               'p',
@@ -86,6 +90,57 @@ export async function openProfile(userId) {
         sharedFiles(person),
       ),
     );
+  }
+
+  /** Send a message (a conversation of two: the existing one, or a new one), block or unblock. */
+  function directActions(person) {
+    const error = errorBox('profile-dm-error');
+    const message = person.is_active && !blocked
+      ? h('button', {
+          class: 'btn primary',
+          dataset: { testid: 'profile-message' },
+          text: t('dm.message'),
+          onclick: async () => {
+            message.disabled = true;
+            try {
+              await startConversation([person.id]);
+              dialog.close();
+            } catch (err) {
+              error.set(errorText(err, { forbidden: t('dm.cannotStart') }));
+              message.disabled = false;
+            }
+          },
+        })
+      : null;
+    const row = h('p', { class: 'row' });
+    async function toggle() {
+      error.set('');
+      try {
+        if (blocked) await del(`/api/blocks/${person.id}`);
+        else await put(`/api/blocks/${person.id}`);
+        blocked = !blocked;
+        toast(blocked ? t('dm.blockedToast', { name: person.display_name }) : t('dm.unblockedToast', { name: person.display_name }));
+        showCard(person);
+      } catch (err) {
+        error.set(errorText(err));
+        row.replaceChildren(message ?? '', block);
+      }
+    }
+    // Blocking asks first, in place (what it does, then Block or Cancel).
+    function confirmBlock() {
+      const yes = h('button', { type: 'button', class: 'btn small danger', dataset: { testid: 'profile-block-confirm' }, text: t('dm.block'), onclick: (ev) => { ev.currentTarget.disabled = true; toggle(); } });
+      const no = h('button', { type: 'button', class: 'btn small', text: t('common.cancel'), onclick: () => row.replaceChildren(message ?? '', block) });
+      row.replaceChildren(h('span', { class: 'confirm-text', role: 'alert', text: t('dm.blockConfirm', { name: person.display_name }) }), yes, no);
+      no.focus();
+    }
+    const block = h('button', {
+      class: 'btn ghost',
+      dataset: { testid: blocked ? 'profile-unblock' : 'profile-block' },
+      text: blocked ? t('dm.unblock') : t('dm.block'),
+      onclick: () => (blocked ? toggle() : confirmBlock()),
+    });
+    row.replaceChildren(message ?? '', block);
+    return h('div', { class: 'stack' }, row, error);
   }
 
   /** What they shared, listed when asked for (a request fewer for every card opened). */

@@ -1,11 +1,12 @@
 // Account settings (#/settings, from the sidebar's own card): one's password,
 // the sessions one is signed in with (browsers), one's API tokens (bots) and
-// mail about mentions left unread.
+// mail about mentions left unread, and the people one blocked.
 // Each section is its own module; this page puts them together.
 import { h } from '../dom.js';
 import { Emitter } from '../emitter.js';
 import { t } from '../i18n/index.js';
 import { app } from '../state.js';
+import { blocksSection } from './settings_blocks.js';
 import { emailSection } from './settings_email.js';
 import { passwordSection } from './settings_password.js';
 import { sessionsSection } from './settings_sessions.js';
@@ -15,7 +16,7 @@ export function mount(container, _params, { signOut }) {
   app.emit('title', t('settings.title'));
   // Shared by the sections: a password change ends the other sessions.
   const shared = new Emitter();
-  const sections = [passwordSection(shared), sessionsSection(shared, { signOut }), tokensSection(), emailSection()];
+  const sections = [passwordSection(shared), sessionsSection(shared, { signOut }), tokensSection(), emailSection(), blocksSection()];
   const me = app.me;
   container.replaceChildren(
     h(

@@ -1,5 +1,5 @@
 // The sidebar: the person and their status, navigation, the channels they are
-// in (Departments, Interest groups) with unread counts (the server's, as
+// in (Departments, Interest groups, Direct messages newest first) with unread counts (the server's, as
 // web/reading.js keeps them), language and sign-out.
 import { get } from '../api.js';
 import { avatar, h, setChildren } from '../dom.js';
@@ -7,7 +7,9 @@ import { icon } from '../icons.js';
 import { LANGUAGES, formatNumber, lang, t } from '../i18n/index.js';
 import { app, isAdmin, setMyStatus } from '../state.js';
 import { unreadCount } from '../reading.js';
-import { openProfile } from './profile.js';
+import { openProfile, statusDot } from './profile.js';
+import { conversationName, isDirect, lastActivity, partnerOf } from '../direct.js';
+import { openNewMessage } from './new_message.js';
 
 export function mountSidebar(el, { signOut }) {
   const offs = [];
@@ -98,6 +100,15 @@ export function mountSidebar(el, { signOut }) {
   // Archived channels one is still in (read-only), when there are any.
   const archived = h('ul', { class: 'channel-list', 'aria-labelledby': 'side-archived', dataset: { testid: 'archived-channels' } });
   const archivedHeading = h('h2', { class: 'side-heading', id: 'side-archived', text: t('nav.archived') });
+  // Conversations, the one moved last first, with the other person's presence
+  // (one to one) and a button to start a new one.
+  const directs = h('ul', { class: 'channel-list', 'aria-labelledby': 'side-direct', dataset: { testid: 'direct-channels' } });
+  const directHeading = h(
+    'div',
+    { class: 'side-heading-row' },
+    h('h2', { class: 'side-heading', id: 'side-direct', text: t('nav.direct') }),
+    h('button', { class: 'icon-btn small', title: t('dm.new'), 'aria-label': t('dm.new'), dataset: { testid: 'new-message' }, onclick: openNewMessage }, icon('plus', { size: 14 })),
+  );
 
   function badge(count) {
     if (!count) return null;
@@ -109,9 +120,17 @@ export function mountSidebar(el, { signOut }) {
     });
   }
 
+  /** A conversation's mark: the other person's presence (one to one), else a group's icon. */
+  function directMark(c) {
+    const partner = partnerOf(c);
+    if (!partner) return h('span', { class: 'hash' }, icon('people', { size: 16 }));
+    const status = partner.active ? app.presence.get(partner.id) ?? 'offline' : 'offline';
+    return h('span', { class: 'hash dm-presence', dataset: { testid: 'dm-presence', status } }, statusDot(status));
+  }
+
   function channelLink(c) {
     const count = unreadCount(c.id);
-    const label = h('span', { class: 'channel-name', text: c.name });
+    const label = h('span', { class: 'channel-name', text: isDirect(c) ? conversationName(c) : c.name });
     const a = h(
       'a',
       {
@@ -119,7 +138,7 @@ export function mountSidebar(el, { signOut }) {
         class: `nav-link channel-link${count ? ' unread' : ''}`,
         dataset: { testid: 'channel-link', channelId: String(c.id) },
       },
-      h('span', { class: 'hash' }, icon(c.is_private ? 'lock' : 'hash', { size: 16 })),
+      isDirect(c) ? directMark(c) : h('span', { class: 'hash' }, icon(c.is_private ? 'lock' : 'hash', { size: 16 })),
       label,
       c.notify === 'none'
         ? h('span', { class: 'muted-mark', title: t('notify.level.none'), dataset: { testid: 'muted-mark' } }, icon('bellOff', { size: 14 }), h('span', { class: 'sr-only', text: t('notify.level.none') }))
@@ -149,7 +168,11 @@ export function mountSidebar(el, { signOut }) {
     for (const key of [...links.keys()]) if (key.startsWith('channel:')) links.delete(key);
     const live = app.channels.filter((c) => !c.archived);
     const depts = live.filter((c) => c.kind === 'department');
-    const grps = live.filter((c) => c.kind !== 'department');
+    const grps = live.filter((c) => c.kind === 'group');
+    const convs = live.filter(isDirect).sort((a, b) => lastActivity(b).localeCompare(lastActivity(a)) || b.id - a.id);
+    directs.replaceChildren(
+      ...(convs.length ? convs.map(channelLink) : [h('li', { class: 'muted small', text: t('dm.none') })]),
+    );
     const old = app.channels.filter((c) => c.archived);
     archived.replaceChildren(...old.map(channelLink));
     archived.hidden = archivedHeading.hidden = old.length === 0;
@@ -184,6 +207,8 @@ export function mountSidebar(el, { signOut }) {
     departments,
     groupHeading,
     groups,
+    directHeading,
+    directs,
     archivedHeading,
     archived,
     h(
@@ -219,7 +244,10 @@ export function mountSidebar(el, { signOut }) {
     app.on('onboarding', (f) => f.kind === 'mentors.updated' && f.data.newcomer.id !== app.me?.id && askMentoring()),
     app.on('channels', renderChannels),
     app.on('unread', renderUnread),
-    app.on('presence', ({ user }) => user === app.me?.id && renderStatus()),
+    app.on('presence', ({ user }) => {
+      if (user === app.me?.id) renderStatus();
+      if (app.channels.some((c) => partnerOf(c)?.id === user)) renderChannels();
+    }),
     app.on('me', () => {
       if (!app.me) return;
       renderMe();
