@@ -83,7 +83,7 @@ def test_people_directory_and_profile_card(kaisha: Kaisha, sign_in: SignIn) -> N
     expect(card).to_have_count(1)
     expect(card).to_contain_text(dept["name"])
     expect(card).to_have_attribute("data-status", "offline")
-    card.get_by_role("button").click()
+    card.locator("button.person-card").click()
     profile = page.get_by_test_id("profile-card")
     expect(profile).to_contain_text(yuki["display_name"])
     # Emails are for admins and the person themself (unless SHOW_EMAILS=1).

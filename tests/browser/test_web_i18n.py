@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Kaisha, SignIn, connected, unique
+from tests.browser.conftest import ROOT, Kaisha, SignIn, connected, unique
 
 pytestmark = pytest.mark.browser
 
@@ -92,3 +92,14 @@ def test_catalogues_have_the_same_messages(kaisha: Kaisha, sign_in: SignIn) -> N
         }"""
     )
     assert missing == {"ja": [], "en": [], "empty": []}
+
+
+def test_no_message_is_written_twice_in_a_catalogue() -> None:
+    """A key written twice in one object literal silently keeps the last one
+    (a welcome page's lead once replaced the password page's)."""
+    for name in ("en", "ja"):
+        text = (ROOT / "web" / "i18n" / f"{name}.js").read_text()
+        keys = re.findall(r"^\s*'([^']+)':", text, re.M)
+        assert len(keys) > 100
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        assert twice == [], f"{name}.js writes these twice"

@@ -181,7 +181,7 @@ def test_a_person_edits_their_profile_in_japanese(kaisha: Kaisha, sign_in: SignI
     found = people.get_by_test_id("person")
     expect(found).to_have_count(1)
     expect(found.get_by_test_id("person-reading")).to_have_text("すずき いちろう")
-    found.get_by_role("button").click()
+    found.locator("button.person-card").click()
     card = people.get_by_test_id("profile-card")
     expect(card).to_contain_text(name)
     expect(card.get_by_test_id("profile-bio")).to_have_text("囲碁と将棋が好きです。")

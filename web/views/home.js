@@ -68,7 +68,7 @@ function welcomeCard() {
   return h(
     'a',
     { class: 'card welcome-link', href: '#/welcome', dataset: { testid: 'home-welcome' } },
-    h('strong', { text: t('home.welcome') }),
+    h('strong', { text: t('home.welcomePage') }),
     ' ',
     progress,
   );

@@ -30,7 +30,7 @@ export function mount(container) {
           { class: 'person-text' },
           h('strong', { class: 'name' }, p.display_name, ' ', newcomerBadge(p)),
           h('small', { class: 'muted', text: p.department ?? t('people.noDepartment') }),
-          n.start_date ? h('small', { class: 'muted', text: t('welcome.started', { date: formatDate(n.start_date) }) }) : null,
+          n.start_date ? h('small', { class: 'muted', text: t('welcomePage.started', { date: formatDate(n.start_date) }) }) : null,
         ),
       ),
       h('p', { class: 'checklist-progress', dataset: { testid: 'newcomer-progress' } }, progressBar(n.checklist), ' ', progressText(n.checklist)),

@@ -15,11 +15,11 @@ import { openProfile } from './profile.js';
 export function mount(container) {
   let alive = true;
   let page = null;
-  app.emit('title', t('welcome.title'));
+  app.emit('title', t('welcomePage.title'));
   container.replaceChildren(h('p', { class: 'muted pad', text: t('common.loading') }));
 
   function mentorsPart() {
-    if (!page.mentors.length) return h('p', { class: 'muted', dataset: { testid: 'welcome-no-mentors' }, text: t('welcome.noMentors') });
+    if (!page.mentors.length) return h('p', { class: 'muted', dataset: { testid: 'welcome-no-mentors' }, text: t('welcomePage.noMentors') });
     return h(
       'ul',
       { class: 'card-list mentor-list', dataset: { testid: 'welcome-mentors' } },
@@ -47,15 +47,15 @@ export function mount(container) {
       h(
         'div',
         { class: 'page welcome-page', dataset: { testid: 'welcome-page' } },
-        h('div', { class: 'page-head' }, h('h1', { text: t('welcome.heading', { name: app.me.display_name }) })),
-        h('p', { class: 'lead', text: page.newcomer ? t('welcome.lead') : t('welcome.notNew') }),
-        page.start_date ? h('p', { class: 'muted', text: t('welcome.started', { date: formatDate(page.start_date) }) }) : null,
-        h('section', { class: 'card welcome-card' }, h('h2', { text: t('welcome.department') }), h('p', {}, dept)),
-        h('section', { class: 'card welcome-card' }, h('h2', { text: t('welcome.mentors') }), h('p', { class: 'muted', text: t('welcome.mentorsHint') }), mentorsPart()),
+        h('div', { class: 'page-head' }, h('h1', { text: t('welcomePage.heading', { name: app.me.display_name }) })),
+        h('p', { class: 'lead', text: page.newcomer ? t('welcomePage.lead') : t('welcomePage.notNew') }),
+        page.start_date ? h('p', { class: 'muted', text: t('welcomePage.started', { date: formatDate(page.start_date) }) }) : null,
+        h('section', { class: 'card welcome-card' }, h('h2', { text: t('welcomePage.department') }), h('p', {}, dept)),
+        h('section', { class: 'card welcome-card' }, h('h2', { text: t('welcomePage.mentors') }), h('p', { class: 'muted', text: t('welcomePage.mentorsHint') }), mentorsPart()),
         h(
           'section',
           { class: 'card welcome-card' },
-          h('h2', { text: t('welcome.firstSteps') }),
+          h('h2', { text: t('welcomePage.firstSteps') }),
           h('p', { class: 'checklist-progress', dataset: { testid: 'checklist-progress' } }, progressBar(c), ' ', progressText(c)),
           checklistView(c, { editable: true, onChange: (fresh) => ((page.checklist = fresh), render()) }),
         ),
