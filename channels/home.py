@@ -132,16 +132,42 @@ def _is_unread(user_id: Any) -> Any:
     )
 
 
+def _created_of_post() -> Any:
+    """A post's ``post.created`` event (``ix_channel_event_post``), as a
+    ``LATERAL`` of its own (as a join, PostgreSQL's planner reads every event
+    of the channel for it); none where the channel has nothing past one's read
+    position (a one-time filter: every post there is read)."""
+    return (
+        sa_select(_CREATED.c.seq, _CREATED.c.created_at)
+        .where(
+            _CREATED.c.channel_id == _POST.c.channel_id,
+            _CREATED.c.post_id == _POST.c.id,
+            _CREATED.c.kind == "post.created",
+            _CHANNEL.c.last_seq > func.coalesce(_READ.c.seq, 0),
+        )
+        .correlate_except(_CREATED)
+        .limit(1)
+        .lateral("home_created_of")
+    )
+
+
 def _unread_top(user_id: Any, before: bool, channels: Any = None) -> Select[Any]:
-    """Unread posts, newest first: the ``post.created`` events above each read
+    """Unread posts, newest first: the ``post.created`` events above one's read
     position (a range of the event log's primary key) with their posts; of one
     channel (the membership ``_MEMBER`` and read position ``_READ`` of the
     statement around it), or of all the person's ``channels`` when given.
-    Sorted by ``id + 0``: an expression no index gives in order, so the planner
-    reads just those ranges and sorts them (by ``id`` alone, it may rather walk
-    posts or events backwards, through every read one)."""
+
+    Of all channels (SQLite): every such event, sorted by ``id + 0``, an
+    expression no index gives in order, so that the planner reads just those
+    ranges (by ``id`` alone, it may rather walk posts backwards through every
+    read one). Of one channel (PostgreSQL), without reading all its unread
+    posts: the newest ``limit`` of them by seq (the log backwards from its
+    head, down to the read position at most) give a floor, the least of their
+    ids; then the channel's posts from the newest down to that floor
+    (``ix_post_channel_top``), less the read ones. Exact although ids and seqs
+    may disagree (a post's id is taken before its seq, so concurrent writers
+    can swap them): a post below the floor has ``limit`` unread posts above it."""
     in_channel = _CREATED.c.channel_id == _MEMBER.c.channel_id
-    events = _CREATED if channels is None else channels.join(_CREATED, in_channel)
     where: list[Any] = [
         in_channel,
         _CREATED.c.kind == "post.created",
@@ -151,11 +177,43 @@ def _unread_top(user_id: Any, before: bool, channels: Any = None) -> Select[Any]
     ]
     if before:
         where.append(_POST.c.id < bindparam("before"))
-    return (
-        sa_select(_POST.c.id, _CREATED.c.seq)
-        .select_from(events.join(_POST, _POST.c.id == _CREATED.c.post_id))
+    if channels is not None:
+        return (
+            sa_select(_POST.c.id, _CREATED.c.seq)
+            .select_from(
+                channels.join(_CREATED, in_channel).join(_POST, _POST.c.id == _CREATED.c.post_id)
+            )
+            .where(*where)
+            .order_by((_POST.c.id + 0).desc())
+            .limit(bindparam("limit"))
+        )
+    by_seq = (
+        sa_select(_POST.c.id)
+        .select_from(_CREATED.join(_POST, _POST.c.id == _CREATED.c.post_id))
         .where(*where)
-        .order_by((_POST.c.id + 0).desc())
+        .correlate(_MEMBER, _READ)
+        .order_by(_CREATED.c.seq.desc())
+        .limit(bindparam("limit"))
+        .subquery("home_by_seq")
+    )
+    floor = sa_select(func.min(by_seq.c.id)).scalar_subquery()
+    created = _created_of_post()
+    by_id: list[Any] = [
+        _POST.c.channel_id == _MEMBER.c.channel_id,
+        _POST.c.parent_id.is_(None),
+        _POST.c.deleted_at.is_(None),
+        _POST.c.id >= floor,
+        created.c.seq > func.coalesce(_READ.c.seq, 0),
+        created.c.created_at > _MEMBER.c.joined_at,
+        _POST.c.author_id != user_id,
+    ]
+    if before:
+        by_id.append(_POST.c.id < bindparam("before"))
+    return (
+        sa_select(_POST.c.id, created.c.seq)
+        .select_from(_POST.join(created, true()))
+        .where(*by_id)
+        .order_by(_POST.c.id.desc())
         .limit(bindparam("limit"))
     )
 
@@ -163,30 +221,23 @@ def _unread_top(user_id: Any, before: bool, channels: Any = None) -> Select[Any]
 def _read_top(user_id: Any, before: bool, channels: Any = None) -> Select[Any]:
     """Read posts, newest first: top-level posts (``ix_post_channel_top``,
     backwards) less the unread ones; of one channel or of all ``channels``, as
-    ``_unread_top``. A post's event (``ix_channel_event_post``) is looked up
-    only where the channel has something past one's read position (else every
-    post is read). For one channel that lookup is a ``LATERAL`` of its own: as
-    a join, PostgreSQL's planner reads every event of the channel for it."""
+    ``_unread_top``. A post's event is looked up only where the channel has
+    something past one's read position (``_created_of_post``)."""
     in_channel = _POST.c.channel_id == _MEMBER.c.channel_id
-    of_post = [
-        _CREATED.c.channel_id == _POST.c.channel_id,
-        _CREATED.c.post_id == _POST.c.id,
-        _CREATED.c.kind == "post.created",
-        _CHANNEL.c.last_seq > func.coalesce(_READ.c.seq, 0),
-    ]
     created: Any
     if channels is None:
-        created = (
-            sa_select(_CREATED.c.seq, _CREATED.c.created_at)
-            .where(*of_post)
-            .correlate_except(_CREATED)
-            .limit(1)
-            .lateral("home_created_of")
-        )
+        created = _created_of_post()
         posts = _POST.outerjoin(created, true())
     else:
         created = _CREATED
-        posts = channels.join(_POST, in_channel).outerjoin(_CREATED, and_(*of_post))
+        posts = channels.join(_POST, in_channel).outerjoin(
+            _CREATED,
+            and_(
+                _CREATED.c.channel_id == _POST.c.channel_id,
+                _CREATED.c.post_id == _POST.c.id,
+                _CREATED.c.kind == "post.created",
+            ),
+        )
     where: list[Any] = [
         in_channel,
         _POST.c.parent_id.is_(None),
