@@ -152,68 +152,70 @@ def _created_of_post() -> Any:
 
 
 def _unread_top(user_id: Any, before: bool, channels: Any = None) -> Select[Any]:
-    """Unread posts, newest first: the ``post.created`` events above one's read
-    position (a range of the event log's primary key) with their posts; of one
+    """Unread posts, newest first, without reading every unread post: of one
     channel (the membership ``_MEMBER`` and read position ``_READ`` of the
-    statement around it), or of all the person's ``channels`` when given.
+    statement around it, on PostgreSQL), or of all the person's ``channels``
+    (SQLite, which has no ``LATERAL``).
 
-    Of all channels (SQLite): every such event, sorted by ``id + 0``, an
-    expression no index gives in order, so that the planner reads just those
-    ranges (by ``id`` alone, it may rather walk posts backwards through every
-    read one). Of one channel (PostgreSQL), without reading all its unread
-    posts: the newest ``limit`` of them by seq (the log backwards from its
-    head, down to the read position at most) give a floor, the least of their
-    ids; then the channel's posts from the newest down to that floor
-    (``ix_post_channel_top``), less the read ones. Exact although ids and seqs
-    may disagree (a post's id is taken before its seq, so concurrent writers
-    can swap them): a post below the floor has ``limit`` unread posts above it."""
-    in_channel = _CREATED.c.channel_id == _MEMBER.c.channel_id
-    where: list[Any] = [
-        in_channel,
-        _CREATED.c.kind == "post.created",
-        _is_unread(user_id),
+    In each channel, the newest ``limit`` unread posts by seq (its log
+    backwards from the head, down to one's read position at most: the primary
+    key) give a floor, the least of their ids; the answer is among the
+    channel's posts from the newest down to that floor (``ix_post_channel_top``)
+    less the read ones. Exact although ids and seqs may disagree (a post's id
+    is taken before its seq, so concurrent writers can swap them): a post
+    below the floor has ``limit`` unread posts above it. Of all channels, the
+    candidates are sorted by ``id + 0``, an expression no index gives in order,
+    so that the planner starts from the memberships (by ``id`` alone, it may
+    rather walk every post backwards)."""
+    below: list[Any] = [
         _POST.c.parent_id.is_(None),
         _POST.c.deleted_at.is_(None),
+        _POST.c.author_id != user_id,
     ]
     if before:
-        where.append(_POST.c.id < bindparam("before"))
-    if channels is not None:
-        return (
-            sa_select(_POST.c.id, _CREATED.c.seq)
-            .select_from(
-                channels.join(_CREATED, in_channel).join(_POST, _POST.c.id == _CREATED.c.post_id)
-            )
-            .where(*where)
-            .order_by((_POST.c.id + 0).desc())
-            .limit(bindparam("limit"))
-        )
+        below.append(_POST.c.id < bindparam("before"))
     by_seq = (
         sa_select(_POST.c.id)
         .select_from(_CREATED.join(_POST, _POST.c.id == _CREATED.c.post_id))
-        .where(*where)
+        .where(
+            _CREATED.c.channel_id == _MEMBER.c.channel_id,
+            _CREATED.c.kind == "post.created",
+            _is_unread(user_id),
+            *below,
+        )
         .correlate(_MEMBER, _READ)
         .order_by(_CREATED.c.seq.desc())
         .limit(bindparam("limit"))
         .subquery("home_by_seq")
     )
-    floor = sa_select(func.min(by_seq.c.id)).scalar_subquery()
-    created = _created_of_post()
-    by_id: list[Any] = [
-        _POST.c.channel_id == _MEMBER.c.channel_id,
-        _POST.c.parent_id.is_(None),
-        _POST.c.deleted_at.is_(None),
-        _POST.c.id >= floor,
-        created.c.seq > func.coalesce(_READ.c.seq, 0),
-        created.c.created_at > _MEMBER.c.joined_at,
-        _POST.c.author_id != user_id,
-    ]
-    if before:
-        by_id.append(_POST.c.id < bindparam("before"))
+    in_channel = _POST.c.channel_id == _MEMBER.c.channel_id
+    below.append(_POST.c.id >= sa_select(func.min(by_seq.c.id)).scalar_subquery())
+    created: Any
+    if channels is None:
+        created = _created_of_post()
+        posts = _POST.join(created, true())
+        order = _POST.c.id.desc()
+    else:
+        created = _CREATED
+        posts = channels.join(_POST, in_channel).join(
+            _CREATED,
+            and_(
+                _CREATED.c.channel_id == _POST.c.channel_id,
+                _CREATED.c.post_id == _POST.c.id,
+                _CREATED.c.kind == "post.created",
+            ),
+        )
+        order = (_POST.c.id + 0).desc()
     return (
         sa_select(_POST.c.id, created.c.seq)
-        .select_from(_POST.join(created, true()))
-        .where(*by_id)
-        .order_by(_POST.c.id.desc())
+        .select_from(posts)
+        .where(
+            in_channel,
+            created.c.seq > func.coalesce(_READ.c.seq, 0),
+            created.c.created_at > _MEMBER.c.joined_at,
+            *below,
+        )
+        .order_by(order)
         .limit(bindparam("limit"))
     )
 
