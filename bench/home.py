@@ -21,6 +21,7 @@ its 200 unread counts (``GET /api/channels?joined=1``).
 
     .venv/bin/python bench/home.py             # 100,000 posts, 200 requests each
     .venv/bin/python bench/home.py --quick     # 20,000 posts, 50 requests each
+    .venv/bin/python bench/home.py --posts 200000 --keep   # and keep the database
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ async def timed(
     return out
 
 
-async def main(posts: int, requests: int, warmup: int) -> None:
+async def main(posts: int, requests: int, warmup: int, *, keep: bool = False) -> None:
     say("\n".join(machine_lines()))
     await pg_fresh_database()
     node: ServerProcess = kaisha_node("node", PG_BENCH_URL)
@@ -182,15 +183,20 @@ async def main(posts: int, requests: int, warmup: int) -> None:
             await reader.close()
     finally:
         node.stop()
-        await pg_drop_database()
+        if keep:
+            say(f"kept the database {PG_BENCH_DB} (all read) for EXPLAIN; drop it by hand")
+        else:
+            await pg_drop_database()
     say("\n" + table(["read state", "request", "p50", "p99"], rows))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="20,000 posts, 50 requests each")
+    parser.add_argument("--posts", type=int, help="this many posts instead")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database at the end (to EXPLAIN queries)"
+    )
     args = parser.parse_args()
-    if args.quick:
-        run(main(20_000, 50, 5))
-    else:
-        run(main(100_000, 200, 20))
+    posts, requests, warmup = (20_000, 50, 5) if args.quick else (100_000, 200, 20)
+    run(main(args.posts or posts, requests, warmup, keep=args.keep))

@@ -27,9 +27,31 @@ among the read posts further down; what arrives after the first page comes
 live.
 
 Cost: one statement per section a page touches (two at most), whatever the
-number of channels or posts (tests/integration/test_home.py counts them). The
-unread section starts from each channel's read position (the event log's
-primary key), so a person who keeps up reads few rows.
+number of channels or posts (tests/integration/test_home.py counts them), and
+rows read in proportion to the page, the person's channels and their unread
+posts, never to the company's posts (docs/performance.md, bench/home.py).
+Ordered by ``post.id DESC LIMIT n`` over the joins, the planner walked the
+post table's primary key backwards through nearly every post when few were
+unread (or few read); so each statement first finds the page's ids from the
+person's memberships, then reads the rows of just those:
+
+- unread: each channel's ``post.created`` events above one's read position,
+  a range of the event log's primary key ``(channel_id, seq)``, with their
+  posts, sorted by an expression (``id + 0``) that no index gives in order, so
+  no plan walks posts or events backwards through the read ones. Nothing
+  unread reads nothing, so no separate "is anything unread" statement first
+  (it would cost what it saves, and a round trip).
+- read: each channel's newest top-level posts (``ix_post_channel_top``,
+  backwards) less the unread ones; a post's event is looked up only in
+  channels with something past one's read position.
+
+On PostgreSQL each channel's part is a ``LATERAL`` subquery taking its newest
+``limit``, and the statement keeps the newest ``limit`` of those (the read
+section reads at most channels x limit posts, plus the unread ones it skips).
+SQLite has no ``LATERAL``; one join does it, and its planner drives the unread
+section from the memberships as above, and the read section by walking posts
+backwards from ``before`` (each checked against the membership), which is fine
+where SQLite is used: one's channels are a large share of a small company.
 """
 
 from __future__ import annotations
@@ -39,7 +61,8 @@ import functools
 from typing import Any, Final
 
 from pydantic import BaseModel
-from sqlalchemy import Select, and_, bindparam, func, not_, or_
+from sqlalchemy import Select, and_, bindparam, func, not_, or_, true
+from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from channels import reads
@@ -109,44 +132,192 @@ def _is_unread(user_id: Any) -> Any:
     )
 
 
-@functools.cache
-def _statement(section: Section, before: bool) -> Select[Any]:
-    """A section's posts, newest first: the post as history reads it, then its
-    channel's name and kind and its seq."""
-    user_id: Any = bindparam("user_id")
-    created = and_(
+def _created_of_post() -> Any:
+    """A post's ``post.created`` event (``ix_channel_event_post``), as a
+    ``LATERAL`` of its own (as a join, PostgreSQL's planner reads every event
+    of the channel for it); none where the channel has nothing past one's read
+    position (a one-time filter: every post there is read)."""
+    return (
+        sa_select(_CREATED.c.seq, _CREATED.c.created_at)
+        .where(
+            _CREATED.c.channel_id == _POST.c.channel_id,
+            _CREATED.c.post_id == _POST.c.id,
+            _CREATED.c.kind == "post.created",
+            _CHANNEL.c.last_seq > func.coalesce(_READ.c.seq, 0),
+        )
+        .correlate_except(_CREATED)
+        .limit(1)
+        .lateral("home_created_of")
+    )
+
+
+# Added to a group conversation: nothing from before (channels/direct.py).
+_SINCE_ADDED = or_(_MEMBER.c.since_post.is_(None), _POST.c.id > _MEMBER.c.since_post)
+
+
+def _unread_top(user_id: Any, before: bool, channels: Any = None) -> Select[Any]:
+    """Unread posts, newest first, without reading every unread post: of one
+    channel (the membership ``_MEMBER`` and read position ``_READ`` of the
+    statement around it, on PostgreSQL), or of all the person's ``channels``
+    (SQLite, which has no ``LATERAL``).
+
+    In each channel, the newest ``limit`` unread posts by seq (its log
+    backwards from the head, down to one's read position at most: the primary
+    key) give a floor, the least of their ids; the answer is among the
+    channel's posts from the newest down to that floor (``ix_post_channel_top``)
+    less the read ones. Exact although ids and seqs may disagree (a post's id
+    is taken before its seq, so concurrent writers can swap them): a post
+    below the floor has ``limit`` unread posts above it. Of all channels, the
+    candidates are sorted by ``id + 0``, an expression no index gives in order,
+    so that the planner starts from the memberships (by ``id`` alone, it may
+    rather walk every post backwards)."""
+    below: list[Any] = [
+        _POST.c.parent_id.is_(None),
+        _POST.c.deleted_at.is_(None),
+        _POST.c.author_id != user_id,
+        _SINCE_ADDED,
+    ]
+    if before:
+        below.append(_POST.c.id < bindparam("before"))
+    by_seq = (
+        sa_select(_POST.c.id)
+        .select_from(_CREATED.join(_POST, _POST.c.id == _CREATED.c.post_id))
+        .where(
+            _CREATED.c.channel_id == _MEMBER.c.channel_id,
+            _CREATED.c.kind == "post.created",
+            _is_unread(user_id),
+            *below,
+        )
+        .correlate(_MEMBER, _READ)
+        .order_by(_CREATED.c.seq.desc())
+        .limit(bindparam("limit"))
+        .subquery("home_by_seq")
+    )
+    in_channel = _POST.c.channel_id == _MEMBER.c.channel_id
+    below.append(_POST.c.id >= sa_select(func.min(by_seq.c.id)).scalar_subquery())
+    created: Any
+    if channels is None:
+        created = _created_of_post()
+        posts = _POST.join(created, true())
+        order = _POST.c.id.desc()
+    else:
+        created = _CREATED
+        posts = channels.join(_POST, in_channel).join(
+            _CREATED,
+            and_(
+                _CREATED.c.channel_id == _POST.c.channel_id,
+                _CREATED.c.post_id == _POST.c.id,
+                _CREATED.c.kind == "post.created",
+            ),
+        )
+        order = (_POST.c.id + 0).desc()
+    return (
+        sa_select(_POST.c.id, created.c.seq)
+        .select_from(posts)
+        .where(
+            in_channel,
+            created.c.seq > func.coalesce(_READ.c.seq, 0),
+            created.c.created_at > _MEMBER.c.joined_at,
+            *below,
+        )
+        .order_by(order)
+        .limit(bindparam("limit"))
+    )
+
+
+def _read_top(user_id: Any, before: bool, channels: Any = None) -> Select[Any]:
+    """Read posts, newest first: top-level posts (``ix_post_channel_top``,
+    backwards) less the unread ones; of one channel or of all ``channels``, as
+    ``_unread_top``. A post's event is looked up only where the channel has
+    something past one's read position (``_created_of_post``)."""
+    in_channel = _POST.c.channel_id == _MEMBER.c.channel_id
+    created: Any
+    if channels is None:
+        created = _created_of_post()
+        posts = _POST.outerjoin(created, true())
+    else:
+        created = _CREATED
+        posts = channels.join(_POST, in_channel).outerjoin(
+            _CREATED,
+            and_(
+                _CREATED.c.channel_id == _POST.c.channel_id,
+                _CREATED.c.post_id == _POST.c.id,
+                _CREATED.c.kind == "post.created",
+            ),
+        )
+    where: list[Any] = [
+        in_channel,
+        _POST.c.parent_id.is_(None),
+        _POST.c.deleted_at.is_(None),
+        _SINCE_ADDED,
+        # Not unread (``_is_unread``); a post without its event (none today) is read.
+        not_(
+            and_(
+                created.c.seq.is_not(None),
+                created.c.seq > func.coalesce(_READ.c.seq, 0),
+                created.c.created_at > _MEMBER.c.joined_at,
+                _POST.c.author_id != user_id,
+            )
+        ),
+    ]
+    if before:
+        where.append(_POST.c.id < bindparam("before"))
+    return (
+        sa_select(_POST.c.id)
+        .select_from(posts)
+        .where(*where)
+        .order_by(_POST.c.id.desc())
+        .limit(bindparam("limit"))
+    )
+
+
+# A read post's seq, looked up for the rows of the page alone.
+_SEQ_OF = (
+    sa_select(_CREATED.c.seq)
+    .where(
         _CREATED.c.channel_id == _POST.c.channel_id,
         _CREATED.c.post_id == _POST.c.id,
         _CREATED.c.kind == "post.created",
     )
-    stmt = (
-        reads.post_select(user_id)
-        .add_columns(_CHANNEL.c.name, _CHANNEL.c.kind, func.coalesce(_CREATED.c.seq, 0))
-        .join(_CHANNEL, _CHANNEL.c.id == _POST.c.channel_id)
-        .join(
-            _MEMBER, and_(_MEMBER.c.channel_id == _POST.c.channel_id, _MEMBER.c.user_id == user_id)
-        )
-        .outerjoin(
-            _READ, and_(_READ.c.channel_id == _POST.c.channel_id, _READ.c.user_id == user_id)
-        )
+    .limit(1)
+    .scalar_subquery()
+)
+
+
+@functools.cache
+def _statement(dialect: str, section: Section, before: bool) -> Select[Any]:
+    """A section's posts, newest first: the post as history reads it, then its
+    channel's name and kind and its seq. Two steps in one statement: the page's
+    ids (``found``), from the person's memberships, then the rows of just those."""
+    user_id: Any = bindparam("user_id")
+    top = _unread_top if section is Section.unread else _read_top
+    channels = _MEMBER.join(_CHANNEL, _CHANNEL.c.id == _MEMBER.c.channel_id).outerjoin(
+        _READ, and_(_READ.c.channel_id == _MEMBER.c.channel_id, _READ.c.user_id == user_id)
     )
-    where: list[Any] = [
-        _POST.c.parent_id.is_(None),
-        _POST.c.deleted_at.is_(None),
-        readable_by(user_id, channel=_CHANNEL),
-        # Added to a group conversation: nothing from before (channels/direct.py).
-        or_(_MEMBER.c.since_post.is_(None), _POST.c.id > _MEMBER.c.since_post),
-    ]
-    if section is Section.unread:
-        stmt = stmt.join(_CREATED, created)
-        where.append(_is_unread(user_id))
+    mine = [_MEMBER.c.user_id == user_id, readable_by(user_id, channel=_CHANNEL)]
+    if dialect == "postgresql":
+        # The newest ``limit`` of each channel, then the newest of those.
+        each = top(user_id, before).lateral("home_top")
+        found = (
+            sa_select(*each.c, _CHANNEL.c.name, _CHANNEL.c.kind)
+            .select_from(channels.join(each, true()))
+            .where(*mine)
+            .order_by(each.c.id.desc())
+            .limit(bindparam("limit"))
+        )
     else:
-        # A post without its event (none today) counts as read.
-        stmt = stmt.outerjoin(_CREATED, created)
-        where.append(not_(and_(_CREATED.c.seq.is_not(None), _is_unread(user_id))))
-    if before:
-        where.append(_POST.c.id < bindparam("before"))
-    return stmt.where(*where).order_by(_POST.c.id.desc()).limit(bindparam("limit"))
+        # SQLite has no LATERAL: one join, whose plan the module's docstring
+        # describes.
+        found = top(user_id, before, channels).add_columns(_CHANNEL.c.name, _CHANNEL.c.kind)
+        found = found.where(*mine)
+    page = found.subquery("home_page")
+    seq = page.c.seq if section is Section.unread else func.coalesce(_SEQ_OF, 0)
+    return (
+        reads.post_select(user_id)
+        .add_columns(page.c.name, page.c.kind, seq)
+        .join(page, page.c.id == _POST.c.id)
+        .order_by(page.c.id.desc())
+    )
 
 
 async def _section(
@@ -155,7 +326,8 @@ async def _section(
     params: dict[str, Any] = {"user_id": user.id, "limit": limit}
     if before is not None:
         params["before"] = before
-    rows = await conn.execute(_statement(section, before is not None), params)
+    statement = _statement(conn.dialect.name, section, before is not None)
+    rows = await conn.execute(statement, params)
     items = []
     for row in rows:
         *post, name, kind, seq = row

@@ -45,7 +45,15 @@ def make_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # No JIT: it pays off for long analytical queries, and ours are short. The
+    # planner decides by estimated cost, and its estimates for ranges above a
+    # per-row bound (the home feed's read positions) can pass jit_above_cost
+    # while the query reads a few hundred rows: 30-90 ms of compiling for a
+    # 6 ms query (docs/performance.md, home feed).
+    connect_args = {"server_settings": {"jit": "off"}} if "+asyncpg" in url else {}
+    return create_async_engine(
+        url, pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args=connect_args
+    )
 
 
 class Database:

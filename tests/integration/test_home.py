@@ -115,6 +115,28 @@ async def test_unread_first_then_read_newest_first_in_pages(company: Company) ->
     ]
 
 
+async def test_pages_merge_the_newest_of_each_channel_in_order(company: Company) -> None:
+    """Each channel's newest posts are taken apart and merged: pages of any
+    size give every post once, newest first, whichever channel holds it and
+    however deep it lies in its channel."""
+    alice, bob = company.people["alice"], company.people["bob"]
+    clubs = [await _group(alice, f"Merge {i}", bob) for i in range(3)]
+    # Uneven: club 0 holds most posts, in runs; bob reads club 1 part way.
+    order = [0, 0, 0, 1, 2, 0, 1, 1, 0, 0, 2, 0]
+    made = [await _post(alice, clubs[c], f"m{i}") for i, c in enumerate(order)]
+    await bob.api.call("PUT", f"/api/channels/{clubs[1]}/read", {"seq": made[6]["seq"]})
+    read = {3, 6}  # club 1's posts up to m6
+    expected = [(f"m{i}", True) for i in reversed(range(len(order))) if i not in read]
+    expected += [(f"m{i}", False) for i in sorted(read, reverse=True)]
+    for limit in (1, 2, 3, 5, 50):
+        assert await _feed(bob.api, limit=limit) == expected, limit
+    # Everything read: the read section alone, in the same order.
+    await bob.api.call("POST", "/api/home/read")
+    everything = [(f"m{i}", False) for i in reversed(range(len(order)))]
+    for limit in (1, 4, 50):
+        assert await _feed(bob.api, limit=limit) == everything, limit
+
+
 async def test_what_came_before_joining_is_not_unread(company: Company) -> None:
     alice, carol = company.people["alice"], company.people["carol"]
     club = await _group(alice, "Board games")
