@@ -10,8 +10,7 @@ import channels.attachments  # registers the tables
 import channels.models
 import channels.reading  # noqa: F401
 import notify.models  # noqa: F401
-import org.models
-import org.settings  # noqa: F401
+import words.lists  # noqa: F401
 
 target_metadata = SQLModel.metadata
 connection = context.config.attributes.get("connection")

@@ -12,7 +12,7 @@ from channels.actions.people import create_user
 from core.clock import utcnow
 from core.errors import InvalidError, UnauthorizedError
 from core.schema import StrictModel
-from org import auth, throttle
+from org import auth, terms, throttle
 from org.models import (
     AuthSession,
     Department,
@@ -23,6 +23,7 @@ from org.models import (
     UserCreate,
     UserPublic,
 )
+from org.terms import TermsState
 from server.api import SESSION_COOKIE, Ctx, api, client_address, jsonable
 from server.services import Services
 from streams.unit import Unit
@@ -31,6 +32,8 @@ from streams.unit import Unit
 class SessionInfo(BaseModel):
     user: UserPublic
     csrf_token: str | None
+    # Where one stands with the terms of use (GET /api/session only).
+    terms: TermsState | None = None
 
 
 class SetupState(BaseModel):
@@ -105,9 +108,12 @@ async def sign_in(ctx: Ctx) -> JSONResponse:
 async def current_session(ctx: Ctx) -> SessionInfo:
     assert ctx.principal is not None
     session = ctx.principal.session
+    async with ctx.services.db.reader() as db:
+        standing = await terms.state(db, ctx.user)
     return SessionInfo(
         user=await user_public(ctx.services, ctx.user),
         csrf_token=session.csrf_token if session else None,
+        terms=standing,
     )
 
 
