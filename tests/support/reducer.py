@@ -131,12 +131,14 @@ def _notification(n: dict[str, Any]) -> dict[str, Any]:
 @dataclass
 class PersonState:
     """One's own stream as a client holds it: the channels one is in, with
-    where one has read each up to and what of it notifies one, and one's
-    notifications (newest first) with the unread count."""
+    where one has read each up to and what of it notifies one, one's
+    notifications (newest first) with the unread count, and where one stands
+    with the terms of use."""
 
     joined: dict[int, tuple[int, str]]  # channel -> (read_seq, notify)
     notifications: list[dict[str, Any]]
     unread_count: int
+    terms: tuple[int, int]  # the terms of use in force, and the version one accepted
 
     def apply(self, frame: dict[str, Any]) -> None:
         kind, d = frame["kind"], frame["data"]
@@ -165,6 +167,12 @@ class PersonState:
         elif kind == "notification.removed":
             self._drop(d["ids"])
             self.unread_count = d["unread_count"]
+        elif kind == "terms.published":
+            self.terms = (d["version"], self.terms[1])
+        elif kind == "terms.accepted":
+            self.terms = (self.terms[0], d["version"])
+        elif kind in ("wordlist.changed", "wordcheck.overridden"):
+            pass  # records of what one did (the audit log reads them), no state
         else:
             raise AssertionError(f"no reducer for {kind}")
 
@@ -184,4 +192,10 @@ async def fresh_person(api: Api) -> PersonState:
     while page["before"] is not None:
         page = await api.call("GET", f"/api/notifications?before={page['before']}")
         shown += page["notifications"]
-    return PersonState(joined, [_notification(n) for n in shown], page["unread_count"])
+    terms = (await api.call("GET", "/api/session"))["terms"]
+    return PersonState(
+        joined,
+        [_notification(n) for n in shown],
+        page["unread_count"],
+        (terms["version"], terms["accepted"]),
+    )
