@@ -2,7 +2,7 @@
 // connection manager for them, and maps the URL hash to a view:
 //   #/signin  #/invite/<token>  #/reset/<token>  #/  #/c/<id>  #/c/<id>/p/<post>
 //   #/directory  #/people  #/people/<id> (with their card open)  #/admin  #/search?q=…
-//   #/settings  #/reset/<token>  #/unsubscribe/<token> (a mail's link)
+//   #/settings  #/reset/<token>  #/unsubscribe/<token> (a mail's link)  #/terms
 // Signing out, or being signed out (a close code, a 401), ends everything the
 // session started and clears what the person left in the browser (drafts,
 // status: storage.js's forgetPeople).
@@ -24,9 +24,11 @@ import {
 } from './state.js';
 import { forgetInbox, notificationEvent, refreshInbox } from './notifications.js';
 import { noteEvent, readMoved } from './reading.js';
+import { forgetTerms, termsEvent, termsStanding } from './terms.js';
 import { forgetPeople, load, save, setStorageUser } from './storage.js';
 import { hideToast } from './views/errors.js';
 import { mountShell } from './views/shell.js';
+import { watchTerms } from './views/terms_prompt.js';
 
 const ROUTES = [
   { name: 'signin', re: /^#\/signin$/, public: true, load: () => import('./views/signin.js') },
@@ -37,6 +39,7 @@ const ROUTES = [
   { name: 'search', re: /^#\/search(?:\?(.*))?$/, load: () => import('./views/search.js') },
   { name: 'admin', re: /^#\/admin$/, load: () => import('./views/admin.js') },
   { name: 'settings', re: /^#\/settings$/, load: () => import('./views/settings.js') },
+  { name: 'terms', re: /^#\/terms$/, load: () => import('./views/terms.js') },
   { name: 'reset', re: /^#\/reset\/([\w-]+)$/, public: true, load: () => import('./views/reset.js') },
   { name: 'unsubscribe', re: /^#\/unsubscribe\/([\w-]+)$/, public: true, load: () => import('./views/unsubscribe.js') },
   { name: 'home', re: /^#?\/?$/, load: () => import('./views/home.js') },
@@ -141,6 +144,8 @@ export function signedIn(session) {
         notifyLevelChanged(f.data.channel_id, f.data.level);
       } else if (f.kind.startsWith('notification.')) {
         notificationEvent(f);
+      } else if (f.kind === 'terms.published' || f.kind === 'terms.accepted') {
+        termsEvent(f);
       }
     }),
     // Subscribed to one's own stream without a replay: at every page load
@@ -171,6 +176,13 @@ export function signedIn(session) {
     conn.on('unauthorized', ({ reason }) => signedOut(whyUnauthorized(reason))),
     conn.on('forbidden', ({ reason }) => shutOut(reason)),
     conn.on('too-many', () => connectionRefused('too-many')),
+  );
+  // Where one stands with the terms of use: from GET /api/session (at boot, and
+  // again after subscribing to one's own stream), then from that stream.
+  termsStanding(session.terms);
+  sessionOff.push(
+    app.on('session', (fresh) => termsStanding(fresh.terms)),
+    watchTerms(),
   );
   setPresence(app.me.id, app.myStatus);
   conn.start();
@@ -250,6 +262,7 @@ function teardown() {
   forgetInbox();
   setStorageUser(null);
   forgetPeople();
+  forgetTerms();
   setCsrf(null);
 }
 

@@ -160,9 +160,9 @@ async def test_terms_gate_every_write_until_accepted(company: Company, settings:
     # A new version: alice is asked again.
     await company.admin.call("POST", "/api/terms/versions", {"body": starting["en"]})
     await live.wait(
-        lambda f: f["type"] == "personal"
-        and f["kind"] == "terms.published"
-        and f["data"]["version"] == 2
+        lambda f: (
+            f["type"] == "personal" and f["kind"] == "terms.published" and f["data"]["version"] == 2
+        )
     )
     status, error = await _error(
         alice.api, "POST", f"/api/channels/{eng['id']}/posts", {"body": "again"}
@@ -276,13 +276,9 @@ async def test_block_and_warn_on_every_write_kind(company: Company, settings: Se
     ]
     before = await alice.api.call("GET", f"/api/channels/{eng['id']}/posts")
     for method, path, extra, field in writes:
-        status, error = await _error(
-            alice.api, method, path, {**extra, field: "お前 死ね"}
-        )
+        status, error = await _error(alice.api, method, path, {**extra, field: "お前 死ね"})
         assert (status, error["code"], error["level"]) == (422, "word_blocked", "block"), path
-        status, error = await _error(
-            alice.api, method, path, {**extra, field: "これはﾊﾞｶな案"}
-        )
+        status, error = await _error(alice.api, method, path, {**extra, field: "これはﾊﾞｶな案"})
         assert (status, error["code"], error["level"]) == (422, "word_warning", "warn"), path
         assert error["field"] == field
         assert error["matches"] == [{"start": 3, "end": 6, "level": "warn"}]  # ﾊﾞｶ
