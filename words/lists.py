@@ -20,6 +20,7 @@ where in the text the words are (code points), never the list.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -152,7 +153,9 @@ async def matcher(db: AsyncSession, tag: str | None) -> Matcher:
     row = await db.get(WordList, _LIST_ID)
     if row is None:
         return _EMPTY
-    made = Matcher([Entry(e["word"], e["level"]) for e in row.entries])
+    # Building takes a few hundred milliseconds for a full list (the trie's
+    # pattern, compiled): in a thread, so the event loop keeps serving meanwhile.
+    made = await asyncio.to_thread(Matcher, [Entry(e["word"], e["level"]) for e in row.entries])
     _matchers[row.tag] = made
     while len(_matchers) > _KEPT_MATCHERS:
         _matchers.popitem(last=False)

@@ -4,7 +4,7 @@
 **Folding.** Text and entries are folded alike: NFKC, case-folded, NFKC again
 (core/fulltext.py's ``normalise``: ``ｂａｋａ`` is ``baka``, ``ﾊﾞｶ`` is
 ``バカ``), katakana as hiragana (``バカ`` is ``ばか``), and everything that is
-not a letter, a digit or a mark dropped (spaces, punctuation, symbols,
+not a letter or a digit dropped (spaces, punctuation, symbols,
 emoji): ``ば か``, ``b.a.k.a`` and ``ば★か`` all read ``ばか``. An entry is
 its folded form (its *key*); an entry that folds to nothing (``!!!``) is
 refused by the list (words/lists.py).
@@ -29,7 +29,6 @@ it. bench/wordcheck.py measures it (docs/performance.md).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -49,15 +48,14 @@ _WINDOW: Final = 24
 _MAX_CANDIDATES: Final = 200
 
 
-def _kept(ch: str) -> bool:
-    """Letters, digits and marks stay; everything else separates."""
-    return unicodedata.category(ch)[0] in "LNM"
+# Runs of letters and digits (Unicode): they stay; anything else separates.
+_LETTERS = re.compile(r"[^\W_]+")
 
 
 def key(word: str) -> str:
     """An entry's folded form: what it matches as (empty: it cannot match)."""
     folded = mapped_normalise(word)[0]
-    return to_hiragana("".join(ch for ch in folded if _kept(ch)))
+    return to_hiragana("".join(_LETTERS.findall(folded)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,12 +143,11 @@ class Matcher:
             return []
         folded, starts, ends = mapped_normalise(text)
         where: list[int] = []  # for each letter of the compact text, its place in ``folded``
-        letters: list[str] = []
-        for i, ch in enumerate(folded):
-            if _kept(ch):
-                where.append(i)
-                letters.append(ch)
-        compact = to_hiragana("".join(letters))
+        runs: list[str] = []
+        for run in _LETTERS.finditer(folded):
+            where.extend(range(run.start(), run.end()))
+            runs.append(run.group())
+        compact = to_hiragana("".join(runs))
         candidates: list[tuple[int, int, Entry]] = []
         for m in self._scan.finditer(compact):
             i = m.start()

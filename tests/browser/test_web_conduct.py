@@ -60,9 +60,7 @@ def test_a_person_posts_only_after_accepting_the_terms(kaisha: Kaisha, sign_in: 
     assert aiko["id"] in [p["user_id"] for p in listed["accepted"]]
 
 
-def test_a_warn_level_word_asks_in_japanese_before_sending(
-    kaisha: Kaisha, sign_in: SignIn
-) -> None:
+def test_a_warn_level_word_asks_in_japanese_before_sending(kaisha: Kaisha, sign_in: SignIn) -> None:
     dept = kaisha.department(unique("営業部"))
     ken = kaisha.person(unique("Ken"), dept["id"])
     version = kaisha.admin.call("GET", "/api/terms")["version"]
