@@ -13,11 +13,14 @@
 // Mentions: `@` opens a list of people (views/mentions.js). Before a body with
 // mentions is sent, the composer asks whether everyone mentioned can read the
 // channel; if not, it says who cannot and sends only when asked again.
-// Words: before sending, it asks the server's word check (POST /api/wordcheck,
-// the rules the write itself meets): a warn-level word shows "this may hurt
-// someone…" with Edit and Send anyway (sent with acknowledge_warning), a
-// block-level word a refusal. The server decides either way: if the check
-// cannot be asked, the text is sent and the server's answer stands.
+// Words: each text is checked by the server's word check (POST /api/wordcheck,
+// the rules the write itself meets) before it is sent: the composer empties at
+// once, and a text with a warn-level word comes back into it with "this may
+// hurt someone…", Edit and Send anyway (sent with acknowledge_warning); a
+// block-level word comes back refused. Writes keep the order they were sent
+// in. With files the check comes first (files cannot be put back). The server
+// decides either way: if the check cannot be asked, the text is sent and the
+// server's answer stands.
 import { h, uniqueId } from '../dom.js';
 import { formatNumber, locale, t } from '../i18n/index.js';
 import { icon } from '../icons.js';
@@ -83,6 +86,7 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
   let warnedFor = null; // the body the author was warned about: sent if asked again
   let wordsOkFor = null; // the body the word check passed, or the author sends anyway
   let acknowledged = false; // ...past a warning
+  let outgoing = Promise.resolve(); // sends in order, each after its word check
 
   function autosize() {
     input.style.height = 'auto';
@@ -133,23 +137,17 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
         return;
       }
     }
-    if (body && body !== wordsOkFor) {
+    // With files, the word check comes first (files cannot be put back in the
+    // composer); text alone leaves at once and is checked on its way (below).
+    if (body && uploads.size > 0 && body !== wordsOkFor) {
       checking = true;
       refresh();
       const found = await checkWords(body);
       checking = false;
       refresh();
       if (input.value.trim() !== body) return; // edited meanwhile: checked when sent again
-      if (found?.level === 'block') {
-        say(t('words.blocked'), { alert: true, kind: 'words' });
-        return;
-      }
-      if (found?.level === 'warn') {
-        warnWords(body);
-        return;
-      }
+      if (refused(body, found)) return;
       wordsOkFor = body;
-      acknowledged = false;
     }
     if (uploads.busy) {
       wait();
@@ -157,10 +155,13 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
     }
     picker.close();
     warnedFor = null;
-    const opts = { acknowledged: acknowledged && body === wordsOkFor };
+    const files = uploads.refs;
+    const ack = acknowledged && body === wordsOkFor;
+    const checked = body === wordsOkFor;
     wordsOkFor = null;
     acknowledged = false;
-    onSend(body, uploads.refs, opts);
+    // Writes leave in the order they were sent, each after its check.
+    outgoing = outgoing.then(() => deliver(body, files, ack, checked));
     input.value = '';
     save(draftKey, '');
     uploads.clear();
@@ -183,6 +184,39 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
     note.dataset.kind = 'mentions';
     note.hidden = false;
     note.classList.add('alert');
+  }
+
+  /**
+   * Send `body` unless the word check stops it: then it comes back into the
+   * composer (before whatever was typed since) with the warning or refusal.
+   */
+  async function deliver(body, files, ack, checked) {
+    if (body && !checked) {
+      const found = await checkWords(body);
+      if (found?.level === 'block' || found?.level === 'warn') {
+        const typed = input.value.trim();
+        input.value = typed ? `${body}\n${typed}` : body;
+        save(draftKey, input.value);
+        refresh();
+        autosize();
+        refused(input.value.trim(), found);
+        return;
+      }
+    }
+    onSend(body, files, { acknowledged: ack });
+  }
+
+  /** Says why `body` is not sent, if the check found a word (true then). */
+  function refused(body, found) {
+    if (found?.level === 'block') {
+      say(t('words.blocked'), { alert: true, kind: 'words' });
+      return true;
+    }
+    if (found?.level === 'warn') {
+      warnWords(body);
+      return true;
+    }
+    return false;
   }
 
   /** What the word check says of `body` (null if it cannot be asked now: the server still decides). */
