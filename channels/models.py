@@ -231,11 +231,14 @@ class ChannelCreate(StrictModel):
     name: Name = PField(max_length=100)
     description: str = PField(default="", max_length=500)
     is_private: bool = False
+    # Send anyway past the word check's warning (words/lists.py).
+    acknowledge_warning: bool = False
 
 
 class ChannelUpdate(StrictModel):
     name: Name | None = PField(default=None, max_length=100)
     description: str | None = PField(default=None, max_length=500)
+    acknowledge_warning: bool = False
 
 
 class PersonRef(BaseModel):
@@ -310,6 +313,8 @@ class PostCreate(ClientId):
 
     body: str = PField(default="", max_length=MAX_BODY_CHARS)
     files: list[FileIdStr] = PField(default_factory=list, max_length=MAX_FILES)
+    # Send anyway past the word check's warning (words/lists.py).
+    acknowledge_warning: bool = False
 
     @model_validator(mode="after")
     def _something(self) -> PostCreate:
@@ -325,6 +330,7 @@ class PostEdit(ClientId):
 
     body: str | None = PField(default=None, max_length=MAX_BODY_CHARS)
     files: list[FileIdStr] | None = PField(default=None, max_length=MAX_FILES)
+    acknowledge_warning: bool = False
 
     @model_validator(mode="after")
     def _something(self) -> PostEdit:

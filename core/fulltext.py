@@ -259,6 +259,13 @@ def _mapped(text: str) -> tuple[str, list[int] | None, list[int] | None]:
     return "".join(out), starts, ends
 
 
+def mapped_normalise(text: str) -> tuple[str, list[int] | None, list[int] | None]:
+    """``normalise(text)`` with, for each of its characters, where in ``text`` the
+    part it came from starts and ends (None: the same place). Highlights use it,
+    and so does the word check (words/match.py)."""
+    return _mapped(text)
+
+
 def _term_spans(found: list[Token], term: Term) -> Iterator[tuple[int, int]]:
     """Where a term's phrase matches, in the normalised text."""
     n = len(term.tokens)

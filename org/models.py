@@ -70,6 +70,8 @@ class User(SQLModel, table=True):
     # mention_mail.py); on unless they turn it off (settings, or the mail's
     # unsubscribe link).
     mention_email: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
+    # The last version of the terms of use they accepted (org/terms.py); 0: none.
+    terms_version: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
     # The head of this person's own stream (org/stream.py): what only they see.
     stream_epoch: str = Field(default_factory=new_epoch, max_length=16)
     stream_seq: int = 0
@@ -272,6 +274,8 @@ class ProfileUpdate(StrictModel):
     language: Language | None = None  # what their mail is written in
     # Mail a mention left unread (on by default); true or false, not "no".
     mention_email: StrictBool | None = None
+    # Send anyway past the word check's warning on the name or introduction.
+    acknowledge_warning: bool = False
 
 
 class DepartmentCreate(StrictModel):

@@ -16,6 +16,7 @@ from org.facts import AccountUpdated
 from org.models import Department, ProfileUpdate, User
 from org.stream import PERSON
 from streams.unit import Unit, run
+from words import lists
 
 
 async def do_update_profile(db: AsyncSession, bus: Bus, actor: User, data: ProfileUpdate) -> User:
@@ -23,6 +24,12 @@ async def do_update_profile(db: AsyncSession, bus: Bus, actor: User, data: Profi
         me = await unit.db.get(User, actor.id)
         if me is None or not me.is_active:
             raise UnauthorizedError("this account is deactivated")
+        texts = [(f, t) for f, t in (("display_name", data.display_name), ("bio", data.bio)) if t]
+        if texts:
+            words = await lists.matcher_now(unit.db)
+            warned = lists.check(words, texts, acknowledged=data.acknowledge_warning)
+            assert me.id is not None
+            await lists.record_override(unit, me.id, "profile", warned)
         if data.display_name is not None:
             me.display_name = data.display_name
         if data.reading is not None:

@@ -198,8 +198,8 @@ class Endpoint:
     auth: bool
     status: int
     query: tuple[Param, ...] = field(default_factory=tuple)
-    # A body that is not JSON (e.g. "text/csv"): the handler gets its bytes,
-    # at most ``max_bytes`` of them (else the server's MAX_BODY_BYTES).
+    # A body that is not JSON (e.g. "text/csv"): the handler gets its bytes.
+    # Either kind is at most ``max_bytes`` (else the server's MAX_BODY_BYTES).
     consumes: str | None = None
     max_bytes: int | None = None
     produces: str = "application/json"  # what a 2xx answer is (documented in OpenAPI)
@@ -340,7 +340,8 @@ class Api:
                 limit = endpoint.max_bytes or services.settings.max_body_bytes
                 ctx.body = await read_body(request, limit, endpoint.consumes)
             elif endpoint.body is not None:
-                raw = await read_json(request, services.settings.max_body_bytes)
+                limit = endpoint.max_bytes or services.settings.max_body_bytes
+                raw = await read_json(request, limit)
                 ctx.body = endpoint.body.model_validate(raw)
             result = await endpoint.handler(ctx)
         except ValidationError as exc:

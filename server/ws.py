@@ -196,14 +196,22 @@ class _Pump:
                 self._ack(
                     cmd,
                     await services.act(
-                        posts.do_create_comment, user, cmd.post, cmd.body, cmd.cid, cmd.files
+                        posts.do_create_comment,
+                        user,
+                        cmd.post,
+                        cmd.body,
+                        cmd.cid,
+                        cmd.files,
+                        cmd.acknowledge_warning,
                     ),
                 )
             case frames.EditCmd():
                 edit = posts.do_edit_post
                 self._ack(
                     cmd,
-                    await services.act(edit, user, cmd.post, cmd.body, cmd.cid, cmd.files),
+                    await services.act(
+                        edit, user, cmd.post, cmd.body, cmd.cid, cmd.files, cmd.acknowledge_warning
+                    ),
                 )
             case frames.DeleteCmd():
                 self._ack(cmd, await services.act(posts.do_delete_post, user, cmd.post, cmd.cid))
@@ -276,7 +284,9 @@ class _Pump:
         """Hand a post to the batcher and read on; its ack follows when it is written."""
         if self.peer.pipeline_full:
             await asyncio.wait(self.posting, return_when=asyncio.FIRST_COMPLETED)
-        post = posts.NewPost(self.conn.user, cmd.channel, cmd.body, cmd.cid, cmd.files)
+        post = posts.NewPost(
+            self.conn.user, cmd.channel, cmd.body, cmd.cid, cmd.files, cmd.acknowledge_warning
+        )
         written = self.services.posts.submit(post)
         self.peer.post_sent()
         self.posting.add(written)

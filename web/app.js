@@ -2,7 +2,7 @@
 // connection manager for them, and maps the URL hash to a view:
 //   #/signin  #/invite/<token>  #/reset/<token>  #/  #/c/<id>  #/c/<id>/p/<post>
 //   #/directory  #/people  #/people/<id> (with their card open)  #/admin  #/search?q=…
-//   #/settings  #/reset/<token>  #/unsubscribe/<token> (a mail's link)
+//   #/settings  #/reset/<token>  #/unsubscribe/<token> (a mail's link)  #/terms
 //   #/welcome (a newcomer's welcome page)  #/newcomers (a mentor's newcomers)
 // Signing out, or being signed out (a close code, a 401), ends everything the
 // session started and clears what the person left in the browser (drafts,
@@ -26,9 +26,11 @@ import {
 import { forgetInbox, notificationEvent, refreshInbox } from './notifications.js';
 import { noteEvent, readMoved } from './reading.js';
 import { noteActivity } from './direct.js';
+import { forgetTerms, termsEvent, termsStanding } from './terms.js';
 import { forgetPeople, load, save, setStorageUser } from './storage.js';
 import { hideToast } from './views/errors.js';
 import { mountShell } from './views/shell.js';
+import { watchTerms } from './views/terms_prompt.js';
 
 const ROUTES = [
   { name: 'signin', re: /^#\/signin$/, public: true, load: () => import('./views/signin.js') },
@@ -41,6 +43,7 @@ const ROUTES = [
   { name: 'settings', re: /^#\/settings$/, load: () => import('./views/settings.js') },
   { name: 'welcome', re: /^#\/welcome$/, load: () => import('./views/welcome.js') },
   { name: 'newcomers', re: /^#\/newcomers$/, load: () => import('./views/newcomers.js') },
+  { name: 'terms', re: /^#\/terms$/, load: () => import('./views/terms.js') },
   { name: 'reset', re: /^#\/reset\/([\w-]+)$/, public: true, load: () => import('./views/reset.js') },
   { name: 'unsubscribe', re: /^#\/unsubscribe\/([\w-]+)$/, public: true, load: () => import('./views/unsubscribe.js') },
   { name: 'home', re: /^#?\/?$/, load: () => import('./views/home.js') },
@@ -153,6 +156,8 @@ export function signedIn(session) {
         // A conversation of two with them takes nothing more (or again).
         refreshChannels().catch(() => {});
         app.emit('blocks');
+      } else if (f.kind === 'terms.published' || f.kind === 'terms.accepted') {
+        termsEvent(f);
       }
     }),
     // Subscribed to one's own stream without a replay: at every page load
@@ -184,6 +189,13 @@ export function signedIn(session) {
     conn.on('unauthorized', ({ reason }) => signedOut(whyUnauthorized(reason))),
     conn.on('forbidden', ({ reason }) => shutOut(reason)),
     conn.on('too-many', () => connectionRefused('too-many')),
+  );
+  // Where one stands with the terms of use: from GET /api/session (at boot, and
+  // again after subscribing to one's own stream), then from that stream.
+  termsStanding(session.terms);
+  sessionOff.push(
+    app.on('session', (fresh) => termsStanding(fresh.terms)),
+    watchTerms(),
   );
   setPresence(app.me.id, app.myStatus);
   conn.start();
@@ -263,6 +275,7 @@ function teardown() {
   forgetInbox();
   setStorageUser(null);
   forgetPeople();
+  forgetTerms();
   setCsrf(null);
 }
 

@@ -5,6 +5,7 @@
 //   events: channels, presence {user, status},
 //           unread {channel}: read state changed (web/reading.js; channel null: many),
 //           me (one's own account changed: name, department, role),
+//           session (GET /api/session answered again), terms (web/terms.js),
 //           conn-problem (app.connProblem was set),
 //           notifications (web/notifications.js), highlight (a post id to show: views/highlight.js)
 import { get } from './api.js';
@@ -82,6 +83,7 @@ export function refreshMe() {
         const session = await get('/api/session');
         if (app.me !== me || !me) return; // signed out (or in as someone else) meanwhile
         accountUpdated(session.user);
+        app.emit('session', session); // what else it says (web/terms.js)
       } while (refreshMeAgain);
     } finally {
       refreshingMe = null;

@@ -9,19 +9,28 @@
 import { newCid } from './api.js';
 import { app } from './state.js';
 
-/** A new post in the store's channel; `files`: FileRefs of uploads done (web/uploads.js). */
-export function sendPost(store, body, files = []) {
+/**
+ * A new post in the store's channel; `files`: FileRefs of uploads done
+ * (web/uploads.js). `acknowledged`: the author saw the word check's warning
+ * and sends it anyway (views/composer.js).
+ */
+export function sendPost(store, body, files = [], { acknowledged = false } = {}) {
   const cid = newCid();
   store.posts.addPending({ cid, channelId: store.id, parentId: null, body, files });
+  if (acknowledged) acknowledgedCids.add(cid);
   return attempt(store, cid);
 }
 
 /** A new comment on post `parentId`. */
-export function sendComment(store, parentId, body, files = []) {
+export function sendComment(store, parentId, body, files = [], { acknowledged = false } = {}) {
   const cid = newCid();
   store.posts.addPending({ cid, channelId: store.id, parentId, body, files });
+  if (acknowledged) acknowledgedCids.add(cid);
   return attempt(store, cid);
 }
+
+// Writes sent anyway past a warning: retries say so again.
+const acknowledgedCids = new Set();
 
 /** Send a failed post or comment again, with its cid. */
 export function retry(store, cid) {
@@ -42,8 +51,10 @@ async function attempt(store, cid) {
       ? { op: 'post', channel: p.channelId, body: p.body, cid }
       : { op: 'comment', post: p.parentId, body: p.body, cid };
   if (p.files.length) frame.files = p.files.map((f) => f.id);
+  if (acknowledgedCids.has(cid)) frame.acknowledge_warning = true;
   try {
     const ack = await app.conn.write(frame);
+    acknowledgedCids.delete(cid);
     if (ack.post) store.posts.created(ack.post, { cid });
     else store.posts.settle(cid);
   } catch (err) {

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bus.base import CONTROL_TOPIC, Bus
 from bus.messages import Access
 from channels.access import access_channel
-from channels.actions.common import current_people, current_person, receipt
+from channels.actions.common import current_people, current_person, current_writers, receipt
 from channels.facts import (
     CHANNEL,
     ChannelUpdated,
@@ -37,11 +37,29 @@ from channels.models import (
     Post,
     Receipt,
 )
-from core.errors import ForbiddenError, InvalidError, NotFoundError
+from core.errors import ForbiddenError, InvalidError, NotFoundError, UnauthorizedError
 from org.models import User
 from org.stream import PERSON
 from streams.log import new_epoch
 from streams.unit import Unit, run
+from words import lists
+from words.match import Match
+
+
+async def _checked_words(
+    unit: Unit, actor: User, name: str | None, description: str | None, acknowledged: bool
+) -> tuple[User, PersonRef, list[Match]]:
+    """The group's name and description through the word check (the terms of use
+    are not asked: naming a group is not posting)."""
+    assert actor.id is not None
+    people, rules = await current_writers(unit.db, [actor.id])
+    found = people.get(actor.id)
+    if found is None:
+        raise UnauthorizedError("this account is deactivated")
+    me, person = found
+    texts = [(f, t) for f, t in (("name", name), ("description", description)) if t]
+    words = await lists.matcher(unit.db, rules.words)
+    return me, person, lists.check(words, texts, acknowledged=acknowledged)
 
 
 def _position(channel: Channel) -> Receipt:
@@ -82,7 +100,9 @@ async def do_create_channel(
     """An interest group; its creator is its first member."""
 
     async def apply(unit: Unit) -> Channel:
-        me, person = await current_person(unit.db, actor)
+        me, person, warned = await _checked_words(
+            unit, actor, data.name, data.description, data.acknowledge_warning
+        )
         channel = Channel(
             kind=ChannelKind.group.value,
             name=data.name,
@@ -93,6 +113,8 @@ async def do_create_channel(
         )
         unit.db.add(channel)
         await unit.db.flush()
+        assert me.id is not None
+        await lists.record_override(unit, me.id, "channel", warned, channel_id=channel.id)
         await add_member(unit, channel, person)
         return channel
 
@@ -109,6 +131,11 @@ async def do_update_channel(
         if access.policy.managed_members:
             raise ForbiddenError("department channels are renamed with their department")
         access.require(access.policy.edit, "only the group's creator or an admin may change it")
+        me, _, warned = await _checked_words(
+            unit, actor, data.name, data.description, data.acknowledge_warning
+        )
+        assert me.id is not None
+        await lists.record_override(unit, me.id, "channel", warned, channel_id=channel_id)
         if data.name is not None:
             channel.name = data.name
         if data.description is not None:

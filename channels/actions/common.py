@@ -4,6 +4,7 @@ write wrapper with idempotent retries, and counters on posts."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -13,11 +14,13 @@ from bus.base import Bus
 from channels.models import PersonRef, Post, PostPublic, Receipt
 from core.clock import today
 from core.errors import UnauthorizedError
+from org import terms
 from org.models import Department, User
 from org.newcomers import is_newcomer
 from streams import log
 from streams.log import Positioned
 from streams.unit import Unit, run
+from words import lists
 
 
 async def person_ref(db: AsyncSession, user: User) -> PersonRef:
@@ -109,6 +112,50 @@ async def current_people(
         for u, d in rows
         if u.id is not None
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """The company's rules as a write reads them, with its author: the terms of
+    use in force (0: none) and the word list's tag (None: no list)."""
+
+    terms: int
+    words: str | None
+
+
+async def current_writers(
+    db: AsyncSession, ids: Collection[int]
+) -> tuple[dict[int, tuple[User, PersonRef]], Rules]:
+    """``current_people`` (active ones) and the rules now, in the same statement:
+    checking the terms and the words costs a write no query of its own."""
+    stmt = (
+        select(User, Department.name, terms.version_now(), lists.tag_now())
+        .outerjoin(Department, col(Department.id) == col(User.department_id))
+        .where(col(User.id).in_(list(ids)), col(User.is_active))
+    )
+    rows = (await db.exec(stmt)).all()
+    rules = Rules(terms=rows[0][2] or 0, words=rows[0][3]) if rows else Rules(0, None)
+    people = {
+        u.id: (
+            u,
+            PersonRef(id=u.id, display_name=u.display_name, department=d, reading=u.reading),
+        )
+        for u, d, _, _ in rows
+        if u.id is not None
+    }
+    return people, rules
+
+
+async def current_writer(db: AsyncSession, actor: User) -> tuple[User, PersonRef, Rules]:
+    """``actor`` as they are now and the rules now; ``UnauthorizedError`` if
+    deactivated meanwhile, ``TermsNotAcceptedError`` if behind the terms."""
+    assert actor.id is not None
+    people, rules = await current_writers(db, [actor.id])
+    found = people.get(actor.id)
+    if found is None:
+        raise UnauthorizedError("this account is deactivated")
+    terms.require_accepted(found[0], rules.terms)
+    return found[0], found[1], rules
 
 
 async def current_person(db: AsyncSession, actor: User) -> tuple[User, PersonRef]:

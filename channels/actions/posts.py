@@ -19,7 +19,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bus.base import Bus
 from channels import attachments, mentions, search
 from channels.access import ChannelAccess, access_channel, access_post, require_author_or_moderator
-from channels.actions.common import bump, current_people, current_person, recall, receipt, write
+from channels.actions.common import (
+    bump,
+    current_people,
+    current_person,
+    current_writer,
+    current_writers,
+    recall,
+    receipt,
+    write,
+)
 from channels.attachments import Attachment, UnusableFileError
 from channels.facts import (
     CHANNEL,
@@ -39,10 +48,13 @@ from channels.reads import post_public
 from channels.render import render
 from core.clock import utcnow
 from core.errors import ConflictError, DomainError, InvalidError, UnauthorizedError
+from org import terms
 from org.models import User
 from streams import log
 from streams.catalogue import Fact
 from streams.unit import Unit
+from words import lists
+from words.match import Match
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +66,8 @@ class NewPost:
     body: str
     client_id: str | None = None
     files: Sequence[str] = ()  # ids of the author's uploads, in the order shown
+    # The author saw the word check's warning and sends it anyway (words/lists.py).
+    acknowledged: bool = False
 
 
 def _rendered(body: str, named: frozenset[int], access: ChannelAccess, before: str | None) -> str:
@@ -106,8 +120,9 @@ async def do_create_post(
     body: str,
     client_id: str | None,
     files: Sequence[str] = (),
+    acknowledged: bool = False,
 ) -> Receipt:
-    new = NewPost(actor, channel_id, body, client_id, files)
+    new = NewPost(actor, channel_id, body, client_id, files, acknowledged)
     (result,) = await do_create_posts(db, bus, [new])
     if isinstance(result, DomainError):
         raise result
@@ -155,7 +170,9 @@ async def do_create_posts(
 
 async def _insert_posts(unit: Unit, batch: Sequence[NewPost]) -> list[Receipt | DomainError]:
     db = unit.db
-    people = await current_people(db, {item.actor.id for item in batch if item.actor.id})
+    people, rules = await current_writers(db, {item.actor.id for item in batch if item.actor.id})
+    words = await lists.matcher(db, rules.words)
+    warned: dict[int, list[Match]] = {}
     named = await mentions.people_named(db, [item.body for item in batch])
     results: list[Receipt | DomainError | None] = []
     accesses: dict[tuple[int | None, int], ChannelAccess | DomainError] = {}
@@ -180,6 +197,8 @@ async def _insert_posts(unit: Unit, batch: Sequence[NewPost]) -> list[Receipt | 
             continue
         assert actor.id is not None
         try:
+            terms.require_accepted(actor, rules.terms)
+            warned[i] = lists.check(words, [("body", item.body)], acknowledged=item.acknowledged)
             html = _rendered(item.body, named, access, None)
             uploads[i] = await attachments.usable(db, actor.id, item.files)
         except DomainError as exc:
@@ -194,6 +213,10 @@ async def _insert_posts(unit: Unit, batch: Sequence[NewPost]) -> list[Receipt | 
         for i, _, post, _ in accepted:
             if uploads[i]:
                 post.files = await attachments.attach(db, uploads[i], post)
+            assert post.id is not None
+            await lists.record_override(
+                unit, post.author_id, "post", warned[i], channel_id=post.channel_id, post_id=post.id
+            )
         await search.index_posts(unit, [post for _, _, post, _ in accepted])
     by_channel: dict[int, list[tuple[int, NewPost, Post, PersonRef]]] = {}
     for entry in accepted:
@@ -221,12 +244,15 @@ async def do_create_comment(
     body: str,
     client_id: str | None,
     files: Sequence[str] = (),
+    acknowledged: bool = False,
 ) -> Receipt:
     async def apply(unit: Unit) -> Receipt:
-        me, author = await current_person(unit.db, actor)
+        me, author, rules = await current_writer(unit.db, actor)
         parent, access = await access_post(unit.db, me, post_id)
         access.require_comment()
         assert me.id is not None and parent.id is not None
+        words = await lists.matcher(unit.db, rules.words)
+        warned = lists.check(words, [("body", body)], acknowledged=acknowledged)
         html = _rendered(body, await mentions.people_named(unit.db, [body]), access, None)
         uploads = await attachments.usable(unit.db, me.id, files)
         # One level of thread: answering a comment answers its post.
@@ -243,6 +269,10 @@ async def do_create_comment(
         await unit.db.flush()
         if uploads:
             comment.files = await attachments.attach(unit.db, uploads, comment)
+        assert comment.id is not None
+        await lists.record_override(
+            unit, me.id, "comment", warned, channel_id=comment.channel_id, post_id=comment.id
+        )
         await search.index_posts(unit, [comment])
         fact = CommentCreated(post=_shared(comment, author), comment_count=count)
         return receipt(await unit.append(CHANNEL, parent.channel_id, fact))
@@ -258,16 +288,23 @@ async def do_edit_post(
     body: str | None,
     client_id: str | None,
     files: Sequence[str] | None = None,
+    acknowledged: bool = False,
 ) -> Receipt:
     """Change a post's text (``body``) or its files (``files``: the new set),
     or both; ``None`` leaves that part as it is. Files it no longer names are
     deleted with this edit."""
 
     async def apply(unit: Unit) -> Receipt:
-        me, _ = await current_person(unit.db, actor)
+        me, _, rules = await current_writer(unit.db, actor)
         post, access = await access_post(unit.db, me, post_id)
         require_author_or_moderator(me, post)
         assert me.id is not None and post.id is not None
+        if body is not None:
+            words = await lists.matcher(unit.db, rules.words)
+            warned = lists.check(words, [("body", body)], acknowledged=acknowledged)
+            await lists.record_override(
+                unit, me.id, "edit", warned, channel_id=post.channel_id, post_id=post.id
+            )
         if files is not None:
             # Kept files stay whoever uploaded them; new ones are the editor's own.
             uploads = await attachments.usable(unit.db, me.id, files, post_id=post.id)
@@ -334,7 +371,12 @@ async def do_set_like(
     and answers with the channel's current position."""
 
     async def apply(unit: Unit) -> Receipt:
-        me, _ = await current_person(unit.db, actor)
+        # Taking a like back asks nothing of the terms: it only undoes.
+        me = (
+            (await current_writer(unit.db, actor))[0]
+            if liked
+            else (await current_person(unit.db, actor))[0]
+        )
         _, access = await access_post(unit.db, me, post_id)
         access.require_react()
         assert me.id is not None

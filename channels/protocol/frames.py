@@ -7,6 +7,7 @@ Client to server (``id`` is chosen by the client and echoed in the answer;
     {"op": "unsub", "id": 2, "channel": 5}
     {"op": "sub_me", "id": 11, "epoch": "04ab33cd", "seq": 3}
     {"op": "post", "id": 3, "channel": 5, "body": "hello", "files": ["Xr4..."], "cid": "b1e0..."}
+    {"op": "post", "id": 17, "channel": 5, "body": "社外秘です", "acknowledge_warning": true}
     {"op": "comment", "id": 4, "post": 9, "body": "welcome!", "cid": "..."}
     {"op": "edit", "id": 5, "post": 9, "body": "hello all", "files": [], "cid": "..."}
     {"op": "delete", "id": 6, "post": 9, "cid": "..."}
@@ -99,12 +100,15 @@ class PostCmd(_Command, _Writes):
     op: Literal["post"]
     channel: DbId
     cid: _Cid | None = None
+    # Send anyway past the word check's warning (``word_warning``).
+    acknowledge_warning: bool = False
 
 
 class CommentCmd(_Command, _Writes):
     op: Literal["comment"]
     post: DbId
     cid: _Cid | None = None
+    acknowledge_warning: bool = False
 
 
 class EditCmd(_Command):
@@ -115,6 +119,7 @@ class EditCmd(_Command):
     body: _Text | None = None
     files: _Files | None = None
     cid: _Cid | None = None
+    acknowledge_warning: bool = False
 
     @model_validator(mode="after")
     def _something(self) -> EditCmd:
@@ -322,8 +327,12 @@ def ack(frame_id: int | None, receipt: Receipt) -> dict[str, Any]:
     return frame
 
 
-def error(frame_id: int | None, code: str, message: str) -> dict[str, Any]:
-    return {"type": "error", "id": frame_id, "code": code, "message": message}
+def error(
+    frame_id: int | None, code: str, message: str, details: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``details``: what the error carries beside its code, as HTTP errors do
+    (``word_warning``: ``level``, ``field``, ``matches``)."""
+    return {"type": "error", "id": frame_id, "code": code, "message": message, **(details or {})}
 
 
 def presence(user_id: int, status: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from server.routes import (  # noqa: F401
     auth,
     channels,
+    conduct,
     credentials,
     direct,
     files,

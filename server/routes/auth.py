@@ -13,7 +13,7 @@ from core.clock import utcnow
 from core.errors import InvalidError, UnauthorizedError
 from core.schema import StrictModel
 from onboarding.welcome import do_sign_in_welcome
-from org import auth, throttle
+from org import auth, terms, throttle
 from org.models import (
     AuthSession,
     Department,
@@ -25,6 +25,7 @@ from org.models import (
     UserPublic,
 )
 from org.newcomers import is_newcomer
+from org.terms import TermsState
 from server.api import SESSION_COOKIE, Ctx, api, client_address, jsonable
 from server.services import Services
 from streams.unit import Unit
@@ -36,6 +37,8 @@ class SessionInfo(BaseModel):
     # This sign-in was the first of a newcomer (or of one who starts soon):
     # the browser opens their welcome page (onboarding/welcome.py).
     welcome: bool = False
+    # Where one stands with the terms of use (GET /api/session only).
+    terms: TermsState | None = None
 
 
 class SetupState(BaseModel):
@@ -114,9 +117,12 @@ async def sign_in(ctx: Ctx) -> JSONResponse:
 async def current_session(ctx: Ctx) -> SessionInfo:
     assert ctx.principal is not None
     session = ctx.principal.session
+    async with ctx.services.db.reader() as db:
+        standing = await terms.state(db, ctx.user)
     return SessionInfo(
         user=await user_public(ctx.services, ctx.user),
         csrf_token=session.csrf_token if session else None,
+        terms=standing,
     )
 
 

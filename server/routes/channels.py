@@ -255,7 +255,14 @@ async def channel_events(ctx: Ctx) -> EventsPage:
 )
 async def create_post(ctx: Ctx) -> Receipt:
     body: PostCreate = ctx.body
-    post = posts.NewPost(ctx.user, ctx.path_int("channel_id"), body.body, body.cid, body.files)
+    post = posts.NewPost(
+        ctx.user,
+        ctx.path_int("channel_id"),
+        body.body,
+        body.cid,
+        body.files,
+        body.acknowledge_warning,
+    )
     return await ctx.services.posts.write(post)
 
 
@@ -275,7 +282,13 @@ async def get_post(ctx: Ctx) -> Thread:
 async def edit_post(ctx: Ctx) -> Receipt:
     body: PostEdit = ctx.body
     return await ctx.services.act(
-        posts.do_edit_post, ctx.user, ctx.path_int("post_id"), body.body, body.cid, body.files
+        posts.do_edit_post,
+        ctx.user,
+        ctx.path_int("post_id"),
+        body.body,
+        body.cid,
+        body.files,
+        body.acknowledge_warning,
     )
 
 
@@ -302,7 +315,13 @@ async def delete_post(ctx: Ctx) -> Receipt:
 async def create_comment(ctx: Ctx) -> Receipt:
     body: PostCreate = ctx.body
     return await ctx.services.act(
-        posts.do_create_comment, ctx.user, ctx.path_int("post_id"), body.body, body.cid, body.files
+        posts.do_create_comment,
+        ctx.user,
+        ctx.path_int("post_id"),
+        body.body,
+        body.cid,
+        body.files,
+        body.acknowledge_warning,
     )
 
 

@@ -5,7 +5,7 @@ posts and comments are in the search index. 0011: existing people get mention
 mail (on) and no language yet. 0012: channels and memberships stay as they
 were (no pair key, the whole history), nobody is blocked. 0013: everyone
 already there counts as welcomed, and their start date gets its newcomer
-period."""
+period. 0016: existing people have accepted no terms, and none are in force."""
 
 from __future__ import annotations
 
@@ -22,10 +22,12 @@ from sqlalchemy.engine import Connection
 
 from channels import search
 from core.text import search_text, sort_key
+from org import terms
 from org.models import User
 from server.db import Database, alembic_config
 from server.settings import Settings
 from tests.support.backends import PG_ADMIN_DSN
+from words import lists
 
 
 def _upgrade_to(connection: Connection, revision: str) -> None:
@@ -292,3 +294,26 @@ async def test_0013_welcomes_everyone_already_there_and_dates_their_newcomer_per
     assert a.welcomed_at is not None and b.welcomed_at is not None
     assert a.first_signed_in_at is not None and b.first_signed_in_at is None
     assert (a.display_name, a.start_date) == ("A", date(2026, 4, 1))
+
+
+async def test_0016_asks_nothing_of_people_already_there(scratch: Database) -> None:
+    """People who were there before terms of use existed have accepted none
+    (version 0), and no version is in force, so nothing is asked of them; no
+    word list is in force either."""
+    async with scratch.engine.begin() as conn:
+        await conn.run_sync(_upgrade_to, "0013")
+        await conn.execute(
+            text(
+                "INSERT INTO account (id, email, display_name, role, is_active, created_at,"
+                " stream_epoch, stream_seq, reading, bio, search_text, sort_key) VALUES"
+                " (1, 'a@example.com', 'A', 'member', TRUE, :now, 'e', 0, '', '', 'a', 'a')"
+            ),
+            {"now": datetime(2026, 1, 1, tzinfo=UTC)},
+        )
+    await scratch.migrate()
+    async with scratch.reader() as session:
+        a = await session.get(User, 1)
+        assert a is not None and a.terms_version == 0
+        assert (await terms.current(session)).version == 0
+        assert (await terms.state(session, a)).needed is False
+        assert (await lists.load(session)).in_force is False

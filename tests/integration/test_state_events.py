@@ -303,6 +303,42 @@ async def test_state_plus_events_equals_fresh_state_for_every_action(company: Co
             eng["id"],
             lambda: carol.api.call("PUT", f"/api/me/checklist/{ids['manual']}", {"done": True}),
         ),
+        (
+            "make someone an admin",
+            sales["id"],
+            lambda: admin.call("PATCH", f"/api/users/{carol.id}", {"role": "admin"}),
+        ),
+        (
+            "save the word list (as that admin)",
+            sales["id"],
+            lambda: carol.api.call(
+                "PUT", "/api/words", {"entries": [{"word": "社外秘", "level": "warn"}]}
+            ),
+        ),
+        (
+            "send anyway past a warning",
+            sales["id"],
+            lambda: carol.api.call(
+                "POST",
+                f"/api/channels/{sales['id']}/posts",
+                {"body": "社外秘です", "acknowledge_warning": True},
+            ),
+        ),
+        (
+            "make them a member again",
+            sales["id"],
+            lambda: admin.call("PATCH", f"/api/users/{carol.id}", {"role": "member"}),
+        ),
+        (
+            "publish terms of use",
+            sales["id"],
+            lambda: admin.call("POST", "/api/terms/versions", {"body": "**利用規約**"}),
+        ),
+        (
+            "accept them (on another device)",
+            sales["id"],
+            lambda: carol.api.call("POST", "/api/terms/accept", {"version": 1}),
+        ),
     ]
 
     seen_kinds: set[str] = set()

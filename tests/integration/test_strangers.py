@@ -66,6 +66,7 @@ PUBLIC_ROUTES = {
     ("POST", "/api/resets/{token}"): "using it (a new password, or the first) signs in",
     ("GET", "/api/unsubscribe/{token}"): "a mail's unsubscribe link is opened signed out",
     ("POST", "/api/unsubscribe/{token}"): "and used so (RFC 8058's one-click, from a mail client)",
+    ("GET", "/api/terms"): "the terms of use are one click away for everyone, signed in or not",
 }
 
 # What each path parameter names. The test fills it with such a thing of the
@@ -395,6 +396,8 @@ QUERY_PARAMETERS: dict[str, Callable[[World, dict[str, Any]], str]] = {
     "unread": lambda w, c: "1",
     # GET /api/home: the read section (the unread one is the default)
     "section": lambda w, c: "read",
+    # GET /api/terms/acceptances: the version in force (none here: 400 for anyone)
+    "version": lambda w, c: "1",
 }
 
 
@@ -447,6 +450,12 @@ BODY_FIELDS: dict[str, Callable[[World, int], Any]] = {
     "done": lambda w, me: True,
     "newcomer_days": lambda w, me: 1,
     "welcome_template": lambda w, me: "defaced",
+    # The word check: sent anyway past a warning; an admin's list; a text asked about.
+    "acknowledge_warning": lambda w, me: True,
+    "entries": lambda w, me: [{"word": "intruder", "level": "block"}],
+    "text": lambda w, me: w.secret_texts[2],
+    # Terms of use: accepting the first version (none published here).
+    "version": lambda w, me: 1,
 }
 
 
@@ -699,6 +708,8 @@ FRAME_FIELDS: dict[str, Callable[[World], Any]] = {
     "all": lambda w: True,
     # home: the read section (its own feed, whatever the channel)
     "section": lambda w: "read",
+    # post, comment, edit: sent anyway past the word check's warning
+    "acknowledge_warning": lambda w: True,
 }
 # Fields that name what the op acts on, filled with the case's targets.
 FRAME_TARGETS = {"channel": "channel", "post": "post"}

@@ -132,13 +132,15 @@ def _notification(n: dict[str, Any]) -> dict[str, Any]:
 @dataclass
 class PersonState:
     """One's own stream as a client holds it: the channels one is in, with
-    where one has read each up to and what of it notifies one, and one's
-    notifications (newest first) with the unread count."""
+    where one has read each up to and what of it notifies one, one's
+    notifications (newest first) with the unread count, and where one stands
+    with the terms of use."""
 
     joined: dict[int, tuple[int, str]]  # channel -> (read_seq, notify)
     notifications: list[dict[str, Any]]
     unread_count: int
     blocked: set[int]  # whom one blocked
+    terms: tuple[int, int]  # the terms of use in force, and the version one accepted
     me: int = 0
     # One's mentors, one's checklist (item -> done), and the newcomers one
     # mentors with each one's checklist (onboarding).
@@ -191,6 +193,12 @@ class PersonState:
             self.blocked.add(d["user_id"])
         elif kind == "block.removed":
             self.blocked.discard(d["user_id"])
+        elif kind == "terms.published":
+            self.terms = (d["version"], self.terms[1])
+        elif kind == "terms.accepted":
+            self.terms = (self.terms[0], d["version"])
+        elif kind in ("wordlist.changed", "wordcheck.overridden"):
+            pass  # records of what one did (the audit log reads them), no state
         else:
             raise AssertionError(f"no reducer for {kind}")
 
@@ -223,11 +231,13 @@ async def fresh_person(api: Api) -> PersonState:
     welcome = await api.call("GET", "/api/me/welcome")
     mine = await api.call("GET", "/api/me/newcomers")
     blocked = {b["id"] for b in await api.call("GET", "/api/blocks")}
+    terms = (await api.call("GET", "/api/session"))["terms"]
     return PersonState(
         joined,
         [_notification(n) for n in shown],
         page["unread_count"],
         blocked,
+        (terms["version"], terms["accepted"]),
         me=me["id"],
         mentors=[m["id"] for m in welcome["mentors"]],
         # One's checklist is followed while one is a newcomer, or about to be.

@@ -48,6 +48,8 @@ def test_json_frames_are_compact_utf8() -> None:
         ({"op": "post", "channel": 1, "body": "x", "cid": "x" * 65}, "invalid", "cid"),
         ({"op": "post", "channel": 1, "body": "x", "extra": 1}, "invalid", "extra"),
         ({"op": "like", "post": 0}, "invalid", "post"),
+        ({"op": "post", "channel": 1, "body": "x", "acknowledge_warning": 1}, "invalid", "ack"),
+        ({"op": "like", "post": 1, "acknowledge_warning": True}, "invalid", "acknowledge"),
         ({"op": "search"}, "invalid", "q"),
         ({"op": "search", "q": "x" * 201}, "invalid", "q"),
         ({"op": "search", "q": "x", "in": "threads"}, "invalid", "in"),
@@ -82,14 +84,33 @@ def test_read_notifications_takes_ids_or_all_but_not_both() -> None:
         assert caught.value.code == "invalid", bad
 
 
+def test_error_frames_carry_what_the_error_says_beside_its_code() -> None:
+    matches = [{"start": 0, "end": 2, "level": "warn"}]
+    frame = frames.error(4, "word_warning", "m", {"level": "warn", "matches": matches})
+    assert frame == {
+        "type": "error",
+        "id": 4,
+        "code": "word_warning",
+        "message": "m",
+        "level": "warn",
+        "matches": matches,
+    }
+    assert frames.error(4, "invalid", "m") == {
+        "type": "error",
+        "id": 4,
+        "code": "invalid",
+        "message": "m",
+    }
+
+
 def test_every_op_parses() -> None:
     samples: list[dict[str, Any]] = [
         {"op": "sub", "channel": 1, "epoch": "ab", "seq": 0},
         {"op": "unsub", "channel": 1},
         {"op": "sub_me", "epoch": "ab", "seq": 3},
-        {"op": "post", "channel": 1, "body": "b"},
-        {"op": "comment", "post": 1, "body": "b"},
-        {"op": "edit", "post": 1, "body": "b"},
+        {"op": "post", "channel": 1, "body": "b", "acknowledge_warning": True},
+        {"op": "comment", "post": 1, "body": "b", "acknowledge_warning": False},
+        {"op": "edit", "post": 1, "body": "b", "acknowledge_warning": True},
         {"op": "delete", "post": 1},
         {"op": "like", "post": 1},
         {"op": "unlike", "post": 1},

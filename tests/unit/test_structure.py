@@ -16,6 +16,7 @@ import channels.reading  # noqa: F401
 import notify.facts  # noqa: F401
 import onboarding.facts  # noqa: F401
 import org.facts  # noqa: F401
+import words.facts  # noqa: F401
 from streams.catalogue import CATALOGUE, kinds_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +24,7 @@ PACKAGES = (
     "core",
     "bus",
     "streams",
+    "words",
     "org",
     "channels",
     "notify",
@@ -38,14 +40,16 @@ ALLOWED = {
     "presence": {"core"},
     "files": {"core"},
     "streams": {"core", "bus"},
-    "org": {"core", "bus", "streams"},
-    "channels": {"core", "bus", "streams", "org", "files"},
+    # The word check: the list, its matching, and its records on the write path.
+    "words": {"core", "bus", "streams"},
+    "org": {"core", "bus", "streams", "words"},
+    "channels": {"core", "bus", "streams", "words", "org", "files"},
     # Notifications follow channels' events (duties on the write path, never a
     # call from channels) and ask channels' read rule.
-    "notify": {"core", "bus", "streams", "org", "channels"},
+    "notify": {"core", "bus", "streams", "words", "org", "channels"},
     # Onboarding reads channels (groups joined, posts in one's department) and
     # follows their events with duties; channels never call it.
-    "onboarding": {"core", "bus", "streams", "org", "channels"},
+    "onboarding": {"core", "bus", "streams", "words", "org", "channels"},
     "server": set(PACKAGES),
 }
 

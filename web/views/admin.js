@@ -1,4 +1,5 @@
-// Administration (admins only): accounts, invitation links, departments, files.
+// Administration (admins only): accounts, invitation links, departments, files,
+// terms of use and the word check.
 import { get } from '../api.js';
 import { h } from '../dom.js';
 import { Emitter } from '../emitter.js';
@@ -8,6 +9,7 @@ import { accountsSection } from './admin_accounts.js';
 import { departmentsSection } from './admin_departments.js';
 import { filesSection } from './admin_files.js';
 import { invitesSection } from './admin_invites.js';
+import { termsSection, wordsSection } from './admin_terms.js';
 import { notFound } from './notfound.js';
 import { onboardingSection } from './admin_onboarding.js';
 
@@ -25,7 +27,7 @@ export function mount(container) {
     shared.departments = await get('/api/departments');
     shared.emit('departments', shared.departments);
   };
-  const sections = [accountsSection(shared), invitesSection(shared), departmentsSection(shared), onboardingSection(shared), filesSection()];
+  const sections = [accountsSection(shared), invitesSection(shared), departmentsSection(shared), onboardingSection(shared), filesSection(), termsSection(), wordsSection()];
   container.replaceChildren(
     h(
       'div',
@@ -39,6 +41,8 @@ export function mount(container) {
         h('a', { href: '#admin-departments', onclick: jump, text: t('admin.departments') }),
         h('a', { href: '#admin-onboarding', onclick: jump, text: t('admin.onboarding') }),
         h('a', { href: '#admin-files', onclick: jump, text: t('admin.files') }),
+        h('a', { href: '#admin-terms', onclick: jump, text: t('admin.terms') }),
+        h('a', { href: '#admin-words', onclick: jump, text: t('admin.words') }),
       ),
       sections.map((s) => s.el),
     ),

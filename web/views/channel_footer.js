@@ -6,7 +6,9 @@
 import { channelName } from '../direct.js';
 import { h } from '../dom.js';
 import { t } from '../i18n/index.js';
+import { app } from '../state.js';
 import { composer } from './composer.js';
+import { termsBar } from './terms_prompt.js';
 
 /**
  * @param store    the channel's ChannelStore
@@ -21,7 +23,9 @@ export function channelFooter(store, actions) {
   function render() {
     const channel = store.channel;
     if (!channel) return;
-    const next = channel.can_post ? 'compose' : channel.can_join ? 'join' : channel.archived ? 'archived' : channel.blocked ? 'blocked' : 'read';
+    const may = channel.can_post ? 'compose' : channel.can_join ? 'join' : channel.archived ? 'archived' : channel.blocked ? 'blocked' : 'read';
+    // Terms of use not accepted yet: no composer until they are (web/terms.js).
+    const next = may === 'compose' && app.terms.needed ? 'terms' : may;
     if (next === mode) {
       if (write && channelName(channel) !== name) {
         name = channelName(channel);
@@ -43,6 +47,8 @@ export function channelFooter(store, actions) {
         channel: () => store.channel,
       });
       el.replaceChildren(write.el);
+    } else if (mode === 'terms') {
+      el.replaceChildren(termsBar('terms-bar'));
     } else if (mode === 'join') {
       const join = h('button', { class: 'btn primary', dataset: { testid: 'join-channel' }, onclick: actions.join, text: t('channel.join') });
       el.replaceChildren(h('div', { class: 'join-bar' }, h('span', { text: t('channel.notMember') }), join));
@@ -52,7 +58,7 @@ export function channelFooter(store, actions) {
     }
   }
 
-  const off = store.on('channel', render);
+  const offs = [store.on('channel', render), app.on('terms', render)];
   render();
   return {
     el,
@@ -64,7 +70,7 @@ export function channelFooter(store, actions) {
       write?.focus();
     },
     destroy() {
-      off();
+      for (const off of offs) off();
       write?.destroy();
       write = null;
     },

@@ -13,9 +13,18 @@
 // Mentions: `@` opens a list of people (views/mentions.js). Before a body with
 // mentions is sent, the composer asks whether everyone mentioned can read the
 // channel; if not, it says who cannot and sends only when asked again.
+// Words: each text is checked by the server's word check (POST /api/wordcheck,
+// the rules the write itself meets) before it is sent: the composer empties at
+// once, and a text with a warn-level word comes back into it with "this may
+// hurt someone…", Edit and Send anyway (sent with acknowledge_warning); a
+// block-level word comes back refused. Writes keep the order they were sent
+// in. With files the check comes first (files cannot be put back). The server
+// decides either way: if the check cannot be asked, the text is sent and the
+// server's answer stands.
 import { h, uniqueId } from '../dom.js';
 import { formatNumber, locale, t } from '../i18n/index.js';
 import { icon } from '../icons.js';
+import { post } from '../api.js';
 import { load, save } from '../storage.js';
 import { UploadSet } from '../uploads.js';
 import { attachButton, pastedFiles, uploadTiles } from './attachments.js';
@@ -75,6 +84,9 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
   let waiting = false; // Send was pressed while files were uploading
   let checking = false; // asking whether the people mentioned can read the channel
   let warnedFor = null; // the body the author was warned about: sent if asked again
+  let wordsOkFor = null; // the body the word check passed, or the author sends anyway
+  let acknowledged = false; // ...past a warning
+  let outgoing = Promise.resolve(); // sends in order, each after its word check
 
   function autosize() {
     input.style.height = 'auto';
@@ -125,13 +137,31 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
         return;
       }
     }
+    // With files, the word check comes first (files cannot be put back in the
+    // composer); text alone leaves at once and is checked on its way (below).
+    if (body && uploads.size > 0 && body !== wordsOkFor) {
+      checking = true;
+      refresh();
+      const found = await checkWords(body);
+      checking = false;
+      refresh();
+      if (input.value.trim() !== body) return; // edited meanwhile: checked when sent again
+      if (refused(body, found)) return;
+      wordsOkFor = body;
+    }
     if (uploads.busy) {
       wait();
       return;
     }
     picker.close();
     warnedFor = null;
-    onSend(body, uploads.refs);
+    const files = uploads.refs;
+    const ack = acknowledged && body === wordsOkFor;
+    const checked = body === wordsOkFor;
+    wordsOkFor = null;
+    acknowledged = false;
+    // Writes leave in the order they were sent, each after its check.
+    outgoing = outgoing.then(() => deliver(body, files, ack, checked));
     input.value = '';
     save(draftKey, '');
     uploads.clear();
@@ -152,6 +182,69 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
     const anyway = h('button', { type: 'button', class: 'link-btn', dataset: { testid: `${testid}-send-anyway` }, text: t('mentions.sendAnyway'), onclick: () => send() });
     note.replaceChildren(h('span', { text: t('mentions.cannotRead', { names, count: problem.names.length }) }), ' ', anyway);
     note.dataset.kind = 'mentions';
+    note.hidden = false;
+    note.classList.add('alert');
+  }
+
+  /**
+   * Send `body` unless the word check stops it: then it comes back into the
+   * composer (before whatever was typed since) with the warning or refusal.
+   */
+  async function deliver(body, files, ack, checked) {
+    if (body && !checked) {
+      const found = await checkWords(body);
+      if (found?.level === 'block' || found?.level === 'warn') {
+        const typed = input.value.trim();
+        input.value = typed ? `${body}\n${typed}` : body;
+        save(draftKey, input.value);
+        refresh();
+        autosize();
+        refused(input.value.trim(), found);
+        return;
+      }
+    }
+    onSend(body, files, { acknowledged: ack });
+  }
+
+  /** Says why `body` is not sent, if the check found a word (true then). */
+  function refused(body, found) {
+    if (found?.level === 'block') {
+      say(t('words.blocked'), { alert: true, kind: 'words' });
+      return true;
+    }
+    if (found?.level === 'warn') {
+      warnWords(body);
+      return true;
+    }
+    return false;
+  }
+
+  /** What the word check says of `body` (null if it cannot be asked now: the server still decides). */
+  async function checkWords(body) {
+    try {
+      return await post('/api/wordcheck', { text: body });
+    } catch {
+      return null;
+    }
+  }
+
+  /** A warn-level word: Edit (back to the text) or Send anyway. */
+  function warnWords(body) {
+    const edit = h('button', { type: 'button', class: 'link-btn', dataset: { testid: `${testid}-edit` }, text: t('words.edit'), onclick: () => (say(''), input.focus()) });
+    const anyway = h('button', {
+      type: 'button',
+      class: 'link-btn',
+      dataset: { testid: `${testid}-words-anyway` },
+      text: t('words.sendAnyway'),
+      onclick: () => {
+        wordsOkFor = body;
+        acknowledged = true;
+        say('');
+        send();
+      },
+    });
+    note.replaceChildren(h('span', { text: t('words.warning') }), ' ', edit, ' ', anyway);
+    note.dataset.kind = 'words';
     note.hidden = false;
     note.classList.add('alert');
   }
@@ -191,7 +284,7 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
     send();
   });
   input.addEventListener('input', () => {
-    if (note.dataset.kind === 'mentions') say('');
+    if (note.dataset.kind === 'mentions' || note.dataset.kind === 'words') say('');
     refresh();
     autosize();
     clearTimeout(saveTimer);

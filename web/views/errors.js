@@ -7,7 +7,7 @@ const KNOWN = new Set([
   'network', 'not_found', 'forbidden', 'conflict', 'invalid', 'rate_limited', 'too_large',
   'unauthorized', 'timeout', 'disconnected', 'internal', 'weak_password', 'file_unavailable',
   'storage_unavailable', 'search_timeout', 'channel_mention_forbidden', 'mentor_invalid',
-  'not_a_newcomer',
+  'not_a_newcomer', 'terms_not_accepted', 'word_warning', 'word_blocked',
 ]);
 
 // What the server says about a refused name (422 `invalid`, `fields[].type`).
@@ -16,6 +16,7 @@ const FIELD_TYPES = {
   name_blank: 'name.blank',
   reading_not_kana: 'name.readingKana',
   string_too_long: 'name.tooLong',
+  word_no_letters: 'words.noLetters',
 };
 
 /** The message for a refused name or reading, or null when the error is another. */

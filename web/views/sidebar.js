@@ -216,6 +216,7 @@ export function mountSidebar(el, { signOut }) {
       { class: 'side-footer' },
       h('label', { for: 'lang-select', class: 'small', text: t('nav.language') }),
       langSelect,
+      h('a', { href: '#/terms', class: 'small', dataset: { testid: 'nav-terms' }, text: t('nav.terms') }),
       h('button', {
         class: 'btn ghost',
         dataset: { testid: 'sign-out' },

@@ -7,10 +7,12 @@ import { get } from '../api.js';
 import { h } from '../dom.js';
 import { icon } from '../icons.js';
 import { t } from '../i18n/index.js';
+import { app } from '../state.js';
 import { sendComment } from '../writes.js';
 import { dropTarget } from './attachments.js';
 import { composer } from './composer.js';
 import { errorText } from './errors.js';
+import { termsBar } from './terms_prompt.js';
 import { PostView } from './post.js';
 import { PostList } from './post_list.js';
 
@@ -57,6 +59,7 @@ export class ThreadPanel {
       store.posts.on('removed', ({ id }) => id === this.rootId && this.deleted()),
       store.posts.on('reset', () => this.rootId !== null && this.load()), // threads were dropped: load again
       store.on('rights', () => this.rightsChanged()),
+      app.on('terms', () => this.renderFooter()),
     ];
   }
 
@@ -118,11 +121,16 @@ export class ThreadPanel {
   /** The comment composer if the person may comment, else why not. */
   renderFooter() {
     const channel = this.store.channel;
-    const canComment = !!channel?.can_comment;
+    // Terms of use not accepted yet: a bar instead of the composer (web/terms.js).
+    const canComment = channel?.can_comment ? (app.terms.needed ? 'terms' : true) : false;
     if (canComment === this.canComment) return;
     this.canComment = canComment;
     this.composer?.destroy();
     this.composer = null;
+    if (canComment === 'terms') {
+      this.footer.replaceChildren(termsBar('thread-terms-bar'));
+      return;
+    }
     if (!canComment) {
       const why = channel?.can_join ? t('thread.joinToComment') : t('thread.readOnly');
       this.footer.replaceChildren(h('p', { class: 'muted small pad', dataset: { testid: 'thread-read-only' }, text: why }));
@@ -134,7 +142,7 @@ export class ThreadPanel {
       label: t('thread.commentLabel'),
       placeholder: t('thread.commentPlaceholder'),
       testid: 'comment-composer',
-      onSend: (body, files) => sendComment(this.store, rootId, body, files),
+      onSend: (body, files, opts) => sendComment(this.store, rootId, body, files, opts),
       channel: () => this.store.channel,
     });
     this.footer.replaceChildren(this.composer.el);

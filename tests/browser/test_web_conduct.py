@@ -1,0 +1,110 @@
+"""Terms of use and the word check in the browser (a server of its own: the
+terms published here are in force for everyone on it). A person who has not
+accepted the terms sees them, and cannot post until they accept them (in the
+browser; then posting works), in every open tab the moment a new version is
+published. The warn-level word check shows its notice in Japanese before
+anything is sent, and "send anyway" posts it; a block-level word is refused."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Kaisha, SignIn, connected, post_locator, unique
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_person_posts_only_after_accepting_the_terms(kaisha: Kaisha, sign_in: SignIn) -> None:
+    dept = kaisha.department(unique("総務部"))
+    aiko = kaisha.person(unique("Aiko"), dept["id"])
+    starting = kaisha.admin.call("GET", "/api/terms/starting")
+    kaisha.admin.call("POST", "/api/terms/versions", {"body": starting["ja"]})
+
+    a = sign_in(aiko["email"], locale="ja-JP")
+    page = a.open(f"#/c/{dept['channel_id']}")
+    connected(page)
+    # The terms are shown at once, to be accepted.
+    dialog = page.get_by_test_id("terms-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_test_id("terms-body")).to_contain_text("ハラスメント")
+    expect(dialog.get_by_test_id("terms-body")).to_contain_text("利用停止")
+    # "Later": reading stays open, but no composer until they are accepted.
+    dialog.get_by_test_id("terms-later").click()
+    expect(dialog).to_have_count(0)
+    expect(page.get_by_test_id("composer-input")).to_have_count(0)
+    bar = page.get_by_test_id("terms-bar")
+    expect(bar).to_contain_text("利用規約")
+    # One click away from every page: the sidebar's link.
+    expect(page.get_by_test_id("nav-terms")).to_have_attribute("href", "#/terms")
+
+    bar.get_by_test_id("terms-bar-open").click()
+    page.get_by_test_id("terms-dialog").get_by_test_id("terms-accept").click()
+    expect(page.get_by_test_id("terms-dialog")).to_have_count(0)
+    body = unique("同意しました ")
+    page.get_by_test_id("composer-input").fill(body)
+    page.get_by_test_id("composer-input").press("Enter")
+    expect(post_locator(page, body)).to_have_count(1)
+    expect(page.get_by_test_id("pending-post")).to_have_count(0)
+
+    # A new version reaches the open tab at once: the composer goes, the terms show.
+    kaisha.admin.call("POST", "/api/terms/versions", {"body": starting["en"]})
+    expect(page.get_by_test_id("terms-dialog")).to_be_visible()
+    expect(page.get_by_test_id("terms-body")).to_contain_text("Harassment")
+    expect(page.get_by_test_id("composer-input")).to_have_count(0)
+    page.get_by_test_id("terms-accept").click()
+    expect(page.get_by_test_id("composer-input")).to_be_visible()
+
+    # The admins see who accepted.
+    listed = kaisha.admin.call("GET", "/api/terms/acceptances")
+    assert aiko["id"] in [p["user_id"] for p in listed["accepted"]]
+
+
+def test_a_warn_level_word_asks_in_japanese_before_sending(kaisha: Kaisha, sign_in: SignIn) -> None:
+    dept = kaisha.department(unique("営業部"))
+    ken = kaisha.person(unique("Ken"), dept["id"])
+    version = kaisha.admin.call("GET", "/api/terms")["version"]
+    if version:
+        kaisha.api_as(ken["email"]).call("POST", "/api/terms/accept", {"version": version})
+    kaisha.admin.call(
+        "PUT",
+        "/api/words",
+        {"entries": [{"word": "社外秘", "level": "warn"}, {"word": "死ね", "level": "block"}]},
+    )
+    k = sign_in(ken["email"], locale="ja-JP")
+    page = k.open(f"#/c/{dept['channel_id']}")
+    connected(page)
+    composer = page.get_by_test_id("composer-input")
+
+    # Warn: the notice comes before anything is sent.
+    body = unique("この資料は社 外 秘です ")
+    composer.fill(body)
+    composer.press("Enter")
+    note = page.get_by_test_id("composer-note")
+    expect(note).to_contain_text("この表現は相手を傷つける可能性があります")
+    expect(page.get_by_test_id("pending-post")).to_have_count(0)
+    expect(post_locator(page, body)).to_have_count(0)
+    expect(composer).to_have_value(body.strip())
+    # Edit goes back to the text; sending again asks again.
+    page.get_by_test_id("composer-edit").click()
+    expect(note).to_be_hidden()
+    composer.press("Enter")
+    expect(note).to_contain_text("この表現は相手を傷つける可能性があります")
+    page.get_by_test_id("composer-words-anyway").click()
+    expect(post_locator(page, body)).to_have_count(1)
+    expect(page.get_by_test_id("pending-post")).to_have_count(0)
+    expect(composer).to_have_value("")
+
+    # An ordinary word that holds nothing listed goes straight through.
+    plain = unique("社外の方との打ち合わせ ")
+    composer.fill(plain)
+    composer.press("Enter")
+    expect(post_locator(page, plain)).to_have_count(1)
+
+    # Block: refused, with no way to send it anyway.
+    blocked = unique("もう死ね ")
+    composer.fill(blocked)
+    composer.press("Enter")
+    expect(note).to_contain_text("投稿できません")
+    expect(page.get_by_test_id("composer-words-anyway")).to_have_count(0)
+    expect(post_locator(page, blocked)).to_have_count(0)
