@@ -133,6 +133,7 @@ def _statement(section: Section, before: bool) -> Select[Any]:
     where: list[Any] = [
         _POST.c.parent_id.is_(None),
         _POST.c.deleted_at.is_(None),
+        _POST.c.hidden_at.is_(None),
         readable_by(user_id, channel=_CHANNEL),
     ]
     if section is Section.unread:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import BaseModel, StrictBool
@@ -60,6 +60,11 @@ class User(SQLModel, table=True):
     # mention_mail.py); on unless they turn it off (settings, or the mail's
     # unsubscribe link).
     mention_email: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
+    # Sanctions in force (moderation/ keeps the record of each): muted, one may
+    # read but not post, comment or like; suspended, one cannot sign in. Each
+    # ends by itself at its time: every check compares it with the clock.
+    muted_until: datetime | None = None
+    suspended_until: datetime | None = None
     # The head of this person's own stream (org/stream.py): what only they see.
     stream_epoch: str = Field(default_factory=new_epoch, max_length=16)
     stream_seq: int = 0
@@ -75,6 +80,21 @@ class User(SQLModel, table=True):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.admin.value
+
+    def muted_at(self, now: datetime) -> datetime | None:
+        """When the mute in force at ``now`` ends, or None."""
+        return _in_force(self.muted_until, now)
+
+    def suspended_at(self, now: datetime) -> datetime | None:
+        """When the suspension in force at ``now`` ends, or None."""
+        return _in_force(self.suspended_until, now)
+
+
+def _in_force(until: datetime | None, now: datetime) -> datetime | None:
+    if until is None:
+        return None
+    aware = until if until.tzinfo is not None else until.replace(tzinfo=UTC)
+    return aware if aware > now else None
 
 
 @event.listens_for(User, "before_insert")

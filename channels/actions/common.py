@@ -11,7 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bus.base import Bus
 from channels.models import PersonRef, Post, PostPublic, Receipt
-from core.errors import UnauthorizedError
+from core.clock import iso, utcnow
+from core.errors import MutedError, UnauthorizedError
 from org.models import Department, User
 from streams import log
 from streams.log import Positioned
@@ -120,3 +121,11 @@ async def bump(db: AsyncSession, post_id: int, column: str, delta: int) -> int:
             )
         ).scalar_one()
     )
+
+
+def require_unmuted(user: User) -> None:
+    """A muted person (moderation/) reads but does not post, comment, edit or
+    like until the mute ends: ``MutedError`` with the time it does."""
+    until = user.muted_at(utcnow())
+    if until is not None:
+        raise MutedError(iso(until) or "")

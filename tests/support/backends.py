@@ -29,6 +29,7 @@ ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "correct-horse-battery"
 
 TABLES = (
+    "audit_entry, sanction, report, "
     "person_event, channel_event, post_like, attachment, company_setting, read_position, "
     "post_search, post, "
     "membership, channel, invite, api_token, "
