@@ -5,6 +5,8 @@ packages declare their own where they define them (moderation/facts.py)."""
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from sqlmodel import select
 
 from audit.registry import Draft, audited, person_label
@@ -26,9 +28,22 @@ from org.facts import (
     SignedIn,
     SignInFailed,
 )
+from streams.catalogue import NOTE, Fact, fact
 from streams.unit import Appended, Unit
 
+
+@fact
+class AuditExported(Fact):
+    """The audit log itself was exported (what was asked for)."""
+
+    kind: ClassVar[str] = "audit.exported"
+    stream: ClassVar[str] = NOTE
+    filters: dict[str, Any]
+    rows: int
+
+
 audited(
+    AuditExported.kind,
     AccountChanged.kind,
     AccountCreated.kind,
     DepartmentChanged.kind,

@@ -84,7 +84,7 @@ EXPORT_COLUMNS = ("id", "at", "action", "actor_id", "actor", "target_type", "tar
 EXPORT_COLUMNS_TAIL = ("old", "new", "details")
 
 
-async def export(db: Reader, f: Filter) -> bytes:
+async def export(db: Reader, f: Filter) -> tuple[bytes, int]:
     """The entries that match, newest first, at most ``MAX_EXPORT_ROWS``: UTF-8
     with a BOM (Excel reads Japanese right), CRLF line ends, cells that could
     be formulas neutralised (as the people export does: org/roster.py)."""
@@ -95,7 +95,9 @@ async def export(db: Reader, f: Filter) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([*EXPORT_COLUMNS, *EXPORT_COLUMNS_TAIL])
+    count = 0
     for row in rows:
+        count += 1
         entry = _public(row)
         cells: Sequence[Any] = (
             entry.id,
@@ -111,7 +113,7 @@ async def export(db: Reader, f: Filter) -> bytes:
             _json(entry.details),
         )
         writer.writerow([neutralise(str(c)) for c in cells])
-    return "\ufeff".encode() + out.getvalue().encode("utf-8")
+    return "\ufeff".encode() + out.getvalue().encode("utf-8"), count
 
 
 def _json(value: Any) -> str:

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from starlette.responses import Response
 
 from audit import reads
+from audit.kinds import AuditExported
 from audit.models import PAGE_SIZE, RETENTION_KEY, AuditPage, AuditRules, AuditRulesUpdate
 from audit.registry import AUDITED
 from core.clock import utcnow
@@ -24,6 +25,9 @@ _FILTERS = [
     Param("since", "YYYY-MM-DD: entries on or after that day (UTC)", max_length=10),
     Param("until", "YYYY-MM-DD: entries on or before that day (UTC)", max_length=10),
 ]
+
+
+_NAMES = {p.name for p in _FILTERS}
 
 
 def _day(ctx: Ctx, name: str) -> date | None:
@@ -76,7 +80,13 @@ async def audit_page(ctx: Ctx) -> AuditPage:
 async def audit_export(ctx: Ctx) -> Response:
     f = _filter(ctx)
     async with ctx.services.db.connection() as conn:
-        body = await reads.export(conn, f)
+        body, rows = await reads.export(conn, f)
+    asked = {k: v for k, v in ctx.request.query_params.items() if k in _NAMES}
+
+    async def note(unit: Unit) -> None:
+        unit.note(AuditExported(filters=asked, rows=rows))
+
+    await ctx.services.write(note, ctx.user)
     stamp = utcnow().strftime("%Y%m%d")
     return Response(
         body,
