@@ -322,8 +322,11 @@ def ack(frame_id: int | None, receipt: Receipt) -> dict[str, Any]:
     return frame
 
 
-def error(frame_id: int | None, code: str, message: str) -> dict[str, Any]:
-    return {"type": "error", "id": frame_id, "code": code, "message": message}
+def error(
+    frame_id: int | None, code: str, message: str, details: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``details``: what the error carries beside its code (``muted``: ``until``)."""
+    return {**(details or {}), "type": "error", "id": frame_id, "code": code, "message": message}
 
 
 def presence(user_id: int, status: str) -> dict[str, Any]:

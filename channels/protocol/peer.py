@@ -187,6 +187,6 @@ class Peer:
                 exc.frame_id if exc.frame_id is not None else frame_id, exc.code, exc.message
             )
         if isinstance(exc, DomainError):
-            return frames.error(frame_id, exc.code, exc.message)
+            return frames.error(frame_id, exc.code, exc.message, exc.details)
         log.error("frame failed", exc_info=exc)
         return frames.error(frame_id, "internal", "the server failed on this frame")

@@ -1,10 +1,12 @@
-// Administration (admins only): accounts, invitation links, departments, files.
+// Administration (admins only): accounts, invitation links, departments, files,
+// the audit log.
 import { get } from '../api.js';
 import { h } from '../dom.js';
 import { Emitter } from '../emitter.js';
 import { t } from '../i18n/index.js';
 import { app, isAdmin } from '../state.js';
 import { accountsSection } from './admin_accounts.js';
+import { auditSection } from './admin_audit.js';
 import { departmentsSection } from './admin_departments.js';
 import { filesSection } from './admin_files.js';
 import { invitesSection } from './admin_invites.js';
@@ -24,7 +26,7 @@ export function mount(container) {
     shared.departments = await get('/api/departments');
     shared.emit('departments', shared.departments);
   };
-  const sections = [accountsSection(shared), invitesSection(shared), departmentsSection(shared), filesSection()];
+  const sections = [accountsSection(shared), invitesSection(shared), departmentsSection(shared), filesSection(), auditSection()];
   container.replaceChildren(
     h(
       'div',
@@ -37,6 +39,7 @@ export function mount(container) {
         h('a', { href: '#admin-invites', onclick: jump, text: t('admin.invites') }),
         h('a', { href: '#admin-departments', onclick: jump, text: t('admin.departments') }),
         h('a', { href: '#admin-files', onclick: jump, text: t('admin.files') }),
+        h('a', { href: '#admin-audit', onclick: jump, text: t('admin.audit') }),
       ),
       sections.map((s) => s.el),
     ),

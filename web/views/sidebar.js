@@ -4,7 +4,7 @@
 import { avatar, h, setChildren } from '../dom.js';
 import { icon } from '../icons.js';
 import { LANGUAGES, formatNumber, lang, t } from '../i18n/index.js';
-import { app, isAdmin, setMyStatus } from '../state.js';
+import { app, canModerate, isAdmin, setMyStatus } from '../state.js';
 import { unreadCount } from '../reading.js';
 import { openProfile } from './profile.js';
 
@@ -62,10 +62,12 @@ export function mountSidebar(el, { signOut }) {
   const nav = h('ul', { class: 'nav-list' });
   function renderNav() {
     links.delete('admin');
+    links.delete('moderation');
     setChildren(nav,
       navLink('home', '#/', t('nav.home'), 'nav-home', 'home'),
       navLink('directory', '#/directory', t('nav.directory'), 'nav-directory', 'compass'),
       navLink('people', '#/people', t('nav.people'), 'nav-people', 'people'),
+      canModerate() ? navLink('moderation', '#/moderation', t('nav.moderation'), 'nav-moderation', 'check') : null,
       isAdmin() ? navLink('admin', '#/admin', t('nav.admin'), 'nav-admin', 'shield') : null,
     );
   }
