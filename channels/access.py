@@ -417,7 +417,8 @@ async def access_channel(
 
 async def access_post(db: AsyncSession, user: User, post_id: int) -> tuple[Post, ChannelAccess]:
     """A live (not deleted) post or comment and its channel, if ``user`` may see them.
-    A comment whose post was deleted is gone with it."""
+    A comment whose post was deleted is gone with it. A hidden one (moderation/)
+    is there for its author only, and its comments with it."""
     parent = aliased(Post)
     row = (
         await db.exec(
@@ -431,7 +432,14 @@ async def access_post(db: AsyncSession, user: User, post_id: int) -> tuple[Post,
             .where(
                 Post.id == post_id,
                 col(Post.deleted_at).is_(None),
-                or_(col(Post.parent_id).is_(None), col(parent.deleted_at).is_(None)),
+                or_(col(Post.hidden_at).is_(None), col(Post.author_id) == user.id),
+                or_(
+                    col(Post.parent_id).is_(None),
+                    and_(
+                        col(parent.deleted_at).is_(None),
+                        or_(col(parent.hidden_at).is_(None), col(parent.author_id) == user.id),
+                    ),
+                ),
             )
         )
     ).first()

@@ -336,6 +336,8 @@ def _listing(before: int | None, kind: str | None, limit: int) -> Any:
             _ATTACHMENT.c.deleted_at.is_(None),
             _POST.c.deleted_at.is_(None),
             _LIVE_POST.c.deleted_at.is_(None),
+            _POST.c.hidden_at.is_(None),  # a hidden post's files go with it (moderation/)
+            _LIVE_POST.c.hidden_at.is_(None),
         )
         .order_by(_ATTACHMENT.c.pk.desc())
         .limit(limit + 1)

@@ -15,6 +15,10 @@ In a channel's stream (what its readers see):
 - ``comment.deleted``  ``{"post_id": 57, "parent_id": 41, "comment_count": 2}``
 - ``like.added``       ``{"post_id": 41, "user_id": 7, "like_count": 5}``
 - ``like.removed``     ``{"post_id": 41, "user_id": 7, "like_count": 4}``
+- ``post.hidden``      ``{"post_id": 41, "parent_id": null, "comment_count": null}``:
+  a moderator hid it (moderation/): drop it (its author keeps it, marked
+  hidden); for a comment, its post's new ``comment_count``
+- ``post.unhidden``    ``{"post": Post, "comment_count": null}``: brought back
 - ``member.joined``    ``{"user": Person}``
 - ``member.left``      ``{"user": Person}``
 - ``channel.updated``  ``{"name": "…", "description": "…", "is_private": false,
@@ -37,7 +41,13 @@ from core.tables import table_of
 from streams.catalogue import Fact, fact
 from streams.log import Stream, register
 
-TEXT_KINDS = ("post.created", "post.edited", "comment.created", "comment.edited")
+TEXT_KINDS = (
+    "post.created",
+    "post.edited",
+    "comment.created",
+    "comment.edited",
+    "post.unhidden",
+)
 
 CHANNEL = register(
     Stream(
@@ -104,6 +114,19 @@ class CommentDeleted(_AboutPostId):
     kind: ClassVar[str] = "comment.deleted"
     parent_id: int
     comment_count: int
+
+
+@fact
+class PostHidden(_AboutPostId):
+    kind: ClassVar[str] = "post.hidden"
+    parent_id: int | None
+    comment_count: int | None  # a comment's post's, after
+
+
+@fact
+class PostUnhidden(_AboutPost):
+    kind: ClassVar[str] = "post.unhidden"
+    comment_count: int | None
 
 
 class _LikeChange(_AboutPostId):

@@ -153,6 +153,8 @@ def _created_of_post() -> Any:
 
 # Added to a group conversation: nothing from before (channels/direct.py).
 _SINCE_ADDED = or_(_MEMBER.c.since_post.is_(None), _POST.c.id > _MEMBER.c.since_post)
+# Hidden by a moderator: gone for everyone but its author (reads.shown_to).
+_SHOWN = reads.shown_to(bindparam("user_id"))
 
 
 def _unread_top(user_id: Any, before: bool, channels: Any = None) -> Select[Any]:
@@ -176,6 +178,7 @@ def _unread_top(user_id: Any, before: bool, channels: Any = None) -> Select[Any]
         _POST.c.deleted_at.is_(None),
         _POST.c.author_id != user_id,
         _SINCE_ADDED,
+        _SHOWN,
     ]
     if before:
         below.append(_POST.c.id < bindparam("before"))
@@ -250,6 +253,7 @@ def _read_top(user_id: Any, before: bool, channels: Any = None) -> Select[Any]:
         _POST.c.parent_id.is_(None),
         _POST.c.deleted_at.is_(None),
         _SINCE_ADDED,
+        _SHOWN,
         # Not unread (``_is_unread``); a post without its event (none today) is read.
         not_(
             and_(

@@ -124,6 +124,10 @@ class Post(SQLModel, table=True):
     edited_at: datetime | None = None
     edited_by: int | None = Field(default=None, foreign_key="account.id")  # who edited it last
     deleted_at: datetime | None = None
+    # Hidden by a moderator (moderation/): gone for everyone but its author, who
+    # sees it marked with the reason; reversible, unlike a delete.
+    hidden_at: datetime | None = None
+    hidden_reason: str | None = Field(default=None, max_length=1000)
     like_count: int = 0
     comment_count: int = 0
     # The files it carries, as ``FileRef`` dicts (channels/attachments.py), in
@@ -302,6 +306,9 @@ class PostPublic(PostData):
     """A post as one person reads it."""
 
     liked_by_me: bool = False
+    # Only for its author, when a moderator hid it: why (everyone else no
+    # longer sees it at all).
+    hidden: str | None = None
 
 
 class ClientId(StrictModel):

@@ -135,6 +135,8 @@ def _post_fields(row: Sequence[Any]) -> dict[str, Any]:
     if editor_id is not None:
         fields["edited_by"] = {"id": editor_id, "display_name": editor_name}
     fields["liked_by_me"] = bool(liked)
+    if len(row) > n + 8 and row[n + 7] is not None:
+        fields["hidden"] = row[n + 8] or ""
     return fields
 
 
@@ -160,7 +162,8 @@ def _post_select(liked_by: Any) -> Select[Any]:
         .where(_LIKE.c.post_id == _POST.c.id, _LIKE.c.user_id == liked_by)
         .exists()
     )
-    return sa_select(*[f.column for f in POST_ROW], *_AUTHOR_COLUMNS, liked).select_from(
+    hidden = (_POST.c.hidden_at, _POST.c.hidden_reason)
+    return sa_select(*[f.column for f in POST_ROW], *_AUTHOR_COLUMNS, liked, *hidden).select_from(
         _POST.join(_USER, _USER.c.id == _POST.c.author_id)
         .outerjoin(_DEPARTMENT, _DEPARTMENT.c.id == _USER.c.department_id)
         .outerjoin(
@@ -168,6 +171,12 @@ def _post_select(liked_by: Any) -> Select[Any]:
             and_(_EDITOR.c.id == _POST.c.edited_by, _POST.c.edited_by != _POST.c.author_id),
         )
     )
+
+
+def shown_to(reader: Any) -> Any:
+    """A post is shown unless a moderator hid it; its author still sees it
+    (marked hidden, with the reason)."""
+    return or_(_POST.c.hidden_at.is_(None), _POST.c.author_id == reader)
 
 
 # For other reads of posts (the home feed): the same columns and fields.
@@ -412,6 +421,7 @@ def _page_statement(*, older: bool) -> Select[Any]:
         _POST.c.deleted_at.is_(None),
         # Added to a group conversation: its history from then on (0: all of it).
         _POST.c.id > bindparam("since"),
+        shown_to(bindparam("user_id")),
     ]
     if older:
         where.append(_POST.c.id < bindparam("before"))
@@ -457,7 +467,9 @@ async def history_page(
 
 
 _BY_ID = _post_select(bindparam("user_id")).where(
-    _POST.c.id.in_(bindparam("ids", expanding=True)), _POST.c.deleted_at.is_(None)
+    _POST.c.id.in_(bindparam("ids", expanding=True)),
+    _POST.c.deleted_at.is_(None),
+    shown_to(bindparam("user_id")),
 )
 
 
@@ -479,6 +491,7 @@ async def thread(db: AsyncSession, user: User, post_id: int) -> Thread:
         .where(
             or_(_POST.c.id == root_id, _POST.c.parent_id == root_id),
             _POST.c.deleted_at.is_(None),
+            shown_to(user.id),
         )
         .order_by(_POST.c.id)
     )

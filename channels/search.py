@@ -341,7 +341,11 @@ def _matching(shape: _Shape) -> tuple[Select[Any], Any]:
     where: list[Any] = [
         match,
         _POST.c.deleted_at.is_(None),
-        or_(_POST.c.parent_id.is_(None), _PARENT.c.deleted_at.is_(None)),
+        _POST.c.hidden_at.is_(None),
+        or_(
+            _POST.c.parent_id.is_(None),
+            and_(_PARENT.c.deleted_at.is_(None), _PARENT.c.hidden_at.is_(None)),
+        ),
         _POST.c.channel_id.in_(readable),
         not_(post_before_joining(bindparam("user_id"), _POST)),
     ]

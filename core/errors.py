@@ -53,3 +53,23 @@ class RateLimitedError(DomainError):
     def __init__(self, message: str = "", *, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after  # seconds, when known (HTTP: Retry-After)
+
+
+class MutedError(ForbiddenError):
+    """A moderator muted the writer: they may read, not post, comment or like,
+    until ``details.until`` (moderation/)."""
+
+    code = "muted"
+
+    def __init__(self, until: str) -> None:
+        super().__init__(f"you are muted until {until}", {"until": until})
+
+
+class SuspendedError(DomainError):
+    """A moderator suspended the account: no sign-in until ``details.until``."""
+
+    code = "suspended"
+    status = 403
+
+    def __init__(self, until: str) -> None:
+        super().__init__(f"this account is suspended until {until}", {"until": until})

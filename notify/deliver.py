@@ -57,8 +57,8 @@ class Note:
 
     user_id: int
     kind: NotificationKind
-    actor: ActorRef
-    channel_id: int
+    actor: ActorRef | None  # None: nobody named (moderation's notices)
+    channel_id: int | None
     channel_name: str
     post_id: int | None = None
     thread_id: int | None = None
@@ -88,6 +88,7 @@ async def deliver(unit: Unit, notes: Sequence[Note]) -> None:
         unread = await _unread_likes(db, {n.post_id for n in likes if n.post_id is not None})
         for note in likes:
             row = unread.get((note.user_id, note.post_id))
+            assert note.actor is not None  # a like is someone's
             if row is None:
                 fresh.append(note)
             elif note.actor.id not in row.actor_ids:
@@ -95,7 +96,7 @@ async def deliver(unit: Unit, notes: Sequence[Note]) -> None:
                 joined.append((row, note))
     if not fresh and not joined:
         return
-    names = {n.actor.id: n.actor.display_name for n in notes}
+    names = {n.actor.id: n.actor.display_name for n in notes if n.actor is not None}
     wanted = {i for row, _ in joined for i in row.actor_ids[:3]} - set(names)
     if wanted:
         rows = await (await db.connection()).execute(
@@ -115,7 +116,7 @@ async def deliver(unit: Unit, notes: Sequence[Note]) -> None:
                 channel_id=note.channel_id,
                 post_id=note.post_id,
                 thread_id=note.thread_id,
-                actor_ids=[note.actor.id],
+                actor_ids=[note.actor.id] if note.actor is not None else [],
                 excerpt=note.excerpt,
                 created_at=now,
                 updated_at=now,
@@ -156,15 +157,13 @@ async def deliver(unit: Unit, notes: Sequence[Note]) -> None:
         for row, note in zip(made, fresh, strict=True):
             public = notification_public(row, names, note.channel_name)
             count = counts.get(row.user_id, 0)
-            facts.append(
-                (NotificationAdded(notification=public, unread_count=count), note.actor.id)
-            )
+            actor_id = note.actor.id if note.actor is not None else None
+            facts.append((NotificationAdded(notification=public, unread_count=count), actor_id))
         for row, note in joined:
             public = notification_public(row, names, note.channel_name)
             count = counts.get(row.user_id, 0)
-            facts.append(
-                (NotificationUpdated(notification=public, unread_count=count), note.actor.id)
-            )
+            actor_id = note.actor.id if note.actor is not None else None
+            facts.append((NotificationUpdated(notification=public, unread_count=count), actor_id))
         return facts
 
     keys = [n.user_id for n in fresh] + [row.user_id for row, _ in joined]

@@ -34,6 +34,13 @@ class NotificationKind(enum.StrEnum):
     invited = "invited"  # added to a group by someone else
     channel = "channel"  # @channel
     post = "post"  # a new post in a channel one follows with "all"
+    # Moderation (moderation/): ``report``, one's report was decided (its
+    # ``excerpt`` is the decision: dismissed, hidden, deleted, warned, muted,
+    # suspended; it names no moderator); ``moderation``, a moderator acted on
+    # one's account or content (``excerpt``: warning, mute, suspension, hidden,
+    # deleted, lifted). Neither needs a channel.
+    report = "report"
+    moderation = "moderation"
 
 
 class Notification(SQLModel, table=True):
@@ -64,7 +71,8 @@ class Notification(SQLModel, table=True):
     id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     seq: int
     kind: str = Field(max_length=20)
-    channel_id: int = Field(foreign_key="channel.id")
+    # None for what is about no channel (moderation's notices).
+    channel_id: int | None = Field(default=None, foreign_key="channel.id")
     post_id: int | None = Field(default=None, foreign_key="post.id")  # the post or comment
     thread_id: int | None = None  # a comment's post
     # Who did it, newest first: one person, or every liker of an aggregated like.
@@ -94,7 +102,7 @@ class NotificationPublic(BaseModel):
     kind: NotificationKind
     actors: list[ActorRef]  # newest first, at most ACTORS_SHOWN
     count: int  # how many people: "佐藤さんほか3人" is actors[0] and count - 1 others
-    channel_id: int
+    channel_id: int | None  # None for moderation's notices
     channel_name: str
     post_id: int | None
     thread_id: int | None
@@ -112,7 +120,7 @@ class Stored(Protocol):
     id: int
     seq: int
     kind: str
-    channel_id: int
+    channel_id: int | None
     post_id: int | None
     thread_id: int | None
     actor_ids: list[int]
@@ -132,7 +140,7 @@ class StoredRow:
     id: int
     seq: int
     kind: str
-    channel_id: int
+    channel_id: int | None
     post_id: int | None
     thread_id: int | None
     actor_ids: list[int]
@@ -152,7 +160,7 @@ class StoredRow:
 
 
 def notification_public(
-    row: Stored, names: dict[int, str], channel_name: str
+    row: Stored, names: dict[int, str], channel_name: str | None
 ) -> NotificationPublic:
     """``names``: display names of (at least) its first actors."""
     return NotificationPublic(
@@ -163,7 +171,7 @@ def notification_public(
         ],
         count=len(row.actor_ids),
         channel_id=row.channel_id,
-        channel_name=channel_name,
+        channel_name=channel_name or "",
         post_id=row.post_id,
         thread_id=row.thread_id,
         excerpt=row.excerpt,

@@ -16,14 +16,14 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, not_, update
+from sqlalchemy import Select, and_, func, not_, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bus.base import Bus
 from channels.access import before_joining, readable_by
 from channels.actions.common import current_person
-from channels.models import Channel, Membership
+from channels.models import Channel, Membership, Post
 from core.clock import utcnow
 from core.tables import table_of
 from notify.facts import NotificationsRead
@@ -43,25 +43,34 @@ from org.stream import PERSON
 from streams.log import Reader, connection_of
 from streams.unit import Unit, run
 
-_NOTIFICATION, _CHANNEL, _MEMBERSHIP, _USER = (
+_NOTIFICATION, _CHANNEL, _MEMBERSHIP, _USER, _POST = (
     table_of(Notification),
     table_of(Channel),
     table_of(Membership),
     table_of(User),
+    table_of(Post),
 )
 
 
 def _readable() -> Any:
-    """Each notification's channel is readable by its own person, now, and its
-    post too (not one from before they were added to a group conversation)."""
+    """Each notification's channel is readable by its own person, now (a
+    notification about no channel, moderation's, is its person's alone), its
+    post too (not one from before they were added to a group conversation),
+    and its post was not hidden by a moderator since (unhiding brings it back)."""
     n = _NOTIFICATION.c
     return and_(
-        readable_by(n.user_id, channel=_CHANNEL, membership=_MEMBERSHIP),
+        or_(
+            n.channel_id.is_(None),
+            readable_by(n.user_id, channel=_CHANNEL, membership=_MEMBERSHIP),
+        ),
         not_(before_joining(n.user_id, n.channel_id, n.post_id, n.thread_id)),
+        or_(_POST.c.id.is_(None), _POST.c.hidden_at.is_(None)),
     )
 
 
-_FROM = _NOTIFICATION.join(_CHANNEL, _CHANNEL.c.id == _NOTIFICATION.c.channel_id)
+_FROM = _NOTIFICATION.outerjoin(_CHANNEL, _CHANNEL.c.id == _NOTIFICATION.c.channel_id).outerjoin(
+    _POST, _POST.c.id == _NOTIFICATION.c.post_id
+)
 
 
 async def unread_counts(db: Reader, user_ids: Collection[int]) -> dict[int, int]:

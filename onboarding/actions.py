@@ -257,7 +257,7 @@ async def do_update_settings(
         changed = now.model_copy(
             update={k: v for k, v in data.model_dump().items() if v is not None}
         )
-        await company_settings.save(unit.db, SETTINGS_KEY, changed, actor.id)
+        await company_settings.save(unit, SETTINGS_KEY, changed, actor.id)
         if changed.newcomer_days != now.newcomer_days:
             await apply_period(unit.db, changed.newcomer_days)
         return changed

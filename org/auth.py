@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, or_, update
 from sqlmodel import col, select
@@ -26,9 +26,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bus.base import CONTROL_TOPIC
 from bus.messages import Kick
-from core.clock import utcnow
-from core.errors import ConflictError, InvalidError, NotFoundError
+from core.clock import iso, utcnow
+from core.errors import ConflictError, InvalidError, NotFoundError, SuspendedError
 from org import throttle
+from org.facts import InviteCreated, InviteRevoked, ResetLinkCreated, SignedIn, SignInFailed
 from org.models import ApiToken, AuthSession, Invite, PasswordReset, Role, User
 from org.passwords import WrongPasswordError, hash_password, password_ok, require_strong
 from streams.unit import Unit
@@ -87,8 +88,11 @@ def _kick(unit: Unit, user_id: int, token_hash: str, reason: str) -> None:
 
 async def sign_in(
     unit: Unit, email: str, password: str, client: Client
-) -> tuple[User, str, AuthSession] | None:
+) -> tuple[User, str, AuthSession] | SuspendedError | None:
     """Check a password and open a session.
+
+    Every try, made or failed, is noted (``signin.succeeded``, ``signin.failed``:
+    the audit log records them) in this unit, which commits either way.
 
     Returns:
         The user, the session token for the cookie, and the session row; None
@@ -96,6 +100,8 @@ async def sign_in(
         in the same time, for all), whose failure is recorded in this unit.
     Raises:
         RateLimitedError: this try comes too soon after failed ones (org/throttle.py).
+        SuspendedError: the password is right but the account is suspended
+            (until ``details.until``); noted as failed.
     """
     db = unit.db
     email = normalise_email(email)
@@ -104,14 +110,40 @@ async def sign_in(
     ok = await password_ok(user.password_hash if user is not None else None, password)
     if user is None or not ok or not user.is_active:
         throttle.record(db, email, client.address)
+        reason = "unknown_email" if user is None else "wrong_password" if not ok else "deactivated"
+        unit.note(
+            SignInFailed(
+                email=email,
+                address=client.address,
+                reason=reason,
+                user_id=user.id if user is not None else None,
+            )
+        )
         return None
+    assert user.id is not None
+    until = user.suspended_at(utcnow())
+    if until is not None:
+        unit.note(
+            SignInFailed(email=email, address=client.address, reason="suspended", user_id=user.id)
+        )
+        return SuspendedError(iso(until) or "")
     await throttle.clear(db, email, client.address)
     token, session = await open_session(unit, user, client)
     return user, token, session
 
 
 async def open_session(unit: Unit, user: User, client: Client) -> tuple[str, AuthSession]:
+    """A new session for ``user`` (signing in, accepting an invitation, using a
+    password link), noted as ``signin.succeeded``."""
     assert user.id is not None
+    unit.note(
+        SignedIn(
+            user_id=user.id,
+            email=user.email,
+            display_name=user.display_name,
+            address=client.address,
+        )
+    )
     token = new_secret()
     now = utcnow()
     session = AuthSession(
@@ -175,9 +207,13 @@ async def user_for_session(db: AsyncSession, token: str) -> tuple[User, AuthSess
             .where(AuthSession.token_hash == digest(token), col(AuthSession.expires_at) > utcnow())
         )
     ).first()
-    if row is None or not row[0].is_active:
+    if row is None or not row[0].is_active or row[0].suspended_at(utcnow()) is not None:
         return None
     return row[0], row[1]
+
+
+def _not_suspended(now: datetime) -> object:
+    return or_(col(User.suspended_until).is_(None), col(User.suspended_until) <= now)
 
 
 def _token_alive() -> object:
@@ -192,7 +228,7 @@ async def user_for_token(db: AsyncSession, token: str) -> tuple[User, ApiToken] 
             .where(ApiToken.token_hash == digest(token), _token_alive())  # type: ignore[arg-type]
         )
     ).first()
-    if row is None or not row[0].is_active:
+    if row is None or not row[0].is_active or row[0].suspended_at(utcnow()) is not None:
         return None
     return row[0], row[1]
 
@@ -225,12 +261,18 @@ async def live_credentials(db: AsyncSession, digests: set[str]) -> dict[str, int
             col(AuthSession.token_hash).in_(digests),
             col(AuthSession.expires_at) > now,
             col(User.is_active),
+            _not_suspended(now),  # type: ignore[arg-type]
         )
     )
     tokens = await db.exec(
         select(ApiToken.token_hash, ApiToken.user_id)
         .join(User, col(User.id) == col(ApiToken.user_id))
-        .where(col(ApiToken.token_hash).in_(digests), col(User.is_active), _token_alive())  # type: ignore[arg-type]
+        .where(
+            col(ApiToken.token_hash).in_(digests),
+            col(User.is_active),
+            _token_alive(),  # type: ignore[arg-type]
+            _not_suspended(now),  # type: ignore[arg-type]
+        )
     )
     return {d: u for d, u in [*sessions.all(), *tokens.all()]}
 
@@ -323,6 +365,10 @@ async def create_reset(unit: Unit, user: User, created_by: User | None) -> str:
     )
     token, row = new_reset(user, created_by.id if created_by else None)
     unit.db.add(row)
+    if created_by is not None:
+        unit.note(
+            ResetLinkCreated(user_id=user.id, email=user.email, display_name=user.display_name)
+        )
     return token
 
 
@@ -383,6 +429,14 @@ async def create_invite(
             expires_at=utcnow() + INVITE_LIFETIME,
         )
     )
+    if created_by is not None:
+        unit.note(
+            InviteCreated(
+                email=normalise_email(email) if email else None,
+                role=role.value,
+                department_id=department_id,
+            )
+        )
     return token
 
 
@@ -426,6 +480,7 @@ async def revoke_invite(unit: Unit, invite_id: str) -> None:
     if len(invite_id) != 16 or len(rows) != 1:
         raise NotFoundError("no such invitation")
     await unit.db.delete(rows[0])
+    unit.note(InviteRevoked(invite_id=invite_id, email=rows[0].email))
 
 
 async def drop_setup_links(unit: Unit) -> None:

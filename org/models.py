@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, StrictBool
@@ -72,6 +72,11 @@ class User(SQLModel, table=True):
     mention_email: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
     # The last version of the terms of use they accepted (org/terms.py); 0: none.
     terms_version: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
+    # Sanctions in force (moderation/ keeps the record of each): muted, one may
+    # read but not post, comment or like; suspended, one cannot sign in. Each
+    # ends by itself at its time: every check compares it with the clock.
+    muted_until: datetime | None = None
+    suspended_until: datetime | None = None
     # The head of this person's own stream (org/stream.py): what only they see.
     stream_epoch: str = Field(default_factory=new_epoch, max_length=16)
     stream_seq: int = 0
@@ -87,6 +92,21 @@ class User(SQLModel, table=True):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.admin.value
+
+    def muted_at(self, now: datetime) -> datetime | None:
+        """When the mute in force at ``now`` ends, or None."""
+        return _in_force(self.muted_until, now)
+
+    def suspended_at(self, now: datetime) -> datetime | None:
+        """When the suspension in force at ``now`` ends, or None."""
+        return _in_force(self.suspended_until, now)
+
+
+def _in_force(until: datetime | None, now: datetime) -> datetime | None:
+    if until is None:
+        return None
+    aware = until if until.tzinfo is not None else until.replace(tzinfo=UTC)
+    return aware if aware > now else None
 
 
 @event.listens_for(User, "before_insert")

@@ -18,6 +18,8 @@ from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.clock import utcnow
+from org.facts import SettingChanged
+from streams.unit import Unit
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -40,12 +42,23 @@ async def load(db: AsyncSession, key: str, model: type[M]) -> M:
     return model.model_validate(known)
 
 
-async def save(db: AsyncSession, key: str, value: BaseModel, by: int | None) -> None:
-    """Store ``value`` under ``key`` (in the caller's unit of work)."""
+async def save(
+    unit: Unit, key: str, value: BaseModel, by: int | None, *, secret: bool = False
+) -> None:
+    """Store ``value`` under ``key`` in the caller's unit, noted as
+    ``setting.changed`` with the values before and after (none for a
+    ``secret`` one: the audit log keeps no keys)."""
+    db = unit.db
     row = await db.get(CompanySetting, key)
+    old = None if row is None else dict(row.value)
     if row is None:
         row = CompanySetting(key=key, value={})
     row.value = value.model_dump(mode="json")
     row.updated_at = utcnow()
     row.updated_by = by
     db.add(row)
+    if old != row.value:
+        shown = not secret
+        unit.note(
+            SettingChanged(key=key, old=old if shown else None, new=row.value if shown else None)
+        )

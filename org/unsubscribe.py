@@ -43,7 +43,7 @@ async def key_of(unit: Unit) -> bytes:
     if found.key:
         return bytes.fromhex(found.key)
     made = secrets.token_hex(32)
-    await company.save(unit.db, KEY_SETTING, LinkKey(key=made), None)
+    await company.save(unit, KEY_SETTING, LinkKey(key=made), None, secret=True)
     await unit.db.flush()
     return bytes.fromhex(made)
 

@@ -206,6 +206,11 @@ class Endpoint:
     # The handler reads the body itself, as it arrives (``ctx.request.stream()``):
     # an upload, of any type and up to its own limit.
     streamed: bool = False
+    # Who alone may call it: "admin", or "moderator" (moderators and admins).
+    # Refused with 403 before the handler runs (the handler's action checks
+    # again, against the person as they are now); tests walk these routes
+    # (every write leaves an audit entry, none answers a member).
+    role: str | None = None
 
 
 def jsonable(value: Any) -> Any:
@@ -269,7 +274,11 @@ class Api:
         max_bytes: int | None = None,
         produces: str = JSON_TYPE,
         streamed: bool = False,
+        role: str | None = None,
     ) -> Callable[[Handler], Handler]:
+        if role not in (None, "admin", "moderator"):
+            raise ValueError(f"role {role!r}: admin or moderator")
+
         def register(handler: Handler) -> Handler:
             self.endpoints.append(
                 Endpoint(
@@ -286,6 +295,7 @@ class Api:
                     max_bytes,
                     produces,
                     streamed,
+                    role,
                 )
             )
             return handler
@@ -332,6 +342,8 @@ class Api:
                 and not services.limits.http_write(principal.user.id or 0)
             ):
                 raise RateLimitedError("too many writes: slow down", retry_after=1)
+            if endpoint.role is not None:
+                _check_role(endpoint.role, principal)
             _refuse_nul_in_query(request)
             ctx = Ctx(request, services, principal)
             if endpoint.streamed:
@@ -475,6 +487,14 @@ class Api:
             },
             "security": [{"cookie": []}, {"bearer": []}],
         }
+
+
+def _check_role(role: str, principal: Principal | None) -> None:
+    if principal is None:
+        raise UnauthorizedError("sign in first")
+    user = principal.user
+    if not (user.is_admin if role == "admin" else user.can_moderate):
+        raise ForbiddenError("admins only" if role == "admin" else "moderators and admins only")
 
 
 def _refuse_nul_in_query(request: Request) -> None:

@@ -40,6 +40,7 @@ async def ensure_first_admin(services: Services) -> None:
                     password=settings.admin_password,
                     role=Role.admin,
                 ),
+                how="setup",
             )
             log.info("first administrator %s created from ADMIN_EMAIL", settings.admin_email)
             return None

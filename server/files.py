@@ -75,7 +75,7 @@ class FileService:
 
     async def set_rules(self, actor: User, rules: FileRules) -> FileRules:
         async def apply(unit: Unit) -> FileRules:
-            await company.save(unit.db, FILE_RULES, rules, actor.id)
+            await company.save(unit, FILE_RULES, rules, actor.id)
             return rules
 
         async with self._db.writer() as db:

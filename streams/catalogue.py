@@ -4,7 +4,9 @@ that owns the kind (``@fact``), validated when appended.
 A fact is what an event says; an event is a fact at a position in a stream.
 Each model forbids unknown fields, so a payload that drifts from its model
 fails where the event is made, not in a client. Kinds are named
-``noun.past_verb`` and belong to one stream kind (``channel`` or ``person``).
+``noun.past_verb`` and belong to one stream kind (``channel`` or ``person``),
+or are ``note`` kinds: facts a write tells its unit's duties about that no
+stream keeps (streams/unit.py, ``Unit.note``; the audit log hangs on them).
 docs/protocol.md lists every kind; tests/unit/test_catalogue.py checks the
 list against this registry.
 """
@@ -32,6 +34,7 @@ class Fact(BaseModel):
 F = TypeVar("F", bound=type[Fact])
 
 CATALOGUE: dict[str, type[Fact]] = {}
+NOTE = "note"  # the stream kind of facts no stream keeps
 
 
 def fact(cls: F) -> F:

@@ -13,6 +13,14 @@ duties of the events appended so far just before committing (and those of
 events the duties append in turn), so the package owning the kind never
 imports the one that reacts to it, and a write cannot forget them.
 
+A write may also ``note`` a fact that no stream keeps (stream kind ``note``:
+someone signed in, an admin changed a role, with the old and new values): it
+is validated against the catalogue like an appended event and its duties are
+performed the same way, but nothing stores or publishes it unless a duty
+does. The audit log (audit/) is such a duty: whatever is noted or appended of
+an audited kind becomes an entry in the same transaction, so the package that
+acts never imports the one that records it.
+
 ``run`` adds idempotency: a write retried with the same client id (``cid``)
 is recognised only when it fails (its event's unique (actor, cid) is taken,
 or the first copy changed what it checks: a retried delete finds the post
@@ -33,8 +41,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bus.base import Bus
 from bus.messages import Message, News
+from core.clock import iso, utcnow
 from core.errors import ConflictError, DomainError
-from streams.catalogue import CATALOGUE, Fact
+from streams.catalogue import CATALOGUE, NOTE, Fact
 from streams.log import NewEvent, Positioned, Slot, Stream, append, append_each
 
 log = logging.getLogger(__name__)
@@ -138,6 +147,18 @@ class Unit:
         appended = await append_each(self.db, stream, keys, events)
         self._appended(appended, actors)
         return appended
+
+    def note(self, fact: Fact) -> None:
+        """A fact no stream keeps (a ``note`` kind), for the duties of its kind:
+        it has no position (``seq`` 0) and is never published."""
+        kind = type(fact).kind
+        if CATALOGUE.get(kind) is not type(fact) or fact.stream != NOTE:
+            raise ValueError(f"{type(fact).__name__} is not a noted kind")
+        if kind not in _DUTIES:
+            return
+        data = fact.model_dump(mode="json")
+        noted = Positioned(NOTE, 0, "", 0, kind, data, iso(utcnow()) or "")
+        self._undone.append(Appended(noted, self.actor_id))
 
     def _checked(
         self, stream: Stream, fact: Fact, actor_id: int | None, client_id: str | None

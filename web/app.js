@@ -2,7 +2,7 @@
 // connection manager for them, and maps the URL hash to a view:
 //   #/signin  #/invite/<token>  #/reset/<token>  #/  #/c/<id>  #/c/<id>/p/<post>
 //   #/directory  #/people  #/people/<id> (with their card open)  #/admin  #/search?q=…
-//   #/settings  #/reset/<token>  #/unsubscribe/<token> (a mail's link)  #/terms
+//   #/settings(?section)  #/moderation (moderators, admins)  #/reset/<token>  #/unsubscribe/<token> (a mail's link)  #/terms
 //   #/welcome (a newcomer's welcome page)  #/newcomers (a mentor's newcomers)
 // Signing out, or being signed out (a close code, a 401), ends everything the
 // session started and clears what the person left in the browser (drafts,
@@ -40,10 +40,11 @@ const ROUTES = [
   { name: 'people', re: /^#\/people(?:\/(\d+))?$/, load: () => import('./views/people.js') },
   { name: 'search', re: /^#\/search(?:\?(.*))?$/, load: () => import('./views/search.js') },
   { name: 'admin', re: /^#\/admin$/, load: () => import('./views/admin.js') },
-  { name: 'settings', re: /^#\/settings$/, load: () => import('./views/settings.js') },
+  { name: 'settings', re: /^#\/settings(?:\?(\w+))?$/, load: () => import('./views/settings.js') },
   { name: 'welcome', re: /^#\/welcome$/, load: () => import('./views/welcome.js') },
   { name: 'newcomers', re: /^#\/newcomers$/, load: () => import('./views/newcomers.js') },
   { name: 'terms', re: /^#\/terms$/, load: () => import('./views/terms.js') },
+  { name: 'moderation', re: /^#\/moderation$/, load: () => import('./views/moderation.js') },
   { name: 'reset', re: /^#\/reset\/([\w-]+)$/, public: true, load: () => import('./views/reset.js') },
   { name: 'unsubscribe', re: /^#\/unsubscribe\/([\w-]+)$/, public: true, load: () => import('./views/unsubscribe.js') },
   { name: 'home', re: /^#?\/?$/, load: () => import('./views/home.js') },
@@ -240,8 +241,8 @@ function whyUnauthorized(reason) {
  * answers 401; otherwise say what the server said and stay.
  */
 async function shutOut(reason) {
-  if (reason === 'deactivated') {
-    signedOut('deactivated');
+  if (reason === 'deactivated' || reason === 'suspended') {
+    signedOut(reason);
     return;
   }
   const me = app.me;

@@ -48,9 +48,11 @@ export function backoffDelay(n, random = Math.random) {
 }
 
 export class ConnError extends Error {
-  constructor(code, message) {
+  /** `details`: the error frame (what it carries beside `code`: `muted`'s `until`). */
+  constructor(code, message, details) {
     super(message);
     this.code = code;
+    this.details = details ?? {};
   }
 }
 
@@ -324,7 +326,7 @@ export class Connection extends Emitter {
     }
     clearTimeout(req.timer);
     this.requests.delete(frame.id);
-    req.reject(new ConnError(frame.code, frame.message));
+    req.reject(new ConnError(frame.code, frame.message, frame));
   }
 
   #settle(id, frame) {

@@ -98,6 +98,8 @@ function apply({ kind, data }, { quiet }) {
     const fresh = !inbox.items.some((x) => x.id === n.id);
     inbox.items = [n, ...inbox.items.filter((x) => x.id !== n.id)];
     if (!quiet && fresh && kind === 'notification.added') showOnDesktop(n);
+    // A moderator acted on one's report or on oneself: views that list them reload.
+    if (!quiet && isModeration(n)) app.emit('moderation-notice', n);
   } else if (kind === 'notification.read') {
     const ids = new Set(data.ids);
     for (const n of inbox.items) if (data.all || ids.has(n.id)) n.read = true;
@@ -121,8 +123,15 @@ export function forgetInbox() {
 
 // ---- what a notification says, and where it leads -------------------------------
 
+/** A notice from moderation (one's report decided, or a sanction): about no channel. */
+export function isModeration(n) {
+  return n.kind === 'report' || n.kind === 'moderation';
+}
+
 /** "佐藤さんほか3人がいいねしました": the sentence for a notification. */
 export function notificationText(n) {
+  // Moderation's notices name nobody: `excerpt` is what was done (a code).
+  if (isModeration(n)) return t(`notify.${n.kind}.${n.excerpt}`);
   const name = n.actors[0]?.display_name || t('notify.someone');
   const others = Math.max(0, n.count - 1);
   const vars = { name, channel: n.channel_name };
@@ -132,6 +141,8 @@ export function notificationText(n) {
 
 /** The URL a notification opens: its post in its channel (a comment's thread), or the channel. */
 export function notificationHref(n) {
+  if (n.kind === 'report') return '#/settings?reports';
+  if (n.kind === 'moderation') return '#/settings?sanctions';
   const thread = n.thread_id ?? n.post_id;
   return thread ? `#/c/${n.channel_id}/p/${thread}` : `#/c/${n.channel_id}`;
 }
@@ -167,7 +178,7 @@ function showOnDesktop(n) {
   if (document.visibilityState !== 'hidden' || desktopState() !== 'on') return;
   try {
     const shown = new Notification(notificationText(n), {
-      body: n.excerpt || n.channel_name,
+      body: isModeration(n) ? '' : n.excerpt || n.channel_name,
       tag: `kaisha-${app.me?.id}-${n.id}`,
       lang: document.documentElement.lang,
     });

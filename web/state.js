@@ -33,6 +33,11 @@ export function isAdmin() {
   return app.me?.role === 'admin';
 }
 
+/** Moderators and admins: the moderation queue. */
+export function canModerate() {
+  return app.me?.role === 'admin' || app.me?.role === 'moderator';
+}
+
 export function channelById(id) {
   return app.channels.find((c) => c.id === id) ?? null;
 }

@@ -58,7 +58,7 @@ async function attempt(store, cid) {
     if (ack.post) store.posts.created(ack.post, { cid });
     else store.posts.settle(cid);
   } catch (err) {
-    store.posts.pendingState(cid, 'failed', { code: err.code ?? 'internal' });
+    store.posts.pendingState(cid, 'failed', { code: err.code ?? 'internal', details: err.details });
   }
 }
 

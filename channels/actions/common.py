@@ -12,8 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bus.base import Bus
 from channels.models import PersonRef, Post, PostPublic, Receipt
-from core.clock import today
-from core.errors import UnauthorizedError
+from core.clock import iso, today, utcnow
+from core.errors import MutedError, UnauthorizedError
 from org import terms
 from org.models import Department, User
 from org.newcomers import is_newcomer
@@ -180,3 +180,11 @@ async def bump(db: AsyncSession, post_id: int, column: str, delta: int) -> int:
             )
         ).scalar_one()
     )
+
+
+def require_unmuted(user: User) -> None:
+    """A muted person (moderation/) reads but does not post, comment, edit or
+    like until the mute ends: ``MutedError`` with the time it does."""
+    until = user.muted_at(utcnow())
+    if until is not None:
+        raise MutedError(iso(until) or "")

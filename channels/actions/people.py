@@ -28,6 +28,15 @@ from core.errors import ConflictError, ForbiddenError, InvalidError, NotFoundErr
 from core.text import fold
 from org import roster
 from org.auth import ensure_email_free, new_reset, normalise_email
+from org.facts import (
+    AccountChanged,
+    AccountCreated,
+    DepartmentChanged,
+    DepartmentCreated,
+    DepartmentDeleted,
+    DepartmentMerged,
+    PeopleImported,
+)
 from org.models import (
     ApiToken,
     AuthSession,
@@ -89,6 +98,10 @@ async def do_create_department(
                 created_by=actor.id,
             )
         )
+        assert department.id is not None
+        unit.note(
+            DepartmentCreated(department_id=department.id, name=data.name, closed=data.closed)
+        )
         return department
 
     return await run(db, bus, apply, actor_id=actor.id)
@@ -104,6 +117,11 @@ async def do_update_department(
 
     async def apply(unit: Unit) -> Department:
         department, channel = await _department(unit.db, department_id)
+        before = {
+            "name": department.name,
+            "reading": department.reading,
+            "closed": channel.is_private,
+        }
         if data.reading is not None:
             department.reading = data.reading
         told = False
@@ -123,6 +141,22 @@ async def do_update_department(
         if told:
             assert channel.id is not None
             await unit.append(CHANNEL, channel.id, ChannelUpdated.of(channel))
+        after = {
+            "name": department.name,
+            "reading": department.reading,
+            "closed": channel.is_private,
+        }
+        changed = [k for k in before if before[k] != after[k]]
+        if changed:
+            assert department.id is not None
+            unit.note(
+                DepartmentChanged(
+                    department_id=department.id,
+                    name=department.name,
+                    old={k: before[k] for k in changed},
+                    new={k: after[k] for k in changed},
+                )
+            )
         return department
 
     return await run(db, bus, apply, actor_id=actor.id)
@@ -171,6 +205,7 @@ async def do_delete_department(
             .where(col(Invite.department_id) == department_id)
             .values(department_id=None)
         )
+        unit.note(DepartmentDeleted(department_id=department_id, name=department.name))
         await _archive(unit, department, channel)
         return channel
 
@@ -201,6 +236,11 @@ async def do_merge_department(
             update(Invite)
             .where(col(Invite.department_id) == department_id)
             .values(department_id=into)
+        )
+        unit.note(
+            DepartmentMerged(
+                department_id=department_id, name=source.name, into_id=into, into_name=target.name
+            )
         )
         await _archive(unit, source, source_channel)
         return target
@@ -235,9 +275,10 @@ async def do_create_user(db: AsyncSession, bus: Bus, actor: User, data: UserCrea
     return await run(db, bus, lambda unit: create_user(unit, data), actor_id=actor.id)
 
 
-async def create_user(unit: Unit, data: UserCreate) -> User:
+async def create_user(unit: Unit, data: UserCreate, how: str = "admin") -> User:
     """An account, in the caller's unit (first-run setup and invitations run it
-    with their own checks; ``do_create_user`` for admins)."""
+    with their own checks; ``do_create_user`` for admins), noted as
+    ``account.created`` (``how``: "admin", "invite" or "setup")."""
     email = normalise_email(data.email)
     await ensure_email_free(unit.db, email)
     if data.department_id is not None and await unit.db.get(Department, data.department_id) is None:
@@ -256,6 +297,16 @@ async def create_user(unit: Unit, data: UserCreate) -> User:
     unit.db.add(user)
     await unit.db.flush()
     assert user.id is not None
+    unit.note(
+        AccountCreated(
+            user_id=user.id,
+            email=user.email,
+            display_name=user.display_name,
+            role=user.role,
+            department_id=user.department_id,
+            how=how,
+        )
+    )
     channel = await _department_channel(unit.db, user.department_id)
     if channel is not None:
         person = (await current_people(unit.db, [user.id]))[user.id][1]
@@ -280,6 +331,7 @@ async def do_update_user(
         user = await unit.db.get(User, user_id)
         if user is None:
             raise NotFoundError("no such person")
+        before = _account_values(user)
         moving = "department_id" in fields and data.department_id != user.department_id
         if (
             moving
@@ -312,9 +364,51 @@ async def do_update_user(
             unit.db.add(user)
             await unit.db.flush()
             await account_changed(unit, user)
+        after = _account_values(user)
+        changed = [k for k in before if before[k] != after[k]]
+        if changed:
+            assert user.id is not None
+            if "department_id" in changed:
+                names = await _department_names(
+                    unit.db, [before["department_id"], after["department_id"]]
+                )
+                before["department"] = names.get(before["department_id"])
+                after["department"] = names.get(after["department_id"])
+                changed.append("department")
+            unit.note(
+                AccountChanged(
+                    user_id=user.id,
+                    email=user.email,
+                    display_name=user.display_name,
+                    old={k: before[k] for k in changed},
+                    new={k: after[k] for k in changed},
+                )
+            )
         return user
 
     return await run(db, bus, apply, actor_id=actor.id)
+
+
+def _account_values(user: User) -> dict[str, object]:
+    """What an admin may change of an account, as the audit log shows it."""
+    return {
+        "display_name": user.display_name,
+        "reading": user.reading,
+        "department_id": user.department_id,
+        "role": user.role,
+        "is_active": user.is_active,
+        "start_date": user.start_date.isoformat() if user.start_date else None,
+    }
+
+
+async def _department_names(db: AsyncSession, ids: Sequence[object]) -> dict[object, str]:
+    wanted = [i for i in ids if isinstance(i, int)]
+    if not wanted:
+        return {}
+    rows = await db.exec(
+        select(Department.id, Department.name).where(col(Department.id).in_(wanted))
+    )
+    return {i: n for i, n in rows.all()}
 
 
 # ---- importing people from a CSV file --------------------------------------------------
@@ -370,7 +464,10 @@ async def do_import_people(db: AsyncSession, bus: Bus, actor: User, data: bytes)
                 f"{found.invalid} rows have problems: nothing was imported",
                 {"rows": [roster_row_public(r) for r in found.rows if r.errors]},
             )
-        return await import_people(unit, found.rows, created_by=actor.id)
+        made = await import_people(unit, found.rows, created_by=actor.id)
+        emails = [m.user.email for m in made]
+        unit.note(PeopleImported(count=len(made), emails=emails[:100]))
+        return made
 
     return await run(db, bus, apply, actor_id=actor.id)
 

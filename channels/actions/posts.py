@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bus.base import Bus
@@ -27,6 +27,7 @@ from channels.actions.common import (
     current_writers,
     recall,
     receipt,
+    require_unmuted,
     write,
 )
 from channels.attachments import Attachment, UnusableFileError
@@ -41,6 +42,8 @@ from channels.facts import (
     PostCreated,
     PostDeleted,
     PostEdited,
+    PostHidden,
+    PostUnhidden,
 )
 from channels.mentions import ChannelMentionForbiddenError
 from channels.models import Channel, EditorRef, Like, PersonRef, Post, PostData, Receipt
@@ -86,7 +89,7 @@ def _rendered(body: str, named: frozenset[int], access: ChannelAccess, before: s
 def _shared(post: Post, author: PersonRef, editor: EditorRef | None = None) -> PostData:
     """A post as every reader sees it (``liked_by_me`` is per reader)."""
     public = post_public(post, author, editor=editor)
-    return PostData.model_validate(public.model_dump(exclude={"liked_by_me"}))
+    return PostData.model_validate(public.model_dump(exclude={"liked_by_me", "hidden"}))
 
 
 def _with_content(
@@ -184,6 +187,11 @@ async def _insert_posts(unit: Unit, batch: Sequence[NewPost]) -> list[Receipt | 
             results.append(UnauthorizedError("this account is deactivated"))
             continue
         actor, author = found
+        try:
+            require_unmuted(actor)
+        except DomainError as exc:
+            results.append(exc)
+            continue
         access = accesses.get((actor.id, item.channel_id))
         if access is None:
             try:
@@ -250,6 +258,7 @@ async def do_create_comment(
         me, author, rules = await current_writer(unit.db, actor)
         parent, access = await access_post(unit.db, me, post_id)
         access.require_comment()
+        require_unmuted(me)
         assert me.id is not None and parent.id is not None
         words = await lists.matcher(unit.db, rules.words)
         warned = lists.check(words, [("body", body)], acknowledged=acknowledged)
@@ -298,6 +307,9 @@ async def do_edit_post(
         me, _, rules = await current_writer(unit.db, actor)
         post, access = await access_post(unit.db, me, post_id)
         require_author_or_moderator(me, post)
+        require_unmuted(me)
+        if post.hidden_at is not None:
+            raise ConflictError("a moderator hid this: it cannot be edited (appeal instead)")
         assert me.id is not None and post.id is not None
         if body is not None:
             words = await lists.matcher(unit.db, rules.words)
@@ -340,28 +352,78 @@ async def do_delete_post(
         me, _ = await current_person(unit.db, actor)
         post, _ = await access_post(unit.db, me, post_id)
         require_author_or_moderator(me, post)
-        post.deleted_at = utcnow()
-        post.files = []
-        unit.db.add(post)
-        # Its text leaves the log, with the text of the comments that go with it.
-        comments = (
-            (await unit.db.exec(select(Post.id).where(Post.parent_id == post_id))).all()
-            if post.parent_id is None
-            else []
-        )
-        gone = [post_id, *[c for c in comments if c is not None]]
-        await attachments.release(unit.db, gone)
-        await search.drop_posts(unit, gone)
-        await _rewrite_content(unit, post.channel_id, gone, "", "", [])
-        fact: Fact
-        if post.parent_id is None:
-            fact = PostDeleted(post_id=post_id)
-        else:
-            count = await bump(unit.db, post.parent_id, "comment_count", -1)
-            fact = CommentDeleted(post_id=post_id, parent_id=post.parent_id, comment_count=count)
-        return receipt(await unit.append(CHANNEL, post.channel_id, fact))
+        return await delete_post(unit, post)
 
     return await write(db, bus, actor, client_id, apply)
+
+
+async def delete_post(unit: Unit, post: Post) -> Receipt:
+    """Delete a post (with its comments' text) or a comment, in the caller's unit
+    (whose right to has been checked: the author's, a moderator's)."""
+    assert post.id is not None
+    post_id = post.id
+    post.deleted_at = utcnow()
+    post.files = []
+    unit.db.add(post)
+    # Its text leaves the log, with the text of the comments that go with it.
+    comments = (
+        (await unit.db.exec(select(Post.id).where(Post.parent_id == post_id))).all()
+        if post.parent_id is None
+        else []
+    )
+    gone = [post_id, *[c for c in comments if c is not None]]
+    await attachments.release(unit.db, gone)
+    await search.drop_posts(unit, gone)
+    await _rewrite_content(unit, post.channel_id, gone, "", "", [])
+    fact: Fact
+    if post.parent_id is None:
+        fact = PostDeleted(post_id=post_id)
+    else:
+        count = await bump(unit.db, post.parent_id, "comment_count", -1)
+        fact = CommentDeleted(post_id=post_id, parent_id=post.parent_id, comment_count=count)
+    return receipt(await unit.append(CHANNEL, post.channel_id, fact))
+
+
+async def set_hidden(unit: Unit, post: Post, reason: str | None, by: int | None) -> None:
+    """Hide a post or comment (``reason``), or bring it back (None), in the
+    caller's unit (moderation/ checks who may). Hidden, it is gone for everyone
+    but its author: reads leave it out, and the text of the events that carried
+    it (and its comments') is emptied as a delete does, so no replay shows it;
+    brought back, those events carry it again. ``post.hidden`` tells every open
+    client to drop it; ``post.unhidden`` gives it back whole."""
+    assert post.id is not None
+    hiding = reason is not None
+    if hiding == (post.hidden_at is not None):
+        raise ConflictError("this is hidden already" if hiding else "this is not hidden")
+    post.hidden_at = utcnow() if hiding else None
+    post.hidden_reason = reason
+    unit.db.add(post)
+    family = [post]
+    if post.parent_id is None:
+        family += list(
+            (
+                await unit.db.exec(
+                    select(Post).where(Post.parent_id == post.id, col(Post.deleted_at).is_(None))
+                )
+            ).all()
+        )
+    for one in family:
+        assert one.id is not None
+        if hiding:
+            await _rewrite_content(unit, one.channel_id, [one.id], "", "", [])
+        else:
+            html = one.html if one.html is not None else render(one.body)
+            await _rewrite_content(unit, one.channel_id, [one.id], one.body, html, one.files)
+    count = None
+    if post.parent_id is not None:
+        count = await bump(unit.db, post.parent_id, "comment_count", -1 if hiding else +1)
+    fact: Fact
+    if hiding:
+        fact = PostHidden(post_id=post.id, parent_id=post.parent_id, comment_count=count)
+    else:
+        writers = await current_people(unit.db, [post.author_id], active_only=False)
+        fact = PostUnhidden(post=_shared(post, writers[post.author_id][1]), comment_count=count)
+    await unit.append(CHANNEL, post.channel_id, fact)
 
 
 async def do_set_like(
@@ -379,6 +441,7 @@ async def do_set_like(
         )
         _, access = await access_post(unit.db, me, post_id)
         access.require_react()
+        require_unmuted(me)
         assert me.id is not None
         existing = (
             await unit.db.exec(select(Like).where(Like.post_id == post_id, Like.user_id == me.id))

@@ -331,8 +331,9 @@ def error(
     frame_id: int | None, code: str, message: str, details: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """``details``: what the error carries beside its code, as HTTP errors do
-    (``word_warning``: ``level``, ``field``, ``matches``)."""
-    return {"type": "error", "id": frame_id, "code": code, "message": message, **(details or {})}
+    (``word_warning``: ``level``, ``field``, ``matches``; ``muted``: ``until``);
+    they never replace the frame's own fields."""
+    return {**(details or {}), "type": "error", "id": frame_id, "code": code, "message": message}
 
 
 def presence(user_id: int, status: str) -> dict[str, Any]:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import channels.attachments  # registers the tables
+import channels.attachments
 import channels.models
 import channels.reading  # noqa: F401
+import moderation.models  # noqa: F401
 import notify.models  # noqa: F401
 import onboarding.models  # noqa: F401
 import org.models

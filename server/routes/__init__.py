@@ -1,6 +1,7 @@
 """HTTP routes under /api/. Importing this package registers them on ``server.api.api``."""
 
 from server.routes import (  # noqa: F401
+    audit,
     auth,
     channels,
     conduct,
@@ -8,6 +9,7 @@ from server.routes import (  # noqa: F401
     direct,
     files,
     home,
+    moderation,
     notifications,
     onboarding,
     people,

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from channels.actions.people import create_user
 from core.clock import utcnow
-from core.errors import InvalidError, UnauthorizedError
+from core.errors import InvalidError, SuspendedError, UnauthorizedError
 from core.schema import StrictModel
 from onboarding.welcome import do_sign_in_welcome
 from org import auth, terms, throttle
@@ -108,6 +108,8 @@ async def sign_in(ctx: Ctx) -> JSONResponse:
     )
     if opened is None:
         raise UnauthorizedError("wrong email or password")
+    if isinstance(opened, SuspendedError):
+        raise opened
     user, token, session = opened
     public = await user_public(ctx.services, user)
     return await _signed_in(ctx, user, token, session.csrf_token, public.department)
@@ -197,6 +199,7 @@ async def accept_invite(ctx: Ctx) -> JSONResponse:
                 role=Role(invite.role),
                 start_date=invite.start_date,
             ),
+            how="invite" if invite.created_by is not None else "setup",
         )
         if invite.created_by is None:  # the setup link: no other may make an admin now
             await auth.drop_setup_links(unit)

@@ -177,6 +177,7 @@ class ResetIssued(BaseModel):
     "first of an account imported without one (admins)",
     returns=ResetIssued,
     status=201,
+    role="admin",
 )
 async def reset_link(ctx: Ctx) -> ResetIssued:
     admin = ctx.user
@@ -210,6 +211,7 @@ class InvitePublic(BaseModel):
     "/api/invites",
     summary="Invitation links not used yet (admins)",
     returns=list[InvitePublic],
+    role="admin",
 )
 async def list_invites(ctx: Ctx) -> list[InvitePublic]:
     _require_admin(ctx.user)
@@ -230,7 +232,9 @@ async def list_invites(ctx: Ctx) -> list[InvitePublic]:
     ]
 
 
-@api.route("DELETE", "/api/invites/{invite_id}", summary="Revoke an invitation link (admins)")
+@api.route(
+    "DELETE", "/api/invites/{invite_id}", summary="Revoke an invitation link (admins)", role="admin"
+)
 async def revoke_invite(ctx: Ctx) -> None:
     _require_admin(ctx.user)
     invite_id = ctx.request.path_params["invite_id"]

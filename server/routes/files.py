@@ -62,6 +62,7 @@ async def get_file_rules(ctx: Ctx) -> FileRules:
     summary="Set what may be uploaded (admins)",
     body=FileRules,
     returns=FileRules,
+    role="admin",
 )
 async def set_file_rules(ctx: Ctx) -> FileRules:
     if not ctx.user.is_admin:
@@ -74,6 +75,7 @@ async def set_file_rules(ctx: Ctx) -> FileRules:
     "/api/files/usage",
     summary="Storage used, in all, per channel and per person (admins)",
     returns=StorageUsage,
+    role="admin",
 )
 async def storage_usage(ctx: Ctx) -> StorageUsage:
     if not ctx.user.is_admin:

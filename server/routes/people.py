@@ -31,6 +31,7 @@ from core.clock import today, utcnow
 from core.errors import ForbiddenError, InvalidError, NotFoundError
 from core.text import like_pattern, sort_key
 from org import auth, roster
+from org.facts import PeopleExported
 from org.models import (
     Department,
     DepartmentCreate,
@@ -48,6 +49,7 @@ from org.newcomers import is_newcomer
 from org.profile import do_update_profile
 from server.api import Ctx, Param, api
 from server.services import Services
+from streams.catalogue import Fact
 from streams.unit import Unit
 
 CSV_TYPE = "text/csv"
@@ -275,6 +277,7 @@ async def update_me(ctx: Ctx) -> MePublic:
     body=UserCreate,
     returns=PersonPublic,
     status=201,
+    role="admin",
 )
 async def create_user(ctx: Ctx) -> PersonPublic:
     _require_admin(ctx.user)
@@ -288,6 +291,7 @@ async def create_user(ctx: Ctx) -> PersonPublic:
     summary="Change name, reading, department, role, start date or active flag (admins)",
     body=UserUpdate,
     returns=PersonPublic,
+    role="admin",
 )
 async def update_user(ctx: Ctx) -> PersonPublic:
     user = await ctx.services.act(do_update_user, ctx.user, ctx.path_int("user_id"), ctx.body)
@@ -297,6 +301,11 @@ async def update_user(ctx: Ctx) -> PersonPublic:
 # ---- CSV import and export --------------------------------------------------------------
 
 
+async def _note(unit: Unit, fact: Fact) -> None:
+    """A unit that only notes a fact (an export changes nothing, but is audited)."""
+    unit.note(fact)
+
+
 @api.route(
     "POST",
     "/api/users/import/preview",
@@ -304,6 +313,7 @@ async def update_user(ctx: Ctx) -> PersonPublic:
     returns=ImportPreview,
     consumes=CSV_TYPE,
     max_bytes=roster.MAX_BYTES,
+    role="admin",
 )
 async def import_preview(ctx: Ctx) -> ImportPreview:
     _require_admin(ctx.user)
@@ -327,6 +337,7 @@ async def import_preview(ctx: Ctx) -> ImportPreview:
     status=201,
     consumes=CSV_TYPE,
     max_bytes=roster.MAX_BYTES,
+    role="admin",
 )
 async def import_people(ctx: Ctx) -> ImportResult:
     _require_admin(ctx.user)
@@ -351,6 +362,7 @@ async def import_people(ctx: Ctx) -> ImportResult:
     "/api/users/export",
     summary="Every account as a CSV file (UTF-8 with BOM; admins)",
     produces=CSV_TYPE,
+    role="admin",
 )
 async def export_people(ctx: Ctx) -> Response:
     _require_admin(ctx.user)
@@ -374,6 +386,8 @@ async def export_people(ctx: Ctx) -> Response:
         ]
         for u, dept in rows
     )
+    count = len(rows)
+    await ctx.services.write(lambda unit: _note(unit, PeopleExported(count=count)), ctx.user)
     stamp = utcnow().strftime("%Y%m%d")
     return Response(
         body,
@@ -392,6 +406,7 @@ async def export_people(ctx: Ctx) -> Response:
     body=InviteCreate,
     returns=InviteIssued,
     status=201,
+    role="admin",
 )
 async def create_invite(ctx: Ctx) -> InviteIssued:
     _require_admin(ctx.user)
@@ -481,6 +496,7 @@ async def list_departments(ctx: Ctx) -> list[DepartmentPublic]:
     body=DepartmentCreate,
     returns=DepartmentPublic,
     status=201,
+    role="admin",
 )
 async def create_department(ctx: Ctx) -> DepartmentPublic:
     dept = await ctx.services.act(do_create_department, ctx.user, ctx.body)
@@ -493,6 +509,7 @@ async def create_department(ctx: Ctx) -> DepartmentPublic:
     summary="Rename a department, set its reading, close or open it (admins)",
     body=DepartmentUpdate,
     returns=DepartmentPublic,
+    role="admin",
 )
 async def update_department(ctx: Ctx) -> DepartmentPublic:
     department_id = ctx.path_int("department_id")
@@ -504,6 +521,7 @@ async def update_department(ctx: Ctx) -> DepartmentPublic:
     "DELETE",
     "/api/departments/{department_id:id}",
     summary="Delete a department nobody is in; its channel is archived (admins)",
+    role="admin",
 )
 async def delete_department(ctx: Ctx) -> None:
     await ctx.services.act(do_delete_department, ctx.user, ctx.path_int("department_id"))
@@ -515,6 +533,7 @@ async def delete_department(ctx: Ctx) -> None:
     summary="Move a department's people into another and delete it; its channel is archived",
     body=DepartmentMerge,
     returns=DepartmentPublic,
+    role="admin",
 )
 async def merge_department(ctx: Ctx) -> DepartmentPublic:
     into = ctx.body.into

@@ -5,7 +5,8 @@ posts and comments are in the search index. 0011: existing people get mention
 mail (on) and no language yet. 0012: channels and memberships stay as they
 were (no pair key, the whole history), nobody is blocked. 0013: everyone
 already there counts as welcomed, and their start date gets its newcomer
-period. 0016: existing people have accepted no terms, and none are in force."""
+period. 0016: existing people have accepted no terms, and none are in force.
+0017: nobody is muted, suspended or hidden, and notifications stay."""
 
 from __future__ import annotations
 
@@ -317,3 +318,74 @@ async def test_0016_asks_nothing_of_people_already_there(scratch: Database) -> N
         assert (await terms.current(session)).version == 0
         assert (await terms.state(session, a)).needed is False
         assert (await lists.load(session)).in_force is False
+
+
+async def test_0017_adds_moderation_and_keeps_notifications_and_their_indexes(
+    scratch: Database,
+) -> None:
+    """Nobody is muted, suspended or hidden after the upgrade; a notification
+    written before it is still there, one about no channel (moderation's) can
+    be written after it, and the partial indexes on notifications survive the
+    table being rebuilt (SQLite)."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    async with scratch.engine.begin() as conn:
+        await conn.run_sync(_upgrade_to, "0016")
+        await conn.execute(
+            text(
+                "INSERT INTO account (id, email, display_name, role, is_active, created_at,"
+                " stream_epoch, stream_seq, reading, bio, search_text, sort_key, mention_email)"
+                " VALUES (1, 'a@example.com', 'A', 'member', TRUE, :now, 'e', 0, '', '', 'a',"
+                " 'a', TRUE)"
+            ),
+            {"now": now},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO channel (id, kind, name, description, is_private, epoch, last_seq,"
+                " created_at) VALUES (1, 'group', 'Open', '', FALSE, 'e', 0, :now)"
+            ),
+            {"now": now},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO post (id, channel_id, author_id, body, created_at, like_count,"
+                " comment_count) VALUES (1, 1, 1, 'before', :now, 0, 0)"
+            ),
+            {"now": now},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO notification (user_id, id, seq, kind, channel_id, post_id,"
+                " actor_ids, excerpt, created_at, updated_at) VALUES"
+                " (1, 1, 1, 'mention', 1, 1, '[1]', 'before', :now, :now)"
+            ),
+            {"now": now},
+        )
+    await scratch.migrate()
+    async with scratch.reader() as session:
+        a = await session.get(User, 1)
+    assert a is not None and (a.muted_until, a.suspended_until) == (None, None)
+    async with scratch.engine.begin() as conn:
+        hidden = (await conn.execute(text("SELECT hidden_at FROM post"))).scalar_one()
+        assert hidden is None
+        await conn.execute(
+            text(
+                "INSERT INTO notification (user_id, id, seq, kind, channel_id, actor_ids,"
+                " excerpt, created_at, updated_at) VALUES"
+                " (1, 2, 2, 'report', NULL, '[]', 'dismiss', :now, :now)"
+            ),
+            {"now": now},
+        )
+        kept = (await conn.execute(text("SELECT count(*) FROM notification"))).scalar_one()
+        assert kept == 2
+        for table in ("report", "sanction", "audit_entry"):
+            assert (await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one() == 0
+        if scratch.engine.dialect.name == "sqlite":
+            indexes = (
+                await conn.execute(
+                    text("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'notification'")
+                )
+            ).all()
+            found = {n: sql for n, sql in indexes if n.startswith("ix_")}
+            assert "WHERE" in (found.get("ix_notification_unread") or "")
+            assert "WHERE" in (found.get("ix_notification_unmailed") or "")

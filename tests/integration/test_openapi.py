@@ -144,6 +144,16 @@ async def _known(company: Company) -> dict[str, Any]:
     await spare.sign_in(alice.email, "password-alice")
     token = await spare.call("POST", "/api/tokens", {"name": "spare"})
     await spare.close()
+    # A report about alice (bob's) and a warning of hers, for the moderation routes.
+    report = await bob.api.call("POST", "/api/reports", {"user_id": alice.id, "reason": "spam"})
+    carol = company.people["carol"]
+    warned = await carol.api.call("POST", "/api/reports", {"user_id": alice.id, "reason": "other"})
+    await company.admin.call(
+        "POST",
+        f"/api/moderation/reports/{warned['id']}/decision",
+        {"action": "warn", "reason": "seed", "clause": "1"},
+    )
+    (warning,) = await alice.api.call("GET", "/api/me/sanctions")
     return {
         "channel_id": eng["id"],
         "post_id": made["post"]["id"],
@@ -155,6 +165,8 @@ async def _known(company: Company) -> dict[str, Any]:
         "token_id": token["id"],
         "file_id": picture.json()["id"],
         "item_id": item["id"],
+        "report_id": report["id"],
+        "sanction_id": warning["id"],
     }
 
 

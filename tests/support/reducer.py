@@ -58,6 +58,23 @@ class ChannelState:
         elif kind == "comment.deleted":
             self.comments.pop(d["post_id"], None)
             self._set(d["parent_id"], "comment_count", d["comment_count"])
+        elif kind == "post.hidden":
+            # Gone for a reader who did not write it (the reader in these tests).
+            self.posts.pop(d["post_id"], None)
+            self.comments.pop(d["post_id"], None)
+            if d["parent_id"] is None:
+                for cid in [c for c, v in self.comments.items() if v["parent_id"] == d["post_id"]]:
+                    del self.comments[cid]
+            else:
+                self._set(d["parent_id"], "comment_count", d["comment_count"])
+        elif kind == "post.unhidden":
+            post = d["post"]
+            if post["parent_id"] is None:
+                self.posts[post["id"]] = _post(post)
+                # Its comments come back with it: a client reloads its thread.
+            else:
+                self.comments[post["id"]] = _post(post)
+                self._set(post["parent_id"], "comment_count", d["comment_count"])
         elif kind in ("like.added", "like.removed"):
             self._set(d["post_id"], "like_count", d["like_count"])
         elif kind == "member.joined":

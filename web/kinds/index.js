@@ -20,9 +20,10 @@ import * as channel from './channel.js';
 import * as comments from './comments.js';
 import * as likes from './likes.js';
 import * as members from './members.js';
+import * as moderation from './moderation.js';
 import * as posts from './posts.js';
 
-const FILES = { posts, comments, likes, members, channel };
+const FILES = { posts, comments, likes, members, channel, moderation };
 
 function collect(part) {
   const table = {};

@@ -1,11 +1,12 @@
 // Administration (admins only): accounts, invitation links, departments, files,
-// terms of use and the word check.
+// terms of use, the word check and the audit log.
 import { get } from '../api.js';
 import { h } from '../dom.js';
 import { Emitter } from '../emitter.js';
 import { t } from '../i18n/index.js';
 import { app, isAdmin } from '../state.js';
 import { accountsSection } from './admin_accounts.js';
+import { auditSection } from './admin_audit.js';
 import { departmentsSection } from './admin_departments.js';
 import { filesSection } from './admin_files.js';
 import { invitesSection } from './admin_invites.js';
@@ -27,7 +28,7 @@ export function mount(container) {
     shared.departments = await get('/api/departments');
     shared.emit('departments', shared.departments);
   };
-  const sections = [accountsSection(shared), invitesSection(shared), departmentsSection(shared), onboardingSection(shared), filesSection(), termsSection(), wordsSection()];
+  const sections = [accountsSection(shared), invitesSection(shared), departmentsSection(shared), onboardingSection(shared), filesSection(), termsSection(), wordsSection(), auditSection()];
   container.replaceChildren(
     h(
       'div',
@@ -43,6 +44,7 @@ export function mount(container) {
         h('a', { href: '#admin-files', onclick: jump, text: t('admin.files') }),
         h('a', { href: '#admin-terms', onclick: jump, text: t('admin.terms') }),
         h('a', { href: '#admin-words', onclick: jump, text: t('admin.words') }),
+        h('a', { href: '#admin-audit', onclick: jump, text: t('admin.audit') }),
       ),
       sections.map((s) => s.el),
     ),

@@ -9,6 +9,7 @@ import { icon } from '../icons.js';
 import {
   desktopState,
   inbox,
+  isModeration,
   loadMoreNotifications,
   markNotificationsRead,
   notificationHref,
@@ -81,12 +82,12 @@ export function mountBell() {
           'span',
           { class: 'inbox-text' },
           h('span', { class: 'inbox-what', dataset: { testid: 'notification-text' }, text: notificationText(n) }),
-          n.excerpt ? h('span', { class: 'inbox-excerpt', text: n.excerpt }) : null,
+          n.excerpt && !isModeration(n) ? h('span', { class: 'inbox-excerpt', text: n.excerpt }) : null,
           h(
             'span',
             { class: 'inbox-meta muted small' },
-            h('span', { text: `#${n.channel_name}` }),
-            ' · ',
+            n.channel_id != null ? h('span', { text: `#${n.channel_name}` }) : null,
+            n.channel_id != null ? ' · ' : null,
             h('time', { datetime: n.updated_at, title: formatFull(n.updated_at), text: formatWhen(n.updated_at) }),
           ),
         ),

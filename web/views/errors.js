@@ -1,13 +1,14 @@
 // Turning API and socket errors into messages from the catalogue (the
 // server's own messages are English and for developers).
 import { h } from '../dom.js';
-import { t } from '../i18n/index.js';
+import { formatFull, t } from '../i18n/index.js';
 
 const KNOWN = new Set([
   'network', 'not_found', 'forbidden', 'conflict', 'invalid', 'rate_limited', 'too_large',
   'unauthorized', 'timeout', 'disconnected', 'internal', 'weak_password', 'file_unavailable',
   'storage_unavailable', 'search_timeout', 'channel_mention_forbidden', 'mentor_invalid',
   'not_a_newcomer', 'terms_not_accepted', 'word_warning', 'word_blocked',
+  'muted', 'suspended', 'self_report', 'already_decided', 'already_appealed',
 ]);
 
 // What the server says about a refused name (422 `invalid`, `fields[].type`).
@@ -32,6 +33,9 @@ export function errorText(err, overrides = {}) {
     if (named) return named; // more precise than any form's general "check what you entered"
   }
   if (overrides[code]) return overrides[code];
+  // A mute or a suspension says until when (the error's `until`).
+  const until = err?.details?.until;
+  if ((code === 'muted' || code === 'suspended') && until) return t(`error.${code}Until`, { until: formatFull(until) });
   return t(KNOWN.has(code) ? `error.${code}` : 'error.internal');
 }
 

@@ -21,6 +21,7 @@ import { attachLikers } from './likers.js';
 import { overLimitWarning } from './limit.js';
 import { newcomerBadge } from './newcomer_badge.js';
 import { openProfile } from './profile.js';
+import { reportForm } from './report.js';
 
 // A body longer than this (characters or lines) is drawn folded, if it is
 // taller than the fold once on screen (style.css: .post-body.folded).
@@ -74,7 +75,7 @@ export class PostView {
     const old = this.shown;
     if (!p || p === old) return;
     const same = (key) => p[key] === old[key];
-    const unchanged = same('html') && same('edited_at') && same('body') && filesKey(p) === filesKey(old);
+    const unchanged = same('html') && same('edited_at') && same('body') && same('hidden') && filesKey(p) === filesKey(old);
     if (this.editing || (unchanged && p.edited_by?.id === old.edited_by?.id)) {
       this.shown = p;
       this.renderCounts(); // in place: keeps focus on the like button
@@ -115,6 +116,17 @@ export class PostView {
           })
         : null,
     );
+    // Hidden by a moderator: only its author still sees it, marked, with why.
+    const hiddenNote =
+      p.hidden != null
+        ? h('p', {
+            class: 'hidden-note',
+            role: 'note',
+            dataset: { testid: 'hidden-note' },
+            text: p.hidden ? t('post.hiddenWhy', { reason: p.hidden }) : t('post.hidden'),
+          })
+        : null;
+    this.el.classList.toggle('is-hidden', p.hidden != null);
     this.bodyEl = h('div', { class: 'post-body', id: uniqueId('body'), dataset: { testid: 'post-body' } });
     this.bodyEl.append(safeFragment(p.html));
     this.bodyEl.hidden = !p.body; // files alone
@@ -123,7 +135,7 @@ export class PostView {
     this.renderActions();
     this.el.replaceChildren(
       avatar(p.author),
-      h('div', { class: 'post-main' }, head, this.bodyEl, this.foldButton(p), this.filesEl, this.actionsEl),
+      h('div', { class: 'post-main' }, head, hiddenNote, this.bodyEl, this.foldButton(p), this.filesEl, this.actionsEl),
     );
   }
 
@@ -190,9 +202,15 @@ export class PostView {
         ),
       );
     }
+    parts.push(h('span', { class: 'spacer' }));
+    if (!this.mine) {
+      // Anyone may report what they can see (never their own): moderators decide.
+      parts.push(
+        h('button', { class: 'act quiet', dataset: { testid: 'report-button' }, onclick: () => this.startReport(), text: t('report.action') }),
+      );
+    }
     if (this.canChange) {
       parts.push(
-        h('span', { class: 'spacer' }),
         this.mine
           ? h('button', { class: 'act quiet', dataset: { testid: 'edit-button' }, onclick: () => this.startEdit(), text: t('post.edit') })
           : null,
@@ -319,6 +337,12 @@ export class PostView {
     refresh();
     input.focus();
     input.setSelectionRange(input.value.length, input.value.length);
+  }
+
+  startReport() {
+    const form = reportForm({ post_id: this.id }, { onDone: () => this.renderActions() });
+    this.actionsEl.replaceChildren(form.el);
+    form.focus();
   }
 
   confirmDelete() {

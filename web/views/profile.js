@@ -9,6 +9,7 @@ import { app, notePresence } from '../state.js';
 import { errorBox, errorText, toast } from './errors.js';
 import { FilesList } from './files_list.js';
 import { newcomerBadge } from './newcomer_badge.js';
+import { reportForm } from './report.js';
 
 export function statusDot(status) {
   return h('span', {
@@ -87,6 +88,7 @@ export async function openProfile(userId) {
               mine ? h('button', { class: 'btn primary', dataset: { testid: 'profile-edit' }, onclick: () => editForm(person), text: t('profile.edit') }) : null,
             )
           : null,
+        mine || !person.is_active ? null : reportPerson(person),
         sharedFiles(person),
       ),
     );
@@ -141,6 +143,20 @@ export async function openProfile(userId) {
     });
     row.replaceChildren(message ?? '', block);
     return h('div', { class: 'stack' }, row, error);
+  }
+
+  /** Report this person to the moderators (a form that opens in place). */
+  function reportPerson(person) {
+    const slot = h('div', { class: 'profile-report' });
+    const open = () => {
+      const form = reportForm({ user_id: person.id }, { onDone: closed });
+      slot.replaceChildren(form.el);
+      form.focus();
+    };
+    const closed = () =>
+      slot.replaceChildren(h('button', { type: 'button', class: 'link-btn quiet-link', dataset: { testid: 'profile-report' }, onclick: open, text: t('report.person') }));
+    closed();
+    return slot;
   }
 
   /** What they shared, listed when asked for (a request fewer for every card opened). */

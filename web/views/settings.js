@@ -1,6 +1,7 @@
 // Account settings (#/settings, from the sidebar's own card): one's password,
 // the sessions one is signed in with (browsers), one's API tokens (bots) and
-// mail about mentions left unread, and the people one blocked.
+// mail about mentions left unread, the people one blocked, one's warnings
+// and sanctions (with an appeal each) and one's reports.
 // Each section is its own module; this page puts them together.
 import { h } from '../dom.js';
 import { Emitter } from '../emitter.js';
@@ -9,14 +10,23 @@ import { app } from '../state.js';
 import { blocksSection } from './settings_blocks.js';
 import { emailSection } from './settings_email.js';
 import { passwordSection } from './settings_password.js';
+import { reportsSection, sanctionsSection } from './settings_moderation.js';
 import { sessionsSection } from './settings_sessions.js';
 import { tokensSection } from './settings_tokens.js';
 
-export function mount(container, _params, { signOut }) {
+export function mount(container, params, { signOut }) {
   app.emit('title', t('settings.title'));
   // Shared by the sections: a password change ends the other sessions.
   const shared = new Emitter();
-  const sections = [passwordSection(shared), sessionsSection(shared, { signOut }), tokensSection(), emailSection(), blocksSection()];
+  const sections = [
+    passwordSection(shared),
+    sessionsSection(shared, { signOut }),
+    tokensSection(),
+    emailSection(),
+    blocksSection(),
+    sanctionsSection(),
+    reportsSection(),
+  ];
   const me = app.me;
   container.replaceChildren(
     h(
@@ -36,6 +46,9 @@ export function mount(container, _params, { signOut }) {
       sections.map((s) => s.el),
     ),
   );
+
+  // #/settings?sanctions (a moderation notice's link): that section.
+  if (params?.[0]) requestAnimationFrame(() => document.getElementById(`settings-${params[0]}`)?.scrollIntoView({ block: 'start' }));
 
   function jump(ev) {
     // In-page links would change the route; scroll instead.

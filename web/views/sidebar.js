@@ -5,7 +5,7 @@ import { get } from '../api.js';
 import { avatar, h, setChildren } from '../dom.js';
 import { icon } from '../icons.js';
 import { LANGUAGES, formatNumber, lang, t } from '../i18n/index.js';
-import { app, isAdmin, setMyStatus } from '../state.js';
+import { app, canModerate, isAdmin, setMyStatus } from '../state.js';
 import { unreadCount } from '../reading.js';
 import { openProfile, statusDot } from './profile.js';
 import { conversationName, isDirect, lastActivity, partnerOf } from '../direct.js';
@@ -81,12 +81,14 @@ export function mountSidebar(el, { signOut }) {
     links.delete('admin');
     links.delete('welcome');
     links.delete('newcomers');
+    links.delete('moderation');
     setChildren(nav,
       navLink('home', '#/', t('nav.home'), 'nav-home', 'home'),
       app.me.newcomer ? navLink('welcome', '#/welcome', t('nav.welcome'), 'nav-welcome', 'check') : null,
       mentoring ? navLink('newcomers', '#/newcomers', t('nav.newcomers'), 'nav-newcomers', 'people') : null,
       navLink('directory', '#/directory', t('nav.directory'), 'nav-directory', 'compass'),
       navLink('people', '#/people', t('nav.people'), 'nav-people', 'people'),
+      canModerate() ? navLink('moderation', '#/moderation', t('nav.moderation'), 'nav-moderation', 'check') : null,
       isAdmin() ? navLink('admin', '#/admin', t('nav.admin'), 'nav-admin', 'shield') : null,
     );
   }

@@ -16,6 +16,7 @@ const REASONS = new Set([
   'session-ended',
   'password-changed',
   'deactivated',
+  'suspended',
 ]);
 
 export function mount(container, _params, { signedIn }) {
@@ -29,7 +30,7 @@ export function mount(container, _params, { signedIn }) {
   const setupNote = h('p', { class: 'notice', hidden: true, dataset: { testid: 'setup-note' }, text: t('signin.needsSetup') });
   const notice = REASONS.has(reason)
     ? h('p', {
-        class: `notice${reason === 'deactivated' ? ' warn' : ''}`,
+        class: `notice${reason === 'deactivated' || reason === 'suspended' ? ' warn' : ''}`,
         role: 'status',
         dataset: { testid: 'signin-notice', reason },
         text: t(`signin.reason.${reason}`),

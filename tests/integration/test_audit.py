@@ -1,0 +1,359 @@
+"""The audit log, on both backends: every admin and moderator write (the test
+walks the route registry: a new one without a case here fails) leaves an
+entry naming who did it and to what, as text that outlives the thing named;
+sign-ins made and failed are there; entries are filtered, paged and
+exported; no route edits or deletes one; none of these routes answers a
+member; retention removes what is older than the setting."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+
+import server.routes  # noqa: F401  (registers the routes on ``api``)
+from server.api import Endpoint, api
+from server.db import Database
+from tests.support.backends import ADMIN_EMAIL
+from tests.support.clients import Api, Company
+from tests.support.moderation import add_moderator, open_group
+
+ROLE_ROUTES = [e for e in api.endpoints if e.role is not None]
+# Routes that only read, and are not audited; every other role route is a
+# write (or an export) and must leave an entry.
+READS = {
+    ("GET", "/api/invites"),
+    ("GET", "/api/files/usage"),
+    ("GET", "/api/moderation/reports"),
+    ("GET", "/api/moderation/reports/{report_id:id}"),
+    ("GET", "/api/moderation/appeals"),
+    ("GET", "/api/audit"),
+    ("GET", "/api/audit/actions"),
+    ("GET", "/api/audit/settings"),
+    # Reads a file and judges it; creates nothing (the import is audited).
+    ("POST", "/api/users/import/preview"),
+}
+CSV = "email,name,department\nzed@example.com,Zed,Sales\n"
+
+
+async def _entries(company: Company, **params: Any) -> list[dict[str, Any]]:
+    page = await company.admin.call("GET", "/api/audit", params=params)
+    entries: list[dict[str, Any]] = page["entries"]
+    return entries
+
+
+class Cases:
+    """One valid call for each audited route, made as an admin (or moderator),
+    in a company where it can succeed; each answers the action it expects."""
+
+    def __init__(self, company: Company) -> None:
+        self.company = company
+        self.admin = company.admin
+
+    async def prepare(self) -> None:
+        c = self.company
+        self.mona = await add_moderator(c)
+        self.group = await open_group(c)
+        bob, alice = c.people["bob"], c.people["alice"]
+        self.post = (
+            await alice.api.call("POST", f"/api/channels/{self.group['id']}/posts", {"body": "x"})
+        )["post"]
+        self.reports = [
+            (await bob.api.call("POST", "/api/reports", {"user_id": alice.id, "reason": "spam"}))[
+                "id"
+            ],
+            (
+                await bob.api.call(
+                    "POST", "/api/reports", {"post_id": self.post["id"], "reason": "spam"}
+                )
+            )["id"],
+        ]
+        await self.mona.api.call(
+            "POST",
+            f"/api/moderation/reports/{self.reports[0]}/decision",
+            {"action": "warn", "reason": "r", "clause": "第1条"},
+        )
+        self.warning = (await alice.api.call("GET", "/api/me/sanctions"))[0]["id"]
+        await alice.api.call("POST", f"/api/me/sanctions/{self.warning}/appeal", {"note": "please"})
+        self.empty = (await self.admin.call("POST", "/api/departments", {"name": "Empty"}))["id"]
+        self.spare = (await self.admin.call("POST", "/api/departments", {"name": "Spare"}))["id"]
+
+    def table(self) -> dict[tuple[str, str], Callable[[], Awaitable[str]]]:
+        c, admin, mona = self.company, self.admin, self.mona
+        alice = c.people["alice"]
+
+        async def create_user() -> str:
+            body = {"email": "new@example.com", "display_name": "New", "password": "pw-new-new-1"}
+            await admin.call("POST", "/api/users", body)
+            return "account.created"
+
+        async def update_user() -> str:
+            await admin.call("PATCH", f"/api/users/{alice.id}", {"role": "moderator"})
+            return "account.changed"
+
+        async def import_people() -> str:
+            await admin.call(
+                "POST", "/api/users/import", content=CSV, headers={"content-type": "text/csv"}
+            )
+            return "people.imported"
+
+        async def export_people() -> str:
+            await admin.raw("GET", "/api/users/export")
+            return "people.exported"
+
+        async def create_invite() -> str:
+            await admin.call("POST", "/api/invites", {"email": "inv@example.com"})
+            return "invite.created"
+
+        async def revoke_invite() -> str:
+            made = await admin.call("GET", "/api/invites")
+            await admin.call("DELETE", f"/api/invites/{made[0]['id']}")
+            return "invite.revoked"
+
+        async def reset_link() -> str:
+            await admin.call("POST", f"/api/users/{alice.id}/reset-link")
+            return "reset_link.created"
+
+        async def create_department() -> str:
+            await admin.call("POST", "/api/departments", {"name": "Legal"})
+            return "department.created"
+
+        async def update_department() -> str:
+            await admin.call("PATCH", f"/api/departments/{self.spare}", {"name": "Spare 2"})
+            return "department.changed"
+
+        async def delete_department() -> str:
+            await admin.call("DELETE", f"/api/departments/{self.empty}")
+            return "department.deleted"
+
+        async def merge_department() -> str:
+            into = c.departments["Sales"]
+            await admin.call("POST", f"/api/departments/{self.spare}/merge", {"into": into})
+            return "department.merged"
+
+        async def file_rules() -> str:
+            await admin.call("PUT", "/api/files/rules", {"max_file_mb": 20})
+            return "setting.changed"
+
+        async def decide() -> str:
+            await mona.api.call(
+                "POST",
+                f"/api/moderation/reports/{self.reports[1]}/decision",
+                {"action": "hide", "reason": "r"},
+            )
+            return "report.decided"
+
+        async def unhide() -> str:
+            await mona.api.call(
+                "POST", f"/api/moderation/posts/{self.post['id']}/unhide", {"reason": "r"}
+            )
+            return "content.unhidden"
+
+        async def decide_appeal() -> str:
+            await mona.api.call(
+                "POST",
+                f"/api/moderation/sanctions/{self.warning}/appeal-decision",
+                {"outcome": "uphold", "reason": "r"},
+            )
+            return "appeal.decided"
+
+        async def lift() -> str:
+            await mona.api.call(
+                "POST", f"/api/moderation/sanctions/{self.warning}/lift", {"reason": "r"}
+            )
+            return "sanction.lifted"
+
+        async def audit_export() -> str:
+            await admin.raw("GET", "/api/audit/export")
+            return "audit.exported"
+
+        async def audit_settings() -> str:
+            await admin.call("PUT", "/api/audit/settings", {"retention_days": 400})
+            return "setting.changed"
+
+        return {
+            ("POST", "/api/users"): create_user,
+            ("PATCH", "/api/users/{user_id:id}"): update_user,
+            ("POST", "/api/users/import"): import_people,
+            ("GET", "/api/users/export"): export_people,
+            ("POST", "/api/invites"): create_invite,
+            ("DELETE", "/api/invites/{invite_id}"): revoke_invite,
+            ("POST", "/api/users/{user_id:id}/reset-link"): reset_link,
+            ("POST", "/api/departments"): create_department,
+            ("PATCH", "/api/departments/{department_id:id}"): update_department,
+            ("POST", "/api/departments/{department_id:id}/merge"): merge_department,
+            ("DELETE", "/api/departments/{department_id:id}"): delete_department,
+            ("PUT", "/api/files/rules"): file_rules,
+            ("POST", "/api/moderation/reports/{report_id:id}/decision"): decide,
+            ("POST", "/api/moderation/posts/{post_id:id}/unhide"): unhide,
+            ("POST", "/api/moderation/sanctions/{sanction_id:id}/appeal-decision"): decide_appeal,
+            ("POST", "/api/moderation/sanctions/{sanction_id:id}/lift"): lift,
+            ("GET", "/api/audit/export"): audit_export,
+            ("PUT", "/api/audit/settings"): audit_settings,
+        }
+
+
+def _key(e: Endpoint) -> tuple[str, str]:
+    return (e.method, e.path)
+
+
+async def test_every_admin_and_moderator_write_leaves_an_entry(company: Company) -> None:
+    cases = Cases(company)
+    await cases.prepare()
+    table = cases.table()
+    writes = {_key(e) for e in ROLE_ROUTES} - READS
+    assert set(table) == writes, (
+        "a route with role= that writes needs a case here (or, if it only reads, an entry"
+        f" in READS): {sorted(writes ^ set(table))}"
+    )
+    for key, call in table.items():
+        before = await _entries(company)
+        action = await call()
+        after = await _entries(company)
+        new = [e for e in after if e["id"] > (before[0]["id"] if before else 0)]
+        assert action in [e["action"] for e in new], (key, new)
+        made = next(e for e in new if e["action"] == action)
+        assert made["actor_id"] in (company.admin.user["id"], cases.mona.id), (key, made)
+        assert made["actor"], (key, made)
+
+
+async def test_entries_name_people_as_they_were_with_old_and_new_values(
+    company: Company,
+) -> None:
+    alice = company.people["alice"]
+    await company.admin.call(
+        "PATCH",
+        f"/api/users/{alice.id}",
+        {"role": "moderator", "department_id": company.departments["Sales"]},
+    )
+    (entry,) = await _entries(company, action="account.changed")
+    assert entry["old"] == {
+        "role": "member",
+        "department_id": company.departments["Engineering"],
+        "department": "Engineering",
+    }
+    assert entry["new"]["role"] == "moderator" and entry["new"]["department"] == "Sales"
+    assert entry["target"] == "Alice <alice@example.com>" and entry["subject_id"] == alice.id
+    assert entry["actor"].endswith(f"<{ADMIN_EMAIL}>")
+    # The department goes; its entry still reads as it did.
+    made = await company.admin.call("POST", "/api/departments", {"name": "短命な部署"})
+    await company.admin.call("DELETE", f"/api/departments/{made['id']}")
+    (gone,) = await _entries(company, action="department.deleted")
+    assert gone["target"] == "短命な部署" and gone["target_id"] == str(made["id"])
+    # Deactivation, with its old and new values.
+    await company.admin.call("PATCH", f"/api/users/{alice.id}", {"is_active": False})
+    latest = (await _entries(company, action="account.changed"))[0]
+    assert (latest["old"], latest["new"]) == ({"is_active": True}, {"is_active": False})
+
+
+async def test_sign_ins_made_and_failed_are_audited(company: Company) -> None:
+    bob = company.people["bob"]
+    client = Api(company.server.http, address=None)
+    await client.raw("POST", "/api/session", {"email": bob.email, "password": "wrong-wrong"})
+    await client.raw("POST", "/api/session", {"email": "nobody@example.com", "password": "x"})
+    await client.sign_in(bob.email, "password-bob")
+    await client.close()
+    failed = await _entries(company, action="signin.failed")
+    assert [(e["target"], e["details"]["reason"]) for e in failed] == [
+        ("nobody@example.com", "unknown_email"),
+        ("bob@example.com", "wrong_password"),
+    ]
+    assert failed[1]["subject_id"] == bob.id and failed[1]["actor_id"] is None
+    made = (await _entries(company, action="signin.succeeded", person=bob.id))[0]
+    assert made["actor_id"] == bob.id and made["details"]["address"]
+
+
+async def test_private_group_membership_is_audited_and_public_is_not(company: Company) -> None:
+    alice, bob = company.people["alice"], company.people["bob"]
+    secret = await alice.api.call("POST", "/api/channels", {"name": "人事", "is_private": True})
+    await alice.api.call("POST", f"/api/channels/{secret['id']}/invite", {"user_ids": [bob.id]})
+    await bob.api.call("POST", f"/api/channels/{secret['id']}/leave")
+    await open_group(company, "Lunch")
+    joined = await _entries(company, action="member.joined")
+    left = await _entries(company, action="member.left")
+    assert {e["target"] for e in joined + left} == {"人事"}
+    assert bob.id in {e["subject_id"] for e in joined} and left[0]["subject_id"] == bob.id
+
+
+async def test_filters_pages_and_csv(company: Company) -> None:
+    for i in range(55):
+        await company.admin.call("PUT", "/api/files/rules", {"max_file_mb": 10 + i})
+    first = await company.admin.call("GET", "/api/audit", params={"action": "setting.changed"})
+    assert len(first["entries"]) == 50 and first["before"]
+    rest = await company.admin.call(
+        "GET", "/api/audit", params={"action": "setting.changed", "before": first["before"]}
+    )
+    assert len(rest["entries"]) == 5 and rest["before"] is None
+    assert first["entries"][0]["new"]["max_file_mb"] == 64
+    today = datetime.now(UTC).date()
+    tomorrow = today + timedelta(days=1)
+    assert (await company.admin.call("GET", "/api/audit", params={"since": tomorrow.isoformat()}))[
+        "entries"
+    ] == []
+    same = await company.admin.call(
+        "GET", "/api/audit", params={"since": today.isoformat(), "until": today.isoformat()}
+    )
+    assert same["entries"]
+    for bad in ({"since": "yesterday"}, {"action": "no.such"}, {"person": "x"}):
+        r = await company.admin.raw("GET", "/api/audit", params=bad)
+        assert r.status_code == 400, bad
+    r = await company.admin.raw("GET", "/api/audit/export", params={"action": "setting.changed"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert r.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["id", "at", "action"] and len(rows) == 56
+
+
+async def test_no_route_edits_or_deletes_entries_and_none_answers_a_member(
+    company: Company,
+) -> None:
+    audit_paths = {e.path for e in api.endpoints if e.path.startswith("/api/audit")}
+    for e in api.endpoints:
+        if e.path in audit_paths:
+            assert e.method in ("GET", "PUT") and (e.method == "GET" or e.path.endswith("settings"))
+    await company.admin.call("PUT", "/api/files/rules", {"max_file_mb": 12})
+    (entry,) = await _entries(company, action="setting.changed")
+    for method in ("PUT", "PATCH", "DELETE", "POST"):
+        for path in ("/api/audit", f"/api/audit/{entry['id']}"):
+            r = await company.admin.raw(method, path, {})
+            assert r.status_code in (404, 405), (method, path)
+    # Members get nothing from any admin or moderator route; moderators nothing
+    # from the admin ones. Nothing changes.
+    bob = company.people["bob"]
+    mona = await add_moderator(company)
+    before = await _entries(company)
+    for e in ROLE_ROUTES:
+        path = e.path
+        for name in ("user_id", "department_id", "report_id", "sanction_id", "post_id"):
+            path = path.replace("{" + name + ":id}", "1")
+        path = path.replace("{invite_id}", "0123456789abcdef")
+        callers = [bob.api] + ([mona.api] if e.role == "admin" else [])
+        for caller in callers:
+            r = await caller.raw(e.method, path, {} if e.method != "GET" else None)
+            assert r.status_code in (403, 404), (e.method, e.path, r.status_code)
+            assert "application/json" in r.headers["content-type"]
+    after = await _entries(company)
+    assert [e["id"] for e in after] == [e["id"] for e in before]
+
+
+async def test_retention_removes_what_is_older_than_the_setting(company: Company) -> None:
+    await company.admin.call("PUT", "/api/audit/settings", {"retention_days": 30})
+    r = await company.admin.raw("PUT", "/api/audit/settings", {"retention_days": 40000})
+    assert r.status_code == 422
+    assert (await company.admin.call("GET", "/api/audit/settings"))["retention_days"] == 30
+    db: Database = company.server.app.state.services.db
+    async with db.engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE audit_entry SET at = :old"),
+            {"old": datetime.now(UTC) - timedelta(days=31)},
+        )
+    old = await _entries(company)
+    assert old
+    await company.admin.call("PUT", "/api/files/rules", {"max_file_mb": 33})
+    now = await _entries(company)
+    assert [e["action"] for e in now] == ["setting.changed"]
+    assert now[0]["new"] == {"max_file_mb": 33, "allowed": now[0]["new"]["allowed"]}
