@@ -1,7 +1,9 @@
-"""The kinds of org and channels that are audited: every admin action on
-accounts, departments, invitations, password links and settings, sign-ins
-made and failed, exports, and who joins or leaves a private group. Other
-packages declare their own where they define them (moderation/facts.py)."""
+"""The kinds of org, words and channels that are audited: every admin action
+on accounts, departments, invitations, password links and settings, sign-ins
+made and failed, exports, who joins or leaves a private group, the terms of
+use published and accepted, the word list changed and a warning overridden.
+Packages above declare their own where they define them (moderation/facts.py,
+onboarding/facts.py)."""
 
 from __future__ import annotations
 
@@ -28,8 +30,10 @@ from org.facts import (
     SignedIn,
     SignInFailed,
 )
+from org.terms import TermsAccepted, TermsPublished
 from streams.catalogue import NOTE, Fact, fact
 from streams.unit import Appended, Unit
+from words.facts import WordcheckOverridden, WordlistChanged
 
 
 @fact
@@ -98,3 +102,26 @@ async def _private_membership(unit: Unit, item: Appended) -> Draft | None:
 
 
 audited(MemberJoined.kind, MemberLeft.kind, describe=_private_membership)
+
+
+async def _terms_published(unit: Unit, item: Appended) -> Draft | None:
+    """Publishing tells every active person (an event in each one's stream):
+    one entry, from the publishing admin's own."""
+    if item.event.key != item.actor_id:
+        return None
+    version = item.event.data["version"]
+    return Draft(target_type="terms", target_id=version, target_label=f"v{version}")
+
+
+async def _word_list(unit: Unit, item: Appended) -> Draft:
+    return Draft(
+        target_type="setting",
+        target_id="word_list",
+        target_label="word_list",
+        details=dict(item.event.data),
+    )
+
+
+audited(TermsPublished.kind, describe=_terms_published)
+audited(TermsAccepted.kind, WordcheckOverridden.kind)
+audited(WordlistChanged.kind, describe=_word_list)

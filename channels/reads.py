@@ -120,7 +120,7 @@ def _fields(values: Sequence[Any]) -> dict[str, Any]:
 
 def _post_fields(row: Sequence[Any]) -> dict[str, Any]:
     """``PostPublic``'s fields from a row of ``POST_ROW`` columns, the author
-    columns and liked-by-me. Plain dicts, validated by pydantic-core in one call
+    columns, liked-by-me and the moderator's hiding (``_post_select``). Plain dicts, validated by pydantic-core in one call
     per answer: several times cheaper than building models field by field."""
     n = len(POST_ROW)
     fields = _fields(row[:n])
@@ -135,8 +135,10 @@ def _post_fields(row: Sequence[Any]) -> dict[str, Any]:
     if editor_id is not None:
         fields["edited_by"] = {"id": editor_id, "display_name": editor_name}
     fields["liked_by_me"] = bool(liked)
-    if len(row) > n + 8 and row[n + 7] is not None:
-        fields["hidden"] = row[n + 8] or ""
+    # Then, from ``_post_select``, when and why a moderator hid it (shown to its author).
+    hidden = row[n + 9 : n + 11]
+    if len(hidden) == 2 and hidden[0] is not None:
+        fields["hidden"] = hidden[1] or ""
     return fields
 
 

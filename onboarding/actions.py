@@ -13,7 +13,7 @@ from channels.actions.common import current_people
 from core.clock import today
 from core.errors import ConflictError, ForbiddenError, InvalidError, NotFoundError
 from onboarding import checklist
-from onboarding.facts import MentorsUpdated
+from onboarding.facts import ChecklistItemAdded, ChecklistItemRemoved, MentorsUpdated
 from onboarding.models import (
     MAX_ITEMS,
     ChecklistItem,
@@ -220,6 +220,15 @@ async def do_create_item(
         )
         unit.db.add(item)
         await unit.db.flush()
+        assert item.id is not None
+        unit.note(
+            ChecklistItemAdded(
+                item_id=item.id,
+                department_id=item.department_id,
+                title=item.title,
+                item_kind=item.kind,
+            )
+        )
         for person in await _newcomers_in(unit.db, data.department_id):
             await checklist.refresh(unit, person, always=True)
         return item
@@ -236,6 +245,9 @@ async def do_delete_item(db: AsyncSession, bus: Bus, actor: User, item_id: int) 
         if item is None:
             raise NotFoundError("no such checklist item")
         department_id = item.department_id
+        unit.note(
+            ChecklistItemRemoved(item_id=item_id, department_id=department_id, title=item.title)
+        )
         await unit.db.exec(delete(ChecklistTick).where(col(ChecklistTick.item_id) == item_id))
         await unit.db.delete(item)
         await unit.db.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -30,13 +31,7 @@ async def person_ref(db: AsyncSession, user: User) -> PersonRef:
         dept = (
             await db.exec(select(Department.name).where(Department.id == user.department_id))
         ).first()
-    return PersonRef(
-        id=user.id,
-        display_name=user.display_name,
-        department=dept,
-        reading=user.reading,
-        newcomer=is_newcomer(user),
-    )
+    return _ref(user, dept, today())
 
 
 def receipt(event: Positioned, *, duplicate: bool = False) -> Receipt:
@@ -98,20 +93,19 @@ async def current_people(
         stmt = stmt.where(col(User.is_active))
     rows = (await db.exec(stmt)).all()
     day = today()
-    return {
-        u.id: (
-            u,
-            PersonRef(
-                id=u.id,
-                display_name=u.display_name,
-                department=d,
-                reading=u.reading,
-                newcomer=is_newcomer(u, day),
-            ),
-        )
-        for u, d in rows
-        if u.id is not None
-    }
+    return {u.id: (u, _ref(u, d, day)) for u, d in rows if u.id is not None}
+
+
+def _ref(user: User, department: str | None, day: date) -> PersonRef:
+    """A person as posts and events show them, on ``day`` (a newcomer then?)."""
+    assert user.id is not None
+    return PersonRef(
+        id=user.id,
+        display_name=user.display_name,
+        department=department,
+        reading=user.reading,
+        newcomer=is_newcomer(user, day),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,14 +129,8 @@ async def current_writers(
     )
     rows = (await db.exec(stmt)).all()
     rules = Rules(terms=rows[0][2] or 0, words=rows[0][3]) if rows else Rules(0, None)
-    people = {
-        u.id: (
-            u,
-            PersonRef(id=u.id, display_name=u.display_name, department=d, reading=u.reading),
-        )
-        for u, d, _, _ in rows
-        if u.id is not None
-    }
+    day = today()
+    people = {u.id: (u, _ref(u, d, day)) for u, d, _, _ in rows if u.id is not None}
     return people, rules
 
 

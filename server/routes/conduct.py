@@ -7,7 +7,6 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from channels.render import render
-from core.errors import ForbiddenError
 from org import terms, terms_starting
 from org.terms import (
     Acceptances,
@@ -62,6 +61,7 @@ async def accept_terms(ctx: Ctx) -> TermsState:
     "/api/terms/versions",
     summary="Published versions with how many accepted each (admins)",
     returns=TermsOverview,
+    role="admin",
 )
 async def terms_versions(ctx: Ctx) -> TermsOverview:
     async with ctx.services.db.reader() as db:
@@ -75,6 +75,7 @@ async def terms_versions(ctx: Ctx) -> TermsOverview:
     body=TermsPublish,
     returns=TermsPublic,
     status=201,
+    role="admin",
 )
 async def publish_terms(ctx: Ctx) -> TermsPublic:
     user, body = ctx.user, ctx.body.body
@@ -88,6 +89,7 @@ async def publish_terms(ctx: Ctx) -> TermsPublic:
     summary="Who accepted a version and when, and who has not (admins)",
     returns=Acceptances,
     query=[Param("version", "the version (the one in force when absent)", type="integer")],
+    role="admin",
 )
 async def terms_acceptances(ctx: Ctx) -> Acceptances:
     version = ctx.query_int("version")
@@ -100,15 +102,16 @@ async def terms_acceptances(ctx: Ctx) -> Acceptances:
     "/api/terms/starting",
     summary="Ready-made terms in Japanese and English to start from (admins)",
     returns=StartingTerms,
+    role="admin",
 )
 async def starting_terms(ctx: Ctx) -> StartingTerms:
-    _admins_only(ctx)
     return StartingTerms(ja=terms_starting.JAPANESE, en=terms_starting.ENGLISH)
 
 
-@api.route("GET", "/api/words", summary="The word list (admins)", returns=WordListPublic)
+@api.route(
+    "GET", "/api/words", summary="The word list (admins)", returns=WordListPublic, role="admin"
+)
 async def get_words(ctx: Ctx) -> WordListPublic:
-    _admins_only(ctx)
     async with ctx.services.db.reader() as db:
         return await lists.load(db)
 
@@ -120,9 +123,9 @@ async def get_words(ctx: Ctx) -> WordListPublic:
     body=WordListUpdate,
     returns=WordListPublic,
     max_bytes=lists.MAX_BYTES,
+    role="admin",
 )
 async def put_words(ctx: Ctx) -> WordListPublic:
-    _admins_only(ctx)
     user, entries = ctx.user, ctx.body.entries
     assert user.id is not None
     user_id = user.id
@@ -136,9 +139,9 @@ async def put_words(ctx: Ctx) -> WordListPublic:
     "/api/words/starting",
     summary="The starting word lists, Japanese and English (admins)",
     returns=StartingWords,
+    role="admin",
 )
 async def starting_words(ctx: Ctx) -> StartingWords:
-    _admins_only(ctx)
 
     def public(entries: list[Entry]) -> list[WordEntry]:
         return [WordEntry(word=e.word, level=e.level) for e in entries]
@@ -160,8 +163,3 @@ async def wordcheck(ctx: Ctx) -> WordCheckAnswer:
         level=worst(found),
         matches=[lists.MatchPublic(start=m.start, end=m.end, level=m.level) for m in found],
     )
-
-
-def _admins_only(ctx: Ctx) -> None:
-    if not ctx.user.is_admin:
-        raise ForbiddenError("admins only")

@@ -108,6 +108,7 @@ async def get_mentors(ctx: Ctx) -> list[PersonRef]:
     summary="Choose a newcomer's mentors, all of them (admins)",
     body=MentorsSet,
     returns=list[PersonRef],
+    role="admin",
 )
 async def set_mentors(ctx: Ctx) -> list[PersonRef]:
     user_id = ctx.path_int("user_id")
@@ -122,6 +123,7 @@ async def set_mentors(ctx: Ctx) -> list[PersonRef]:
     summary="Who could mentor a newcomer, best first: other departments, shared groups,"
     " fewer newcomers (admins)",
     returns=list[MentorSuggestion],
+    role="admin",
 )
 async def get_suggestions(ctx: Ctx) -> list[MentorSuggestion]:
     _require_admin(ctx.user)
@@ -138,6 +140,7 @@ async def get_suggestions(ctx: Ctx) -> list[MentorSuggestion]:
     summary="The checklist items admins prepared, everyone's and each department's (admins)",
     returns=list[ChecklistItemPublic],
     query=[Param("department", "only this department's (and everyone's)", "integer")],
+    role="admin",
 )
 async def list_items(ctx: Ctx) -> list[ChecklistItemPublic]:
     _require_admin(ctx.user)
@@ -159,6 +162,7 @@ async def list_items(ctx: Ctx) -> list[ChecklistItemPublic]:
     body=ChecklistItemCreate,
     returns=ChecklistItemPublic,
     status=201,
+    role="admin",
 )
 async def create_item(ctx: Ctx) -> ChecklistItemPublic:
     return _item_public(await ctx.services.act(actions.do_create_item, ctx.user, ctx.body))
@@ -168,6 +172,7 @@ async def create_item(ctx: Ctx) -> ChecklistItemPublic:
     "DELETE",
     "/api/onboarding/checklist/{item_id:id}",
     summary="Remove a checklist item (admins)",
+    role="admin",
 )
 async def delete_item(ctx: Ctx) -> None:
     await ctx.services.act(actions.do_delete_item, ctx.user, ctx.path_int("item_id"))
@@ -178,6 +183,7 @@ async def delete_item(ctx: Ctx) -> None:
     "/api/onboarding/settings",
     summary="The newcomer period and the welcome post's template (admins)",
     returns=OnboardingSettings,
+    role="admin",
 )
 async def get_settings(ctx: Ctx) -> OnboardingSettings:
     _require_admin(ctx.user)
@@ -191,6 +197,7 @@ async def get_settings(ctx: Ctx) -> OnboardingSettings:
     summary="Change the newcomer period (days) or the welcome post's template (admins)",
     body=OnboardingSettingsUpdate,
     returns=OnboardingSettings,
+    role="admin",
 )
 async def update_settings(ctx: Ctx) -> OnboardingSettings:
     return _settings_public(await ctx.services.act(actions.do_update_settings, ctx.user, ctx.body))

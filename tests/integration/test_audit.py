@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -36,6 +36,14 @@ READS = {
     ("GET", "/api/audit/settings"),
     # Reads a file and judges it; creates nothing (the import is audited).
     ("POST", "/api/users/import/preview"),
+    ("GET", "/api/users/{user_id:id}/mentor-suggestions"),
+    ("GET", "/api/onboarding/checklist"),
+    ("GET", "/api/onboarding/settings"),
+    ("GET", "/api/terms/versions"),
+    ("GET", "/api/terms/acceptances"),
+    ("GET", "/api/terms/starting"),
+    ("GET", "/api/words"),
+    ("GET", "/api/words/starting"),
 }
 CSV = "email,name,department\nzed@example.com,Zed,Sales\n"
 
@@ -81,6 +89,10 @@ class Cases:
         await alice.api.call("POST", f"/api/me/sanctions/{self.warning}/appeal", {"note": "please"})
         self.empty = (await self.admin.call("POST", "/api/departments", {"name": "Empty"}))["id"]
         self.spare = (await self.admin.call("POST", "/api/departments", {"name": "Spare"}))["id"]
+        # A newcomer (Carol, starting today) for the mentors' case.
+        await self.admin.call(
+            "PATCH", f"/api/users/{c.people['carol'].id}", {"start_date": date.today().isoformat()}
+        )
 
     def table(self) -> dict[tuple[str, str], Callable[[], Awaitable[str]]]:
         c, admin, mona = self.company, self.admin, self.mona
@@ -171,6 +183,36 @@ class Cases:
             await admin.raw("GET", "/api/audit/export")
             return "audit.exported"
 
+        async def choose_mentors() -> str:
+            carol = c.people["carol"].id
+            await admin.call("PUT", f"/api/users/{carol}/mentors", {"mentor_ids": [alice.id]})
+            return "mentors.updated"
+
+        async def add_checklist_item() -> str:
+            self.item = (
+                await admin.call(
+                    "POST", "/api/onboarding/checklist", {"kind": "manual", "title": "Read"}
+                )
+            )["id"]
+            return "checklist_item.added"
+
+        async def remove_checklist_item() -> str:
+            await admin.call("DELETE", f"/api/onboarding/checklist/{self.item}")
+            return "checklist_item.removed"
+
+        async def newcomer_settings() -> str:
+            await admin.call("PATCH", "/api/onboarding/settings", {"newcomer_days": 60})
+            return "setting.changed"
+
+        async def publish_terms() -> str:
+            await admin.call("POST", "/api/terms/versions", {"body": "**利用規約**"})
+            return "terms.published"
+
+        async def word_list() -> str:
+            body = {"entries": [{"word": "社外秘", "level": "warn"}]}
+            await admin.call("PUT", "/api/words", body)
+            return "wordlist.changed"
+
         async def audit_settings() -> str:
             await admin.call("PUT", "/api/audit/settings", {"retention_days": 400})
             return "setting.changed"
@@ -194,6 +236,12 @@ class Cases:
             ("POST", "/api/moderation/sanctions/{sanction_id:id}/lift"): lift,
             ("GET", "/api/audit/export"): audit_export,
             ("PUT", "/api/audit/settings"): audit_settings,
+            ("PUT", "/api/users/{user_id:id}/mentors"): choose_mentors,
+            ("POST", "/api/onboarding/checklist"): add_checklist_item,
+            ("DELETE", "/api/onboarding/checklist/{item_id:id}"): remove_checklist_item,
+            ("PATCH", "/api/onboarding/settings"): newcomer_settings,
+            ("POST", "/api/terms/versions"): publish_terms,
+            ("PUT", "/api/words"): word_list,
         }
 
 
@@ -357,3 +405,22 @@ async def test_retention_removes_what_is_older_than_the_setting(company: Company
     now = await _entries(company)
     assert [e["action"] for e in now] == ["setting.changed"]
     assert now[0]["new"] == {"max_file_mb": 33, "allowed": now[0]["new"]["allowed"]}
+
+
+async def test_a_publication_or_a_mentor_choice_is_one_entry_however_many_are_told(
+    company: Company,
+) -> None:
+    """Publishing terms tells every person, and choosing mentors tells the
+    newcomer and each mentor: the log says each once, as the admin's action."""
+    admin = company.admin
+    alice, bob, carol = (company.people[n] for n in ("alice", "bob", "carol"))
+    await admin.call("POST", "/api/terms/versions", {"body": "第1条 ハラスメントの禁止"})
+    await admin.call("PATCH", f"/api/users/{carol.id}", {"start_date": date.today().isoformat()})
+    await admin.call("PUT", f"/api/users/{carol.id}/mentors", {"mentor_ids": [alice.id, bob.id]})
+    entries = await _entries(company)
+    published = [e for e in entries if e["action"] == "terms.published"]
+    chosen = [e for e in entries if e["action"] == "mentors.updated"]
+    assert len(published) == 1 and published[0]["actor_id"] == admin.user["id"]
+    assert len(chosen) == 1 and chosen[0]["target_id"] == str(carol.id)
+    names = {p["id"]: p["display_name"] for p in await admin.call("GET", "/api/users")}
+    assert chosen[0]["new"] == {"mentors": [names[alice.id], names[bob.id]]}

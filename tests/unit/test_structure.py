@@ -29,8 +29,8 @@ PACKAGES = (
     "org",
     "channels",
     "notify",
-    "onboarding",
     "audit",
+    "onboarding",
     "moderation",
     "presence",
     "files",
@@ -52,10 +52,10 @@ ALLOWED = {
     "notify": {"core", "bus", "streams", "words", "org", "channels"},
     # Onboarding reads channels (groups joined, posts in one's department) and
     # follows their events with duties; channels never call it.
-    "onboarding": {"core", "bus", "streams", "words", "org", "channels"},
+    "onboarding": {"core", "bus", "streams", "words", "org", "channels", "audit"},
     # The audit log follows org's and channels' facts (a duty per audited kind)
     # and reads names of people; packages above it declare their kinds audited.
-    "audit": {"core", "streams", "org", "channels"},
+    "audit": {"core", "streams", "words", "org", "channels"},
     # Moderation hides and deletes through channels, tells through notify, and
     # declares its kinds audited.
     "moderation": {"core", "bus", "streams", "org", "channels", "notify", "audit"},
