@@ -120,8 +120,9 @@ def _fields(values: Sequence[Any]) -> dict[str, Any]:
 
 def _post_fields(row: Sequence[Any]) -> dict[str, Any]:
     """``PostPublic``'s fields from a row of ``POST_ROW`` columns, the author
-    columns, liked-by-me and the moderator's hiding (``_post_select``). Plain dicts, validated by pydantic-core in one call
-    per answer: several times cheaper than building models field by field."""
+    columns, liked-by-me and the moderator's hiding (``_post_select``). Plain
+    dicts, validated by pydantic-core in one call per answer: several times
+    cheaper than building models field by field."""
     n = len(POST_ROW)
     fields = _fields(row[:n])
     author_id, name, dept, reading, start, end, editor_id, editor_name, liked = row[n : n + 9]
