@@ -157,13 +157,17 @@ async def deliver(unit: Unit, notes: Sequence[Note]) -> None:
             public = notification_public(row, names, note.channel_name)
             count = counts.get(row.user_id, 0)
             facts.append(
-                (NotificationAdded(notification=public, unread_count=count), note.actor.id)
+                # An anonymous asker (id 0) is no account: no actor on the event.
+                (NotificationAdded(notification=public, unread_count=count), note.actor.id or None)
             )
         for row, note in joined:
             public = notification_public(row, names, note.channel_name)
             count = counts.get(row.user_id, 0)
             facts.append(
-                (NotificationUpdated(notification=public, unread_count=count), note.actor.id)
+                (
+                    NotificationUpdated(notification=public, unread_count=count),
+                    note.actor.id or None,
+                )
             )
         return facts
 

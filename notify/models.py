@@ -34,6 +34,9 @@ class NotificationKind(enum.StrEnum):
     invited = "invited"  # added to a group by someone else
     channel = "channel"  # @channel
     post = "post"  # a new post in a channel one follows with "all"
+    # A question still unanswered after the company's delay (questions/alerts.py):
+    # to the asker's mentors, later to the channel's moderators.
+    question_waiting = "question_waiting"
 
 
 class Notification(SQLModel, table=True):

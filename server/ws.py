@@ -276,7 +276,15 @@ class _Pump:
         """Hand a post to the batcher and read on; its ack follows when it is written."""
         if self.peer.pipeline_full:
             await asyncio.wait(self.posting, return_when=asyncio.FIRST_COMPLETED)
-        post = posts.NewPost(self.conn.user, cmd.channel, cmd.body, cmd.cid, cmd.files)
+        post = posts.NewPost(
+            self.conn.user,
+            cmd.channel,
+            cmd.body,
+            cmd.cid,
+            cmd.files,
+            question=cmd.question,
+            anonymous=cmd.anonymous,
+        )
         written = self.services.posts.submit(post)
         self.peer.post_sent()
         self.posting.add(written)

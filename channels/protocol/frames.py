@@ -96,9 +96,15 @@ class SubMe(_Command):
 
 
 class PostCmd(_Command, _Writes):
+    """``question``: ask it as a question (a direct conversation; every post of
+    a Q&A channel is one); ``anonymous``: a newcomer's anonymous question in a
+    Q&A channel (channels/questions.py)."""
+
     op: Literal["post"]
     channel: DbId
     cid: _Cid | None = None
+    question: bool = False
+    anonymous: bool = False
 
 
 class CommentCmd(_Command, _Writes):

@@ -255,7 +255,15 @@ async def channel_events(ctx: Ctx) -> EventsPage:
 )
 async def create_post(ctx: Ctx) -> Receipt:
     body: PostCreate = ctx.body
-    post = posts.NewPost(ctx.user, ctx.path_int("channel_id"), body.body, body.cid, body.files)
+    post = posts.NewPost(
+        ctx.user,
+        ctx.path_int("channel_id"),
+        body.body,
+        body.cid,
+        body.files,
+        question=body.question,
+        anonymous=body.anonymous,
+    )
     return await ctx.services.posts.write(post)
 
 

@@ -30,6 +30,7 @@ ADMIN_PASSWORD = "correct-horse-battery"
 
 TABLES = (
     "person_event, person_block, channel_event, post_like, attachment, company_setting, "
+    "question, "
     "read_position, "
     "post_search, post, "
     "membership, channel, invite, api_token, "

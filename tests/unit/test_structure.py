@@ -27,6 +27,7 @@ PACKAGES = (
     "channels",
     "notify",
     "onboarding",
+    "questions",
     "presence",
     "files",
     "server",
@@ -46,6 +47,9 @@ ALLOWED = {
     # Onboarding reads channels (groups joined, posts in one's department) and
     # follows their events with duties; channels never call it.
     "onboarding": {"core", "bus", "streams", "org", "channels"},
+    # Questions across channels (open lists, waiting alerts, figures) read
+    # channels and org and notify people; what a question is lives in channels.
+    "questions": {"core", "bus", "streams", "org", "channels", "notify"},
     "server": set(PACKAGES),
 }
 
