@@ -25,7 +25,8 @@ In a channel's stream (what its readers see):
 
 In a person's stream (what only they see):
 
-- ``membership.added``   ``{"channel_id": 5, "name": "…"}``: added to a channel
+- ``membership.added``   ``{"channel_id": 5, "name": "…", "notify": "mentions"}``:
+  added to a channel, at that notification level
 - ``membership.removed`` ``{"channel_id": 5, "name": "…"}``: no longer in it
 - ``block.added``        ``{"user_id": 7}``: one blocked someone (channels/direct.py)
 - ``block.removed``      ``{"user_id": 7}``: one unblocked them
@@ -179,6 +180,9 @@ class _ToPerson(Fact):
 @fact
 class MembershipAdded(_ToPerson):
     kind: ClassVar[str] = "membership.added"
+    # The level the membership starts at ("all" in a direct conversation,
+    # else "mentions").
+    notify: str = "mentions"
 
 
 @fact

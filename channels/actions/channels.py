@@ -64,7 +64,11 @@ async def add_member(
         )
     )
     event = await unit.append(CHANNEL, channel.id, MemberJoined(user=person))
-    await unit.append(PERSON, person.id, MembershipAdded(channel_id=channel.id, name=channel.name))
+    await unit.append(
+        PERSON,
+        person.id,
+        MembershipAdded(channel_id=channel.id, name=channel.name, notify=level.value),
+    )
     return receipt(event)
 
 
