@@ -44,6 +44,10 @@ async def _question(unit: Unit, me: User, post_id: int) -> tuple[Question, Chann
         else None
     )
     if question is None:
+        # Its author (or a moderator) learns it is no question; anyone else
+        # may not do this here, whatever the post is.
+        if post.author_id != me.id and not me.can_moderate:
+            raise ForbiddenError("only a question's asker, mentors or moderators mark its answer")
         raise InvalidError("post: not a question")
     if access.viewer.is_archived:
         raise ForbiddenError("this channel is archived: it can be read, not changed")

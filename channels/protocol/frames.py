@@ -7,6 +7,7 @@ Client to server (``id`` is chosen by the client and echoed in the answer;
     {"op": "unsub", "id": 2, "channel": 5}
     {"op": "sub_me", "id": 11, "epoch": "04ab33cd", "seq": 3}
     {"op": "post", "id": 3, "channel": 5, "body": "hello", "files": ["Xr4..."], "cid": "b1e0..."}
+    {"op": "post", "id": 15, "channel": 8, "body": "経費は?", "anonymous": true, "cid": "..."}
     {"op": "comment", "id": 4, "post": 9, "body": "welcome!", "cid": "..."}
     {"op": "edit", "id": 5, "post": 9, "body": "hello all", "files": [], "cid": "..."}
     {"op": "delete", "id": 6, "post": 9, "cid": "..."}

@@ -102,6 +102,10 @@ WRITE_RULES = {
     ("POST", "/api/posts/{post_id:id}/comments"): "can_comment",
     ("PUT", "/api/posts/{post_id:id}/like"): "can_react",
     ("DELETE", "/api/posts/{post_id:id}/like"): "can_react",
+    # A question's answer: its asker, their mentors or a moderator (the author
+    # of a post that is no question is told it is none; anyone else 403).
+    ("PUT", "/api/posts/{post_id:id}/answer"): AUTHOR,
+    ("DELETE", "/api/posts/{post_id:id}/answer"): AUTHOR,
 }
 # Writes that ask for what already is, where a capability says no: they may
 # answer success, changing nothing, as a repeated like does (docs/protocol.md).
@@ -395,6 +399,9 @@ QUERY_PARAMETERS: dict[str, Callable[[World, dict[str, Any]], str]] = {
     "unread": lambda w, c: "1",
     # GET /api/home: the read section (the unread one is the default)
     "section": lambda w, c: "read",
+    # GET /api/questions: every state, from the start
+    "state": lambda w, c: "resolved",
+    "after": lambda w, c: "1",
 }
 
 
@@ -447,6 +454,12 @@ BODY_FIELDS: dict[str, Callable[[World, int], Any]] = {
     "done": lambda w, me: True,
     "newcomer_days": lambda w, me: 1,
     "welcome_template": lambda w, me: "defaced",
+    # Questions: a Q&A flag, a post asked as a question (anonymously), an answer.
+    "qa": lambda w, me: True,
+    "question": lambda w, me: False,
+    "anonymous": lambda w, me: False,
+    "answer_id": lambda w, me: w.secret_posts[1],
+    "first_delay_hours": lambda w, me: 1,
 }
 
 
@@ -684,6 +697,9 @@ FRAME_FIELDS: dict[str, Callable[[World], Any]] = {
     "seq": lambda w: 0,
     "status": lambda w: "away",
     "files": lambda w: [],
+    # post: asked as a question, anonymously (refused alike outside a Q&A channel)
+    "question": lambda w: False,
+    "anonymous": lambda w: False,
     # search: for what the private group's post says, every filter given
     "q": lambda w: w.secret_texts[2],
     "author": lambda w: w.alice.id,
