@@ -24,7 +24,7 @@ class AnswerChoice(ClientId):
     body=AnswerChoice,
     returns=Receipt,
 )
-async def mark_answer(ctx: Ctx) -> Receipt:
+async def mark_question_answer(ctx: Ctx) -> Receipt:
     body: AnswerChoice = ctx.body
     return await ctx.services.act(
         actions.do_mark_answer, ctx.user, ctx.path_int("post_id"), body.answer_id, body.cid
@@ -38,7 +38,7 @@ async def mark_answer(ctx: Ctx) -> Receipt:
     returns=Receipt,
     query=[Param("cid", "client id making the unmark idempotent")],
 )
-async def unmark_answer(ctx: Ctx) -> Receipt:
+async def unmark_question_answer(ctx: Ctx) -> Receipt:
     cid = ClientId(cid=ctx.request.query_params.get("cid")).cid
     return await ctx.services.act(actions.do_unmark_answer, ctx.user, ctx.path_int("post_id"), cid)
 
@@ -78,7 +78,7 @@ async def open_questions(ctx: Ctx) -> reads.QuestionsPage:
     summary="How many unanswered questions one answers for (as a mentor or a moderator)",
     returns=reads.Waiting,
 )
-async def waiting(ctx: Ctx) -> reads.Waiting:
+async def waiting_questions(ctx: Ctx) -> reads.Waiting:
     async with ctx.services.db.connection() as conn:
         return await reads.waiting(conn, ctx.user)
 
@@ -89,7 +89,7 @@ async def waiting(ctx: Ctx) -> reads.Waiting:
     summary="Delays before waiting questions are told, and working hours (admins)",
     returns=QuestionSettings,
 )
-async def get_settings(ctx: Ctx) -> QuestionSettings:
+async def get_question_settings(ctx: Ctx) -> QuestionSettings:
     if not ctx.user.is_admin:
         raise ForbiddenError("admins only")
     async with ctx.services.db.reader() as db:
@@ -103,7 +103,7 @@ async def get_settings(ctx: Ctx) -> QuestionSettings:
     body=QuestionSettingsChange,
     returns=QuestionSettings,
 )
-async def update_settings(ctx: Ctx) -> QuestionSettings:
+async def update_question_settings(ctx: Ctx) -> QuestionSettings:
     return await ctx.services.act(do_update_settings, ctx.user, ctx.body)
 
 
