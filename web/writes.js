@@ -9,10 +9,14 @@
 import { newCid } from './api.js';
 import { app } from './state.js';
 
-/** A new post in the store's channel; `files`: FileRefs of uploads done (web/uploads.js). */
-export function sendPost(store, body, files = []) {
+/**
+ * A new post in the store's channel; `files`: FileRefs of uploads done (web/uploads.js);
+ * `ask`: {question, anonymous} (a question in a direct conversation, an
+ * anonymous one in a Q&A channel).
+ */
+export function sendPost(store, body, files = [], ask = {}) {
   const cid = newCid();
-  store.posts.addPending({ cid, channelId: store.id, parentId: null, body, files });
+  store.posts.addPending({ cid, channelId: store.id, parentId: null, body, files, ask });
   return attempt(store, cid);
 }
 
@@ -39,7 +43,7 @@ async function attempt(store, cid) {
   const p = store.posts.pending.get(cid);
   const frame =
     p.parentId === null
-      ? { op: 'post', channel: p.channelId, body: p.body, cid }
+      ? { op: 'post', channel: p.channelId, body: p.body, cid, ...(p.ask ?? {}) }
       : { op: 'comment', post: p.parentId, body: p.body, cid };
   if (p.files.length) frame.files = p.files.map((f) => f.id);
   try {

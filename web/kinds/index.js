@@ -21,8 +21,9 @@ import * as comments from './comments.js';
 import * as likes from './likes.js';
 import * as members from './members.js';
 import * as posts from './posts.js';
+import * as questions from './questions.js';
 
-const FILES = { posts, comments, likes, members, channel };
+const FILES = { posts, comments, likes, members, channel, questions };
 
 function collect(part) {
   const table = {};

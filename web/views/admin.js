@@ -10,6 +10,7 @@ import { filesSection } from './admin_files.js';
 import { invitesSection } from './admin_invites.js';
 import { notFound } from './notfound.js';
 import { onboardingSection } from './admin_onboarding.js';
+import { questionsSection } from './admin_questions.js';
 
 export function mount(container) {
   if (!isAdmin()) {
@@ -25,7 +26,7 @@ export function mount(container) {
     shared.departments = await get('/api/departments');
     shared.emit('departments', shared.departments);
   };
-  const sections = [accountsSection(shared), invitesSection(shared), departmentsSection(shared), onboardingSection(shared), filesSection()];
+  const sections = [accountsSection(shared), invitesSection(shared), departmentsSection(shared), onboardingSection(shared), questionsSection(), filesSection()];
   container.replaceChildren(
     h(
       'div',
@@ -38,6 +39,7 @@ export function mount(container) {
         h('a', { href: '#admin-invites', onclick: jump, text: t('admin.invites') }),
         h('a', { href: '#admin-departments', onclick: jump, text: t('admin.departments') }),
         h('a', { href: '#admin-onboarding', onclick: jump, text: t('admin.onboarding') }),
+        h('a', { href: '#admin-questions', onclick: jump, text: t('admin.questions') }),
         h('a', { href: '#admin-files', onclick: jump, text: t('admin.files') }),
       ),
       sections.map((s) => s.el),

@@ -81,7 +81,7 @@ export function mount(container, params) {
       leave,
     });
     const footer = channelFooter(store, {
-      send: (body, files) => sendPost(store, body, files),
+      send: (body, files, ask) => sendPost(store, body, files, ask),
       typing: () => conn.send({ op: 'typing', channel: id }),
       join: joinChannel,
     });
