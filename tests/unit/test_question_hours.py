@@ -59,3 +59,25 @@ def test_other_zones_days_and_a_day_that_ends_at_midnight() -> None:
 def test_settings_that_do_not_hold_together_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         QuestionSettings.model_validate(bad)
+
+
+def test_mention_mail_names_an_anonymous_asker_as_such() -> None:
+    """A mention by an anonymous asker is actor 0, no name: the mail (both
+    languages) says "匿名の新人" / "Anonymous newcomer", never "さん" alone."""
+    from notify import emails
+
+    mention = emails.Mention(
+        id=1,
+        channel_id=5,
+        channel_name="新人の質問箱",
+        post_id=41,
+        thread_id=None,
+        actor_name="",
+        excerpt="@Bob 教えてください",
+        created_at=datetime(2026, 5, 8, tzinfo=UTC),
+    )
+    digest = emails.Digest(1, "bob@example.com", "Bob", None, [mention])
+    links = emails.Links(base_url="http://k", unsubscribe_page="http://k/u", delay_minutes=15)
+    text = emails.subject(digest) + emails.body(digest, links)
+    assert "匿名の新人" in text and "Anonymous newcomer" in text
+    assert "さん（" not in text
