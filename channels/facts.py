@@ -22,11 +22,15 @@ In a channel's stream (what its readers see):
 - ``member.joined``    ``{"user": Person}``
 - ``member.left``      ``{"user": Person}``
 - ``channel.updated``  ``{"name": "…", "description": "…", "is_private": false,
-  "archived": false}``: renamed, described, closed or opened, archived
+  "archived": false, "qa": false}``: renamed, described, closed or opened,
+  archived, marked Q&A
+- ``question.updated`` ``{"post_id": 41, "question": Question}``: a question's
+  state or accepted answer changed (channels/questions.py)
 
 In a person's stream (what only they see):
 
-- ``membership.added``   ``{"channel_id": 5, "name": "…"}``: added to a channel
+- ``membership.added``   ``{"channel_id": 5, "name": "…", "notify": "mentions"}``:
+  added to a channel, at that notification level
 - ``membership.removed`` ``{"channel_id": 5, "name": "…"}``: no longer in it
 - ``block.added``        ``{"user_id": 7}``: one blocked someone (channels/direct.py)
 - ``block.removed``      ``{"user_id": 7}``: one unblocked them
@@ -36,7 +40,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from channels.models import Channel, ChannelEvent, PersonRef, PostData
+from channels.models import Channel, ChannelEvent, PersonRef, PostData, QuestionInfo
 from core.tables import table_of
 from streams.catalogue import Fact, fact
 from streams.log import Stream, register
@@ -167,6 +171,7 @@ class ChannelUpdated(_InChannel):
     description: str
     is_private: bool
     archived: bool
+    qa: bool = False
 
     @classmethod
     def of(cls, channel: Channel) -> ChannelUpdated:
@@ -175,7 +180,18 @@ class ChannelUpdated(_InChannel):
             description=channel.description,
             is_private=channel.is_private,
             archived=channel.archived_at is not None,
+            qa=channel.qa,
         )
+
+
+@fact
+class QuestionUpdated(_AboutPostId):
+    """A question's state as it is now: answered, resolved (``answer_id``, the
+    accepted comment), or back to open. Who did it is not told (an anonymous
+    asker resolving their own question stays anonymous)."""
+
+    kind: ClassVar[str] = "question.updated"
+    question: QuestionInfo
 
 
 class _ToPerson(Fact):
@@ -187,6 +203,9 @@ class _ToPerson(Fact):
 @fact
 class MembershipAdded(_ToPerson):
     kind: ClassVar[str] = "membership.added"
+    # The level the membership starts at ("all" in a direct conversation,
+    # else "mentions").
+    notify: str = "mentions"
 
 
 @fact

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from pydantic import Field as PField
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
@@ -68,6 +68,10 @@ class Channel(SQLModel, table=True):
     # ("3:7"). Unique, so two people starting it at once make one conversation;
     # null for every other channel, group conversations included.
     pair_key: str | None = Field(default=None, max_length=24, unique=True, index=True)
+    # A Q&A channel (an interest group its creator or an admin marked so): its
+    # posts are questions (channels/questions.py), and newcomers may ask there
+    # anonymously.
+    qa: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Membership(SQLModel, table=True):
@@ -135,6 +139,42 @@ class Post(SQLModel, table=True):
     files: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
+    # Written as "匿名の新人" (an anonymous question in a Q&A channel, and its
+    # asker's comments under it): ``author_id`` is kept for admins, and no read
+    # a member can make shows it (channels/questions.py).
+    anonymous: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+
+
+class QuestionState(enum.StrEnum):
+    unanswered = "unanswered"  # nobody but the asker has commented
+    answered = "answered"  # someone else commented
+    resolved = "resolved"  # one comment is marked as the answer
+
+
+class Question(SQLModel, table=True):
+    """A post that is a question (every post of a Q&A channel, a post flagged so
+    in a direct conversation): its state, its accepted answer, and what the
+    waiting alerts (questions/alerts.py) and the figures read."""
+
+    __tablename__ = "question"
+    __table_args__ = (
+        # Open questions, oldest first (the page, the alert job, counts).
+        Index("ix_question_open", "state", "asked_at"),
+        Index("ix_question_channel", "channel_id", "asked_at"),
+    )
+    post_id: int = Field(foreign_key="post.id", primary_key=True)
+    channel_id: int = Field(foreign_key="channel.id")
+    asker_id: int = Field(foreign_key="account.id", index=True)
+    anonymous: bool = False
+    direct: bool = False  # asked in a direct conversation (no moderators' step)
+    state: str = Field(default=QuestionState.unanswered.value, max_length=12)
+    answer_id: int | None = Field(default=None, foreign_key="post.id")
+    asked_at: datetime = Field(default_factory=utcnow)
+    first_answer_at: datetime | None = None  # the first comment by someone else
+    resolved_at: datetime | None = None
+    # Set by the alert job's claim (an atomic UPDATE): each step happens once.
+    mentors_alerted_at: datetime | None = None
+    moderators_alerted_at: datetime | None = None
 
 
 class Like(SQLModel, table=True):
@@ -208,6 +248,7 @@ class ChannelPublic(Capabilities):
     member_count: int
     is_member: bool
     created_by: int | None  # the group's creator, who may rename it (with admins)
+    qa: bool = False  # a Q&A channel: its posts are questions
     archived: bool  # read-only for everyone: every can_* is false
     # Where one has read up to, and how many posts and comments by others came
     # after (channels/reading.py): in channel lists and GET /api/channels/{id},
@@ -237,12 +278,14 @@ class ChannelCreate(StrictModel):
     is_private: bool = False
     # Send anyway past the word check's warning (words/lists.py).
     acknowledge_warning: bool = False
+    qa: bool = False
 
 
 class ChannelUpdate(StrictModel):
     name: Name | None = PField(default=None, max_length=100)
     description: str | None = PField(default=None, max_length=500)
     acknowledge_warning: bool = False
+    qa: bool | None = None  # mark or unmark a Q&A channel (its creator or an admin)
 
 
 class PersonRef(BaseModel):
@@ -258,6 +301,9 @@ class PersonRef(BaseModel):
     # see a "new" badge and welcome them. Computed from the start date, never
     # stored on its own (events keep what was true when they happened).
     newcomer: bool = False
+    # An anonymous question's asker as members see them: id 0, no name; show
+    # "匿名の新人" / "Anonymous newcomer" (channels/questions.py).
+    anonymous: bool = False
 
 
 class EditorRef(BaseModel):
@@ -283,6 +329,17 @@ class FileRef(BaseModel):
     animated: bool = False
 
 
+class QuestionInfo(BaseModel):
+    """A question's state as posts carry it (``answer_id``: the accepted
+    comment, shown first in the thread)."""
+
+    model_config = ConfigDict(extra="forbid")
+    state: QuestionState
+    answer_id: int | None = None
+    anonymous: bool = False
+    direct: bool = False
+
+
 class PostData(BaseModel):
     """A post or comment as every member sees it (the ``post`` of events)."""
 
@@ -300,6 +357,9 @@ class PostData(BaseModel):
     like_count: int
     comment_count: int
     files: list[FileRef] = []
+    # A question (channels/questions.py): its state and accepted answer; null
+    # for every other post and for comments.
+    question: QuestionInfo | None = None
 
 
 class PostPublic(PostData):
@@ -309,6 +369,11 @@ class PostPublic(PostData):
     # Only for its author, when a moderator hid it: why (everyone else no
     # longer sees it at all).
     hidden: str | None = None
+    # One's own anonymous question or comment ("you asked anonymously"): only
+    # in one's own reads, never in events.
+    mine: bool = False
+    # Who wrote an anonymous post: for admins only, in a thread (moderation).
+    anonymous_author: PersonRef | None = None
 
 
 class ClientId(StrictModel):
@@ -316,12 +381,16 @@ class ClientId(StrictModel):
 
 
 class PostCreate(ClientId):
-    """Text, files (uploaded first: ``POST /api/files``), or both."""
+    """Text, files (uploaded first: ``POST /api/files``), or both. ``question``:
+    ask it as a question in a direct conversation (every post of a Q&A channel
+    is one); ``anonymous``: a newcomer's anonymous question in a Q&A channel."""
 
     body: str = PField(default="", max_length=MAX_BODY_CHARS)
     files: list[FileIdStr] = PField(default_factory=list, max_length=MAX_FILES)
     # Send anyway past the word check's warning (words/lists.py).
     acknowledge_warning: bool = False
+    question: bool = False
+    anonymous: bool = False
 
     @model_validator(mode="after")
     def _something(self) -> PostCreate:

@@ -3,8 +3,10 @@ membership (``Membership.notify``), shown on the channel (``ChannelPublic.notify
 and followed by their other devices through ``preference.changed`` in their
 own stream.
 
-Levels (``NotifyLevel``): ``all`` notifies every new post as well; ``mentions``
-(the default) mentions, @channel, comments on one's posts and in one's
+Levels (``NotifyLevel``): ``all`` notifies every new post as well (the
+default in direct conversations: a message there is meant for its people,
+channels/actions/channels.py's ``add_member``); ``mentions`` (the default
+elsewhere) mentions, @channel, comments on one's posts and in one's
 threads, likes and invitations; ``none`` mutes the channel: nothing notifies
 except a mention of oneself by name (someone asked for you; @channel does
 not pierce a mute). What a level lets through is decided in notify/duties.py.

@@ -53,9 +53,12 @@ from channels.models import (
     PersonRef,
     Post,
     PostPublic,
+    Question,
+    QuestionInfo,
     Readers,
     Thread,
 )
+from channels.questions import ANONYMOUS_FIELDS
 from channels.reading import unread_counts
 from channels.render import render
 from core.clock import iso
@@ -70,6 +73,7 @@ _CHANNEL, _MEMBERSHIP = table_of(Channel), table_of(Membership)
 _POST, _LIKE = table_of(Post), table_of(Like)
 _USER, _DEPARTMENT = table_of(User), table_of(Department)
 _BLOCK, _EVENT = table_of(Block), table_of(ChannelEvent)
+_QUESTION = table_of(Question)
 
 
 # ---- a post, from one typed definition --------------------------------------------
@@ -107,6 +111,14 @@ _AUTHOR_COLUMNS = (
     _EDITOR.c.id,
     _EDITOR.c.display_name,
 )
+# After liked-by-me: whether the post is anonymous, and its question's state.
+_QUESTION_COLUMNS = (
+    _POST.c.anonymous,
+    _QUESTION.c.state,
+    _QUESTION.c.answer_id,
+    _QUESTION.c.anonymous,
+    _QUESTION.c.direct,
+)
 
 
 def _fields(values: Sequence[Any]) -> dict[str, Any]:
@@ -126,18 +138,32 @@ def _post_fields(row: Sequence[Any]) -> dict[str, Any]:
     n = len(POST_ROW)
     fields = _fields(row[:n])
     author_id, name, dept, reading, start, end, editor_id, editor_name, liked = row[n : n + 9]
-    fields["author"] = {
-        "id": author_id,
-        "display_name": name,
-        "department": dept,
-        "reading": reading,
-        "newcomer": newcomer_between(start, end),
-    }
+    anonymous, state, answer_id, q_anonymous, q_direct, mine = row[n + 9 : n + 15]
+    if anonymous:
+        # Nobody's name, in every read (channels/questions.py); the asker
+        # knows it is theirs (``mine``).
+        fields["author"] = ANONYMOUS_FIELDS
+        fields["mine"] = bool(mine)
+    else:
+        fields["author"] = {
+            "id": author_id,
+            "display_name": name,
+            "department": dept,
+            "reading": reading,
+            "newcomer": newcomer_between(start, end),
+        }
     if editor_id is not None:
         fields["edited_by"] = {"id": editor_id, "display_name": editor_name}
+    if state is not None:
+        fields["question"] = {
+            "state": state,
+            "answer_id": answer_id,
+            "anonymous": bool(q_anonymous),
+            "direct": bool(q_direct),
+        }
     fields["liked_by_me"] = bool(liked)
     # Then, from ``_post_select``, when and why a moderator hid it (shown to its author).
-    hidden = row[n + 9 : n + 11]
+    hidden = row[n + 15 : n + 17]
     if len(hidden) == 2 and hidden[0] is not None:
         fields["hidden"] = hidden[1] or ""
     return fields
@@ -149,13 +175,16 @@ def post_public(
     *,
     editor: EditorRef | None = None,
     liked_by_me: bool = False,
+    question: QuestionInfo | None = None,
 ) -> PostPublic:
     """A post just written (an ORM object) as the API shows it; ``editor`` when
-    someone other than its author edited it last."""
+    someone other than its author edited it last. An anonymous post shows
+    nobody's name, whatever ``author`` says."""
     fields = _fields([getattr(post, spec.name) for spec in POST_ROW])
-    fields["author"] = author
+    fields["author"] = ANONYMOUS_FIELDS if post.anonymous else author
     fields["edited_by"] = editor
     fields["liked_by_me"] = liked_by_me
+    fields["question"] = question
     return PostPublic.model_validate(fields)
 
 
@@ -165,14 +194,18 @@ def _post_select(liked_by: Any) -> Select[Any]:
         .where(_LIKE.c.post_id == _POST.c.id, _LIKE.c.user_id == liked_by)
         .exists()
     )
+    mine = _POST.c.author_id == liked_by
     hidden = (_POST.c.hidden_at, _POST.c.hidden_reason)
-    return sa_select(*[f.column for f in POST_ROW], *_AUTHOR_COLUMNS, liked, *hidden).select_from(
+    return sa_select(
+        *[f.column for f in POST_ROW], *_AUTHOR_COLUMNS, liked, *_QUESTION_COLUMNS, mine, *hidden
+    ).select_from(
         _POST.join(_USER, _USER.c.id == _POST.c.author_id)
         .outerjoin(_DEPARTMENT, _DEPARTMENT.c.id == _USER.c.department_id)
         .outerjoin(
             _EDITOR,
             and_(_EDITOR.c.id == _POST.c.edited_by, _POST.c.edited_by != _POST.c.author_id),
         )
+        .outerjoin(_QUESTION, _QUESTION.c.post_id == _POST.c.id)
     )
 
 
@@ -202,6 +235,7 @@ class _ChannelColumns(Protocol):
     created_by: int | None
     archived_at: datetime | None
     pair_key: str | None
+    qa: bool
 
 
 def _viewer_of(channel: _ChannelColumns, user: User, is_member: bool) -> Viewer:
@@ -234,6 +268,7 @@ def channel_public(
         member_count=member_count,
         is_member=is_member,
         created_by=channel.created_by,
+        qa=bool(channel.qa),
         archived=channel.archived_at is not None,
     )
 
@@ -376,6 +411,7 @@ _CHANNEL_ACCESS = (
         _CHANNEL.c.created_by,
         _CHANNEL.c.archived_at,
         _CHANNEL.c.pair_key,
+        _CHANNEL.c.qa,
         sa_select(func.count())
         .select_from(_members)
         .where(_members.c.channel_id == _CHANNEL.c.id)
@@ -498,9 +534,37 @@ async def thread(db: AsyncSession, user: User, post_id: int) -> Thread:
         )
         .order_by(_POST.c.id)
     )
-    rows = [PostPublic.model_validate(_post_fields(row)) for row in await conn.execute(stmt)]
+    found = list(await conn.execute(stmt))
+    rows = [PostPublic.model_validate(_post_fields(row)) for row in found]
+    if user.is_admin:
+        await _reveal(conn, rows, {row[0]: row[len(POST_ROW)] for row in found})
     root = next(p for p in rows if p.id == root_id)
-    return Thread(post=root, comments=[p for p in rows if p.id != root_id])
+    comments = [p for p in rows if p.id != root_id]
+    answer = root.question.answer_id if root.question else None
+    # The accepted answer first, then the rest in order.
+    comments.sort(key=lambda p: p.id != answer)
+    return Thread(post=root, comments=comments)
+
+
+async def _reveal(conn: AsyncConnection, rows: list[PostPublic], authors: dict[int, int]) -> None:
+    """Who wrote the anonymous posts among ``rows``, for an admin (moderation)."""
+    hidden = {p.id: authors[p.id] for p in rows if p.author.anonymous}
+    if not hidden:
+        return
+    people = {
+        r.id: r
+        for r in await conn.execute(
+            sa_select(_USER.c.id, _USER.c.display_name, _USER.c.reading, _DEPARTMENT.c.name)
+            .select_from(_USER.outerjoin(_DEPARTMENT, _DEPARTMENT.c.id == _USER.c.department_id))
+            .where(_USER.c.id.in_(sorted(set(hidden.values()))))
+        )
+    }
+    for post in rows:
+        if post.id in hidden:
+            r = people[hidden[post.id]]
+            post.anonymous_author = PersonRef(
+                id=r.id, display_name=r.display_name, department=r.name, reading=r.reading
+            )
 
 
 async def likers(db: AsyncSession, user: User, post_id: int) -> list[LikerPublic]:

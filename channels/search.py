@@ -352,7 +352,10 @@ def _matching(shape: _Shape) -> tuple[Select[Any], Any]:
     if shape.channel:
         where.append(_POST.c.channel_id == bindparam("channel", type_=Integer))
     if shape.author:
+        # An anonymous post is nobody's: searching by its asker finds nothing
+        # (channels/questions.py).
         where.append(_POST.c.author_id == bindparam("author", type_=Integer))
+        where.append(_POST.c.anonymous.is_(False))
     when = _POST.c.created_at.type
     if shape.since:
         where.append(_POST.c.created_at >= bindparam("since", type_=when))

@@ -157,13 +157,13 @@ async def deliver(unit: Unit, notes: Sequence[Note]) -> None:
         for row, note in zip(made, fresh, strict=True):
             public = notification_public(row, names, note.channel_name)
             count = counts.get(row.user_id, 0)
-            actor_id = note.actor.id if note.actor is not None else None
-            facts.append((NotificationAdded(notification=public, unread_count=count), actor_id))
+            added = NotificationAdded(notification=public, unread_count=count)
+            facts.append((added, _actor_of(note)))
         for row, note in joined:
             public = notification_public(row, names, note.channel_name)
             count = counts.get(row.user_id, 0)
-            actor_id = note.actor.id if note.actor is not None else None
-            facts.append((NotificationUpdated(notification=public, unread_count=count), actor_id))
+            updated = NotificationUpdated(notification=public, unread_count=count)
+            facts.append((updated, _actor_of(note)))
         return facts
 
     keys = [n.user_id for n in fresh] + [row.user_id for row, _ in joined]
@@ -189,3 +189,9 @@ async def _unread_likes(
         row = StoredRow.of(mapping)
         found[(row.user_id, row.post_id)] = row
     return found
+
+
+def _actor_of(note: Note) -> int | None:
+    """Who the event says acted: nobody for moderation's notifications (no
+    actor) and for an anonymous asker (id 0 is no account)."""
+    return (note.actor.id or None) if note.actor is not None else None

@@ -213,6 +213,8 @@ def _notes(
 async def _written(unit: Unit, items: Sequence[Appended]) -> None:
     conn = await unit.db.connection()
     writes = [(item.event.key, item.event.data["post"]) for item in items]
+    # Who wrote each (an anonymous post names nobody: channels/questions.py).
+    writers = {item.event.data["post"]["id"]: item.actor_id or 0 for item in items}
     parents = sorted({p["parent_id"] for _, p in writes if p["parent_id"] is not None})
     authors: dict[int, int] = {}  # post -> its author
     commenters: dict[int, list[int]] = {}  # post -> who commented, in order
@@ -249,7 +251,7 @@ async def _written(unit: Unit, items: Sequence[Appended]) -> None:
     audience = await _audience(conn, people, everyone_in, all_level_in)
     notes: list[Note] = []
     for channel_id, post, named, everyone, owner, thread in plans:
-        offers = _Offers([post["author"]["id"]])
+        offers = _Offers([post["author"]["id"], writers[post["id"]]])
         for user_id in named:
             offers.offer(user_id, Kind.mention)
         members = [u for (c, u) in audience.levels if c == channel_id]

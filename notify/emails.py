@@ -215,15 +215,24 @@ class Links:
         return f"{self.base_url}/#/settings"
 
 
+def _who_ja(m: Mention) -> str:
+    """An anonymous question's asker has no name (channels/questions.py)."""
+    return f"{m.actor_name}さん" if m.actor_name else "匿名の新人"
+
+
+def _who_en(m: Mention) -> str:
+    return m.actor_name or "Anonymous newcomer"
+
+
 def subject(digest: Digest) -> str:
     count = len(digest.mentions)
     first = digest.mentions[0]
     if digest.language == Language.en:
         if count == 1:
-            return f"Kaisha: {first.actor_name} mentioned you in {first.channel_name}"
+            return f"Kaisha: {_who_en(first)} mentioned you in {first.channel_name}"
         return f"Kaisha: {count} mentions you have not read"
     ja = (
-        f"Kaisha: {first.actor_name}さんが {first.channel_name} であなたをメンションしました"
+        f"Kaisha: {_who_ja(first)}が {first.channel_name} であなたをメンションしました"
         if count == 1
         else f"Kaisha: 未読のメンションが{count}件あります"
     )
@@ -252,7 +261,7 @@ def _ja(digest: Digest, links: Links) -> str:
         "",
     ]
     for m in digest.mentions:
-        lines += [f"{m.actor_name}さん（{m.channel_name}）:"]
+        lines += [f"{_who_ja(m)}（{m.channel_name}）:"]
         if m.excerpt:
             lines += [f"  「{m.excerpt}」"]
         lines += [f"  {links.post(m)}", ""]
@@ -273,7 +282,7 @@ def _en(digest: Digest, links: Links) -> str:
         "",
     ]
     for m in digest.mentions:
-        lines += [f"{m.actor_name} in {m.channel_name}:"]
+        lines += [f"{_who_en(m)} in {m.channel_name}:"]
         if m.excerpt:
             lines += [f'  "{m.excerpt}"']
         lines += [f"  {links.post(m)}", ""]

@@ -41,6 +41,9 @@ class NotificationKind(enum.StrEnum):
     # deleted, lifted). Neither needs a channel.
     report = "report"
     moderation = "moderation"
+    # A question still unanswered after the company's delay (questions/alerts.py):
+    # to the asker's mentors, later to the channel's moderators.
+    question_waiting = "question_waiting"
 
 
 class Notification(SQLModel, table=True):

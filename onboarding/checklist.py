@@ -10,8 +10,11 @@ who already did it. A tick stays when what made it is undone (leaving a
 group after joining it): an item is done once. Every change is told to the
 newcomer and their mentors (``checklist.updated``).
 
-``tick_kind`` is the hook for later features: the questions feature ticks
-``ask_question`` when a newcomer asks one.
+``tick_kind`` is the hook for later features. ``ask_question`` ticks when a
+newcomer asks a question (a post in a Q&A channel, anonymous or not, or one
+flagged as a question in a direct conversation) and, as before questions
+existed, when a post or comment of theirs mentions a mentor
+(onboarding/duties.py).
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@ deeds tick their checklist in the unit that wrote them.
 
 - ``member.joined`` of a newcomer (a group joined: ``join_groups``);
 - ``post.created`` / ``comment.created`` by a newcomer (in their department
-  channel: ``introduce``; mentioning one of their mentors: ``ask_question``);
+  channel: ``introduce``; a question, in a Q&A channel or flagged so to a
+  mentor in a direct conversation, anonymous or not, or a post or comment
+  mentioning one of their mentors: ``ask_question``);
 - ``account.updated`` (a start date set, a department changed: the checklist
   is another one now, told to them and their mentors).
 
@@ -33,9 +35,12 @@ async def _newcomer_deeds(unit: Unit, appended: Sequence[Appended]) -> None:
         person = data["user"] if item.event.kind == "member.joined" else data["post"]["author"]
         if not person.get("newcomer"):
             continue
-        user_id = int(person["id"])
+        # An anonymous question names nobody: its writer is the event's actor.
+        user_id = int(item.actor_id or 0) if person.get("anonymous") else int(person["id"])
         asked.setdefault(user_id, False)
-        if item.event.kind != "member.joined":
+        if item.event.kind == "post.created" and data["post"].get("question"):
+            asked[user_id] = True
+        elif item.event.kind != "member.joined":
             named = mentions.mentioned(data["post"].get("html")).people
             if named and set(named) & set(await mentors_of(unit.db, user_id)):
                 asked[user_id] = True

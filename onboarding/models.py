@@ -25,9 +25,9 @@ class ChecklistKind(enum.StrEnum):
 
     - ``join_groups``: the newcomer is in ``count`` interest groups;
     - ``introduce``: they posted in their department's channel;
-    - ``ask_question``: they asked their mentor something: for now a post or
-      comment that mentions one of their mentors (the questions feature will
-      tick it too, through ``onboarding.checklist.tick_kind``);
+    - ``ask_question``: they asked a question (in a Q&A channel, anonymously
+      or not, or flagged as one in a direct conversation), or a post or
+      comment of theirs mentions one of their mentors;
     - ``manual``: they tick it themselves.
     """
 

@@ -36,6 +36,7 @@ from server.mail import Mailer
 from server.mention_mail import MentionMail
 from server.metrics import Metrics
 from server.presence_relay import PresenceRelay
+from server.question_alerts import QuestionAlerts
 from server.services import Services
 from server.settings import Settings
 from server.welcomer import Welcomer
@@ -194,6 +195,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         files = FileService(settings, db, bus)
         mailer = Mailer(settings)
         mention_mail = MentionMail(settings, db, bus, mailer)
+        question_alerts = QuestionAlerts(db, bus)
         services = Services(
             settings,
             db,
@@ -207,6 +209,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             limits,
             files,
             mention_mail,
+            question_alerts,
         )
         await bus.subscribe(CONTROL_TOPIC)
         await presence.start()
@@ -216,6 +219,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         mention_mail.start(settings.mention_email_interval)
         welcomer = Welcomer(db, bus)
         welcomer.start(settings.welcome_interval)
+        question_alerts.start(settings.question_alert_interval)
         app.state.services = node.services = services
         await ensure_first_admin(services)
         if settings.tune_gc:
@@ -229,6 +233,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await files.close()
             await mention_mail.close()
             await welcomer.close()
+            await question_alerts.close()
             await guard.stop()
             await hub.stop()
             await presence.stop()

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from server.hub import Hub
     from server.mention_mail import MentionMail
     from server.presence_relay import PresenceRelay
+    from server.question_alerts import QuestionAlerts
 
 
 @dataclass(slots=True)
@@ -43,6 +44,7 @@ class Services:
     limits: PersonLimits
     files: FileService
     mention_mail: MentionMail  # mail for mentions left unread (off without SMTP)
+    question_alerts: QuestionAlerts  # questions left waiting (questions/alerts.py)
 
     async def act(
         self,

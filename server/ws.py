@@ -285,7 +285,14 @@ class _Pump:
         if self.peer.pipeline_full:
             await asyncio.wait(self.posting, return_when=asyncio.FIRST_COMPLETED)
         post = posts.NewPost(
-            self.conn.user, cmd.channel, cmd.body, cmd.cid, cmd.files, cmd.acknowledge_warning
+            self.conn.user,
+            cmd.channel,
+            cmd.body,
+            cmd.cid,
+            cmd.files,
+            question=cmd.question,
+            anonymous=cmd.anonymous,
+            acknowledged=cmd.acknowledge_warning,
         )
         written = self.services.posts.submit(post)
         self.peer.post_sent()

@@ -4,6 +4,7 @@
 //   #/directory  #/people  #/people/<id> (with their card open)  #/admin  #/search?q=…
 //   #/settings(?section)  #/moderation (moderators, admins)  #/reset/<token>  #/unsubscribe/<token> (a mail's link)  #/terms
 //   #/welcome (a newcomer's welcome page)  #/newcomers (a mentor's newcomers)
+//   #/questions (open questions)
 // Signing out, or being signed out (a close code, a 401), ends everything the
 // session started and clears what the person left in the browser (drafts,
 // status: storage.js's forgetPeople).
@@ -45,6 +46,7 @@ const ROUTES = [
   { name: 'newcomers', re: /^#\/newcomers$/, load: () => import('./views/newcomers.js') },
   { name: 'terms', re: /^#\/terms$/, load: () => import('./views/terms.js') },
   { name: 'moderation', re: /^#\/moderation$/, load: () => import('./views/moderation.js') },
+  { name: 'questions', re: /^#\/questions$/, load: () => import('./views/questions.js') },
   { name: 'reset', re: /^#\/reset\/([\w-]+)$/, public: true, load: () => import('./views/reset.js') },
   { name: 'unsubscribe', re: /^#\/unsubscribe\/([\w-]+)$/, public: true, load: () => import('./views/unsubscribe.js') },
   { name: 'home', re: /^#?\/?$/, load: () => import('./views/home.js') },

@@ -132,7 +132,8 @@ export function isModeration(n) {
 export function notificationText(n) {
   // Moderation's notices name nobody: `excerpt` is what was done (a code).
   if (isModeration(n)) return t(`notify.${n.kind}.${n.excerpt}`);
-  const name = n.actors[0]?.display_name || t('notify.someone');
+  // Id 0: an anonymous question's asker (channels/questions.py).
+  const name = n.actors[0]?.id === 0 ? t('question.anonymous') : n.actors[0]?.display_name || t('notify.someone');
   const others = Math.max(0, n.count - 1);
   const vars = { name, channel: n.channel_name };
   if (n.kind === 'like' && others > 0) return t('notify.likeMany', { ...vars, count: others });

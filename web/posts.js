@@ -133,7 +133,9 @@ export class PostStore extends Emitter {
    * (two pending writes with the same text stay apart).
    */
   created(post, { cid = null } = {}) {
-    if (cid && post.author?.id === this.me) this.settle(cid);
+    // An anonymous question (or its asker's comment) names nobody: its cid is
+    // still the writer's own.
+    if (cid && (post.author?.id === this.me || post.author?.anonymous)) this.settle(cid);
     this.#enter(post, { fromPage: false, live: true });
   }
 
@@ -167,6 +169,14 @@ export class PostStore extends Emitter {
     this.emit('changed', { id });
   }
 
+  /** A question's state and accepted answer, as its question.updated event says. */
+  question(id, question) {
+    const post = this.byId.get(id);
+    if (!post) return;
+    this.byId.set(id, { ...post, question });
+    this.emit('changed', { id });
+  }
+
   /** A post's comment count, as its comment.created / comment.deleted event says. */
   counted(id, commentCount) {
     const post = this.byId.get(id);
@@ -178,8 +188,8 @@ export class PostStore extends Emitter {
   // ---- pending writes ----------------------------------------------------------------
 
   /** A post (parentId null) or comment on its way: shown at once as "sending". */
-  addPending({ cid, channelId, parentId = null, body, files = [] }) {
-    this.pending.set(cid, { cid, channelId, parentId, body, files, state: 'sending', error: null });
+  addPending({ cid, channelId, parentId = null, body, files = [], ask = {} }) {
+    this.pending.set(cid, { cid, channelId, parentId, body, files, ask, state: 'sending', error: null });
     this.emit('pending', { cid, parentId });
   }
 
@@ -209,6 +219,8 @@ export class PostStore extends Emitter {
     const old = this.byId.get(post.id);
     const next = { ...old, ...post };
     if (!fromPage) next.liked_by_me = old?.liked_by_me ?? false;
+    // Only one's own reads say an anonymous post is one's own.
+    next.mine = post.mine || old?.mine || false;
     this.byId.set(post.id, next);
   }
 

@@ -12,11 +12,12 @@ import { app } from './state.js';
 /**
  * A new post in the store's channel; `files`: FileRefs of uploads done
  * (web/uploads.js). `acknowledged`: the author saw the word check's warning
- * and sends it anyway (views/composer.js).
+ * and sends it anyway (views/composer.js); `question`, `anonymous`: how it is
+ * asked (a question in a direct conversation, an anonymous one in a Q&A channel).
  */
-export function sendPost(store, body, files = [], { acknowledged = false } = {}) {
+export function sendPost(store, body, files = [], { acknowledged = false, ...ask } = {}) {
   const cid = newCid();
-  store.posts.addPending({ cid, channelId: store.id, parentId: null, body, files });
+  store.posts.addPending({ cid, channelId: store.id, parentId: null, body, files, ask });
   if (acknowledged) acknowledgedCids.add(cid);
   return attempt(store, cid);
 }
@@ -48,7 +49,7 @@ async function attempt(store, cid) {
   const p = store.posts.pending.get(cid);
   const frame =
     p.parentId === null
-      ? { op: 'post', channel: p.channelId, body: p.body, cid }
+      ? { op: 'post', channel: p.channelId, body: p.body, cid, ...(p.ask ?? {}) }
       : { op: 'comment', post: p.parentId, body: p.body, cid };
   if (p.files.length) frame.files = p.files.map((f) => f.id);
   if (acknowledgedCids.has(cid)) frame.acknowledge_warning = true;

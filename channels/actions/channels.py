@@ -33,6 +33,7 @@ from channels.models import (
     ChannelKind,
     ChannelUpdate,
     Membership,
+    NotifyLevel,
     PersonRef,
     Post,
     Receipt,
@@ -72,9 +73,20 @@ async def add_member(
     unit: Unit, channel: Channel, person: PersonRef, *, since_post: int | None = None
 ) -> Receipt:
     assert channel.id is not None
-    unit.db.add(Membership(channel_id=channel.id, user_id=person.id, since_post=since_post))
+    # A direct message is meant for its people: every message notifies them
+    # unless they choose otherwise (channels/prefs.py).
+    level = NotifyLevel.all if channel.kind == ChannelKind.direct.value else NotifyLevel.mentions
+    unit.db.add(
+        Membership(
+            channel_id=channel.id, user_id=person.id, since_post=since_post, notify=level.value
+        )
+    )
     event = await unit.append(CHANNEL, channel.id, MemberJoined(user=person))
-    await unit.append(PERSON, person.id, MembershipAdded(channel_id=channel.id, name=channel.name))
+    await unit.append(
+        PERSON,
+        person.id,
+        MembershipAdded(channel_id=channel.id, name=channel.name, notify=level.value),
+    )
     return receipt(event)
 
 
@@ -110,6 +122,7 @@ async def do_create_channel(
             is_private=data.is_private,
             epoch=new_epoch(),
             created_by=me.id,
+            qa=data.qa,
         )
         unit.db.add(channel)
         await unit.db.flush()
@@ -140,6 +153,8 @@ async def do_update_channel(
             channel.name = data.name
         if data.description is not None:
             channel.description = data.description
+        if data.qa is not None:
+            channel.qa = data.qa
         unit.db.add(channel)
         return receipt(await unit.append(CHANNEL, channel_id, ChannelUpdated.of(channel)))
 

@@ -17,7 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bus.base import Bus
-from channels import attachments, mentions, search
+from channels import attachments, mentions, questions, search
 from channels.access import ChannelAccess, access_channel, access_post, require_author_or_moderator
 from channels.actions.common import (
     bump,
@@ -44,13 +44,30 @@ from channels.facts import (
     PostEdited,
     PostHidden,
     PostUnhidden,
+    QuestionUpdated,
 )
 from channels.mentions import ChannelMentionForbiddenError
-from channels.models import Channel, EditorRef, Like, PersonRef, Post, PostData, Receipt
+from channels.models import (
+    Channel,
+    EditorRef,
+    Like,
+    PersonRef,
+    Post,
+    PostData,
+    QuestionInfo,
+    QuestionState,
+    Receipt,
+)
 from channels.reads import post_public
 from channels.render import render
 from core.clock import utcnow
-from core.errors import ConflictError, DomainError, InvalidError, UnauthorizedError
+from core.errors import (
+    ConflictError,
+    DomainError,
+    ForbiddenError,
+    InvalidError,
+    UnauthorizedError,
+)
 from org import terms
 from org.models import User
 from streams import log
@@ -71,6 +88,10 @@ class NewPost:
     files: Sequence[str] = ()  # ids of the author's uploads, in the order shown
     # The author saw the word check's warning and sends it anyway (words/lists.py).
     acknowledged: bool = False
+    # Ask it as a question (a direct conversation; every post of a Q&A channel
+    # is one), anonymously (a newcomer, in a Q&A channel): channels/questions.py.
+    question: bool = False
+    anonymous: bool = False
 
 
 def _rendered(body: str, named: frozenset[int], access: ChannelAccess, before: str | None) -> str:
@@ -86,10 +107,30 @@ def _rendered(body: str, named: frozenset[int], access: ChannelAccess, before: s
     return html
 
 
-def _shared(post: Post, author: PersonRef, editor: EditorRef | None = None) -> PostData:
-    """A post as every reader sees it (``liked_by_me`` is per reader)."""
-    public = post_public(post, author, editor=editor)
-    return PostData.model_validate(public.model_dump(exclude={"liked_by_me", "hidden"}))
+def _shared(
+    post: Post,
+    author: PersonRef,
+    editor: EditorRef | None = None,
+    question: QuestionInfo | None = None,
+) -> PostData:
+    """A post as every reader sees it (``liked_by_me`` and ``mine`` are per
+    reader; an anonymous post names nobody)."""
+    public = post_public(post, author, editor=editor, question=question)
+    return PostData.model_validate(
+        public.model_dump(exclude={"liked_by_me", "mine", "anonymous_author", "hidden"})
+    )
+
+
+def _mine(answer: Receipt, post: Post) -> Receipt:
+    """The writer's own answer says an anonymous post is theirs."""
+    if post.anonymous and answer.post is not None:
+        answer.post.mine = True
+    return answer
+
+
+def _no_files_when_anonymous(anonymous: bool, files: Sequence[str] | list[object]) -> None:
+    if anonymous and files:
+        raise InvalidError("files: an anonymous post carries none (a file names its uploader)")
 
 
 def _with_content(
@@ -181,6 +222,7 @@ async def _insert_posts(unit: Unit, batch: Sequence[NewPost]) -> list[Receipt | 
     accesses: dict[tuple[int | None, int], ChannelAccess | DomainError] = {}
     accepted: list[tuple[int, NewPost, Post, PersonRef]] = []
     uploads: dict[int, list[Attachment]] = {}
+    asked: dict[int, Channel] = {}  # the batch's questions, and their channels
     for i, item in enumerate(batch):
         found = people.get(item.actor.id or 0)
         if found is None:
@@ -207,14 +249,27 @@ async def _insert_posts(unit: Unit, batch: Sequence[NewPost]) -> list[Receipt | 
         try:
             terms.require_accepted(actor, rules.terms)
             warned[i] = lists.check(words, [("body", item.body)], acknowledged=item.acknowledged)
+            asks = questions.check_new(
+                access.channel, actor, question=item.question, anonymous=item.anonymous
+            )
+            _no_files_when_anonymous(item.anonymous, list(item.files))
             html = _rendered(item.body, named, access, None)
             uploads[i] = await attachments.usable(db, actor.id, item.files)
         except DomainError as exc:
             results.append(exc)
             continue
-        post = Post(channel_id=item.channel_id, author_id=actor.id, body=item.body, html=html)
+        post = Post(
+            channel_id=item.channel_id,
+            author_id=actor.id,
+            body=item.body,
+            html=html,
+            anonymous=item.anonymous,
+        )
+        if asks:
+            asked[i] = access.channel
         accepted.append((i, item, post, author))
         results.append(None)  # answered once written, below
+    infos: dict[int, QuestionInfo | None] = {}
     if accepted:
         db.add_all([post for _, _, post, _ in accepted])
         await db.flush()
@@ -225,6 +280,10 @@ async def _insert_posts(unit: Unit, batch: Sequence[NewPost]) -> list[Receipt | 
             await lists.record_override(
                 unit, post.author_id, "post", warned[i], channel_id=post.channel_id, post_id=post.id
             )
+            if i in asked:
+                row = questions.new_question(post, asked[i], anonymous=post.anonymous)
+                db.add(row)
+                infos[i] = questions.info_of(row)
         await search.index_posts(unit, [post for _, _, post, _ in accepted])
     by_channel: dict[int, list[tuple[int, NewPost, Post, PersonRef]]] = {}
     for entry in accepted:
@@ -233,12 +292,16 @@ async def _insert_posts(unit: Unit, batch: Sequence[NewPost]) -> list[Receipt | 
     # nodes' batches over the same channels cannot deadlock on PostgreSQL.
     for channel_id, entries in sorted(by_channel.items()):
         facts: list[tuple[Fact, int | None, str | None]] = [
-            (PostCreated(post=_shared(post, author)), item.actor.id, item.client_id)
-            for _, item, post, author in entries
+            (
+                PostCreated(post=_shared(post, author, question=infos.get(i))),
+                item.actor.id,
+                item.client_id,
+            )
+            for i, item, post, author in entries
         ]
         events = await unit.append_many(CHANNEL, channel_id, facts)
-        for (i, _, _, _), event in zip(entries, events, strict=True):
-            results[i] = receipt(event)
+        for (i, _, post, _), event in zip(entries, events, strict=True):
+            results[i] = _mine(receipt(event), post)
     answers = [r for r in results if r is not None]
     assert len(answers) == len(batch)  # every accepted post was written
     return answers
@@ -262,16 +325,21 @@ async def do_create_comment(
         assert me.id is not None and parent.id is not None
         words = await lists.matcher(unit.db, rules.words)
         warned = lists.check(words, [("body", body)], acknowledged=acknowledged)
-        html = _rendered(body, await mentions.people_named(unit.db, [body]), access, None)
-        uploads = await attachments.usable(unit.db, me.id, files)
         # One level of thread: answering a comment answers its post.
         root_id = parent.parent_id or parent.id
+        question = await questions.of_post(unit.db, root_id, for_update=True)
+        # The asker's comments under their anonymous question are anonymous too.
+        anonymous = question is not None and question.anonymous and question.asker_id == me.id
+        _no_files_when_anonymous(anonymous, list(files))
+        html = _rendered(body, await mentions.people_named(unit.db, [body]), access, None)
+        uploads = await attachments.usable(unit.db, me.id, files)
         comment = Post(
             channel_id=parent.channel_id,
             author_id=me.id,
             parent_id=root_id,
             body=body,
             html=html,
+            anonymous=anonymous,
         )
         unit.db.add(comment)
         count = await bump(unit.db, root_id, "comment_count", +1)
@@ -284,7 +352,21 @@ async def do_create_comment(
         )
         await search.index_posts(unit, [comment])
         fact = CommentCreated(post=_shared(comment, author), comment_count=count)
-        return receipt(await unit.append(CHANNEL, parent.channel_id, fact))
+        answer = _mine(receipt(await unit.append(CHANNEL, parent.channel_id, fact)), comment)
+        if question is not None and question.asker_id != me.id:
+            # Someone else answered: the asker is no longer waiting.
+            if question.first_answer_at is None:
+                question.first_answer_at = comment.created_at
+            if question.state == QuestionState.unanswered.value:
+                question.state = QuestionState.answered.value
+                unit.db.add(question)
+                info = questions.info_of(question)
+                assert info is not None
+                await unit.append(
+                    CHANNEL, parent.channel_id, QuestionUpdated(post_id=root_id, question=info)
+                )
+            unit.db.add(question)
+        return answer
 
     return await write(db, bus, actor, client_id, apply)
 
@@ -318,6 +400,7 @@ async def do_edit_post(
                 unit, me.id, "edit", warned, channel_id=post.channel_id, post_id=post.id
             )
         if files is not None:
+            _no_files_when_anonymous(post.anonymous, list(files))
             # Kept files stay whoever uploaded them; new ones are the editor's own.
             uploads = await attachments.usable(unit.db, me.id, files, post_id=post.id)
             await attachments.release(unit.db, [post.id], keep=files)
@@ -336,11 +419,12 @@ async def do_edit_post(
         editor = (
             EditorRef(id=me.id, display_name=me.display_name) if me.id != post.author_id else None
         )
-        data = _shared(post, writers[post.author_id][1], editor)
+        question = await questions.of_post(unit.db, post.id) if post.parent_id is None else None
+        data = _shared(post, writers[post.author_id][1], editor, questions.info_of(question))
         assert post.html is not None
         await _rewrite_content(unit, post.channel_id, [post.id], post.body, post.html, post.files)
         fact: Fact = CommentEdited(post=data) if post.parent_id else PostEdited(post=data)
-        return receipt(await unit.append(CHANNEL, post.channel_id, fact))
+        return _mine(receipt(await unit.append(CHANNEL, post.channel_id, fact)), post)
 
     return await write(db, bus, actor, client_id, apply)
 
@@ -352,7 +436,10 @@ async def do_delete_post(
         me, _ = await current_person(unit.db, actor)
         post, _ = await access_post(unit.db, me, post_id)
         require_author_or_moderator(me, post)
-        return await delete_post(unit, post)
+        answer = await delete_post(unit, post)
+        if post.parent_id is not None:
+            await _settle_question(unit, post.channel_id, post.parent_id, post_id)
+        return answer
 
     return await write(db, bus, actor, client_id, apply)
 
@@ -426,6 +513,26 @@ async def set_hidden(unit: Unit, post: Post, reason: str | None, by: int | None)
     await unit.append(CHANNEL, post.channel_id, fact)
 
 
+async def _settle_question(unit: Unit, channel_id: int, root_id: int, gone: int) -> None:
+    """A comment of a question was deleted: if it was the accepted answer, or
+    the last answer by someone other than the asker, the state goes back."""
+    question = await questions.of_post(unit.db, root_id, for_update=True)
+    if question is None:
+        return
+    if question.answer_id == gone:
+        question.answer_id = None
+        question.resolved_at = None
+    await unit.db.flush()
+    state = await questions.settled_state(unit.db, question)
+    if state.value == question.state:
+        return
+    question.state = state.value
+    unit.db.add(question)
+    info = questions.info_of(question)
+    assert info is not None
+    await unit.append(CHANNEL, channel_id, QuestionUpdated(post_id=root_id, question=info))
+
+
 async def do_set_like(
     db: AsyncSession, bus: Bus, actor: User, post_id: int, liked: bool, client_id: str | None
 ) -> Receipt:
@@ -439,10 +546,16 @@ async def do_set_like(
             if liked
             else (await current_person(unit.db, actor))[0]
         )
-        _, access = await access_post(unit.db, me, post_id)
+        post, access = await access_post(unit.db, me, post_id)
         access.require_react()
         require_unmuted(me)
         assert me.id is not None
+        if access.channel.qa:
+            root = await questions.of_post(unit.db, post.parent_id or post_id)
+            if root is not None and root.anonymous and root.asker_id == me.id:
+                raise ForbiddenError(
+                    "you asked this question anonymously: a like here would show your name"
+                )
         existing = (
             await unit.db.exec(select(Like).where(Like.post_id == post_id, Like.user_id == me.id))
         ).first()

@@ -8,6 +8,7 @@ Client to server (``id`` is chosen by the client and echoed in the answer;
     {"op": "sub_me", "id": 11, "epoch": "04ab33cd", "seq": 3}
     {"op": "post", "id": 3, "channel": 5, "body": "hello", "files": ["Xr4..."], "cid": "b1e0..."}
     {"op": "post", "id": 17, "channel": 5, "body": "社外秘です", "acknowledge_warning": true}
+    {"op": "post", "id": 15, "channel": 8, "body": "経費は?", "anonymous": true, "cid": "..."}
     {"op": "comment", "id": 4, "post": 9, "body": "welcome!", "cid": "..."}
     {"op": "edit", "id": 5, "post": 9, "body": "hello all", "files": [], "cid": "..."}
     {"op": "delete", "id": 6, "post": 9, "cid": "..."}
@@ -97,11 +98,17 @@ class SubMe(_Command):
 
 
 class PostCmd(_Command, _Writes):
+    """``question``: ask it as a question (a direct conversation; every post of
+    a Q&A channel is one); ``anonymous``: a newcomer's anonymous question in a
+    Q&A channel (channels/questions.py)."""
+
     op: Literal["post"]
     channel: DbId
     cid: _Cid | None = None
     # Send anyway past the word check's warning (``word_warning``).
     acknowledge_warning: bool = False
+    question: bool = False
+    anonymous: bool = False
 
 
 class CommentCmd(_Command, _Writes):

@@ -261,7 +261,9 @@ async def create_post(ctx: Ctx) -> Receipt:
         body.body,
         body.cid,
         body.files,
-        body.acknowledge_warning,
+        acknowledged=body.acknowledge_warning,
+        question=body.question,
+        anonymous=body.anonymous,
     )
     return await ctx.services.posts.write(post)
 

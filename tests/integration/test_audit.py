@@ -44,6 +44,8 @@ READS = {
     ("GET", "/api/terms/starting"),
     ("GET", "/api/words"),
     ("GET", "/api/words/starting"),
+    ("GET", "/api/questions/settings"),
+    ("GET", "/api/questions/figures"),
 }
 CSV = "email,name,department\nzed@example.com,Zed,Sales\n"
 
@@ -213,6 +215,10 @@ class Cases:
             await admin.call("PUT", "/api/words", body)
             return "wordlist.changed"
 
+        async def question_settings() -> str:
+            await admin.call("PATCH", "/api/questions/settings", {"first_delay_hours": 2})
+            return "setting.changed"
+
         async def audit_settings() -> str:
             await admin.call("PUT", "/api/audit/settings", {"retention_days": 400})
             return "setting.changed"
@@ -242,6 +248,7 @@ class Cases:
             ("PATCH", "/api/onboarding/settings"): newcomer_settings,
             ("POST", "/api/terms/versions"): publish_terms,
             ("PUT", "/api/words"): word_list,
+            ("PATCH", "/api/questions/settings"): question_settings,
         }
 
 

@@ -376,6 +376,52 @@ async def test_state_plus_events_equals_fresh_state_for_every_action(company: Co
             sales["id"],
             lambda: carol.api.call("POST", "/api/terms/accept", {"version": 1}),
         ),
+        (
+            "make a group a Q&A channel",
+            group["id"],
+            lambda: alice.api.call("PATCH", f"/api/channels/{group['id']}", {"qa": True}),
+        ),
+        (
+            "a newcomer joins it",
+            group["id"],
+            lambda: carol.api.call("POST", f"/api/channels/{group['id']}/join"),
+        ),
+        (
+            "a newcomer asks anonymously",
+            group["id"],
+            lambda: _then(
+                carol.api.call(
+                    "POST",
+                    f"/api/channels/{group['id']}/posts",
+                    {"body": "経費精算はどこで?", "anonymous": True},
+                ),
+                remember,
+                "question",
+            ),
+        ),
+        (
+            "someone answers (answered)",
+            group["id"],
+            lambda: _then(
+                bob.api.call(
+                    "POST", f"/api/posts/{ids['question']}/comments", {"body": "総務のページです"}
+                ),
+                remember,
+                "answer",
+            ),
+        ),
+        (
+            "the asker marks the answer (resolved)",
+            group["id"],
+            lambda: carol.api.call(
+                "PUT", f"/api/posts/{ids['question']}/answer", {"answer_id": ids["answer"]}
+            ),
+        ),
+        (
+            "the asker takes the mark back",
+            group["id"],
+            lambda: carol.api.call("DELETE", f"/api/posts/{ids['question']}/answer"),
+        ),
     ]
 
     seen_kinds: set[str] = set()

@@ -105,6 +105,10 @@ WRITE_RULES = {
     ("POST", "/api/posts/{post_id:id}/comments"): "can_comment",
     ("PUT", "/api/posts/{post_id:id}/like"): "can_react",
     ("DELETE", "/api/posts/{post_id:id}/like"): "can_react",
+    # A question's answer: its asker, their mentors or a moderator (the author
+    # of a post that is no question is told it is none; anyone else 403).
+    ("PUT", "/api/posts/{post_id:id}/answer"): AUTHOR,
+    ("DELETE", "/api/posts/{post_id:id}/answer"): AUTHOR,
 }
 # Writes that ask for what already is, where a capability says no: they may
 # answer success, changing nothing, as a repeated like does (docs/protocol.md).
@@ -408,6 +412,9 @@ QUERY_PARAMETERS: dict[str, Callable[[World, dict[str, Any]], str]] = {
     "status": lambda w, c: "decided",
     "person": lambda w, c: str(w.alice.id),
     "action": lambda w, c: "signin.succeeded",
+    # GET /api/questions: every state, from the start
+    "state": lambda w, c: "resolved",
+    "after": lambda w, c: "1",
 }
 
 
@@ -475,6 +482,12 @@ BODY_FIELDS: dict[str, Callable[[World, int], Any]] = {
     "clause": lambda w, me: "",
     "outcome": lambda w, me: "lift",
     "retention_days": lambda w, me: 1,
+    # Questions: a Q&A flag, a post asked as a question (anonymously), an answer.
+    "qa": lambda w, me: True,
+    "question": lambda w, me: False,
+    "anonymous": lambda w, me: False,
+    "answer_id": lambda w, me: w.secret_posts[1],
+    "first_delay_hours": lambda w, me: 1,
 }
 
 
@@ -716,6 +729,9 @@ FRAME_FIELDS: dict[str, Callable[[World], Any]] = {
     "seq": lambda w: 0,
     "status": lambda w: "away",
     "files": lambda w: [],
+    # post: asked as a question, anonymously (refused alike outside a Q&A channel)
+    "question": lambda w: False,
+    "anonymous": lambda w: False,
     # search: for what the private group's post says, every filter given
     "q": lambda w: w.secret_texts[2],
     "author": lambda w: w.alice.id,

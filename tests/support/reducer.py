@@ -26,7 +26,12 @@ POST_FIELDS = ("id", "parent_id", "body", "html", "edited_at", "like_count", "co
 
 
 def _post(p: dict[str, Any]) -> dict[str, Any]:
-    return {**{k: p[k] for k in POST_FIELDS}, "author": p["author"]["id"]}
+    # An anonymous question's author is id 0 in both (channels/questions.py).
+    return {
+        **{k: p[k] for k in POST_FIELDS},
+        "author": p["author"]["id"],
+        "question": p.get("question"),
+    }
 
 
 @dataclass
@@ -41,6 +46,7 @@ class ChannelState:
     comments: dict[int, dict[str, Any]] = field(default_factory=dict)
     is_private: bool = False
     archived: bool = False
+    qa: bool = False
 
     def apply(self, frame: dict[str, Any]) -> None:
         kind, d = frame["kind"], frame["data"]
@@ -84,10 +90,13 @@ class ChannelState:
         elif kind == "channel.updated":
             self.name, self.description = d["name"], d["description"]
             self.is_private, self.archived = d["is_private"], d["archived"]
+            self.qa = d["qa"]
+        elif kind == "question.updated":
+            self._set(d["post_id"], "question", d["question"])
         else:
             raise AssertionError(f"no reducer for {kind}")
 
-    def _set(self, post_id: int, key: str, value: int) -> None:
+    def _set(self, post_id: int, key: str, value: Any) -> None:
         target = self.posts.get(post_id) or self.comments.get(post_id)
         if target is not None:
             target[key] = value
@@ -119,6 +128,7 @@ async def fresh_channel(api: Api, channel_id: int) -> tuple[ChannelState, dict[s
         comments,
         is_private=header["is_private"],
         archived=header["archived"],
+        qa=header["qa"],
     )
     return state, header
 
@@ -169,8 +179,8 @@ class PersonState:
         kind, d = frame["kind"], frame["data"]
         if kind == "membership.added":
             # A channel joined anew starts at 0 (nothing before joining counts)
-            # and at the default level.
-            self.joined.setdefault(d["channel_id"], (0, "mentions"))
+            # and at the level the event says (a direct conversation's: "all").
+            self.joined.setdefault(d["channel_id"], (0, d["notify"]))
         elif kind == "membership.removed":
             self.joined.pop(d["channel_id"], None)
         elif kind == "read.moved":

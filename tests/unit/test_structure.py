@@ -32,6 +32,7 @@ PACKAGES = (
     "audit",
     "onboarding",
     "moderation",
+    "questions",
     "presence",
     "files",
     "server",
@@ -59,6 +60,9 @@ ALLOWED = {
     # Moderation hides and deletes through channels, tells through notify, and
     # declares its kinds audited.
     "moderation": {"core", "bus", "streams", "org", "channels", "notify", "audit"},
+    # Questions across channels (open lists, waiting alerts, figures) read
+    # channels and org and notify people; what a question is lives in channels.
+    "questions": {"core", "bus", "streams", "words", "org", "channels", "notify"},
     "server": set(PACKAGES),
 }
 

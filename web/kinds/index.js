@@ -22,8 +22,9 @@ import * as likes from './likes.js';
 import * as members from './members.js';
 import * as moderation from './moderation.js';
 import * as posts from './posts.js';
+import * as questions from './questions.js';
 
-const FILES = { posts, comments, likes, members, channel, moderation };
+const FILES = { posts, comments, likes, members, channel, moderation, questions };
 
 function collect(part) {
   const table = {};

@@ -13,6 +13,7 @@ import { invitesSection } from './admin_invites.js';
 import { termsSection, wordsSection } from './admin_terms.js';
 import { notFound } from './notfound.js';
 import { onboardingSection } from './admin_onboarding.js';
+import { questionsSection } from './admin_questions.js';
 
 export function mount(container) {
   if (!isAdmin()) {
@@ -28,7 +29,7 @@ export function mount(container) {
     shared.departments = await get('/api/departments');
     shared.emit('departments', shared.departments);
   };
-  const sections = [accountsSection(shared), invitesSection(shared), departmentsSection(shared), onboardingSection(shared), filesSection(), termsSection(), wordsSection(), auditSection()];
+  const sections = [accountsSection(shared), invitesSection(shared), departmentsSection(shared), onboardingSection(shared), questionsSection(), filesSection(), termsSection(), wordsSection(), auditSection()];
   container.replaceChildren(
     h(
       'div',
@@ -41,6 +42,7 @@ export function mount(container) {
         h('a', { href: '#admin-invites', onclick: jump, text: t('admin.invites') }),
         h('a', { href: '#admin-departments', onclick: jump, text: t('admin.departments') }),
         h('a', { href: '#admin-onboarding', onclick: jump, text: t('admin.onboarding') }),
+        h('a', { href: '#admin-questions', onclick: jump, text: t('admin.questions') }),
         h('a', { href: '#admin-files', onclick: jump, text: t('admin.files') }),
         h('a', { href: '#admin-terms', onclick: jump, text: t('admin.terms') }),
         h('a', { href: '#admin-words', onclick: jump, text: t('admin.words') }),

@@ -13,6 +13,9 @@ export function openChannelEdit(channel, { onSaved } = {}) {
   const name = h('input', { type: 'text', required: true, maxlength: '100', value: channel.name, dataset: { testid: 'channel-edit-name' } });
   const description = h('textarea', { rows: '3', maxlength: '500', dataset: { testid: 'channel-edit-description' } });
   description.value = channel.description ?? '';
+  // A Q&A channel: its posts are questions (新人の質問箱); newcomers may ask anonymously.
+  const qa = h('input', { type: 'checkbox', dataset: { testid: 'channel-edit-qa' } });
+  qa.checked = !!channel.qa;
   const error = errorBox('channel-edit-error');
   const save = h('button', { type: 'submit', class: 'btn primary', dataset: { testid: 'channel-edit-save' }, text: t('common.save') });
   const cancel = h('button', { type: 'button', class: 'btn ghost', onclick: () => dialog.close(), text: t('common.cancel') });
@@ -30,6 +33,7 @@ export function openChannelEdit(channel, { onSaved } = {}) {
         if (!nextName) return error.set(t('directory.nameMissing'));
         if (nextName !== channel.name) change.name = nextName;
         if (nextDescription !== (channel.description ?? '')) change.description = nextDescription;
+        if (qa.checked !== !!channel.qa) change.qa = qa.checked;
         if (!Object.keys(change).length) return dialog.close();
         save.disabled = true;
         try {
@@ -44,6 +48,8 @@ export function openChannelEdit(channel, { onSaved } = {}) {
     },
     field(t('directory.name'), name),
     field(t('directory.description'), description),
+    h('label', { class: 'check' }, qa, ` ${t('channelEdit.qa')}`),
+    h('p', { class: 'muted small', text: t('channelEdit.qaHint') }),
     error,
     h('div', { class: 'row end' }, cancel, save),
   );

@@ -3,12 +3,64 @@
 // else a bar saying the channel is read-only (or archived). Follows the channel's store:
 // drawn anew only when that choice changes (a draft being typed stays), and
 // the composer's label follows the channel's name.
+import { get } from '../api.js';
 import { channelName } from '../direct.js';
 import { h } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { app } from '../state.js';
 import { composer } from './composer.js';
 import { termsBar } from './terms_prompt.js';
+
+/**
+ * How a post is asked, above the composer: in a Q&A channel a newcomer may ask
+ * anonymously (and is told plainly, before sending, who can still see their
+ * name); in a direct conversation with one of their mentors a newcomer may
+ * send a post as a question. While asking anonymously no typing signal goes
+ * out (it would show the name).
+ */
+function askOptions(store) {
+  const el = h('div', { class: 'ask-options', hidden: true, dataset: { testid: 'ask-options' } });
+  const anonymous = h('input', { type: 'checkbox', dataset: { testid: 'ask-anonymous' } });
+  const question = h('input', { type: 'checkbox', dataset: { testid: 'ask-question' } });
+  const notice = h('p', { class: 'ask-notice', role: 'note', dataset: { testid: 'anonymous-notice' }, text: t('question.anonymousNotice') });
+  let mentors = null; // one's mentors' ids, for a newcomer
+  function render() {
+    const c = store.channel;
+    const parts = [];
+    if (c?.qa) {
+      parts.push(h('p', { class: 'muted small', dataset: { testid: 'qa-hint' }, text: t('question.qaHint') }));
+      if (app.me?.newcomer) parts.push(h('label', { class: 'check' }, anonymous, ` ${t('question.askAnonymously')}`), notice);
+    } else if (c?.kind === 'direct' && mentors && (c.people ?? []).some((p) => mentors.has(p.id))) {
+      parts.push(h('label', { class: 'check' }, question, ` ${t('question.askAsQuestion')}`));
+    }
+    notice.hidden = !anonymous.checked;
+    el.replaceChildren(...parts);
+    el.hidden = parts.length === 0;
+  }
+  anonymous.addEventListener('change', () => (notice.hidden = !anonymous.checked));
+  if (app.me?.newcomer) {
+    get('/api/me/welcome', { quiet: true })
+      .then((w) => {
+        mentors = new Set((w.mentors ?? []).map((m) => m.id));
+        render();
+      })
+      .catch(() => {});
+  }
+  return {
+    el,
+    render,
+    anonymous: () => !!store.channel?.qa && anonymous.checked,
+    /** What the next post asks for, then back to the plain state. */
+    take() {
+      const ask = {};
+      if (store.channel?.qa && anonymous.checked) ask.anonymous = true;
+      if (store.channel?.kind === 'direct' && question.checked) ask.question = true;
+      anonymous.checked = question.checked = false;
+      notice.hidden = true;
+      return ask;
+    },
+  };
+}
 
 /**
  * @param store    the channel's ChannelStore
@@ -19,10 +71,12 @@ export function channelFooter(store, actions) {
   let mode = null; // 'compose' | 'join' | 'read'
   let write = null; // the composer
   let name = null;
+  const ask = askOptions(store);
 
   function render() {
     const channel = store.channel;
     if (!channel) return;
+    ask.render();
     const may = channel.can_post ? 'compose' : channel.can_join ? 'join' : channel.archived ? 'archived' : channel.blocked ? 'blocked' : 'read';
     // Terms of use not accepted yet: no composer until they are (web/terms.js).
     const next = may === 'compose' && app.terms.needed ? 'terms' : may;
@@ -42,11 +96,11 @@ export function channelFooter(store, actions) {
         draftKey: `draft:c${store.id}`,
         label: t('composer.label', { name }),
         placeholder: t('composer.placeholder', { name }),
-        onSend: actions.send,
-        onTyping: actions.typing,
+        onSend: (body, files, opts) => actions.send(body, files, { ...opts, ...ask.take() }),
+        onTyping: () => (ask.anonymous() ? undefined : actions.typing()),
         channel: () => store.channel,
       });
-      el.replaceChildren(write.el);
+      el.replaceChildren(ask.el, write.el);
     } else if (mode === 'terms') {
       el.replaceChildren(termsBar('terms-bar'));
     } else if (mode === 'join') {

@@ -47,7 +47,7 @@ function feedItem(item) {
         'span',
         { class: 'search-meta' },
         h('strong', { class: 'search-channel', dataset: { testid: 'home-channel' }, text: channel.name }),
-        h('span', { dataset: { testid: 'home-author' }, text: post.author.display_name }),
+        h('span', { dataset: { testid: 'home-author' }, text: post.author.anonymous ? t('question.anonymous') : post.author.display_name }),
         newcomerBadge(post.author),
         h('time', { datetime: post.created_at, title: formatFull(post.created_at), text: formatWhen(post.created_at) }),
         post.edited_at ? h('span', { class: 'muted', text: t('home.edited') }) : null,

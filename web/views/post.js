@@ -7,7 +7,7 @@
 // timeline and the thread may both show the same post; each has its PostView,
 // and both refresh from the store.
 // Also the view of a pending write (PendingView).
-import { newCid } from '../api.js';
+import { del, newCid, put } from '../api.js';
 import { avatar, h, uniqueId } from '../dom.js';
 import { icon } from '../icons.js';
 import { formatFull, formatNumber, formatWhen, t } from '../i18n/index.js';
@@ -58,7 +58,24 @@ export class PostView {
   }
 
   get mine() {
-    return this.post.author.id === app.me?.id;
+    // An anonymous post names nobody; one's own reads say it is one's own.
+    return this.post.author.id === app.me?.id || !!this.post.mine;
+  }
+
+  /** The question this comment answers (its post's), if its post is one. */
+  get rootQuestion() {
+    const p = this.post;
+    if (!this.opts.comment || !p.parent_id) return null;
+    const root = this.store.posts.get(p.parent_id);
+    return root?.question ? root : null;
+  }
+
+  /** May one mark this comment as its question's answer (the server decides in the end)? */
+  get canResolve() {
+    const root = this.rootQuestion;
+    if (!root || this.store.channel?.archived) return false;
+    const role = app.me?.role;
+    return root.mine || root.author.id === app.me?.id || role === 'admin' || role === 'moderator' || (!root.question.anonymous && (app.mentees ?? new Set()).has(root.author.id));
   }
 
   get canChange() {
@@ -75,7 +92,7 @@ export class PostView {
     const old = this.shown;
     if (!p || p === old) return;
     const same = (key) => p[key] === old[key];
-    const unchanged = same('html') && same('edited_at') && same('body') && same('hidden') && filesKey(p) === filesKey(old);
+    const unchanged = same('html') && same('edited_at') && same('body') && same('hidden') && same('question') && filesKey(p) === filesKey(old);
     if (this.editing || (unchanged && p.edited_by?.id === old.edited_by?.id)) {
       this.shown = p;
       this.renderCounts(); // in place: keeps focus on the like button
@@ -92,19 +109,25 @@ export class PostView {
   render() {
     const p = this.post;
     this.shown = p;
+    const anonymous = !!p.author.anonymous;
     const head = h(
       'header',
       { class: 'post-head' },
-      h('button', {
-        class: 'author',
-        id: this.authorId,
-        dataset: { testid: 'post-author' },
-        onclick: () => openProfile(p.author.id),
-        text: p.author.display_name,
-      }),
+      anonymous
+        ? h('span', { class: 'author anonymous', id: this.authorId, dataset: { testid: 'post-author' }, text: t('question.anonymous') })
+        : h('button', {
+            class: 'author',
+            id: this.authorId,
+            dataset: { testid: 'post-author' },
+            onclick: () => openProfile(p.author.id),
+            text: p.author.display_name,
+          }),
+      anonymous && p.mine ? h('span', { class: 'muted small', dataset: { testid: 'asked-anonymously' }, text: t('question.youAskedAnonymously') }) : null,
+      p.anonymous_author ? h('span', { class: 'muted small', dataset: { testid: 'anonymous-author' }, text: t('question.askedBy', { name: p.anonymous_author.display_name }) }) : null,
+      p.question ? h('span', { class: `q-state q-${p.question.state}`, dataset: { testid: 'question-state', state: p.question.state }, text: t(`question.state.${p.question.state}`) }) : null,
       p.author.reading ? h('span', { class: 'reading', dataset: { testid: 'post-reading' }, text: p.author.reading }) : null,
       p.author.department ? h('span', { class: 'dept', dataset: { testid: 'post-dept' }, text: p.author.department }) : null,
-      newcomerBadge(p.author),
+      anonymous ? null : newcomerBadge(p.author),
       this.timeLink(),
       p.edited_at
         ? h('span', {
@@ -133,8 +156,12 @@ export class PostView {
     this.filesEl = postFiles(p.files);
     this.actionsEl = h('footer', { class: 'post-actions' });
     this.renderActions();
+    const root = this.rootQuestion;
+    const accepted = !!root && root.question.answer_id === p.id;
+    this.el.classList.toggle('accepted', accepted);
     this.el.replaceChildren(
-      avatar(p.author),
+      avatar(anonymous ? { id: 0, display_name: t('question.anonymous') } : p.author),
+      accepted ? h('span', { class: 'accepted-label', dataset: { testid: 'accepted-answer' }, text: t('question.accepted') }) : null,
       h('div', { class: 'post-main' }, head, hiddenNote, this.bodyEl, this.foldButton(p), this.filesEl, this.actionsEl),
     );
   }
@@ -202,6 +229,20 @@ export class PostView {
         ),
       );
     }
+    if (this.canResolve) {
+      const root = this.rootQuestion;
+      const marked = root.question.answer_id === p.id;
+      if (marked || root.question.answer_id == null) {
+        parts.push(
+          h('button', {
+            class: 'act quiet',
+            dataset: { testid: marked ? 'unmark-answer' : 'mark-answer' },
+            onclick: () => this.markAnswer(root.id, marked),
+            text: marked ? t('question.unmark') : t('question.mark'),
+          }),
+        );
+      }
+    }
     parts.push(h('span', { class: 'spacer' }));
     if (!this.mine) {
       // Anyone may report what they can see (never their own): moderators decide.
@@ -228,6 +269,15 @@ export class PostView {
     if (this.canReact) this.likeButton.setAttribute('aria-pressed', String(!!p.liked_by_me));
     this.likeButton.querySelector('svg').setAttribute('fill', p.liked_by_me ? 'currentColor' : 'none');
     if (this.commentCount) this.commentCount.textContent = t('post.comments', { count: p.comment_count });
+  }
+
+  async markAnswer(rootId, marked) {
+    try {
+      if (marked) await del(`/api/posts/${rootId}/answer?cid=${newCid()}`);
+      else await put(`/api/posts/${rootId}/answer`, { answer_id: this.id, cid: newCid() });
+    } catch (err) {
+      toast(errorText(err));
+    }
   }
 
   async toggleLike() {

@@ -49,7 +49,7 @@ function resultItem(hit) {
         'span',
         { class: 'search-meta' },
         h('strong', { class: 'search-channel', text: channel.name }),
-        h('span', { text: post.author.display_name }),
+        h('span', { text: post.author.anonymous ? t('question.anonymous') : post.author.display_name }),
         h('time', { datetime: post.created_at, title: formatFull(post.created_at), text: formatWhen(post.created_at) }),
         post.parent_id ? h('span', { class: 'badge', text: t('search.comment') }) : null,
       ),

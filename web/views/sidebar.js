@@ -69,6 +69,8 @@ export function mountSidebar(el, { signOut }) {
   function askMentoring() {
     get('/api/me/newcomers', { quiet: true })
       .then((found) => {
+        // Whose questions one may mark answered as their mentor (views/post.js).
+        app.mentees = new Set(found.map((n) => n.person.id));
         if (mentoring !== found.length > 0) {
           mentoring = found.length > 0;
           renderNav();
@@ -77,6 +79,22 @@ export function mountSidebar(el, { signOut }) {
       })
       .catch(() => {});
   }
+  // Questions waiting for an answer that one answers for (a mentor's
+  // newcomers', or every one for a moderator): a count beside "Questions",
+  // asked at start and every minute.
+  const waitingCount = h('span', { class: 'badge nav-count', hidden: true, dataset: { testid: 'questions-waiting' } });
+  function askWaiting() {
+    get('/api/questions/waiting', { quiet: true })
+      .then(({ count }) => {
+        waitingCount.textContent = String(count);
+        waitingCount.hidden = count === 0;
+        waitingCount.title = t('questions.waiting', { count });
+      })
+      .catch(() => {});
+  }
+  const waitingTimer = setInterval(askWaiting, 60_000);
+  offs.push(() => clearInterval(waitingTimer));
+
   function renderNav() {
     links.delete('admin');
     links.delete('welcome');
@@ -86,11 +104,13 @@ export function mountSidebar(el, { signOut }) {
       navLink('home', '#/', t('nav.home'), 'nav-home', 'home'),
       app.me.newcomer ? navLink('welcome', '#/welcome', t('nav.welcome'), 'nav-welcome', 'check') : null,
       mentoring ? navLink('newcomers', '#/newcomers', t('nav.newcomers'), 'nav-newcomers', 'people') : null,
+      navLink('questions', '#/questions', t('nav.questions'), 'nav-questions', 'comment'),
       navLink('directory', '#/directory', t('nav.directory'), 'nav-directory', 'compass'),
       navLink('people', '#/people', t('nav.people'), 'nav-people', 'people'),
       canModerate() ? navLink('moderation', '#/moderation', t('nav.moderation'), 'nav-moderation', 'check') : null,
       isAdmin() ? navLink('admin', '#/admin', t('nav.admin'), 'nav-admin', 'shield') : null,
     );
+    links.get('questions')?.append(waitingCount);
   }
 
   const departments = h('ul', { class: 'channel-list', dataset: { testid: 'dept-channels' } });
@@ -243,6 +263,7 @@ export function mountSidebar(el, { signOut }) {
   renderStatus();
   renderChannels();
   askMentoring();
+  askWaiting();
   offs.push(
     app.on('onboarding', (f) => f.kind === 'mentors.updated' && f.data.newcomer.id !== app.me?.id && askMentoring()),
     app.on('channels', renderChannels),

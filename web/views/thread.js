@@ -55,7 +55,7 @@ export class ThreadPanel {
       },
     });
     this.offs = [
-      store.posts.on('changed', ({ id }) => id === this.rootId && this.root?.refresh()),
+      store.posts.on('changed', ({ id }) => id === this.rootId && this.rootChanged()),
       store.posts.on('removed', ({ id }) => id === this.rootId && this.deleted()),
       store.posts.on('reset', () => this.rootId !== null && this.load()), // threads were dropped: load again
       store.on('rights', () => this.rightsChanged()),
@@ -92,6 +92,14 @@ export class ThreadPanel {
     this.listHolder.replaceChildren(this.list.el);
     this.renderFooter();
     this.scrollToBottom();
+  }
+
+  /** The post changed; a question's answer marked or unmarked redraws its comments. */
+  rootChanged() {
+    const before = this.root?.shown?.question;
+    this.root?.refresh();
+    const now = this.store.posts.get(this.rootId)?.question;
+    if (this.list && (before?.answer_id ?? null) !== (now?.answer_id ?? null)) this.list.rebuild();
   }
 
   clear() {
