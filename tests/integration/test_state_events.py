@@ -377,6 +377,11 @@ async def test_state_plus_events_equals_fresh_state_for_every_action(company: Co
             lambda: carol.api.call("POST", "/api/terms/accept", {"version": 1}),
         ),
         (
+            "bob accepts them too (the questions below have him answer)",
+            sales["id"],
+            lambda: bob.api.call("POST", "/api/terms/accept", {"version": 1}),
+        ),
+        (
             "make a group a Q&A channel",
             group["id"],
             lambda: alice.api.call("PATCH", f"/api/channels/{group['id']}", {"qa": True}),
