@@ -423,8 +423,11 @@ async def do_unhide(db: AsyncSession, bus: Bus, actor: User, post_id: int, reaso
     async def apply(unit: Unit) -> None:
         me = await moderator(unit.db, actor)
         post = await unit.db.get(Post, post_id)
-        if post is None or post.deleted_at is not None:
-            raise NotFoundError("no such post")
+        # Only a hidden post is brought back; any other answers as one that does
+        # not exist, so a moderator outside a closed department learns nothing
+        # of its posts by asking.
+        if post is None or post.deleted_at is not None or post.hidden_at is None:
+            raise NotFoundError("no such hidden post")
         await set_hidden(unit, post, None, me.id)
         now = utcnow()
         for sanction in (

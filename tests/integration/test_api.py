@@ -33,6 +33,7 @@ async def test_department_channel_follows_people_who_move(company: Company) -> N
         "department": "Engineering",
         "reading": "きゃろる",
         "newcomer": False,
+        "anonymous": False,
     }
     mine = {c["id"]: c for c in await carol.api.call("GET", "/api/channels?joined=1")}
     assert eng["id"] in mine and sales["id"] not in mine

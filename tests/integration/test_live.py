@@ -37,6 +37,7 @@ async def test_post_reaches_other_subscriber_live(company: Company) -> None:
         "department": "Engineering",
         "reading": "ありす",
         "newcomer": False,
+        "anonymous": False,
     }
 
     comment = await b.request(
@@ -168,7 +169,7 @@ async def test_people_hear_on_their_own_stream_when_their_channels_change(
     await alice.api.call("POST", f"/api/channels/{group['id']}/invite", {"user_ids": [carol.id]})
     told = await live.wait(lambda f: f["type"] == "personal")
     assert told["kind"] == "membership.added" and told["seq"] == subbed["seq"] + 1
-    assert told["data"] == {"channel_id": group["id"], "name": "Quiet room"}
+    assert told["data"] == {"channel_id": group["id"], "name": "Quiet room", "notify": "mentions"}
     await company.admin.call(
         "PATCH", f"/api/users/{carol.id}", {"department_id": company.departments["Engineering"]}
     )

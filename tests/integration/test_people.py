@@ -44,6 +44,7 @@ async def test_a_person_edits_their_own_profile(company: Company) -> None:
         "department": "Engineering",
         "reading": "スズキ アリサ",
         "newcomer": False,
+        "anonymous": False,
     }
     # Half-width katakana is stored as ordinary katakana.
     again = await alice.api.call("PATCH", "/api/me", {"reading": "ｽｽﾞｷ ｱﾘｻ"})

@@ -56,6 +56,7 @@ class Setting:
         token = await session.new_token()
         await session.close()
         self.nina = Person("nina@example.com", Api(c.server.http, token), token, self.nina_id)
+        c.people["nina"] = self.nina  # closed with the company's other people
         self.alice, self.bob, self.carol = (c.people[n] for n in ("alice", "bob", "carol"))
         await c.admin.call(
             "PUT", f"/api/users/{self.nina_id}/mentors", {"mentor_ids": [self.carol.id]}

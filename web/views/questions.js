@@ -46,14 +46,17 @@ export function mount(container) {
     );
   }
 
+  let asked = 0; // the newest request: an older answer (other filters) is dropped
+
   async function load(next = false) {
+    const mine = ++asked;
     const params = new URLSearchParams({ state: state.value });
     if (channel.value) params.set('channel', channel.value);
     if (next && after) params.set('after', String(after));
     status.textContent = t('common.loading');
     try {
       const page = await get(`/api/questions?${params}`);
-      if (!alive) return;
+      if (!alive || mine !== asked) return;
       if (!next) list.replaceChildren();
       for (const q of page.questions) {
         channels.set(q.channel.id, q.channel.name);
@@ -64,7 +67,7 @@ export function mount(container) {
       status.textContent = list.children.length ? '' : t('questions.none');
       fillChannels();
     } catch (err) {
-      if (alive) status.textContent = errorText(err);
+      if (alive && mine === asked) status.textContent = errorText(err);
     }
   }
 
