@@ -17,8 +17,6 @@ at most once, never twice.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import smtplib
 from datetime import datetime, timedelta
@@ -30,6 +28,7 @@ from notify import emails
 from org import unsubscribe
 from server.db import Database
 from server.mail import Mailer
+from server.periodic import Periodic
 from server.settings import Settings
 from streams.unit import Unit, run
 
@@ -39,14 +38,16 @@ MAX_BATCHES = 20  # claims one run makes at most (CLAIM_BATCH mentions each)
 ONE_CLICK = "List-Unsubscribe=One-Click"
 
 
-class MentionMail:
+class MentionMail(Periodic):
+    name = "mention-mail"
+
     def __init__(self, settings: Settings, db: Database, bus: Bus, mailer: Mailer) -> None:
+        super().__init__()
         self._settings = settings
         self._db = db
         self._bus = bus
         self._mailer = mailer
         self._key: bytes | None = None
-        self._task: asyncio.Task[None] | None = None
 
     @property
     def enabled(self) -> bool:
@@ -140,21 +141,5 @@ class MentionMail:
 
     def start(self, interval: float) -> None:
         """Look every ``interval`` seconds; nothing at all while mail is off."""
-        if not self.enabled:
-            return
-        self._task = asyncio.create_task(self._every(interval), name="mention-mail")
-
-    async def _every(self, interval: float) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self.run_once()
-            except Exception as exc:  # the next round tries again
-                log.warning("mailing unread mentions failed: %s", exc)
-
-    async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        if self.enabled:
+            super().start(interval)

@@ -1,0 +1,50 @@
+"""A job every node runs in the background every few seconds (the welcome
+sweep, questions left waiting, mail for unread mentions): started with the
+app and stopped with it. A round that fails is logged and the next one tries
+again; what must happen once across nodes, each job claims in the database
+itself, so any node may run a round at any time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+log = logging.getLogger(__name__)
+
+
+class Periodic:
+    """Subclasses say what a round does (``run_once``: how many things it did)
+    and what the job is called (``name``: the task's name, and the logs')."""
+
+    name = "periodic"
+    # A first round as soon as the node starts (else after one interval).
+    at_start = False
+
+    def __init__(self) -> None:
+        self._task: asyncio.Task[None] | None = None
+
+    async def run_once(self) -> int:
+        raise NotImplementedError
+
+    def start(self, interval: float) -> None:
+        self._task = asyncio.create_task(self._every(interval), name=self.name)
+
+    async def _every(self, interval: float) -> None:
+        if not self.at_start:
+            await asyncio.sleep(interval)
+        while True:
+            try:
+                done = await self.run_once()
+                if done:
+                    log.info("%s: %d done", self.name, done)
+            except Exception as exc:  # the next round tries again
+                log.warning("%s failed: %s", self.name, exc)
+            await asyncio.sleep(interval)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
