@@ -57,6 +57,8 @@ bench: $(DEV_STAMP) services
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/notifications.py
 	$(BIN)/python bench/files_server.py
+	$(BIN)/python bench/home.py
+	$(BIN)/python bench/wordcheck.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
