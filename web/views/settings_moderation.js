@@ -71,24 +71,9 @@ export function sanctionsSection() {
     return h('article', { class: 'card stack sanction', dataset: { testid: 'sanction', kind: s.kind, id: String(s.id) } }, h('p', {}, facts), lines, appeal);
   }
 
-  load();
-  const off = app.on?.('moderation-notice', () => load());
-  const el = h(
-    'section',
-    { id: 'settings-sanctions', class: 'admin-section', 'aria-labelledby': 'settings-sanctions-title' },
-    h('h2', { id: 'settings-sanctions-title', tabindex: '-1', text: title }),
-    h('p', { class: 'muted', text: t('sanctions.lead') }),
-    error,
-    list,
-  );
-  return {
-    el,
-    title,
-    destroy() {
-      alive = false;
-      off?.();
-    },
-  };
+  return followed('settings-sanctions', title, t('sanctions.lead'), [error, list], load, () => {
+    alive = false;
+  });
 }
 
 export function reportsSection() {
@@ -118,21 +103,30 @@ export function reportsSection() {
       if (alive) error.set(errorText(err));
     }
   }
+  return followed('settings-reports', title, t('myReports.lead'), [error, list], load, () => {
+    alive = false;
+  });
+}
+
+/**
+ * A Settings section about one's moderation (sanctions, reports): loaded now
+ * and again whenever a moderator's notice arrives; `stop` when it goes.
+ */
+function followed(id, title, lead, parts, load, stop) {
   load();
   const off = app.on?.('moderation-notice', () => load());
   const el = h(
     'section',
-    { id: 'settings-reports', class: 'admin-section', 'aria-labelledby': 'settings-reports-title' },
-    h('h2', { id: 'settings-reports-title', tabindex: '-1', text: title }),
-    h('p', { class: 'muted', text: t('myReports.lead') }),
-    error,
-    list,
+    { id, class: 'admin-section', 'aria-labelledby': `${id}-title` },
+    h('h2', { id: `${id}-title`, tabindex: '-1', text: title }),
+    h('p', { class: 'muted', text: lead }),
+    ...parts,
   );
   return {
     el,
     title,
     destroy() {
-      alive = false;
+      stop();
       off?.();
     },
   };
