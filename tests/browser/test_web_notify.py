@@ -257,6 +257,8 @@ def test_a_muted_channel_shows_no_badge_on_any_device(kaisha: Kaisha, sign_in: S
     # Back to "all posts" on the phone: the badge shows the true count, and
     # a new post notifies (the level lets posts through).
     phone.page.locator(f"[data-testid=channel-link][data-channel-id='{club['id']}']").click()
+    # The club's own header (muted), not the department's still on screen.
+    expect(phone.page.get_by_test_id("notify-level")).to_have_value("none")
     phone.page.get_by_test_id("notify-level").select_option("all")
     # The phone has its answer (its own mark goes), then the desktop follows.
     expect(phone.page.get_by_test_id("muted-mark")).to_have_count(0)
