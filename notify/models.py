@@ -44,6 +44,11 @@ class NotificationKind(enum.StrEnum):
     # A question still unanswered after the company's delay (questions/alerts.py):
     # to the asker's mentors, later to the channel's moderators.
     question_waiting = "question_waiting"
+    # Surveys (surveys/): one opened for one (``survey``) or its author's
+    # reminder to answer it (``survey_reminder``); ``excerpt`` is its title,
+    # the actor its author. Neither needs a channel.
+    survey = "survey"
+    survey_reminder = "survey_reminder"
 
 
 class Notification(SQLModel, table=True):

@@ -39,6 +39,7 @@ from server.presence_relay import PresenceRelay
 from server.question_alerts import QuestionAlerts
 from server.services import Services
 from server.settings import Settings
+from server.survey_opening import SurveyOpening
 from server.welcomer import Welcomer
 from server.ws import websocket_endpoint
 
@@ -220,6 +221,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         welcomer = Welcomer(db, bus)
         welcomer.start(settings.welcome_interval)
         question_alerts.start(settings.question_alert_interval)
+        survey_opening = SurveyOpening(db, bus)
+        survey_opening.start(settings.survey_open_interval)
         app.state.services = node.services = services
         await ensure_first_admin(services)
         if settings.tune_gc:
@@ -234,6 +237,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await mention_mail.close()
             await welcomer.close()
             await question_alerts.close()
+            await survey_opening.close()
             await guard.stop()
             await hub.stop()
             await presence.stop()

@@ -15,6 +15,7 @@ import onboarding.models  # noqa: F401
 import org.models
 import org.newcomers
 import org.settings  # noqa: F401
+import surveys.models  # noqa: F401
 import words.lists  # noqa: F401
 
 target_metadata = SQLModel.metadata

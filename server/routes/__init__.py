@@ -15,5 +15,6 @@ from server.routes import (  # noqa: F401
     people,
     questions,
     search,
+    surveys,
     unsubscribe,
 )

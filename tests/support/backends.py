@@ -29,6 +29,8 @@ ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "correct-horse-battery"
 
 TABLES = (
+    "survey_pool, survey_respondent, survey_option, survey_question, survey_department, "
+    "survey_maker, survey, "
     "audit_entry, sanction, report, "
     "terms_acceptance, terms_version, word_list, "
     "person_event, person_block, channel_event, post_like, attachment, company_setting, "

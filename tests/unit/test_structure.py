@@ -17,6 +17,7 @@ import moderation.facts  # noqa: F401
 import notify.facts  # noqa: F401
 import onboarding.facts  # noqa: F401
 import org.facts  # noqa: F401
+import surveys.facts  # noqa: F401
 import words.facts  # noqa: F401
 from streams.catalogue import CATALOGUE, NOTE, kinds_of
 
@@ -33,6 +34,7 @@ PACKAGES = (
     "onboarding",
     "moderation",
     "questions",
+    "surveys",
     "presence",
     "files",
     "server",
@@ -63,6 +65,9 @@ ALLOWED = {
     # Questions across channels (open lists, waiting alerts, figures) read
     # channels and org and notify people; what a question is lives in channels.
     "questions": {"core", "bus", "streams", "words", "org", "channels", "notify"},
+    # Surveys read people and departments (org), show people as channels do,
+    # tell their audience through notify and declare their kinds audited.
+    "surveys": {"core", "bus", "streams", "words", "org", "channels", "notify", "audit"},
     "server": set(PACKAGES),
 }
 
