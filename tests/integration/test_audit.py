@@ -46,6 +46,7 @@ READS = {
     ("GET", "/api/words/starting"),
     ("GET", "/api/questions/settings"),
     ("GET", "/api/questions/figures"),
+    ("GET", "/api/surveys/makers"),
 }
 CSV = "email,name,department\nzed@example.com,Zed,Sales\n"
 
@@ -219,6 +220,14 @@ class Cases:
             await admin.call("PATCH", "/api/questions/settings", {"first_delay_hours": 2})
             return "setting.changed"
 
+        async def grant_survey_maker() -> str:
+            await admin.call("PUT", f"/api/surveys/makers/{alice.id}")
+            return "survey_maker.granted"
+
+        async def revoke_survey_maker() -> str:
+            await admin.call("DELETE", f"/api/surveys/makers/{alice.id}")
+            return "survey_maker.revoked"
+
         async def audit_settings() -> str:
             await admin.call("PUT", "/api/audit/settings", {"retention_days": 400})
             return "setting.changed"
@@ -249,6 +258,8 @@ class Cases:
             ("POST", "/api/terms/versions"): publish_terms,
             ("PUT", "/api/words"): word_list,
             ("PATCH", "/api/questions/settings"): question_settings,
+            ("PUT", "/api/surveys/makers/{user_id:id}"): grant_survey_maker,
+            ("DELETE", "/api/surveys/makers/{user_id:id}"): revoke_survey_maker,
         }
 
 

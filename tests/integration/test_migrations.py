@@ -6,7 +6,8 @@ mail (on) and no language yet. 0012: channels and memberships stay as they
 were (no pair key, the whole history), nobody is blocked. 0013: everyone
 already there counts as welcomed, and their start date gets its newcomer
 period. 0016: existing people have accepted no terms, and none are in force.
-0017: nobody is muted, suspended or hidden, and notifications stay."""
+0017: nobody is muted, suspended or hidden, and notifications stay. 0022: the
+survey tables come empty."""
 
 from __future__ import annotations
 
@@ -389,3 +390,46 @@ async def test_0017_adds_moderation_and_keeps_notifications_and_their_indexes(
             found = {n: sql for n, sql in indexes if n.startswith("ix_")}
             assert "WHERE" in (found.get("ix_notification_unread") or "")
             assert "WHERE" in (found.get("ix_notification_unmailed") or "")
+
+
+async def test_0022_adds_empty_survey_tables_and_changes_nothing_else(scratch: Database) -> None:
+    """Nobody has answered or made a survey, nobody but admins may make one,
+    and the people already there stay as they were."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    async with scratch.engine.begin() as conn:
+        await conn.run_sync(_upgrade_to, "0018")
+        await conn.execute(
+            text(
+                "INSERT INTO account (id, email, display_name, role, is_active, created_at,"
+                " stream_epoch, stream_seq, reading, bio, search_text, sort_key, mention_email)"
+                " VALUES (1, 'a@example.com', 'A', 'admin', TRUE, :now, 'e', 0, '', '', 'a',"
+                " 'a', TRUE)"
+            ),
+            {"now": now},
+        )
+    await scratch.migrate()
+    async with scratch.engine.begin() as conn:
+        for table in (
+            "survey",
+            "survey_department",
+            "survey_question",
+            "survey_option",
+            "survey_respondent",
+            "survey_pool",
+            "survey_maker",
+        ):
+            count = (await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()
+            assert count == 0, table
+        await conn.execute(
+            text(
+                "INSERT INTO survey (id, title, description, anonymous, company, opens_at,"
+                " closes_at, created_by, created_at) VALUES (1, 'S', '', TRUE, TRUE, :now,"
+                " :now, 1, :now)"
+            ),
+            {"now": now},
+        )
+        await conn.execute(
+            text("INSERT INTO survey_pool (survey_id, count, responses) VALUES (1, 0, '[]')")
+        )
+        people = (await conn.execute(text("SELECT email, role FROM account"))).all()
+    assert [tuple(p) for p in people] == [("a@example.com", "admin")]

@@ -154,6 +154,15 @@ async def _known(company: Company) -> dict[str, Any]:
         {"action": "warn", "reason": "seed", "clause": "1"},
     )
     (warning,) = await alice.api.call("GET", "/api/me/sanctions")
+    survey = await company.admin.call(
+        "POST",
+        "/api/surveys",
+        {
+            "title": "seed",
+            "closes_at": "2100-01-01T00:00:00Z",
+            "questions": [{"kind": "scale", "text": "How useful?"}],
+        },
+    )
     return {
         "channel_id": eng["id"],
         "post_id": made["post"]["id"],
@@ -167,6 +176,7 @@ async def _known(company: Company) -> dict[str, Any]:
         "item_id": item["id"],
         "report_id": report["id"],
         "sanction_id": warning["id"],
+        "survey_id": survey["id"],
     }
 
 

@@ -51,6 +51,10 @@ async def test_state_plus_events_equals_fresh_state_for_every_action(company: Co
     async def remember_item(name: str, answer: Any) -> None:
         ids[name] = answer["id"]
 
+    async def remember_survey(name: str, answer: Any) -> None:
+        ids[name] = answer["id"]
+        ids[f"{name}_question"] = answer["questions"][0]["id"]
+
     async def hide(name: str) -> None:
         """Carol reports alice's post or comment and a moderator (the admin)
         hides it: gone for Bob, and Carol is told the outcome."""
@@ -426,6 +430,35 @@ async def test_state_plus_events_equals_fresh_state_for_every_action(company: Co
             "the asker takes the mark back",
             group["id"],
             lambda: carol.api.call("DELETE", f"/api/posts/{ids['question']}/answer"),
+        ),
+        (
+            "an admin sends a survey to Sales (Carol is told)",
+            sales["id"],
+            lambda: _then(
+                admin.call(
+                    "POST",
+                    "/api/surveys",
+                    {
+                        "title": "使い心地",
+                        "anonymous": True,
+                        "audience": "departments",
+                        "department_ids": [company.departments["Sales"]],
+                        "closes_at": "2100-01-01T00:00:00Z",
+                        "questions": [{"kind": "scale", "text": "役立っていますか?"}],
+                    },
+                ),
+                remember_survey,
+                "survey",
+            ),
+        ),
+        (
+            "she answers it (her other devices take it off her list)",
+            sales["id"],
+            lambda: carol.api.call(
+                "POST",
+                f"/api/surveys/{ids['survey']}/answers",
+                {"answers": [{"question_id": ids["survey_question"], "value": 4}]},
+            ),
         ),
     ]
 

@@ -84,6 +84,7 @@ PATH_PARAMETERS = {
     "item_id": "checklist_item",
     "report_id": "report",
     "sanction_id": "sanction",
+    "survey_id": "survey",
 }
 # Kinds that belong to a channel: routes taking one are the channel's routes.
 CHANNEL_KINDS = frozenset({"channel", "post", "file"})
@@ -166,6 +167,7 @@ class World:
     session_id: str  # a browser session of alice's (as her sessions list names it)
     token_id: int  # an API token of alice's
     checklist_item: int  # an item of Engineering's newcomer checklist
+    survey: int  # a survey for Engineering only (carol is in Sales)
     counter: itertools.count[int] = field(default_factory=itertools.count)
 
     @property
@@ -242,6 +244,19 @@ async def _build(company: Company) -> World:
             "title": "Read the rules",
         },
     )
+    survey = await company.admin.call(
+        "POST",
+        "/api/surveys",
+        {
+            "title": name,
+            "description": description,
+            "anonymous": True,
+            "audience": "departments",
+            "department_ids": [company.departments["Engineering"]],
+            "closes_at": "2100-01-01T00:00:00Z",
+            "questions": [{"kind": "text", "text": post_body}],
+        },
+    )
     return World(
         company=company,
         alice=alice,
@@ -276,6 +291,7 @@ async def _build(company: Company) -> World:
         session_id=await _a_session_of(alice),
         token_id=(await alice.api.call("GET", "/api/tokens"))[0]["id"],
         checklist_item=item["id"],
+        survey=survey["id"],
     )
 
 
@@ -414,6 +430,8 @@ QUERY_PARAMETERS: dict[str, Callable[[World, dict[str, Any]], str]] = {
     "action": lambda w, c: "signin.succeeded",
     # GET /api/questions: every state, from the start
     "state": lambda w, c: "resolved",
+    # GET /api/surveys: those made from the usage template
+    "template": lambda w, c: "network_usage",
     "after": lambda w, c: "1",
 }
 
@@ -488,6 +506,16 @@ BODY_FIELDS: dict[str, Callable[[World, int], Any]] = {
     "anonymous": lambda w, me: False,
     "answer_id": lambda w, me: w.secret_posts[1],
     "first_delay_hours": lambda w, me: 1,
+    # Surveys: one made (to the company), answered (nothing: refused), or sent
+    # from the usage template.
+    "questions": lambda w, me: [{"kind": "scale", "text": "intruder question"}],
+    "audience": lambda w, me: "company",
+    "department_ids": lambda w, me: [],
+    "opens_at": lambda w, me: None,
+    "closes_at": lambda w, me: "2100-01-01T00:00:00Z",
+    "answers": lambda w, me: [],
+    "template": lambda w, me: "network_usage",
+    "closes_in_days": lambda w, me: 1,
 }
 
 
@@ -552,6 +580,7 @@ async def test_stranger_gets_401_and_changes_nothing(world: World, endpoint: End
         "checklist_item": [world.checklist_item],
         "report": [1],
         "sanction": [1],
+        "survey": [world.survey],
     }
     before = await _snapshot(world)
     stranger = Api(world.server.http)
@@ -638,6 +667,7 @@ async def test_non_member_reads_nothing_of_a_private_group_anywhere(
         "checklist_item": [world.checklist_item],
         "report": [1],
         "sanction": [1],
+        "survey": [world.survey],
     }
     queries = _queries(endpoint, world, world.secret)
     # Each parameter alone, with those the route requires (a search's ``q``).

@@ -174,6 +174,8 @@ class PersonState:
     mentors: list[int] = field(default_factory=list)
     checklist: dict[int, bool] = field(default_factory=dict)
     newcomers: dict[int, dict[int, bool]] = field(default_factory=dict)
+    # The surveys one has answered (surveys/).
+    answered: set[int] = field(default_factory=set)
 
     def apply(self, frame: dict[str, Any]) -> None:
         kind, d = frame["kind"], frame["data"]
@@ -224,6 +226,11 @@ class PersonState:
             self.terms = (d["version"], self.terms[1])
         elif kind == "terms.accepted":
             self.terms = (self.terms[0], d["version"])
+        elif kind == "survey.answered":
+            # null: one answered it oneself; a number: one's own survey's (or,
+            # an admin, any survey's) respondents, for its results page.
+            if d["respondents"] is None:
+                self.answered.add(d["survey_id"])
         elif kind in ("wordlist.changed", "wordcheck.overridden"):
             pass  # records of what one did (the audit log reads them), no state
         else:
@@ -259,6 +266,7 @@ async def fresh_person(api: Api) -> PersonState:
     mine = await api.call("GET", "/api/me/newcomers")
     blocked = {b["id"] for b in await api.call("GET", "/api/blocks")}
     terms = (await api.call("GET", "/api/session"))["terms"]
+    surveys = (await api.call("GET", "/api/surveys"))["surveys"]
     return PersonState(
         joined,
         [_notification(n) for n in shown],
@@ -270,4 +278,5 @@ async def fresh_person(api: Api) -> PersonState:
         # One's checklist is followed while one is a newcomer, or about to be.
         checklist=_checklist(welcome["checklist"]) if _newcomer_soon(welcome) else {},
         newcomers={n["person"]["id"]: _checklist(n["checklist"]) for n in mine},
+        answered={s["id"] for s in surveys if s["answered"]},
     )
