@@ -5,6 +5,7 @@
 //   #/settings(?section)  #/moderation (moderators, admins)  #/reset/<token>  #/unsubscribe/<token> (a mail's link)  #/terms
 //   #/welcome (a newcomer's welcome page)  #/newcomers (a mentor's newcomers)
 //   #/questions (open questions)
+//   #/surveys  #/surveys/new  #/surveys/<id>(/results)  #/surveys/template/<key> (surveys)
 // Signing out, or being signed out (a close code, a 401), ends everything the
 // session started and clears what the person left in the browser (drafts,
 // status: storage.js's forgetPeople).
@@ -47,6 +48,7 @@ const ROUTES = [
   { name: 'terms', re: /^#\/terms$/, load: () => import('./views/terms.js') },
   { name: 'moderation', re: /^#\/moderation$/, load: () => import('./views/moderation.js') },
   { name: 'questions', re: /^#\/questions$/, load: () => import('./views/questions.js') },
+  { name: 'surveys', re: /^#\/surveys(?:\/(new|template\/\w+|\d+)(?:\/(results))?)?$/, load: () => import('./views/surveys.js') },
   { name: 'reset', re: /^#\/reset\/([\w-]+)$/, public: true, load: () => import('./views/reset.js') },
   { name: 'unsubscribe', re: /^#\/unsubscribe\/([\w-]+)$/, public: true, load: () => import('./views/unsubscribe.js') },
   { name: 'home', re: /^#?\/?$/, load: () => import('./views/home.js') },
@@ -151,6 +153,11 @@ export function signedIn(session) {
         notifyLevelChanged(f.data.channel_id, f.data.level);
       } else if (f.kind.startsWith('notification.')) {
         notificationEvent(f);
+        // A survey opened for one, or a reminder: the surveys list and mark follow.
+        if (f.kind === 'notification.added' && f.data.notification.kind.startsWith('survey')) app.emit('surveys', f);
+      } else if (f.kind === 'survey.answered') {
+        // Answered on another device, or (its author, admins) a new count.
+        app.emit('surveys', f);
       } else if (f.kind === 'mentors.updated' || f.kind === 'checklist.updated') {
         // A newcomer's mentors or checklist (one's own, or of a newcomer one
         // mentors): the welcome page, "My newcomers" and the sidebar follow.

@@ -92,6 +92,19 @@ export function mountSidebar(el, { signOut }) {
       })
       .catch(() => {});
   }
+  // Surveys one has not answered yet, open now: a mark beside "Surveys",
+  // asked at start and whenever one opens, is answered, or a reminder comes.
+  const surveyCount = h('span', { class: 'badge nav-count', hidden: true, dataset: { testid: 'surveys-waiting' } });
+  function askSurveys() {
+    get('/api/surveys', { quiet: true })
+      .then(({ surveys }) => {
+        const count = surveys.filter((s) => s.can_answer).length;
+        surveyCount.textContent = String(count);
+        surveyCount.hidden = count === 0;
+        surveyCount.title = t('surveys.waiting', { count });
+      })
+      .catch(() => {});
+  }
   const waitingTimer = setInterval(askWaiting, 60_000);
   offs.push(() => clearInterval(waitingTimer));
 
@@ -105,12 +118,14 @@ export function mountSidebar(el, { signOut }) {
       app.me.newcomer ? navLink('welcome', '#/welcome', t('nav.welcome'), 'nav-welcome', 'check') : null,
       mentoring ? navLink('newcomers', '#/newcomers', t('nav.newcomers'), 'nav-newcomers', 'people') : null,
       navLink('questions', '#/questions', t('nav.questions'), 'nav-questions', 'comment'),
+      navLink('surveys', '#/surveys', t('nav.surveys'), 'nav-surveys', 'check'),
       navLink('directory', '#/directory', t('nav.directory'), 'nav-directory', 'compass'),
       navLink('people', '#/people', t('nav.people'), 'nav-people', 'people'),
       canModerate() ? navLink('moderation', '#/moderation', t('nav.moderation'), 'nav-moderation', 'check') : null,
       isAdmin() ? navLink('admin', '#/admin', t('nav.admin'), 'nav-admin', 'shield') : null,
     );
     links.get('questions')?.append(waitingCount);
+    links.get('surveys')?.append(surveyCount);
   }
 
   const departments = h('ul', { class: 'channel-list', dataset: { testid: 'dept-channels' } });
@@ -264,8 +279,10 @@ export function mountSidebar(el, { signOut }) {
   renderChannels();
   askMentoring();
   askWaiting();
+  askSurveys();
   offs.push(
     app.on('onboarding', (f) => f.kind === 'mentors.updated' && f.data.newcomer.id !== app.me?.id && askMentoring()),
+    app.on('surveys', askSurveys),
     app.on('channels', renderChannels),
     app.on('unread', renderUnread),
     app.on('presence', ({ user }) => {
