@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.responses import Response
 
 from channels.actions.common import current_people
@@ -36,13 +37,13 @@ class Answered(BaseModel):
     respondents: int | None  # the author and admins only
 
 
-async def _me(ctx: Ctx, db: object) -> User:
+async def _me(ctx: Ctx, db: AsyncSession) -> User:
     """The asker as the database has them now (a department or role changed
     a moment ago counts)."""
-    me = await db.get(User, ctx.user.id)  # type: ignore[attr-defined]
+    me = await db.get(User, ctx.user.id)
     if me is None:
         raise HttpError(401, "unauthorized", "sign in first")
-    return me  # type: ignore[no-any-return]
+    return me
 
 
 @api.route(
