@@ -21,6 +21,8 @@ from sqlalchemy import text
 from bus.memory import MemoryBus
 from server.db import Database
 from server.settings import Settings
+from streams.unit import Unit, run
+from surveys import pool
 from surveys.actions import do_announce_opened
 from tests.support.clients import Api, Company, Live, add_person
 
@@ -371,3 +373,23 @@ async def test_a_survey_opening_later_is_told_once(company: Company, settings: S
     assert [(n["kind"], n["excerpt"]) for n in notes] == [("survey", survey["title"])]
     nina = await add_person(company, "nina", company.departments["Sales"])
     assert (await nina.api.call("GET", "/api/notifications"))["notifications"] == []
+
+
+async def test_the_pool_keeps_no_order_of_arrival(company: Company, settings: Settings) -> None:
+    """Eight responses added in order come out in an order of their own (a
+    uniform random one: the same as arrival once in 40,320)."""
+    survey = await _make(company.admin)
+    db = Database(settings.database_url)
+    try:
+        for n in range(8):
+
+            async def add(unit: Unit, n: int = n) -> int:
+                return await pool.add(unit.db, survey["id"], {"answers": {"n": n}})
+
+            async with db.writer() as session:
+                assert await run(session, MemoryBus(), add) == n + 1
+        async with db.reader() as session:
+            kept = [r["answers"]["n"] for r in await pool.responses_of(session, survey["id"])]
+    finally:
+        await db.close()
+    assert sorted(kept) == list(range(8)) and kept != list(range(8))
