@@ -21,7 +21,7 @@ person): 403; a closed poll, or a post a moderator hid: 409 ``conflict``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import delete
 from sqlmodel import col, select
@@ -59,9 +59,23 @@ def _position(channel: Channel) -> Receipt:
     return Receipt(channel_id=channel.id, epoch=channel.epoch, seq=channel.last_seq)
 
 
-async def _poll(unit: Unit, me: User, post_id: int) -> tuple[Post, Poll, ChannelAccess]:
-    """The post's poll, locked, if ``me`` may see the post."""
+def _voter(me: User, post: Post, access: ChannelAccess) -> None:
+    access.require_react()
+
+
+def _closer(me: User, post: Post, access: ChannelAccess) -> None:
+    require_author_or_moderator(me, post)
+    if access.viewer.is_archived:
+        access.require_react()  # says the channel is archived
+
+
+async def _poll(
+    unit: Unit, me: User, post_id: int, may: Callable[[User, Post, ChannelAccess], None]
+) -> tuple[Post, Poll, ChannelAccess]:
+    """The post's poll, locked, if ``me`` may see the post and ``may`` act on
+    it (asked first: someone who may not learns nothing of the poll)."""
     post, access = await access_post(unit.db, me, post_id)
+    may(me, post, access)
     poll = (
         await unit.db.exec(select(Poll).where(Poll.post_id == post_id).with_for_update())
     ).first()
@@ -106,8 +120,7 @@ async def do_vote(
 ) -> PollReceipt:
     async def apply(unit: Unit) -> Receipt:
         me, _, _ = await current_writer(unit.db, actor)
-        post, poll, access = await _poll(unit, me, post_id)
-        access.require_react()
+        post, poll, access = await _poll(unit, me, post_id, _voter)
         require_unmuted(me)
         polls.require_open(poll)
         assert me.id is not None
@@ -141,8 +154,7 @@ async def do_withdraw_vote(
 ) -> PollReceipt:
     async def apply(unit: Unit) -> Receipt:
         me, _ = await current_person(unit.db, actor)
-        post, poll, access = await _poll(unit, me, post_id)
-        access.require_react()
+        post, poll, access = await _poll(unit, me, post_id, _voter)
         polls.require_open(poll)
         assert me.id is not None
         if not await _mine(unit, post_id, me.id):
@@ -160,10 +172,7 @@ async def do_close_poll(
 ) -> PollReceipt:
     async def apply(unit: Unit) -> Receipt:
         me, _ = await current_person(unit.db, actor)
-        post, poll, access = await _poll(unit, me, post_id)
-        require_author_or_moderator(me, post)
-        if access.viewer.is_archived:
-            access.require_react()  # says the channel is archived
+        post, poll, access = await _poll(unit, me, post_id, _closer)
         if polls.is_closed(poll):
             raise ConflictError("this poll is closed already")
         poll.closed_at = utcnow()

@@ -277,6 +277,8 @@ async def _insert_posts(unit: Unit, batch: Sequence[NewPost]) -> list[Receipt | 
                 access.channel, actor, question=item.question, anonymous=item.anonymous
             )
             _no_files_when_anonymous(item.anonymous, list(item.files))
+            if item.poll is not None and not item.body:
+                raise InvalidError("poll: its question is the post's body: write it")
             html = _rendered(item.body, named, access, None)
             uploads[i] = await attachments.usable(db, actor.id, item.files)
         except DomainError as exc:

@@ -23,7 +23,9 @@ from tests.support.moderation import reported
 
 async def _group(company: Company, *members: str, private: bool = True) -> dict[str, Any]:
     alice = company.people["alice"]
-    group = await alice.api.call("POST", "/api/channels", {"name": "ランチ会", "is_private": private})
+    group = await alice.api.call(
+        "POST", "/api/channels", {"name": "ランチ会", "is_private": private}
+    )
     for name in members:
         await alice.api.call(
             "POST", f"/api/channels/{group['id']}/invite", {"user_ids": [company.people[name].id]}
@@ -79,9 +81,7 @@ async def test_a_named_poll_moves_live_and_reads_the_same_everywhere(company: Co
     seen = await live.wait(
         lambda f: f.get("kind") == "poll.voted" and _counts(f["data"]["poll"]) == [0, 1, 0]
     )
-    assert seen["data"]["poll"]["options"][1]["voters"] == [
-        {"id": bob.id, "display_name": "Bob"}
-    ]
+    assert seen["data"]["poll"]["options"][1]["voters"] == [{"id": bob.id, "display_name": "Bob"}]
     assert "mine" not in seen["data"]["poll"]
     # The same choice again changes nothing; a change moves the vote.
     again = await bob.api.call("PUT", f"/api/posts/{post['id']}/vote", {"options": [ramen]})
@@ -209,9 +209,7 @@ async def test_a_hidden_post_takes_its_poll_and_time_closes_a_poll(
             )
             used = (
                 await conn.execute(
-                    text(
-                        "SELECT count(DISTINCT user_id) FROM poll_vote WHERE voted_at >= :since"
-                    ),
+                    text("SELECT count(DISTINCT user_id) FROM poll_vote WHERE voted_at >= :since"),
                     {"since": datetime.now(UTC) - timedelta(days=30)},
                 )
             ).scalar_one()
@@ -231,7 +229,9 @@ async def test_a_hidden_post_takes_its_poll_and_time_closes_a_poll(
     )
     with pytest.raises(ApiError, match="404"):
         await bob.api.call(
-            "PUT", f"/api/posts/{other['id']}/vote", {"options": [other["poll"]["options"][0]["id"]]}
+            "PUT",
+            f"/api/posts/{other['id']}/vote",
+            {"options": [other["poll"]["options"][0]["id"]]},
         )
     page = await bob.api.call("GET", f"/api/channels/{group['id']}/posts")
     assert [p["id"] for p in page["posts"]] == [post["id"]]
@@ -271,7 +271,9 @@ async def test_bad_input_is_refused_clearly_and_changes_nothing(company: Company
     mine = (await alice.api.call("GET", path))["posts"]
     with pytest.raises(ApiError, match="400"):  # a comment carries no poll
         await bob.api.call(
-            "POST", f"/api/posts/{post['id']}/comments", {"body": "x", "poll": {"options": ["a", "b"]}}
+            "POST",
+            f"/api/posts/{post['id']}/comments",
+            {"body": "x", "poll": {"options": ["a", "b"]}},
         )
     ids = [o["id"] for o in post["poll"]["options"]]
     others = [o["id"] for o in other["poll"]["options"]]
