@@ -172,7 +172,7 @@ async def do_close_poll(
 ) -> PollReceipt:
     async def apply(unit: Unit) -> Receipt:
         me, _ = await current_person(unit.db, actor)
-        post, poll, access = await _poll(unit, me, post_id, _closer)
+        post, poll, _access = await _poll(unit, me, post_id, _closer)
         if polls.is_closed(poll):
             raise ConflictError("this poll is closed already")
         poll.closed_at = utcnow()

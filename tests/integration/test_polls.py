@@ -145,7 +145,7 @@ async def test_an_anonymous_poll_names_nobody_and_a_deleted_post_takes_its_poll(
     await company.admin.call("POST", f"/api/channels/{group['id']}/join")
     channel = await alice.api.call("GET", f"/api/channels/{group['id']}")
     post = await _poll_post(company, group, anonymous=True, multiple=True)
-    a, b, c = (o["id"] for o in post["poll"]["options"])
+    a, _b, c = (o["id"] for o in post["poll"]["options"])
     await carol.api.call("PUT", f"/api/posts/{post['id']}/vote", {"options": [a, c]})
     await bob.api.call("PUT", f"/api/posts/{post['id']}/vote", {"options": [c]})
 
@@ -191,7 +191,7 @@ async def test_an_anonymous_poll_names_nobody_and_a_deleted_post_takes_its_poll(
 async def test_a_hidden_post_takes_its_poll_and_time_closes_a_poll(
     company: Company, settings: Settings
 ) -> None:
-    alice, bob = company.people["alice"], company.people["bob"]
+    _alice, bob = company.people["alice"], company.people["bob"]
     group = await _group(company, "bob")
     soon = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     post = await _poll_post(company, group, closes_at=soon)
