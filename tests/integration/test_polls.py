@@ -243,7 +243,7 @@ async def test_bad_input_is_refused_clearly_and_changes_nothing(company: Company
     path = f"/api/channels/{group['id']}/posts"
     before = await alice.api.call("GET", path)
     past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
-    for spec in (
+    specs: list[dict[str, Any]] = [
         {"options": []},
         {"options": ["one"]},
         {"options": [f"o{i}" for i in range(1000)]},
@@ -259,7 +259,8 @@ async def test_bad_input_is_refused_clearly_and_changes_nothing(company: Company
         {"options": "a,b"},
         {"options": ["a", "b"], "multiple": "yes"},
         {"options": ["a", "b"], "colour": "red"},
-    ):
+    ]
+    for spec in specs:
         with pytest.raises(ApiError, match="422"):
             await alice.api.call("POST", path, {"body": "q", "poll": spec})
     with pytest.raises(ApiError, match="422"):  # a poll needs its question
@@ -282,7 +283,13 @@ async def test_bad_input_is_refused_clearly_and_changes_nothing(company: Company
         await bob.api.call("PUT", vote, {"options": [others[0]]})
     with pytest.raises(ApiError, match="400"):  # several in a single-choice poll
         await bob.api.call("PUT", vote, {"options": ids[:2]})
-    for body in ({"options": []}, {"options": [ids[0], ids[0]]}, {"options": ["1"]}, {}):
+    bodies: list[dict[str, Any]] = [
+        {"options": []},
+        {"options": [ids[0], ids[0]]},
+        {"options": ["1"]},
+        {},
+    ]
+    for body in bodies:
         with pytest.raises(ApiError, match="422"):
             await bob.api.call("PUT", vote, body)
     with pytest.raises(ApiError, match="404"):  # carol is not in the private group
