@@ -23,7 +23,7 @@ from tests.support.moderation import reported
 
 async def _group(company: Company, *members: str, private: bool = True) -> dict[str, Any]:
     alice = company.people["alice"]
-    group = await alice.api.call(
+    group: dict[str, Any] = await alice.api.call(
         "POST", "/api/channels", {"name": "ランチ会", "is_private": private}
     )
     for name in members:
