@@ -1,5 +1,5 @@
 """A poll in a post, in the browser: one person writes a post with a poll
-from the composer; another, in Japanese, sees it, is told what is recorded,
+from the composer; another, in Japanese on a 360 px phone, sees it, is told what is recorded,
 and votes; the first sees the bar move live; a change of vote moves it back."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def test_a_live_poll_seen_moving_by_two_people(kaisha: Kaisha, sign_in: SignIn) 
     expect(ramen_seen).to_have_attribute("data-votes", "0")
 
     # Ueda, in Japanese, is told it is a named poll, and votes for ramen.
-    voter = sign_in(ueda["email"], locale="ja-JP")
+    voter = sign_in(ueda["email"], locale="ja-JP", viewport={"width": 360, "height": 740})
     other = voter.open(f"#/c/{group['id']}")
     connected(other)
     theirs = post_locator(other, "Where shall we have lunch?")

@@ -8,7 +8,7 @@
 // and both refresh from the store.
 // Also the view of a pending write (PendingView).
 import { del, newCid, put } from '../api.js';
-import { avatar, h, uniqueId } from '../dom.js';
+import { avatar, h, setChildren, uniqueId } from '../dom.js';
 import { icon } from '../icons.js';
 import { formatFull, formatNumber, formatWhen, t } from '../i18n/index.js';
 import { safeFragment } from '../safe_html.js';
@@ -170,7 +170,9 @@ export class PostView {
     const root = this.rootQuestion;
     const accepted = !!root && root.question.answer_id === p.id;
     this.el.classList.toggle('accepted', accepted);
-    this.el.replaceChildren(
+    // setChildren: replaceChildren would write "null" for a post that is no accepted answer.
+    setChildren(
+      this.el,
       avatar(anonymous ? { id: 0, display_name: t('question.anonymous') } : p.author),
       accepted ? h('span', { class: 'accepted-label', dataset: { testid: 'accepted-answer' }, text: t('question.accepted') }) : null,
       h('div', { class: 'post-main' }, head, hiddenNote, this.bodyEl, this.foldButton(p), this.pollBox?.el, this.filesEl, this.actionsEl),
