@@ -173,9 +173,9 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
         return;
       }
     }
-    // With files, the word check comes first (files cannot be put back in the
-    // composer); text alone leaves at once and is checked on its way (below).
-    if (body && uploads.size > 0 && body !== wordsOkFor) {
+    // With files or a poll, the word check comes first (neither can be put back
+    // in the composer); text alone leaves at once and is checked on its way (below).
+    if (body && (uploads.size > 0 || poll) && body !== wordsOkFor) {
       checking = true;
       refresh();
       const found = await checkWords(body);
