@@ -26,7 +26,7 @@ WITHHELD = "withheld"  # not a kind of the log: only a stand-in on the wire
 
 def _root_of(kind: str, data: dict[str, Any]) -> int | None:
     """The top-level post an event of a channel's log is about, if any."""
-    if not kind.startswith(("post.", "comment.", "like.")):
+    if not kind.startswith(("post.", "comment.", "like.", "poll.")):
         return None
     post = data.get("post")
     if isinstance(post, dict):

@@ -26,6 +26,10 @@ In a channel's stream (what its readers see):
   archived, marked Q&A
 - ``question.updated`` ``{"post_id": 41, "question": Question}``: a question's
   state or accepted answer changed (channels/questions.py)
+- ``poll.voted``       ``{"post_id": 41, "poll": Poll}``: someone voted, changed
+  or withdrew their vote: the poll's counts (and, named, voters) as they are
+  now (channels/polls.py); ``poll`` null once its post is deleted or hidden
+- ``poll.closed``      ``{"post_id": 41, "poll": Poll}``: closed early, results final
 
 In a person's stream (what only they see):
 
@@ -40,7 +44,14 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from channels.models import Channel, ChannelEvent, PersonRef, PostData, QuestionInfo
+from channels.models import (
+    Channel,
+    ChannelEvent,
+    PersonRef,
+    PollData,
+    PostData,
+    QuestionInfo,
+)
 from core.tables import table_of
 from streams.catalogue import Fact, fact
 from streams.log import Stream, register
@@ -192,6 +203,24 @@ class QuestionUpdated(_AboutPostId):
 
     kind: ClassVar[str] = "question.updated"
     question: QuestionInfo
+
+
+@fact
+class PollVoted(_AboutPostId):
+    """A poll's results as they are now, after someone voted, changed or
+    withdrew their vote. Who did is not told (an anonymous poll stays so);
+    a named poll's options list their voters."""
+
+    kind: ClassVar[str] = "poll.voted"
+    poll: PollData | None
+
+
+@fact
+class PollClosed(_AboutPostId):
+    """Closed early by its author or a moderator: the results are final."""
+
+    kind: ClassVar[str] = "poll.closed"
+    poll: PollData | None
 
 
 class _ToPerson(Fact):

@@ -65,7 +65,7 @@ from sqlalchemy import Select, and_, bindparam, func, not_, or_, true
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from channels import reads
+from channels import polls, reads
 from channels.access import readable_by
 from channels.models import Channel, ChannelEvent, Membership, Post, PostPublic
 from channels.reading import ReadPosition
@@ -356,7 +356,15 @@ async def home_page(
     limit: int = PAGE,
 ) -> HomePage:
     """A page of ``user``'s feed from ``section`` and ``before`` (the top of the
-    unread section by default)."""
+    unread section by default), its posts' polls read with one more query."""
+    page = await _page(conn, user, section, before, limit)
+    await polls.attach(conn, user.id, [item["post"] for item in page["posts"]])
+    return HomePage.model_validate(page)
+
+
+async def _page(
+    conn: AsyncConnection, user: User, section: Section, before: int | None, limit: int
+) -> dict[str, Any]:
     items: list[dict[str, Any]] = []
     page: dict[str, Any] = {"posts": items}
     if section is Section.unread:
@@ -364,15 +372,15 @@ async def home_page(
         if len(found) > limit:
             items.extend(found[:limit])
             page.update(section=Section.unread, before=items[-1]["post"]["id"])
-            return HomePage.model_validate(page)
+            return page
         items.extend(found)
         if len(items) == limit:  # exactly the section: the read one is next
             page.update(section=Section.read, before=None)
-            return HomePage.model_validate(page)
+            return page
         section, before = Section.read, None
     room = limit - len(items)
     found = await _section(conn, user, Section.read, before, room + 1)
     items.extend(found[:room])
     if len(found) > room:
         page.update(section=Section.read, before=items[-1]["post"]["id"])
-    return HomePage.model_validate(page)
+    return page

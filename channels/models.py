@@ -5,16 +5,17 @@ The channel stream and its event kinds: channels/facts.py."""
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+import unicodedata
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, model_validator
 from pydantic import Field as PField
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from core.clock import utcnow
-from core.schema import StrictModel
+from core.schema import MAX_ID, StrictModel
 from core.text import Name
 
 MAX_BODY_CHARS = 10_000
@@ -175,6 +176,47 @@ class Question(SQLModel, table=True):
     # Set by the alert job's claim (an atomic UPDATE): each step happens once.
     mentors_alerted_at: datetime | None = None
     moderators_alerted_at: datetime | None = None
+
+
+class Poll(SQLModel, table=True):
+    """A post's poll (channels/polls.py): its question is the post's body; its
+    options are ``PollOption`` rows, its votes ``PollVote`` rows."""
+
+    __tablename__ = "poll"
+    post_id: int = Field(foreign_key="post.id", primary_key=True)
+    channel_id: int = Field(foreign_key="channel.id", index=True)
+    multiple: bool = False  # several options a person (else one)
+    # Anonymous: no read shows who chose what (the vote rows keep the person,
+    # so they can change their vote; channels/polls.py says what is recorded).
+    anonymous: bool = False
+    closes_at: datetime | None = None  # results final from then on
+    closed_at: datetime | None = None  # closed early by its author (or a moderator)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PollOption(SQLModel, table=True):
+    __tablename__ = "poll_option"
+    __table_args__ = (UniqueConstraint("post_id", "position", name="uq_poll_option_position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    post_id: int = Field(foreign_key="poll.post_id")
+    position: int  # 0, 1, ... in the order the author gave
+    text: str = Field(max_length=200)
+
+
+class PollVote(SQLModel, table=True):
+    """A person's choice of one option (several rows in a multiple-choice
+    poll). ``voted_at`` is when they last voted in this poll: usage figures
+    count the people who voted lately from it."""
+
+    __tablename__ = "poll_vote"
+    __table_args__ = (
+        Index("ix_poll_vote_option", "option_id"),
+        Index("ix_poll_vote_voted_at", "voted_at"),
+    )
+    post_id: int = Field(foreign_key="poll.post_id", primary_key=True)
+    user_id: int = Field(foreign_key="account.id", primary_key=True)
+    option_id: int = Field(foreign_key="poll_option.id", primary_key=True)
+    voted_at: datetime = Field(default_factory=utcnow)
 
 
 class Like(SQLModel, table=True):
@@ -340,6 +382,47 @@ class QuestionInfo(BaseModel):
     direct: bool = False
 
 
+MIN_POLL_OPTIONS, MAX_POLL_OPTIONS = 2, 10
+MAX_POLL_OPTION_CHARS = 200
+
+
+class VoterRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: int
+    display_name: str
+
+
+class PollOptionData(BaseModel):
+    """An option with its votes; ``voters``: who chose it (named polls; null
+    in an anonymous one), in the order they voted."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: int
+    text: str
+    votes: int = 0
+    voters: list[VoterRef] | None = None
+
+
+class PollData(BaseModel):
+    """A poll as every reader sees it (channels/polls.py). ``voters``: how many
+    people voted (the base of the percentages); ``closed``: results are final
+    (closed early, or ``closes_at`` passed when this was read)."""
+
+    model_config = ConfigDict(extra="forbid")
+    multiple: bool
+    anonymous: bool
+    closes_at: str | None
+    closed: bool
+    voters: int
+    options: list[PollOptionData]
+
+
+class PollPublic(PollData):
+    """A poll as one person reads it: ``mine``, the options they chose."""
+
+    mine: list[int] = []
+
+
 class PostData(BaseModel):
     """A post or comment as every member sees it (the ``post`` of events)."""
 
@@ -360,10 +443,15 @@ class PostData(BaseModel):
     # A question (channels/questions.py): its state and accepted answer; null
     # for every other post and for comments.
     question: QuestionInfo | None = None
+    # A poll (channels/polls.py), its question being the body; null for
+    # every other post and for comments.
+    poll: PollData | None = None
 
 
 class PostPublic(PostData):
     """A post as one person reads it."""
+
+    poll: PollPublic | None = None
 
     liked_by_me: bool = False
     # Only for its author, when a moderator hid it: why (everyone else no
@@ -380,6 +468,40 @@ class ClientId(StrictModel):
     cid: str | None = PField(default=None, min_length=1, max_length=64)
 
 
+PollOptionText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_POLL_OPTION_CHARS)
+]
+MAX_POLL_DAYS = 366  # the furthest a closing time may be
+
+
+class PollCreate(StrictModel):
+    """A poll a new post carries (its body is the question): 2-10 distinct
+    options, one choice or several, named or anonymous, an optional closing
+    time in the future (ISO 8601 with its zone)."""
+
+    options: list[PollOptionText] = PField(min_length=MIN_POLL_OPTIONS, max_length=MAX_POLL_OPTIONS)
+    # Strict: "yes" is no answer to a yes-or-no question.
+    multiple: bool = PField(default=False, strict=True)
+    anonymous: bool = PField(default=False, strict=True)
+    closes_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _sound(self) -> PollCreate:
+        seen = set()
+        for option in self.options:
+            key = unicodedata.normalize("NFKC", option).casefold()
+            if key in seen:
+                raise ValueError(f"options: {option!r} is there twice")
+            seen.add(key)
+        if self.closes_at is not None:
+            now = utcnow()
+            if self.closes_at <= now:
+                raise ValueError("closes_at: a closing time in the past")
+            if self.closes_at > now + timedelta(days=MAX_POLL_DAYS):
+                raise ValueError(f"closes_at: at most {MAX_POLL_DAYS} days ahead")
+        return self
+
+
 class PostCreate(ClientId):
     """Text, files (uploaded first: ``POST /api/files``), or both. ``question``:
     ask it as a question in a direct conversation (every post of a Q&A channel
@@ -391,11 +513,15 @@ class PostCreate(ClientId):
     acknowledge_warning: bool = False
     question: bool = False
     anonymous: bool = False
+    # A poll, whose question is ``body`` (a post only, not a comment).
+    poll: PollCreate | None = None
 
     @model_validator(mode="after")
     def _something(self) -> PostCreate:
         if not self.body and not self.files:
             raise ValueError("write something or attach a file")
+        if self.poll is not None and not self.body:
+            raise ValueError("poll: its question is the post's body: write it")
         return self
 
 
@@ -424,6 +550,28 @@ class Receipt(BaseModel):
     seq: int
     post: PostPublic | None = None
     duplicate: bool = False
+
+
+class VoteChoice(ClientId):
+    """One's vote in a poll: the options chosen (one, in a single-choice poll),
+    replacing one's earlier vote."""
+
+    options: list[Annotated[int, PField(strict=True, ge=1, le=MAX_ID)]] = PField(
+        min_length=1, max_length=MAX_POLL_OPTIONS
+    )
+
+    @model_validator(mode="after")
+    def _distinct(self) -> VoteChoice:
+        if len(set(self.options)) != len(self.options):
+            raise ValueError("options: the same option twice")
+        return self
+
+
+class PollReceipt(Receipt):
+    """What a vote, its withdrawal or closing a poll answers: the position of
+    its event, and the poll as the voter now reads it (with ``mine``)."""
+
+    poll: PollPublic | None = None
 
 
 class ChannelEventPublic(BaseModel):

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import and_, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from channels import direct
+from channels import direct, polls
 from channels.access import (
     Viewer,
     access_channel,
@@ -51,6 +51,7 @@ from channels.models import (
     Membership,
     NotifyLevel,
     PersonRef,
+    PollData,
     Post,
     PostPublic,
     Question,
@@ -176,6 +177,7 @@ def post_public(
     editor: EditorRef | None = None,
     liked_by_me: bool = False,
     question: QuestionInfo | None = None,
+    poll: PollData | None = None,
 ) -> PostPublic:
     """A post just written (an ORM object) as the API shows it; ``editor`` when
     someone other than its author edited it last. An anonymous post shows
@@ -185,6 +187,7 @@ def post_public(
     fields["edited_by"] = editor
     fields["liked_by_me"] = liked_by_me
     fields["question"] = question
+    fields["poll"] = poll.model_dump() if poll is not None else None
     return PostPublic.model_validate(fields)
 
 
@@ -501,6 +504,7 @@ async def history_page(
     more = len(posts) > limit
     posts = posts[:limit]
     posts.reverse()
+    await polls.attach(conn, user.id, posts)
     before_id = posts[0]["id"] if more and posts else None
     return HistoryPage.model_validate({"channel": channel, "posts": posts, "before": before_id})
 
@@ -518,7 +522,9 @@ async def posts_by_id(conn: AsyncConnection, user: User, ids: Sequence[int]) -> 
     if not ids:
         return {}
     rows = await conn.execute(_BY_ID, {"user_id": user.id, "ids": list(ids)})
-    return {row[0]: _post_fields(row) for row in rows}
+    found = {row[0]: _post_fields(row) for row in rows}
+    await polls.attach(conn, user.id, list(found.values()))
+    return found
 
 
 async def thread(db: AsyncSession, user: User, post_id: int) -> Thread:
@@ -535,7 +541,9 @@ async def thread(db: AsyncSession, user: User, post_id: int) -> Thread:
         .order_by(_POST.c.id)
     )
     found = list(await conn.execute(stmt))
-    rows = [PostPublic.model_validate(_post_fields(row)) for row in found]
+    fields = [_post_fields(row) for row in found]
+    await polls.attach(conn, user.id, fields)
+    rows = [PostPublic.model_validate(f) for f in fields]
     if user.is_admin:
         await _reveal(conn, rows, {row[0]: row[len(POST_ROW)] for row in found})
     root = next(p for p in rows if p.id == root_id)

@@ -18,7 +18,7 @@ from sqlalchemy import and_, func, not_
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from channels import reads
+from channels import polls, reads
 from channels.access import post_before_joining, readable_by
 from channels.models import Channel, Post, PostPublic, Question, QuestionState
 from channels.search import ChannelRef
@@ -123,6 +123,7 @@ async def open_questions(
         )
     more = len(items) > limit
     items = items[:limit]
+    await polls.attach(conn, user.id, [item["post"] for item in items])
     return QuestionsPage.model_validate(
         {"questions": items, "after": items[-1]["post"]["id"] if more and items else None}
     )

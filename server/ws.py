@@ -293,6 +293,7 @@ class _Pump:
             question=cmd.question,
             anonymous=cmd.anonymous,
             acknowledged=cmd.acknowledge_warning,
+            poll=cmd.poll,
         )
         written = self.services.posts.submit(post)
         self.peer.post_sent()

@@ -177,6 +177,26 @@ export class PostStore extends Emitter {
     this.emit('changed', { id });
   }
 
+  /**
+   * A poll's results, as its poll.voted / poll.closed event (no `mine`) or
+   * one's own vote's answer (with `mine`) says; null (its post went) is ignored.
+   */
+  poll(id, poll) {
+    const post = this.byId.get(id);
+    if (!post || !poll) return;
+    this.byId.set(id, { ...post, poll: this.#withMine(poll, post.poll) });
+    this.emit('changed', { id });
+  }
+
+  /** One's own choices: from the poll if it says, else a named poll's voters, else as before. */
+  #withMine(poll, old) {
+    if (!poll || Array.isArray(poll.mine)) return poll;
+    const mine = poll.anonymous
+      ? (old?.mine ?? [])
+      : poll.options.filter((o) => o.voters?.some((v) => v.id === this.me)).map((o) => o.id);
+    return { ...poll, mine };
+  }
+
   /** A post's comment count, as its comment.created / comment.deleted event says. */
   counted(id, commentCount) {
     const post = this.byId.get(id);
@@ -221,6 +241,7 @@ export class PostStore extends Emitter {
     if (!fromPage) next.liked_by_me = old?.liked_by_me ?? false;
     // Only one's own reads say an anonymous post is one's own.
     next.mine = post.mine || old?.mine || false;
+    if (next.poll) next.poll = this.#withMine(next.poll, old?.poll);
     this.byId.set(post.id, next);
   }
 

@@ -17,7 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bus.base import Bus
-from channels import attachments, mentions, questions, search
+from channels import attachments, mentions, polls, questions, search
 from channels.access import ChannelAccess, access_channel, access_post, require_author_or_moderator
 from channels.actions.common import (
     bump,
@@ -52,6 +52,8 @@ from channels.models import (
     EditorRef,
     Like,
     PersonRef,
+    PollCreate,
+    PollData,
     Post,
     PostData,
     QuestionInfo,
@@ -92,6 +94,8 @@ class NewPost:
     # is one), anonymously (a newcomer, in a Q&A channel): channels/questions.py.
     question: bool = False
     anonymous: bool = False
+    # A poll whose question is the body (channels/polls.py).
+    poll: PollCreate | None = None
 
 
 def _rendered(body: str, named: frozenset[int], access: ChannelAccess, before: str | None) -> str:
@@ -112,12 +116,21 @@ def _shared(
     author: PersonRef,
     editor: EditorRef | None = None,
     question: QuestionInfo | None = None,
+    poll: PollData | None = None,
 ) -> PostData:
-    """A post as every reader sees it (``liked_by_me`` and ``mine`` are per
-    reader; an anonymous post names nobody)."""
-    public = post_public(post, author, editor=editor, question=question)
+    """A post as every reader sees it (``liked_by_me``, ``mine`` and a poll's
+    ``mine`` are per reader; an anonymous post names nobody)."""
+    public = post_public(post, author, editor=editor, question=question, poll=poll)
     return PostData.model_validate(
-        public.model_dump(exclude={"liked_by_me", "mine", "anonymous_author", "hidden"})
+        public.model_dump(
+            exclude={
+                "liked_by_me": True,
+                "mine": True,
+                "anonymous_author": True,
+                "hidden": True,
+                "poll": {"mine"},
+            }
+        )
     )
 
 
@@ -134,12 +147,15 @@ def _no_files_when_anonymous(anonymous: bool, files: Sequence[str] | list[object
 
 
 def _with_content(
-    body: str, html: str, files: list[dict[str, Any]]
+    body: str, html: str, files: list[dict[str, Any]], drop_poll: bool
 ) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    return lambda data: {
-        **data,
-        "post": {**data["post"], "body": body, "html": html, "files": files},
-    }
+    def change(data: dict[str, Any]) -> dict[str, Any]:
+        post = {**data["post"], "body": body, "html": html, "files": files}
+        if drop_poll and post.get("poll") is not None:
+            post["poll"] = None
+        return {**data, "post": post}
+
+    return change
 
 
 async def _rewrite_content(
@@ -149,11 +165,19 @@ async def _rewrite_content(
     body: str,
     html: str,
     files: list[dict[str, Any]],
+    *,
+    drop_poll: bool = False,
 ) -> None:
     """Every earlier event that carried these posts' text and files carries
-    these now: no replay shows what an edit replaced or a delete took away."""
-    rewrite = _with_content(body, html, files)
+    these now: no replay shows what an edit replaced or a delete took away
+    (``drop_poll``: nor the poll of a post deleted or hidden, its options and
+    voters; a post brought back carries its poll in ``post.unhidden``)."""
+    rewrite = _with_content(body, html, files, drop_poll)
     await log.rewrite(unit.db, CHANNEL, channel_id, post_ids, TEXT_KINDS, rewrite)
+    if drop_poll:
+        await log.rewrite(
+            unit.db, CHANNEL, channel_id, post_ids, polls.POLL_KINDS, lambda d: {**d, "poll": None}
+        )
 
 
 async def do_create_post(
@@ -253,6 +277,8 @@ async def _insert_posts(unit: Unit, batch: Sequence[NewPost]) -> list[Receipt | 
                 access.channel, actor, question=item.question, anonymous=item.anonymous
             )
             _no_files_when_anonymous(item.anonymous, list(item.files))
+            if item.poll is not None and not item.body:
+                raise InvalidError("poll: its question is the post's body: write it")
             html = _rendered(item.body, named, access, None)
             uploads[i] = await attachments.usable(db, actor.id, item.files)
         except DomainError as exc:
@@ -270,6 +296,7 @@ async def _insert_posts(unit: Unit, batch: Sequence[NewPost]) -> list[Receipt | 
         accepted.append((i, item, post, author))
         results.append(None)  # answered once written, below
     infos: dict[int, QuestionInfo | None] = {}
+    made: dict[int, PollData] = {}
     if accepted:
         db.add_all([post for _, _, post, _ in accepted])
         await db.flush()
@@ -284,6 +311,14 @@ async def _insert_posts(unit: Unit, batch: Sequence[NewPost]) -> list[Receipt | 
                 row = questions.new_question(post, asked[i], anonymous=post.anonymous)
                 db.add(row)
                 infos[i] = questions.info_of(row)
+        for i, item, post, _ in accepted:
+            if item.poll is not None:
+                poll, options = polls.new_poll(post, item.poll)
+                db.add(poll)
+                await db.flush()  # the poll before its options (PostgreSQL's foreign key)
+                db.add_all(options)
+                await db.flush()
+                made[i] = polls.fresh(poll, options)
         await search.index_posts(unit, [post for _, _, post, _ in accepted])
     by_channel: dict[int, list[tuple[int, NewPost, Post, PersonRef]]] = {}
     for entry in accepted:
@@ -293,7 +328,7 @@ async def _insert_posts(unit: Unit, batch: Sequence[NewPost]) -> list[Receipt | 
     for channel_id, entries in sorted(by_channel.items()):
         facts: list[tuple[Fact, int | None, str | None]] = [
             (
-                PostCreated(post=_shared(post, author, question=infos.get(i))),
+                PostCreated(post=_shared(post, author, question=infos.get(i), poll=made.get(i))),
                 item.actor.id,
                 item.client_id,
             )
@@ -420,7 +455,8 @@ async def do_edit_post(
             EditorRef(id=me.id, display_name=me.display_name) if me.id != post.author_id else None
         )
         question = await questions.of_post(unit.db, post.id) if post.parent_id is None else None
-        data = _shared(post, writers[post.author_id][1], editor, questions.info_of(question))
+        poll = await polls.current(unit.db, post.id) if post.parent_id is None else None
+        data = _shared(post, writers[post.author_id][1], editor, questions.info_of(question), poll)
         assert post.html is not None
         await _rewrite_content(unit, post.channel_id, [post.id], post.body, post.html, post.files)
         fact: Fact = CommentEdited(post=data) if post.parent_id else PostEdited(post=data)
@@ -461,7 +497,7 @@ async def delete_post(unit: Unit, post: Post) -> Receipt:
     gone = [post_id, *[c for c in comments if c is not None]]
     await attachments.release(unit.db, gone)
     await search.drop_posts(unit, gone)
-    await _rewrite_content(unit, post.channel_id, gone, "", "", [])
+    await _rewrite_content(unit, post.channel_id, gone, "", "", [], drop_poll=True)
     fact: Fact
     if post.parent_id is None:
         fact = PostDeleted(post_id=post_id)
@@ -497,7 +533,7 @@ async def set_hidden(unit: Unit, post: Post, reason: str | None, by: int | None)
     for one in family:
         assert one.id is not None
         if hiding:
-            await _rewrite_content(unit, one.channel_id, [one.id], "", "", [])
+            await _rewrite_content(unit, one.channel_id, [one.id], "", "", [], drop_poll=True)
         else:
             html = one.html if one.html is not None else render(one.body)
             await _rewrite_content(unit, one.channel_id, [one.id], one.body, html, one.files)
@@ -509,7 +545,9 @@ async def set_hidden(unit: Unit, post: Post, reason: str | None, by: int | None)
         fact = PostHidden(post_id=post.id, parent_id=post.parent_id, comment_count=count)
     else:
         writers = await current_people(unit.db, [post.author_id], active_only=False)
-        fact = PostUnhidden(post=_shared(post, writers[post.author_id][1]), comment_count=count)
+        poll = await polls.current(unit.db, post.id) if post.parent_id is None else None
+        shared = _shared(post, writers[post.author_id][1], poll=poll)
+        fact = PostUnhidden(post=shared, comment_count=count)
     await unit.append(CHANNEL, post.channel_id, fact)
 
 

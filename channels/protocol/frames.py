@@ -9,6 +9,7 @@ Client to server (``id`` is chosen by the client and echoed in the answer;
     {"op": "post", "id": 3, "channel": 5, "body": "hello", "files": ["Xr4..."], "cid": "b1e0..."}
     {"op": "post", "id": 17, "channel": 5, "body": "社外秘です", "acknowledge_warning": true}
     {"op": "post", "id": 15, "channel": 8, "body": "経費は?", "anonymous": true, "cid": "..."}
+    {"op": "post", "id": 16, "channel": 5, "body": "お昼は?", "poll": {"options": ["寿司", "そば"]}}
     {"op": "comment", "id": 4, "post": 9, "body": "welcome!", "cid": "..."}
     {"op": "edit", "id": 5, "post": 9, "body": "hello all", "files": [], "cid": "..."}
     {"op": "delete", "id": 6, "post": 9, "cid": "..."}
@@ -38,7 +39,7 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from channels.home import HomePage
-from channels.models import MAX_BODY_CHARS, MAX_FILES, FileIdStr, Receipt
+from channels.models import MAX_BODY_CHARS, MAX_FILES, FileIdStr, PollCreate, Receipt
 from channels.protocol.errors import ProtocolError
 from channels.reading import ReadAll
 from channels.search import SearchPage
@@ -109,6 +110,8 @@ class PostCmd(_Command, _Writes):
     acknowledge_warning: bool = False
     question: bool = False
     anonymous: bool = False
+    # A poll whose question is the body (channels/polls.py; docs/protocol.md, "Polls").
+    poll: PollCreate | None = None
 
 
 class CommentCmd(_Command, _Writes):

@@ -13,6 +13,7 @@ from server.routes import (  # noqa: F401
     notifications,
     onboarding,
     people,
+    polls,
     questions,
     search,
     surveys,

@@ -264,6 +264,7 @@ async def create_post(ctx: Ctx) -> Receipt:
         acknowledged=body.acknowledge_warning,
         question=body.question,
         anonymous=body.anonymous,
+        poll=body.poll,
     )
     return await ctx.services.posts.write(post)
 
@@ -316,6 +317,8 @@ async def delete_post(ctx: Ctx) -> Receipt:
 )
 async def create_comment(ctx: Ctx) -> Receipt:
     body: PostCreate = ctx.body
+    if body.poll is not None:
+        raise InvalidError("poll: a post carries one, not a comment")
     return await ctx.services.act(
         posts.do_create_comment,
         ctx.user,

@@ -183,7 +183,7 @@ async () => {
   reduce(store, event('channel.updated', { name: 'Sales & Marketing', description: 'All of us' }));
   out.channel = [store.channel.name, store.channel.description];
   const before = JSON.stringify([...store.posts.byId]);
-  out.unknown = reduce(store, event('poll.voted', { poll_id: 1 }));
+  out.unknown = reduce(store, event('sticker.added', { sticker_id: 1 }));
   out.unknownChangedNothing = JSON.stringify([...store.posts.byId]) === before;
   return out;
 }

@@ -6,7 +6,8 @@ mail (on) and no language yet. 0012: channels and memberships stay as they
 were (no pair key, the whole history), nobody is blocked. 0013: everyone
 already there counts as welcomed, and their start date gets its newcomer
 period. 0016: existing people have accepted no terms, and none are in force.
-0017: nobody is muted, suspended or hidden, and notifications stay. 0022: the
+0017: nobody is muted, suspended or hidden, and notifications stay. 0021:
+existing posts carry no poll, and a poll can be written on one after. 0022: the
 survey tables come empty."""
 
 from __future__ import annotations
@@ -433,3 +434,53 @@ async def test_0022_adds_empty_survey_tables_and_changes_nothing_else(scratch: D
         )
         people = (await conn.execute(text("SELECT email, role FROM account"))).all()
     assert [tuple(p) for p in people] == [("a@example.com", "admin")]
+
+
+async def test_0021_adds_polls_and_leaves_posts_without_one(scratch: Database) -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    async with scratch.engine.begin() as conn:
+        await conn.run_sync(_upgrade_to, "0018")
+        await conn.execute(
+            text(
+                "INSERT INTO account (id, email, display_name, role, is_active, created_at,"
+                " stream_epoch, stream_seq, reading, bio, search_text, sort_key, mention_email)"
+                " VALUES (1, 'a@example.com', 'A', 'member', TRUE, :now, 'e', 0, '', '', 'a',"
+                " 'a', TRUE)"
+            ),
+            {"now": now},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO channel (id, kind, name, description, is_private, epoch, last_seq,"
+                " created_at) VALUES (1, 'group', 'Open', '', FALSE, 'e', 0, :now)"
+            ),
+            {"now": now},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO post (id, channel_id, author_id, body, created_at, like_count,"
+                " comment_count) VALUES (1, 1, 1, 'before', :now, 0, 0)"
+            ),
+            {"now": now},
+        )
+    await scratch.migrate()
+    async with scratch.engine.begin() as conn:
+        for table in ("poll", "poll_option", "poll_vote"):
+            assert (await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one() == 0
+        await conn.execute(
+            text(
+                "INSERT INTO poll (post_id, channel_id, multiple, anonymous, created_at)"
+                " VALUES (1, 1, FALSE, TRUE, :now)"
+            ),
+            {"now": now},
+        )
+        await conn.execute(
+            text("INSERT INTO poll_option (id, post_id, position, text) VALUES (1, 1, 0, 'x')")
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO poll_vote (post_id, user_id, option_id, voted_at)"
+                " VALUES (1, 1, 1, :now)"
+            ),
+            {"now": now},
+        )

@@ -14,10 +14,17 @@ from datetime import date
 from typing import Any
 
 from streams.catalogue import CATALOGUE, NOTE, kinds_of
-from tests.support.clients import Company, Live, add_person, department_channel
+from tests.support.clients import Api, Company, Live, add_person, department_channel
 from tests.support.reducer import fresh_channel, fresh_person
 
 Action = Callable[[], Awaitable[Any]]
+
+
+async def _vote(api: Api, post_id: int, choices: list[int]) -> Any:
+    """Vote for the options at these places of a post's poll."""
+    poll = (await api.call("GET", f"/api/posts/{post_id}"))["post"]["poll"]
+    options = [poll["options"][i]["id"] for i in choices]
+    return await api.call("PUT", f"/api/posts/{post_id}/vote", {"options": options})
 
 
 async def test_state_plus_events_equals_fresh_state_for_every_action(company: Company) -> None:
@@ -459,6 +466,31 @@ async def test_state_plus_events_equals_fresh_state_for_every_action(company: Co
                 f"/api/surveys/{ids['survey']}/answers",
                 {"answers": [{"question_id": ids["survey_question"], "value": 4}]},
             ),
+        ),
+        (
+            "a post with a named poll",
+            group["id"],
+            lambda: _then(
+                carol.api.call(
+                    "POST",
+                    f"/api/channels/{group['id']}/posts",
+                    {"body": "お昼は?", "poll": {"options": ["寿司", "そば"], "multiple": True}},
+                ),
+                remember,
+                "poll",
+            ),
+        ),
+        ("someone votes", group["id"], lambda: _vote(bob.api, ids["poll"], [0, 1])),
+        ("someone changes their vote", group["id"], lambda: _vote(bob.api, ids["poll"], [1])),
+        (
+            "someone withdraws their vote",
+            group["id"],
+            lambda: bob.api.call("DELETE", f"/api/posts/{ids['poll']}/vote"),
+        ),
+        (
+            "its author closes the poll",
+            group["id"],
+            lambda: carol.api.call("POST", f"/api/posts/{ids['poll']}/poll/close", {}),
         ),
     ]
 

@@ -110,6 +110,10 @@ WRITE_RULES = {
     # of a post that is no question is told it is none; anyone else 403).
     ("PUT", "/api/posts/{post_id:id}/answer"): AUTHOR,
     ("DELETE", "/api/posts/{post_id:id}/answer"): AUTHOR,
+    # Polls: voting is reacting; closing one early is its author's (or a moderator's).
+    ("PUT", "/api/posts/{post_id:id}/vote"): "can_react",
+    ("DELETE", "/api/posts/{post_id:id}/vote"): "can_react",
+    ("POST", "/api/posts/{post_id:id}/poll/close"): AUTHOR,
 }
 # Writes that ask for what already is, where a capability says no: they may
 # answer success, changing nothing, as a repeated like does (docs/protocol.md).
@@ -516,6 +520,9 @@ BODY_FIELDS: dict[str, Callable[[World, int], Any]] = {
     "answers": lambda w, me: [],
     "template": lambda w, me: "network_usage",
     "closes_in_days": lambda w, me: 1,
+    # Polls: a post made without one; a vote for an option (of no poll of theirs).
+    "poll": lambda w, me: None,
+    "options": lambda w, me: [1],
 }
 
 

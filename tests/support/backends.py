@@ -35,6 +35,7 @@ TABLES = (
     "terms_acceptance, terms_version, word_list, "
     "person_event, person_block, channel_event, post_like, attachment, company_setting, "
     "question, "
+    "poll_vote, poll_option, poll, "
     "read_position, "
     "post_search, post, "
     "membership, channel, invite, api_token, "

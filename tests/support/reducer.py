@@ -31,6 +31,8 @@ def _post(p: dict[str, Any]) -> dict[str, Any]:
         **{k: p[k] for k in POST_FIELDS},
         "author": p["author"]["id"],
         "question": p.get("question"),
+        # One's own choices are in one's reads only, never in events.
+        "poll": {k: v for k, v in p["poll"].items() if k != "mine"} if p.get("poll") else None,
     }
 
 
@@ -93,6 +95,8 @@ class ChannelState:
             self.qa = d["qa"]
         elif kind == "question.updated":
             self._set(d["post_id"], "question", d["question"])
+        elif kind in ("poll.voted", "poll.closed"):
+            self._set(d["post_id"], "poll", d["poll"])
         else:
             raise AssertionError(f"no reducer for {kind}")
 

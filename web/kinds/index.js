@@ -21,10 +21,11 @@ import * as comments from './comments.js';
 import * as likes from './likes.js';
 import * as members from './members.js';
 import * as moderation from './moderation.js';
+import * as polls from './polls.js';
 import * as posts from './posts.js';
 import * as questions from './questions.js';
 
-const FILES = { posts, comments, likes, members, channel, moderation, questions };
+const FILES = { posts, comments, likes, members, channel, moderation, questions, polls };
 
 function collect(part) {
   const table = {};

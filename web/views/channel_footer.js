@@ -99,6 +99,7 @@ export function channelFooter(store, actions) {
         onSend: (body, files, opts) => actions.send(body, files, { ...opts, ...ask.take() }),
         onTyping: () => (ask.anonymous() ? undefined : actions.typing()),
         channel: () => store.channel,
+        polls: true,
       });
       el.replaceChildren(ask.el, write.el);
     } else if (mode === 'terms') {

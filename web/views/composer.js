@@ -21,6 +21,9 @@
 // in. With files the check comes first (files cannot be put back). The server
 // decides either way: if the check cannot be asked, the text is sent and the
 // server's answer stands.
+// Polls (`polls: true`, a channel's composer): the poll button opens the poll
+// editor (views/poll.js); the text is the poll's question, and the poll goes
+// with the post (onSend's `poll`).
 import { h, uniqueId } from '../dom.js';
 import { formatNumber, locale, t } from '../i18n/index.js';
 import { icon } from '../icons.js';
@@ -30,14 +33,16 @@ import { UploadSet } from '../uploads.js';
 import { attachButton, pastedFiles, uploadTiles } from './attachments.js';
 import { MAX_BODY, bodyLength, overLimitWarning } from './limit.js';
 import { mentionPicker, mentionProblem } from './mentions.js';
+import { pollEditor } from './poll.js';
 
 const TYPING_EVERY_MS = 3000;
 
 /**
- * @param opts {draftKey, label, placeholder, onSend(body, files), onTyping(), testid,
- *               channel() -> the channel written in (mentions are checked against it)}
+ * @param opts {draftKey, label, placeholder, onSend(body, files, {acknowledged, poll}), onTyping(), testid,
+ *               channel() -> the channel written in (mentions are checked against it),
+ *               polls: offer a poll with the post}
  */
-export function composer({ draftKey, label, placeholder, onSend, onTyping, testid = 'composer', channel = () => null }) {
+export function composer({ draftKey, label, placeholder, onSend, onTyping, testid = 'composer', channel = () => null, polls = false }) {
   const id = uniqueId('compose');
   const input = h('textarea', {
     id,
@@ -62,15 +67,36 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
   const uploads = new UploadSet();
   const tiles = uploadTiles(uploads, { testid });
   const attach = attachButton({ testid, onFiles: addFiles });
+  const poller = polls ? pollEditor({ testid }) : null;
+  const pollButton = poller
+    ? h(
+        'button',
+        {
+          type: 'button',
+          class: 'icon-btn poll-btn',
+          'aria-label': t('poll.add'),
+          'aria-pressed': 'false',
+          title: t('poll.add'),
+          dataset: { testid: `${testid}-poll-button` },
+          onclick: () => {
+            poller.toggle();
+            pollButton.setAttribute('aria-pressed', String(poller.open));
+            if (!poller.open) input.focus();
+          },
+        },
+        icon('poll'),
+      )
+    : null;
   // Why files were not taken, or why sending waits: one line under the tiles.
   const note = h('p', { class: 'composer-note', role: 'status', hidden: true, dataset: { testid: `${testid}-note` } });
   const form = h(
     'form',
     { class: 'composer', dataset: { testid }, onsubmit: (ev) => (ev.preventDefault(), send()) },
     tiles.el,
+    poller?.el,
     note,
     picker.el,
-    attach.el,
+    pollButton ? h('span', { class: 'composer-tools' }, attach.el, pollButton) : attach.el,
     labelEl,
     input,
     h('div', { class: 'composer-side' }, counter, sendButton),
@@ -125,6 +151,16 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
       say(t('files.fixFailed'), { alert: true, kind: 'blocked' });
       return;
     }
+    let poll = null;
+    if (poller?.open) {
+      const taken = poller.take();
+      if (!body) taken.problem = t('poll.needQuestion');
+      if (taken.problem) {
+        say(taken.problem, { alert: true, kind: 'poll' });
+        return;
+      }
+      poll = taken.poll;
+    }
     if (body && body !== warnedFor && body.includes('@')) {
       checking = true;
       refresh();
@@ -137,9 +173,9 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
         return;
       }
     }
-    // With files, the word check comes first (files cannot be put back in the
-    // composer); text alone leaves at once and is checked on its way (below).
-    if (body && uploads.size > 0 && body !== wordsOkFor) {
+    // With files or a poll, the word check comes first (neither can be put back
+    // in the composer); text alone leaves at once and is checked on its way (below).
+    if (body && (uploads.size > 0 || poll) && body !== wordsOkFor) {
       checking = true;
       refresh();
       const found = await checkWords(body);
@@ -161,7 +197,12 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
     wordsOkFor = null;
     acknowledged = false;
     // Writes leave in the order they were sent, each after its check.
-    outgoing = outgoing.then(() => deliver(body, files, ack, checked));
+    outgoing = outgoing.then(() => deliver(body, files, ack, checked, poll));
+    if (poll) {
+      poller.reset();
+      poller.toggle(false);
+      pollButton.setAttribute('aria-pressed', 'false');
+    }
     input.value = '';
     save(draftKey, '');
     uploads.clear();
@@ -190,7 +231,7 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
    * Send `body` unless the word check stops it: then it comes back into the
    * composer (before whatever was typed since) with the warning or refusal.
    */
-  async function deliver(body, files, ack, checked) {
+  async function deliver(body, files, ack, checked, poll) {
     if (body && !checked) {
       const found = await checkWords(body);
       if (found?.level === 'block' || found?.level === 'warn') {
@@ -203,7 +244,7 @@ export function composer({ draftKey, label, placeholder, onSend, onTyping, testi
         return;
       }
     }
-    onSend(body, files, { acknowledged: ack });
+    onSend(body, files, poll ? { acknowledged: ack, poll } : { acknowledged: ack });
   }
 
   /** Says why `body` is not sent, if the check found a word (true then). */

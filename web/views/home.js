@@ -23,6 +23,7 @@ import { app, channelById, refreshChannels } from '../state.js';
 import { errorText, toast } from './errors.js';
 import { progressText } from './checklist.js';
 import { newcomerBadge } from './newcomer_badge.js';
+import { pollResults } from './poll.js';
 
 const JUMP_PAGES = 10; // pages "jump to first unread" loads at most
 
@@ -53,6 +54,7 @@ function feedItem(item) {
         post.edited_at ? h('span', { class: 'muted', text: t('home.edited') }) : null,
       ),
       h('span', { class: 'home-text', dataset: { testid: 'home-text' } }, safeFragment(post.html)),
+      post.poll ? pollResults(post.poll) : null,
       counts.length ? h('span', { class: 'search-meta', text: counts.join(' · ') }) : null,
     ),
   );

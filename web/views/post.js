@@ -8,7 +8,7 @@
 // and both refresh from the store.
 // Also the view of a pending write (PendingView).
 import { del, newCid, put } from '../api.js';
-import { avatar, h, uniqueId } from '../dom.js';
+import { avatar, h, setChildren, uniqueId } from '../dom.js';
 import { icon } from '../icons.js';
 import { formatFull, formatNumber, formatWhen, t } from '../i18n/index.js';
 import { safeFragment } from '../safe_html.js';
@@ -20,6 +20,7 @@ import { errorText, toast } from './errors.js';
 import { attachLikers } from './likers.js';
 import { overLimitWarning } from './limit.js';
 import { newcomerBadge } from './newcomer_badge.js';
+import { PollBox } from './poll.js';
 import { openProfile } from './profile.js';
 import { reportForm } from './report.js';
 
@@ -93,9 +94,13 @@ export class PostView {
     if (!p || p === old) return;
     const same = (key) => p[key] === old[key];
     const unchanged = same('html') && same('edited_at') && same('body') && same('hidden') && same('question') && filesKey(p) === filesKey(old);
-    if (this.editing || (unchanged && p.edited_by?.id === old.edited_by?.id)) {
+    // A poll's bars move in place (keeping focus on its buttons); one that
+    // came or went (a post brought back) draws the post again.
+    const pollInPlace = !!p.poll === !!this.pollBox;
+    if (this.editing || (unchanged && pollInPlace && p.edited_by?.id === old.edited_by?.id)) {
       this.shown = p;
       this.renderCounts(); // in place: keeps focus on the like button
+      if (p.poll !== old.poll) this.pollBox?.update();
       return;
     }
     this.render();
@@ -104,6 +109,7 @@ export class PostView {
   /** Rights changed (joined or left): the actions again. */
   rightsChanged() {
     if (!this.editing) this.renderActions();
+    this.pollBox?.update();
   }
 
   render() {
@@ -154,15 +160,22 @@ export class PostView {
     this.bodyEl.append(safeFragment(p.html));
     this.bodyEl.hidden = !p.body; // files alone
     this.filesEl = postFiles(p.files);
+    this.pollBox?.destroy();
+    this.pollBox =
+      p.poll && !this.opts.comment
+        ? new PollBox(this.store, this.id, () => ({ vote: this.canReact && p.hidden == null, close: this.canChange && !this.store.channel?.archived }))
+        : null;
     this.actionsEl = h('footer', { class: 'post-actions' });
     this.renderActions();
     const root = this.rootQuestion;
     const accepted = !!root && root.question.answer_id === p.id;
     this.el.classList.toggle('accepted', accepted);
-    this.el.replaceChildren(
+    // setChildren: replaceChildren would write "null" for a post that is no accepted answer.
+    setChildren(
+      this.el,
       avatar(anonymous ? { id: 0, display_name: t('question.anonymous') } : p.author),
       accepted ? h('span', { class: 'accepted-label', dataset: { testid: 'accepted-answer' }, text: t('question.accepted') }) : null,
-      h('div', { class: 'post-main' }, head, hiddenNote, this.bodyEl, this.foldButton(p), this.filesEl, this.actionsEl),
+      h('div', { class: 'post-main' }, head, hiddenNote, this.bodyEl, this.foldButton(p), this.pollBox?.el, this.filesEl, this.actionsEl),
     );
   }
 

@@ -10,6 +10,7 @@ import { field, h } from '../dom.js';
 import { formatFull, formatWhen, t } from '../i18n/index.js';
 import { app } from '../state.js';
 import { errorText } from './errors.js';
+import { pollResults } from './poll.js';
 
 /** A date from an <input type=date> as the start of that day here, in ISO (UTC). */
 function startOfDay(date, plusDays = 0) {
@@ -54,6 +55,7 @@ function resultItem(hit) {
         post.parent_id ? h('span', { class: 'badge', text: t('search.comment') }) : null,
       ),
       h('span', { class: 'search-snippet', dataset: { testid: 'search-snippet' } }, snippetNodes(hit.snippet)),
+      post.poll ? pollResults(post.poll) : null,
     ),
   );
 }
