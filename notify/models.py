@@ -44,6 +44,12 @@ class NotificationKind(enum.StrEnum):
     # A question still unanswered after the company's delay (questions/alerts.py):
     # to the asker's mentors, later to the channel's moderators.
     question_waiting = "question_waiting"
+    # Events (gatherings/): moved up from the waitlist to going; reminders a
+    # day and an hour before, to those going. ``excerpt``: the event's title
+    # and start in the company's time zone; ``channel_id`` None: company-wide.
+    event_moved_up = "event_moved_up"
+    event_reminder_day = "event_reminder_day"
+    event_reminder_hour = "event_reminder_hour"
 
 
 class Notification(SQLModel, table=True):

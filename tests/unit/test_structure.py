@@ -33,6 +33,7 @@ PACKAGES = (
     "onboarding",
     "moderation",
     "questions",
+    "gatherings",
     "presence",
     "files",
     "server",
@@ -63,6 +64,9 @@ ALLOWED = {
     # Questions across channels (open lists, waiting alerts, figures) read
     # channels and org and notify people; what a question is lives in channels.
     "questions": {"core", "bus", "streams", "words", "org", "channels", "notify"},
+    # Events (gatherings): in channels, read by channels' rule, told through
+    # notify; the company's time zone is org's.
+    "gatherings": {"core", "bus", "streams", "org", "channels", "notify"},
     "server": set(PACKAGES),
 }
 
