@@ -7,7 +7,8 @@
   capacity (or none) moves people up from the waitlist.
 - ``do_cancel_gathering``: the same people cancel it: it stays, marked
   cancelled; nobody answers it any more.
-- ``do_answer``: going / maybe / no. Going while it is full puts one on the
+- ``do_answer``: going / maybe / no, by the channel's members (anyone, for a
+  company-wide event). Going while it is full puts one on the
   waitlist (in the order people asked); a seat given up (going → maybe or no)
   goes to the first in line, who is notified.
 
@@ -21,7 +22,8 @@ other: one gets it, the other waits in line.
 Errors, each changing nothing: bad fields (an end before the start, a
 capacity out of 1-10,000): 400/422 ``invalid``; a channel one may not see,
 or an event: 404; a channel one is not a member of, a company-wide event by
-someone not allowed, a change by someone not its organiser: 403; answering a
+someone not allowed, a change by someone not its organiser, an answer by
+someone not in its channel: 403; answering a
 cancelled or past event: 409 ``conflict``.
 """
 
@@ -258,7 +260,9 @@ async def do_answer(
     async def apply(unit: Unit) -> GatheringDetail:
         me = await _me(unit.db, actor)
         assert me.id is not None
-        g, _ = await access_gathering(unit.db, me, gathering_id, for_update=True)
+        g, access = await access_gathering(unit.db, me, gathering_id, for_update=True)
+        if access is not None:
+            access.require_react()  # a channel's events are answered by its members
         now = utcnow()
         if g.cancelled_at is not None:
             raise ConflictError("this event was cancelled")
