@@ -18,13 +18,14 @@
 // Unknown kinds are ignored (protocol v1 may grow).
 import * as channel from './channel.js';
 import * as comments from './comments.js';
+import * as gatherings from './gatherings.js';
 import * as likes from './likes.js';
 import * as members from './members.js';
 import * as moderation from './moderation.js';
 import * as posts from './posts.js';
 import * as questions from './questions.js';
 
-const FILES = { posts, comments, likes, members, channel, moderation, questions };
+const FILES = { posts, comments, likes, members, channel, moderation, questions, gatherings };
 
 function collect(part) {
   const table = {};

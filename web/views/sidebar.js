@@ -105,6 +105,7 @@ export function mountSidebar(el, { signOut }) {
       app.me.newcomer ? navLink('welcome', '#/welcome', t('nav.welcome'), 'nav-welcome', 'check') : null,
       mentoring ? navLink('newcomers', '#/newcomers', t('nav.newcomers'), 'nav-newcomers', 'people') : null,
       navLink('questions', '#/questions', t('nav.questions'), 'nav-questions', 'comment'),
+      navLink('events', '#/events', t('nav.events'), 'nav-events', 'calendar'),
       navLink('directory', '#/directory', t('nav.directory'), 'nav-directory', 'compass'),
       navLink('people', '#/people', t('nav.people'), 'nav-people', 'people'),
       canModerate() ? navLink('moderation', '#/moderation', t('nav.moderation'), 'nav-moderation', 'check') : null,
