@@ -219,6 +219,10 @@ class Cases:
             await admin.call("PATCH", "/api/questions/settings", {"first_delay_hours": 2})
             return "setting.changed"
 
+        async def company_timezone() -> str:
+            await admin.call("PUT", "/api/timezone", {"timezone": "Europe/Paris"})
+            return "setting.changed"
+
         async def audit_settings() -> str:
             await admin.call("PUT", "/api/audit/settings", {"retention_days": 400})
             return "setting.changed"
@@ -249,6 +253,7 @@ class Cases:
             ("POST", "/api/terms/versions"): publish_terms,
             ("PUT", "/api/words"): word_list,
             ("PATCH", "/api/questions/settings"): question_settings,
+            ("PUT", "/api/timezone"): company_timezone,
         }
 
 

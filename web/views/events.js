@@ -11,7 +11,7 @@
 // the right to see it (leaving its private group) is a change of one's
 // channels: the page asks again and shows "not found".
 import { ApiError, get, patch, post, put } from '../api.js';
-import { h } from '../dom.js';
+import { h, setChildren } from '../dom.js';
 import { formatFull, t } from '../i18n/index.js';
 import { app, isAdmin } from '../state.js';
 import { errorBox, errorText } from './errors.js';
@@ -153,10 +153,18 @@ function eventForm(existing, { done, cancel }) {
     link.value = existing.link;
     capacity.value = existing.capacity ?? '';
   } else {
-    const mine = (app.channels ?? []).filter((c) => c.can_post && !c.archived);
-    const options = mine.map((c) => h('option', { value: String(c.id), text: c.kind === 'direct' ? c.name : `#${c.name}` }));
-    if (isAdmin()) options.push(h('option', { value: '', text: t('events.companyWide') }));
-    channel.replaceChildren(...options);
+    // The channels one may post in: those known now, then the server's list
+    // (the page may have opened before the sidebar had it).
+    const fill = (list) => {
+      const chosen = channel.value;
+      const mine = (list ?? []).filter((c) => c.can_post && !c.archived);
+      const options = mine.map((c) => h('option', { value: String(c.id), text: c.kind === 'direct' ? c.name : `#${c.name}` }));
+      if (isAdmin()) options.push(h('option', { value: '', text: t('events.companyWide') }));
+      channel.replaceChildren(...options);
+      if (chosen && mine.some((c) => String(c.id) === chosen)) channel.value = chosen;
+    };
+    fill(app.channels);
+    get('/api/channels?joined=1').then(fill, () => {});
   }
   const save = h('button', { class: 'btn primary', type: 'submit', dataset: { testid: 'event-form-save' }, text: existing ? t('events.save') : t('events.create') });
   const form = h(
@@ -299,7 +307,8 @@ function mountEvent(container, id) {
           }),
         )
       : null;
-    page.replaceChildren(
+    setChildren(
+      page,
       h('p', {}, h('a', { href: '#/events', text: t('events.back') })),
       h('div', { class: 'page-head' }, h('h1', { dataset: { testid: 'event-heading' }, text: g.title })),
       g.cancelled ? h('p', { class: 'notice warn', role: 'status', dataset: { testid: 'event-cancelled' }, text: t('events.cancelled') }) : null,
