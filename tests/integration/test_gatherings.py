@@ -187,13 +187,14 @@ async def test_reminders_a_day_and_an_hour_before_each_once_to_those_going(
 
 def _feed_url(company: Company, feed: dict[str, Any]) -> str:
     """The feed's URL on the test's server (the one given out names PUBLIC_URL)."""
-    assert feed["url"].startswith("http")
-    return company.server.http + urlsplit(feed["url"]).path
+    url: str = feed["url"]
+    assert url.startswith("http")
+    return company.server.http + urlsplit(url).path
 
 
-def _parse(body: bytes) -> list[icalendar.Event]:
+def _parse(body: bytes) -> list[icalendar.Component]:
     cal = icalendar.Calendar.from_ical(body)
-    return [c for c in cal.walk("VEVENT")]
+    return list(cal.walk("VEVENT"))
 
 
 async def test_ics_and_the_calendar_feed_parse_back(company: Company) -> None:
