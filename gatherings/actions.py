@@ -58,7 +58,7 @@ from gatherings.models import (
     aware,
 )
 from notify.deliver import Note, deliver
-from notify.models import ActorRef, NotificationKind
+from notify.models import NotificationKind
 from org.models import User
 from org.stream import PERSON
 from streams.catalogue import Fact
@@ -136,7 +136,7 @@ async def _promote(unit: Unit, g: Gathering) -> list[int]:
                 Note(
                     user_id=row.user_id,
                     kind=NotificationKind.event_moved_up,
-                    actor=ActorRef(id=g.organiser_id, display_name=""),
+                    actor=None,  # the event's own news: nobody did it
                     channel_id=g.channel_id,
                     channel_name=channel_name,
                     excerpt=reminders.line(g, zone),

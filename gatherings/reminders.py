@@ -30,7 +30,7 @@ from core.tables import table_of
 from gatherings.access import visible_to
 from gatherings.models import Answer, Gathering, Rsvp, aware
 from notify.deliver import Note, deliver
-from notify.models import ActorRef, NotificationKind
+from notify.models import NotificationKind
 from org import timezone
 from org.models import User
 from streams.unit import Unit, run
@@ -118,7 +118,7 @@ async def _notes(unit: Unit, ids: list[int], kind: NotificationKind) -> list[Not
             Note(
                 user_id=user_id,
                 kind=kind,
-                actor=ActorRef(id=g.organiser_id, display_name=""),
+                actor=None,  # the event's own news: nobody did it
                 channel_id=g.channel_id,
                 channel_name=name,
                 excerpt=line(g, zone),
