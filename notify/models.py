@@ -49,6 +49,12 @@ class NotificationKind(enum.StrEnum):
     # the actor its author. Neither needs a channel.
     survey = "survey"
     survey_reminder = "survey_reminder"
+    # Events (gatherings/): moved up from the waitlist to going; reminders a
+    # day and an hour before, to those going. ``excerpt``: the event's title
+    # and start in the company's time zone; ``channel_id`` None: company-wide.
+    event_moved_up = "event_moved_up"
+    event_reminder_day = "event_reminder_day"
+    event_reminder_hour = "event_reminder_hour"
 
 
 class Notification(SQLModel, table=True):

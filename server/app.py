@@ -29,6 +29,7 @@ from server.batching import PostBatcher
 from server.bootstrap import ensure_first_admin
 from server.db import Database
 from server.files import FileService
+from server.gathering_reminders import GatheringReminders
 from server.guard import Guard
 from server.hub import Hub
 from server.limits import PersonLimits
@@ -197,6 +198,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         mailer = Mailer(settings)
         mention_mail = MentionMail(settings, db, bus, mailer)
         question_alerts = QuestionAlerts(db, bus)
+        gathering_reminders = GatheringReminders(db, bus)
         services = Services(
             settings,
             db,
@@ -211,6 +213,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             files,
             mention_mail,
             question_alerts,
+            gathering_reminders,
         )
         await bus.subscribe(CONTROL_TOPIC)
         await presence.start()
@@ -223,6 +226,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         question_alerts.start(settings.question_alert_interval)
         survey_opening = SurveyOpening(db, bus)
         survey_opening.start(settings.survey_open_interval)
+        gathering_reminders.start(settings.gathering_reminder_interval)
         app.state.services = node.services = services
         await ensure_first_admin(services)
         if settings.tune_gc:
@@ -238,6 +242,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await welcomer.close()
             await question_alerts.close()
             await survey_opening.close()
+            await gathering_reminders.close()
             await guard.stop()
             await hub.stop()
             await presence.stop()

@@ -24,6 +24,7 @@ T = TypeVar("T")
 
 if TYPE_CHECKING:
     from server.files import FileService
+    from server.gathering_reminders import GatheringReminders
     from server.hub import Hub
     from server.mention_mail import MentionMail
     from server.presence_relay import PresenceRelay
@@ -45,6 +46,7 @@ class Services:
     files: FileService
     mention_mail: MentionMail  # mail for mentions left unread (off without SMTP)
     question_alerts: QuestionAlerts  # questions left waiting (questions/alerts.py)
+    gathering_reminders: GatheringReminders  # event reminders (gatherings/reminders.py)
 
     async def act(
         self,

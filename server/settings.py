@@ -90,6 +90,9 @@ class Settings:
     # Seconds between each node's look for surveys that have opened, to tell
     # their audience (server/survey_opening.py: each is told once).
     survey_open_interval: float = 60.0
+    # Seconds between each node's look for event reminders due
+    # (server/gathering_reminders.py: each reminder goes out once).
+    gathering_reminder_interval: float = 60.0
     # Everyone sees colleagues' email addresses (else only admins and the person).
     show_emails: bool = False
     # Files: a local directory, or an S3 bucket when S3_BUCKET is set (several
@@ -163,6 +166,7 @@ class Settings:
             welcome_interval=float(env.get("WELCOME_INTERVAL") or 600.0),
             question_alert_interval=float(env.get("QUESTION_ALERT_INTERVAL") or 60.0),
             survey_open_interval=float(env.get("SURVEY_OPEN_INTERVAL") or 60.0),
+            gathering_reminder_interval=float(env.get("GATHERING_REMINDER_INTERVAL") or 60.0),
             show_emails=env.get("SHOW_EMAILS", "").lower() in ("1", "true", "yes"),
             files_dir=Path(env.get("FILES_DIR") or "./data/files"),
             s3_bucket=env.get("S3_BUCKET") or None,

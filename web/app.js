@@ -6,6 +6,7 @@
 //   #/welcome (a newcomer's welcome page)  #/newcomers (a mentor's newcomers)
 //   #/questions (open questions)
 //   #/surveys  #/surveys/new  #/surveys/<id>(/results)  #/surveys/template/<key> (surveys)
+//   #/questions (open questions)  #/events  #/events/<id> (events: イベント)
 // Signing out, or being signed out (a close code, a 401), ends everything the
 // session started and clears what the person left in the browser (drafts,
 // status: storage.js's forgetPeople).
@@ -49,6 +50,7 @@ const ROUTES = [
   { name: 'moderation', re: /^#\/moderation$/, load: () => import('./views/moderation.js') },
   { name: 'questions', re: /^#\/questions$/, load: () => import('./views/questions.js') },
   { name: 'surveys', re: /^#\/surveys(?:\/(new|template\/\w+|\d+)(?:\/(results))?)?$/, load: () => import('./views/surveys.js') },
+  { name: 'events', re: /^#\/events(?:\/(\d+))?$/, load: () => import('./views/events.js') },
   { name: 'reset', re: /^#\/reset\/([\w-]+)$/, public: true, load: () => import('./views/reset.js') },
   { name: 'unsubscribe', re: /^#\/unsubscribe\/([\w-]+)$/, public: true, load: () => import('./views/unsubscribe.js') },
   { name: 'home', re: /^#?\/?$/, load: () => import('./views/home.js') },
@@ -168,6 +170,8 @@ export function signedIn(session) {
         app.emit('blocks');
       } else if (f.kind === 'terms.published' || f.kind === 'terms.accepted') {
         termsEvent(f);
+      } else if (f.kind === 'gathering.changed') {
+        app.emit('gathering', f.data.gathering); // a company-wide event (web/kinds/gatherings.js)
       }
     }),
     // Subscribed to one's own stream without a replay: at every page load

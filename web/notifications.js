@@ -145,6 +145,7 @@ export function notificationHref(n) {
   if (n.kind === 'report') return '#/settings?reports';
   if (n.kind === 'moderation') return '#/settings?sanctions';
   if (n.kind === 'survey' || n.kind === 'survey_reminder') return '#/surveys';
+  if (n.kind.startsWith('event_')) return '#/events'; // its excerpt names the event
   const thread = n.thread_id ?? n.post_id;
   return thread ? `#/c/${n.channel_id}/p/${thread}` : `#/c/${n.channel_id}`;
 }

@@ -8,6 +8,7 @@ from server.routes import (  # noqa: F401
     credentials,
     direct,
     files,
+    gatherings,
     home,
     moderation,
     notifications,

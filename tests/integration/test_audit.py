@@ -228,6 +228,10 @@ class Cases:
             await admin.call("DELETE", f"/api/surveys/makers/{alice.id}")
             return "survey_maker.revoked"
 
+        async def company_timezone() -> str:
+            await admin.call("PUT", "/api/timezone", {"timezone": "Europe/Paris"})
+            return "setting.changed"
+
         async def audit_settings() -> str:
             await admin.call("PUT", "/api/audit/settings", {"retention_days": 400})
             return "setting.changed"
@@ -260,6 +264,7 @@ class Cases:
             ("PATCH", "/api/questions/settings"): question_settings,
             ("PUT", "/api/surveys/makers/{user_id:id}"): grant_survey_maker,
             ("DELETE", "/api/surveys/makers/{user_id:id}"): revoke_survey_maker,
+            ("PUT", "/api/timezone"): company_timezone,
         }
 
 

@@ -6,7 +6,8 @@ mail (on) and no language yet. 0012: channels and memberships stay as they
 were (no pair key, the whole history), nobody is blocked. 0013: everyone
 already there counts as welcomed, and their start date gets its newcomer
 period. 0016: existing people have accepted no terms, and none are in force.
-0017: nobody is muted, suspended or hidden, and notifications stay. 0021:
+0017: nobody is muted, suspended or hidden, and notifications stay. 0020: events
+arrive empty and take rows. 0021:
 existing posts carry no poll, and a poll can be written on one after. 0022: the
 survey tables come empty."""
 
@@ -481,6 +482,42 @@ async def test_0021_adds_polls_and_leaves_posts_without_one(scratch: Database) -
             text(
                 "INSERT INTO poll_vote (post_id, user_id, option_id, voted_at)"
                 " VALUES (1, 1, 1, :now)"
+            ),
+            {"now": now},
+        )
+
+
+async def test_0020_adds_events_empty_and_writable(scratch: Database) -> None:
+    """Events come with no event, answer or feed; one can be written after."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    async with scratch.engine.begin() as conn:
+        await conn.run_sync(_upgrade_to, "0018")
+        await conn.execute(
+            text(
+                "INSERT INTO account (id, email, display_name, role, is_active, created_at,"
+                " stream_epoch, stream_seq, reading, bio, search_text, sort_key, mention_email,"
+                " terms_version) VALUES (1, 'a@example.com', 'A', 'member', TRUE, :now, 'e', 0,"
+                " '', '', 'a', 'a', TRUE, 0)"
+            ),
+            {"now": now},
+        )
+    await scratch.migrate()
+    async with scratch.engine.begin() as conn:
+        for table in ("gathering", "rsvp", "calendar_feed"):
+            assert (await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one() == 0
+        await conn.execute(
+            text(
+                "INSERT INTO gathering (id, uid, organiser_id, title, description, starts_at,"
+                " ends_at, place, link, going, maybe, waitlist, sequence, created_at,"
+                " updated_at) VALUES (1, 'u@kaisha', 1, 'T', '', :now, :now, '', '', 1, 0, 0,"
+                " 0, :now, :now)"
+            ),
+            {"now": now},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO rsvp (gathering_id, user_id, answer, answered_at)"
+                " VALUES (1, 1, 'going', :now)"
             ),
             {"now": now},
         )

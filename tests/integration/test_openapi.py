@@ -19,6 +19,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -163,6 +164,17 @@ async def _known(company: Company) -> dict[str, Any]:
             "questions": [{"kind": "scale", "text": "How useful?"}],
         },
     )
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    gathering = await alice.api.call(
+        "POST",
+        "/api/gatherings",
+        {
+            "channel_id": eng["id"],
+            "title": "seed",
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=1)).isoformat(),
+        },
+    )
     return {
         "channel_id": eng["id"],
         "post_id": made["post"]["id"],
@@ -177,6 +189,7 @@ async def _known(company: Company) -> dict[str, Any]:
         "report_id": report["id"],
         "sanction_id": warning["id"],
         "survey_id": survey["id"],
+        "gathering_id": gathering["id"],
     }
 
 

@@ -10,7 +10,7 @@ with the one reducer (tests/support/reducer.py), and compare with a fresh load.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from streams.catalogue import CATALOGUE, NOTE, kinds_of
@@ -159,6 +159,51 @@ async def test_state_plus_events_equals_fresh_state_for_every_action(company: Co
                 f"/api/channels/{group['id']}",
                 {"name": "Go & Shogi", "description": "盤上遊戯"},
             ),
+        ),
+        (
+            "create an event of one seat",
+            group["id"],
+            lambda: _then(
+                alice.api.call("POST", "/api/gatherings", _gathering(group["id"], capacity=1)),
+                remember_item,
+                "event",
+            ),
+        ),
+        (
+            "answer going (the seat)",
+            group["id"],
+            lambda: bob.api.call(
+                "PUT", f"/api/gatherings/{ids['event']}/answer", {"answer": "going"}
+            ),
+        ),
+        (
+            "answer going when full (the waitlist)",
+            group["id"],
+            lambda: carol.api.call(
+                "PUT", f"/api/gatherings/{ids['event']}/answer", {"answer": "going"}
+            ),
+        ),
+        (
+            "give the seat up (the first in line moves up, told)",
+            group["id"],
+            lambda: bob.api.call("PUT", f"/api/gatherings/{ids['event']}/answer", {"answer": "no"}),
+        ),
+        (
+            "edit an event",
+            group["id"],
+            lambda: alice.api.call(
+                "PATCH", f"/api/gatherings/{ids['event']}", {"title": "囲碁大会", "capacity": 5}
+            ),
+        ),
+        (
+            "cancel an event",
+            group["id"],
+            lambda: alice.api.call("POST", f"/api/gatherings/{ids['event']}/cancel"),
+        ),
+        (
+            "a company-wide event (everyone's stream)",
+            group["id"],
+            lambda: admin.call("POST", "/api/gatherings", _gathering(None, title="全社会議")),
         ),
         (
             "mention someone",
@@ -538,6 +583,19 @@ async def test_state_plus_events_equals_fresh_state_for_every_action(company: Co
     assert seen_kinds == kinds, kinds - seen_kinds
     await reader.close()
     await watched.close()
+
+
+def _gathering(channel_id: int | None, **extra: Any) -> dict[str, Any]:
+    start = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0)
+    body: dict[str, Any] = {
+        "title": "囲碁会",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+        **extra,
+    }
+    if channel_id is not None:
+        body["channel_id"] = channel_id
+    return body
 
 
 def _frame_at(kind: str, seq: int, channel: int | None = None) -> Callable[[dict[str, Any]], bool]:

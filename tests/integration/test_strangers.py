@@ -32,6 +32,7 @@ import secrets
 import typing
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,7 @@ PUBLIC_ROUTES = {
     ("GET", "/api/unsubscribe/{token}"): "a mail's unsubscribe link is opened signed out",
     ("POST", "/api/unsubscribe/{token}"): "and used so (RFC 8058's one-click, from a mail client)",
     ("GET", "/api/terms"): "the terms of use are one click away for everyone, signed in or not",
+    ("GET", "/api/calendar/feeds/{token}"): "calendar apps read a feed by its secret token",
 }
 
 # What each path parameter names. The test fills it with such a thing of the
@@ -85,9 +87,10 @@ PATH_PARAMETERS = {
     "report_id": "report",
     "sanction_id": "sanction",
     "survey_id": "survey",
+    "gathering_id": "gathering",
 }
 # Kinds that belong to a channel: routes taking one are the channel's routes.
-CHANNEL_KINDS = frozenset({"channel", "post", "file"})
+CHANNEL_KINDS = frozenset({"channel", "post", "file", "gathering"})
 NO_SUCH_FILE = "NoSuchFileNoSuchFile00"
 
 # Which capability of ``GET /api/channels/{id}`` allows each write on a
@@ -114,6 +117,10 @@ WRITE_RULES = {
     ("PUT", "/api/posts/{post_id:id}/vote"): "can_react",
     ("DELETE", "/api/posts/{post_id:id}/vote"): "can_react",
     ("POST", "/api/posts/{post_id:id}/poll/close"): AUTHOR,
+    # Events: answered by the channel's members, changed by their organiser.
+    ("PUT", "/api/gatherings/{gathering_id:id}/answer"): "can_react",
+    ("PATCH", "/api/gatherings/{gathering_id:id}"): AUTHOR,
+    ("POST", "/api/gatherings/{gathering_id:id}/cancel"): AUTHOR,
 }
 # Writes that ask for what already is, where a capability says no: they may
 # answer success, changing nothing, as a repeated like does (docs/protocol.md).
@@ -166,6 +173,11 @@ class World:
     club: dict[str, Any]  # a public group carol is not in
     club_posts: list[int]
     club_files: list[str]
+    # An event in each: the private group's, the conversation's, Engineering's, the club's.
+    secret_gatherings: list[int]
+    dm_gatherings: list[int]
+    eng_gatherings: list[int]
+    club_gatherings: list[int]
     invite: str  # an open invitation's token
     invite_id: str  # and its name in the admin's list
     session_id: str  # a browser session of alice's (as her sessions list names it)
@@ -238,6 +250,21 @@ async def _build(company: Company) -> World:
         )
     )["post"]
     await bob.api.call("PUT", f"/api/posts/{dm_post['id']}/like", {})
+    gathering_title, dm_gathering_title = f"offsite {tag}", f"our dinner {tag}"
+    gatherings = [
+        (
+            await alice.api.call(
+                "POST", "/api/gatherings", _gathering_body(channel_id, title, capacity=1)
+            )
+        )["id"]
+        for channel_id, title in (
+            (secret["id"], gathering_title),
+            (dm["id"], dm_gathering_title),
+            (eng["id"], "study session"),
+            (club["id"], "game night"),
+        )
+    ]
+    await bob.api.call("PUT", f"/api/gatherings/{gatherings[0]}/answer", {"answer": "going"})
     invite = await company.admin.call("POST", "/api/invites", {})
     item = await company.admin.call(
         "POST",
@@ -279,6 +306,8 @@ async def _build(company: Company) -> World:
             dm_body,
             dm_comment_body,
             dm_file_name,
+            gathering_title,
+            dm_gathering_title,
         ],
         dm=await alice.api.call("GET", f"/api/channels/{dm['id']}"),
         dm_posts=[dm_post["id"], dm_comment["id"]],
@@ -288,6 +317,10 @@ async def _build(company: Company) -> World:
         club=club,
         club_posts=[club_post["id"]],
         club_files=[club_file],
+        secret_gatherings=gatherings[:1],
+        dm_gatherings=gatherings[1:2],
+        eng_gatherings=gatherings[2:3],
+        club_gatherings=gatherings[3:],
         invite=invite["token"],
         invite_id=next(
             i["id"] for i in await company.admin.call("GET", "/api/invites") if i["email"] is None
@@ -297,6 +330,17 @@ async def _build(company: Company) -> World:
         checklist_item=item["id"],
         survey=survey["id"],
     )
+
+
+def _gathering_body(channel_id: int, title: str, **extra: Any) -> dict[str, Any]:
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
+    return {
+        "channel_id": channel_id,
+        "title": title,
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+        **extra,
+    }
 
 
 async def _upload(person: Person, name: str) -> str:
@@ -523,6 +567,16 @@ BODY_FIELDS: dict[str, Callable[[World, int], Any]] = {
     # Polls: a post made without one; a vote for an option (of no poll of theirs).
     "poll": lambda w, me: None,
     "options": lambda w, me: [1],
+    # Events: one in the private group (a non-member may make none there), an
+    # answer, the company's time zone (admins).
+    "channel_id": lambda w, me: w.secret["id"],
+    "starts_at": lambda w, me: _gathering_body(1, "")["starts_at"],
+    "ends_at": lambda w, me: _gathering_body(1, "")["ends_at"],
+    "place": lambda w, me: "intruder place",
+    "link": lambda w, me: "https://intruder.example.com/",
+    "capacity": lambda w, me: 1,
+    "answer": lambda w, me: "going",
+    "timezone": lambda w, me: "UTC",
 }
 
 
@@ -584,6 +638,7 @@ async def test_stranger_gets_401_and_changes_nothing(world: World, endpoint: End
         "session": [world.session_id],
         "token": [world.token_id],
         "file": world.secret_files,
+        "gathering": world.secret_gatherings,
         "checklist_item": [world.checklist_item],
         "report": [1],
         "sanction": [1],
@@ -622,6 +677,10 @@ def _hidden(world: World, case: str) -> tuple[dict[str, Any], list[int], list[st
     return world.secret, world.secret_posts, world.secret_files
 
 
+def _hidden_gatherings(world: World, case: str) -> list[int]:
+    return world.dm_gatherings if case == "a direct conversation" else world.secret_gatherings
+
+
 HIDDEN_CASES = ["a private group", "a direct conversation"]
 
 
@@ -633,8 +692,18 @@ async def test_non_member_gets_not_found_for_a_private_group(
 ) -> None:
     carol = world.carol
     channel, posts, files = _hidden(world, case)
-    targets: dict[str, list[Any]] = {"channel": [channel["id"]], "post": posts, "file": files}
-    nowhere: dict[str, list[Any]] = {"channel": [MAX_ID], "post": [MAX_ID], "file": [NO_SUCH_FILE]}
+    targets: dict[str, list[Any]] = {
+        "channel": [channel["id"]],
+        "post": posts,
+        "file": files,
+        "gathering": _hidden_gatherings(world, case),
+    }
+    nowhere: dict[str, list[Any]] = {
+        "channel": [MAX_ID],
+        "post": [MAX_ID],
+        "file": [NO_SUCH_FILE],
+        "gathering": [MAX_ID],
+    }
     before = await _snapshot(world)
     for path, missing in zip(
         _paths(endpoint, targets), itertools.cycle(_paths(endpoint, nowhere)), strict=False
@@ -702,13 +771,20 @@ async def test_outsider_may_read_and_may_write_only_what_the_channel_says(
     carol = world.carol
     if where == "a public group":
         channel, posts, files = world.club, world.club_posts, world.club_files
+        gatherings = world.club_gatherings
     else:
         channel, posts, files = world.eng, world.eng_posts, world.eng_files
+        gatherings = world.eng_gatherings
     seen = await carol.api.raw("GET", f"/api/channels/{channel['id']}")
     assert seen.status_code == 200, "department channels and public groups are open to read"
     says = seen.json()
     assert not says["is_member"]
-    targets: dict[str, list[Any]] = {"channel": [channel["id"]], "post": posts, "file": files}
+    targets: dict[str, list[Any]] = {
+        "channel": [channel["id"]],
+        "post": posts,
+        "file": files,
+        "gathering": gatherings,
+    }
     before = await _snapshot(world) if endpoint.method not in SAFE else None
     for path in _paths(endpoint, targets):
         params = _queries(endpoint, world, channel)

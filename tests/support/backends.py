@@ -34,7 +34,7 @@ TABLES = (
     "audit_entry, sanction, report, "
     "terms_acceptance, terms_version, word_list, "
     "person_event, person_block, channel_event, post_like, attachment, company_setting, "
-    "question, "
+    "calendar_feed, rsvp, gathering, question, "
     "poll_vote, poll_option, poll, "
     "read_position, "
     "post_search, post, "

@@ -25,6 +25,43 @@ from tests.support.clients import Api
 POST_FIELDS = ("id", "parent_id", "body", "html", "edited_at", "like_count", "comment_count")
 
 
+# What a reader compares of an event (gatherings/): its organiser by id.
+GATHERING_FIELDS = (
+    "id",
+    "channel_id",
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "place",
+    "link",
+    "capacity",
+    "going",
+    "maybe",
+    "waitlist",
+    "updated_at",
+)
+
+
+def _gathering(g: dict[str, Any]) -> dict[str, Any]:
+    return {**{k: g[k] for k in GATHERING_FIELDS}, "organiser": g["organiser"]["id"]}
+
+
+def _apply_gathering(upcoming: dict[int, dict[str, Any]], g: dict[str, Any]) -> None:
+    """An upcoming list follows an event: a cancelled one leaves it."""
+    if g["cancelled"]:
+        upcoming.pop(g["id"], None)
+    else:
+        upcoming[g["id"]] = _gathering(g)
+
+
+async def fresh_gatherings(api: Api, channel_id: int | None) -> dict[int, dict[str, Any]]:
+    """Upcoming events of a channel (None: the company-wide ones)."""
+    query = f"?channel={channel_id}" if channel_id is not None else ""
+    page = await api.call("GET", f"/api/gatherings{query}")
+    return {g["id"]: _gathering(g) for g in page["gatherings"] if g["channel_id"] == channel_id}
+
+
 def _post(p: dict[str, Any]) -> dict[str, Any]:
     # An anonymous question's author is id 0 in both (channels/questions.py).
     return {
@@ -49,6 +86,7 @@ class ChannelState:
     is_private: bool = False
     archived: bool = False
     qa: bool = False
+    gatherings: dict[int, dict[str, Any]] = field(default_factory=dict)  # upcoming events
 
     def apply(self, frame: dict[str, Any]) -> None:
         kind, d = frame["kind"], frame["data"]
@@ -97,6 +135,8 @@ class ChannelState:
             self._set(d["post_id"], "question", d["question"])
         elif kind in ("poll.voted", "poll.closed"):
             self._set(d["post_id"], "poll", d["poll"])
+        elif kind == "gathering.updated":
+            _apply_gathering(self.gatherings, d["gathering"])
         else:
             raise AssertionError(f"no reducer for {kind}")
 
@@ -133,6 +173,7 @@ async def fresh_channel(api: Api, channel_id: int) -> tuple[ChannelState, dict[s
         is_private=header["is_private"],
         archived=header["archived"],
         qa=header["qa"],
+        gatherings=await fresh_gatherings(api, channel_id),
     )
     return state, header
 
@@ -180,6 +221,7 @@ class PersonState:
     newcomers: dict[int, dict[int, bool]] = field(default_factory=dict)
     # The surveys one has answered (surveys/).
     answered: set[int] = field(default_factory=set)
+    gatherings: dict[int, dict[str, Any]] = field(default_factory=dict)  # company-wide events
 
     def apply(self, frame: dict[str, Any]) -> None:
         kind, d = frame["kind"], frame["data"]
@@ -237,6 +279,8 @@ class PersonState:
                 self.answered.add(d["survey_id"])
         elif kind in ("wordlist.changed", "wordcheck.overridden"):
             pass  # records of what one did (the audit log reads them), no state
+        elif kind == "gathering.changed":
+            _apply_gathering(self.gatherings, d["gathering"])
         else:
             raise AssertionError(f"no reducer for {kind}")
 
@@ -283,4 +327,5 @@ async def fresh_person(api: Api) -> PersonState:
         checklist=_checklist(welcome["checklist"]) if _newcomer_soon(welcome) else {},
         newcomers={n["person"]["id"]: _checklist(n["checklist"]) for n in mine},
         answered={s["id"] for s in surveys if s["answered"]},
+        gatherings=await fresh_gatherings(api, None),
     )

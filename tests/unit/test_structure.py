@@ -35,6 +35,7 @@ PACKAGES = (
     "moderation",
     "questions",
     "surveys",
+    "gatherings",
     "presence",
     "files",
     "server",
@@ -68,6 +69,9 @@ ALLOWED = {
     # Surveys read people and departments (org), show people as channels do,
     # tell their audience through notify and declare their kinds audited.
     "surveys": {"core", "bus", "streams", "words", "org", "channels", "notify", "audit"},
+    # Events (gatherings): in channels, read by channels' rule, told through
+    # notify; the company's time zone is org's.
+    "gatherings": {"core", "bus", "streams", "org", "channels", "notify"},
     "server": set(PACKAGES),
 }
 

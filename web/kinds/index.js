@@ -18,6 +18,7 @@
 // Unknown kinds are ignored (protocol v1 may grow).
 import * as channel from './channel.js';
 import * as comments from './comments.js';
+import * as gatherings from './gatherings.js';
 import * as likes from './likes.js';
 import * as members from './members.js';
 import * as moderation from './moderation.js';
@@ -25,7 +26,7 @@ import * as polls from './polls.js';
 import * as posts from './posts.js';
 import * as questions from './questions.js';
 
-const FILES = { posts, comments, likes, members, channel, moderation, questions, polls };
+const FILES = { posts, comments, likes, members, channel, moderation, questions, polls, gatherings };
 
 function collect(part) {
   const table = {};

@@ -1,5 +1,5 @@
 // Administration (admins only): accounts, invitation links, departments, files,
-// terms of use, the word check and the audit log.
+// the company's time zone, terms of use, the word check and the audit log.
 import { get } from '../api.js';
 import { h } from '../dom.js';
 import { Emitter } from '../emitter.js';
@@ -14,6 +14,7 @@ import { termsSection, wordsSection } from './admin_terms.js';
 import { notFound } from './notfound.js';
 import { onboardingSection } from './admin_onboarding.js';
 import { questionsSection } from './admin_questions.js';
+import { timezoneSection } from './admin_timezone.js';
 
 export function mount(container) {
   if (!isAdmin()) {
@@ -29,7 +30,7 @@ export function mount(container) {
     shared.departments = await get('/api/departments');
     shared.emit('departments', shared.departments);
   };
-  const sections = [accountsSection(shared), invitesSection(shared), departmentsSection(shared), onboardingSection(shared), questionsSection(), filesSection(), termsSection(), wordsSection(), auditSection()];
+  const sections = [accountsSection(shared), invitesSection(shared), departmentsSection(shared), onboardingSection(shared), questionsSection(), timezoneSection(), filesSection(), termsSection(), wordsSection(), auditSection()];
   container.replaceChildren(
     h(
       'div',
@@ -43,6 +44,7 @@ export function mount(container) {
         h('a', { href: '#admin-departments', onclick: jump, text: t('admin.departments') }),
         h('a', { href: '#admin-onboarding', onclick: jump, text: t('admin.onboarding') }),
         h('a', { href: '#admin-questions', onclick: jump, text: t('admin.questions') }),
+        h('a', { href: '#admin-timezone', onclick: jump, text: t('admin.timezone') }),
         h('a', { href: '#admin-files', onclick: jump, text: t('admin.files') }),
         h('a', { href: '#admin-terms', onclick: jump, text: t('admin.terms') }),
         h('a', { href: '#admin-words', onclick: jump, text: t('admin.words') }),

@@ -13,7 +13,8 @@
 // oldest one: where one stopped reading. A post opens in its channel, in its
 // thread (#/c/<channel>/p/<post>), as search results do.
 //
-// Someone in no channel at all sees the "browse the directory" card.
+// Someone in no channel at all sees the "browse the directory" card. Above the
+// feed, the next few events one may see (views/events_upcoming.js).
 import { get, post as httpPost } from '../api.js';
 import { h } from '../dom.js';
 import { formatFull, formatWhen, t } from '../i18n/index.js';
@@ -24,6 +25,7 @@ import { errorText, toast } from './errors.js';
 import { progressText } from './checklist.js';
 import { newcomerBadge } from './newcomer_badge.js';
 import { pollResults } from './poll.js';
+import { upcomingEvents } from './events_upcoming.js';
 
 const JUMP_PAGES = 10; // pages "jump to first unread" loads at most
 
@@ -84,6 +86,8 @@ export function mount(container) {
   let loading = null;
   app.emit('title', t('home.title'));
   container.replaceChildren(h('p', { class: 'muted pad', text: t('common.loading') }));
+  const upcoming = upcomingEvents();
+  offs.push(() => upcoming.destroy());
 
   const status = h('p', { class: 'muted', role: 'status', dataset: { testid: 'home-status' } });
   const mustRead = h('ol', { class: 'card-list', dataset: { testid: 'home-must-read' } });
@@ -101,6 +105,7 @@ export function mount(container) {
     { class: 'page home-page', dataset: { testid: 'home-page' } },
     h('div', { class: 'page-head' }, h('h1', { text: t('home.feed') }), h('div', { class: 'home-actions' }, jump, readAll)),
     welcomeCard(),
+    upcoming.el,
     status,
     mustReadPart,
     unreadPart,

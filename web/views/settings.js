@@ -1,6 +1,6 @@
 // Account settings (#/settings, from the sidebar's own card): one's password,
 // the sessions one is signed in with (browsers), one's API tokens (bots) and
-// mail about mentions left unread, the people one blocked, one's warnings
+// mail about mentions left unread, one's calendar feed, the people one blocked, one's warnings
 // and sanctions (with an appeal each) and one's reports.
 // Each section is its own module; this page puts them together.
 import { h } from '../dom.js';
@@ -8,6 +8,7 @@ import { Emitter } from '../emitter.js';
 import { t } from '../i18n/index.js';
 import { app } from '../state.js';
 import { blocksSection } from './settings_blocks.js';
+import { calendarSection } from './settings_calendar.js';
 import { emailSection } from './settings_email.js';
 import { passwordSection } from './settings_password.js';
 import { reportsSection, sanctionsSection } from './settings_moderation.js';
@@ -23,6 +24,7 @@ export function mount(container, params, { signOut }) {
     sessionsSection(shared, { signOut }),
     tokensSection(),
     emailSection(),
+    calendarSection(),
     blocksSection(),
     sanctionsSection(),
     reportsSection(),

@@ -119,6 +119,7 @@ export function mountSidebar(el, { signOut }) {
       mentoring ? navLink('newcomers', '#/newcomers', t('nav.newcomers'), 'nav-newcomers', 'people') : null,
       navLink('questions', '#/questions', t('nav.questions'), 'nav-questions', 'comment'),
       navLink('surveys', '#/surveys', t('nav.surveys'), 'nav-surveys', 'check'),
+      navLink('events', '#/events', t('nav.events'), 'nav-events', 'calendar'),
       navLink('directory', '#/directory', t('nav.directory'), 'nav-directory', 'compass'),
       navLink('people', '#/people', t('nav.people'), 'nav-people', 'people'),
       canModerate() ? navLink('moderation', '#/moderation', t('nav.moderation'), 'nav-moderation', 'check') : null,

@@ -3,7 +3,7 @@ options, and the votes (person, option, when: usage figures count the people
 who voted lately from ``poll_vote.voted_at``). Existing posts carry no poll.
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0021"
-down_revision: str | None = "0018"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,69 @@
+"""Events in the browser: an organiser creates an event of one seat in their
+board-games group with the form; one member takes the seat (Japanese,
+desktop), a second asks for it on a 360 px phone (English) and is put on the
+waitlist; the first gives the seat up and the second, still looking at the
+page, is going: live, with no reload, on both screens."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Kaisha, SignIn, connected
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_second_person_waits_and_moves_up_live(kaisha: Kaisha, sign_in: SignIn) -> None:
+    team = kaisha.department("企画部", reading="きかくぶ")
+    for name in ("Organiser", "Aoi", "Ben"):
+        kaisha.person(name, team["id"])
+    group = kaisha.api_as("organiser@example.com").call(
+        "POST", "/api/channels", {"name": "ボードゲーム部"}
+    )
+    for email in ("aoi@example.com", "ben@example.com"):
+        kaisha.api_as(email).call("POST", f"/api/channels/{group['id']}/join")
+
+    # The organiser creates it with the form.
+    organiser = sign_in("organiser@example.com")
+    page = organiser.open("#/events")
+    connected(page)
+    page.get_by_test_id("event-new").click()
+    form = page.get_by_test_id("event-form")
+    form.get_by_test_id("event-form-channel").select_option(str(group["id"]))
+    form.get_by_test_id("event-form-title").fill("カタン大会")
+    form.get_by_test_id("event-form-starts").fill("2030-05-10T18:00")
+    form.get_by_test_id("event-form-ends").fill("2030-05-10T17:00")
+    form.get_by_test_id("event-form-capacity").fill("1")
+    form.get_by_test_id("event-form-save").click()
+    expect(form.get_by_test_id("event-form-error")).to_contain_text("end after it starts")
+    form.get_by_test_id("event-form-ends").fill("2030-05-10T21:00")
+    form.get_by_test_id("event-form-place").fill("3F 会議室")
+    form.get_by_test_id("event-form-save").click()
+    expect(page.get_by_test_id("event-heading")).to_have_text("カタン大会")
+    event_url = page.url.split("/", 3)[3]  # "#/events/<id>"
+
+    # Aoi (Japanese, desktop) and Ben (English, a phone) open it.
+    aoi = sign_in("aoi@example.com", locale="ja-JP").open(event_url)
+    connected(aoi)
+    ben = sign_in("ben@example.com", viewport={"width": 360, "height": 740}).open(event_url)
+    connected(ben)
+    expect(ben.get_by_test_id("event-place")).to_have_text("3F 会議室")
+    expect(ben.get_by_test_id("event-answer-going")).to_be_visible()
+    assert ben.evaluate("document.documentElement.scrollWidth") <= 360
+
+    aoi.get_by_test_id("event-answer-going").click()
+    expect(aoi.get_by_test_id("event-mine")).to_have_text("参加予定です")
+    expect(ben.get_by_test_id("event-counts")).to_have_text("1 of 1 going")  # live
+
+    ben.get_by_test_id("event-answer-going").click()
+    expect(ben.get_by_test_id("event-mine")).to_have_text("You are on the waitlist (number 1)")
+    expect(aoi.get_by_test_id("event-waitlist")).to_contain_text("Ben")  # live
+
+    # Aoi gives the seat up: Ben, still on the page, is going.
+    aoi.get_by_test_id("event-answer-no").click()
+    expect(ben.get_by_test_id("event-mine")).to_have_text("You are going")
+    expect(ben.get_by_test_id("event-going")).to_contain_text("Ben")
+    expect(ben.get_by_test_id("event-waitlist")).to_have_count(0)
+    expect(aoi.get_by_test_id("event-counts")).to_have_text("参加 1 / 定員 1")
+    expect(page.get_by_test_id("event-going")).to_contain_text("Ben")  # the organiser's too
