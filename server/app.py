@@ -23,6 +23,7 @@ import server.routes  # noqa: F401  (registers the API routes)
 from bus import CONTROL_TOPIC, make_bus
 from files.images import DOCX, PPTX, XLSX
 from presence import make_presence
+from server.analytics_job import AnalyticsJob
 from server.api import api, error_response
 from server.authcache import AuthCache
 from server.batching import PostBatcher
@@ -196,6 +197,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         mailer = Mailer(settings)
         mention_mail = MentionMail(settings, db, bus, mailer)
         question_alerts = QuestionAlerts(db, bus)
+        analytics = AnalyticsJob(db, bus, settings.analytics_interval)
         services = Services(
             settings,
             db,
@@ -210,6 +212,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             files,
             mention_mail,
             question_alerts,
+            analytics,
         )
         await bus.subscribe(CONTROL_TOPIC)
         await presence.start()
@@ -220,6 +223,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         welcomer = Welcomer(db, bus)
         welcomer.start(settings.welcome_interval)
         question_alerts.start(settings.question_alert_interval)
+        analytics.start(settings.analytics_interval)
         app.state.services = node.services = services
         await ensure_first_admin(services)
         if settings.tune_gc:
@@ -234,6 +238,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await mention_mail.close()
             await welcomer.close()
             await question_alerts.close()
+            await analytics.close()
             await guard.stop()
             await hub.stop()
             await presence.stop()

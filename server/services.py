@@ -23,6 +23,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from server.analytics_job import AnalyticsJob
     from server.files import FileService
     from server.hub import Hub
     from server.mention_mail import MentionMail
@@ -45,6 +46,7 @@ class Services:
     files: FileService
     mention_mail: MentionMail  # mail for mentions left unread (off without SMTP)
     question_alerts: QuestionAlerts  # questions left waiting (questions/alerts.py)
+    analytics: AnalyticsJob  # the analytics rollups and report, and the record of searches
 
     async def act(
         self,

@@ -29,6 +29,7 @@ ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "correct-horse-battery"
 
 TABLES = (
+    "analytics_use, analytics_link, analytics_search, analytics_state, "
     "audit_entry, sanction, report, "
     "terms_acceptance, terms_version, word_list, "
     "person_event, person_block, channel_event, post_like, attachment, company_setting, "
