@@ -106,13 +106,17 @@ def as_date(value: Any) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-def grouped(conn: AsyncConnection, query: Select[Any], start: date, end: date) -> Select[Any]:
-    """``query``'s uses in the window as ``(day, user_id, channel_id, uses)``."""
+def grouped(
+    conn: AsyncConnection, query: Select[Any], start: date, end: date, feature: str | None = None
+) -> Select[Any]:
+    """``query``'s uses in the window as ``(day, user_id, channel_id, uses)``
+    (``(day, feature, user_id, channel_id, uses)`` given the feature's name)."""
     sub = query.subquery()
     day = day_of(conn, sub.c.at)
     channel = func.coalesce(sub.c.channel_id, 0)
+    named = [] if feature is None else [literal(feature)]
     return (
-        sa_select(day, sub.c.user_id, channel, func.count())
+        sa_select(day, *named, sub.c.user_id, channel, func.count())
         .where(sub.c.at >= bound(start), sub.c.at < bound(end))
         .group_by(day, sub.c.user_id, channel)
     )

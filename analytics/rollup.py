@@ -83,12 +83,10 @@ async def fill(
         await conn.execute(delete(_USE).where(_USE.c.feature == name, _USE.c.day >= since))
         query = features.QUERIES.get(name)
         if query is not None:
-            rows = features.grouped(conn, query(), since, end)
-            cols = rows.selected_columns
             await conn.execute(
                 insert(_USE).from_select(
                     ["day", "feature", "user_id", "channel_id", "uses"],
-                    sa_select(cols[0], literal(name), cols[1], cols[2], cols[3]),
+                    features.grouped(conn, query(), since, end, name),
                 )
             )
         else:
