@@ -415,6 +415,8 @@ QUERY_PARAMETERS: dict[str, Callable[[World, dict[str, Any]], str]] = {
     # GET /api/questions: every state, from the start
     "state": lambda w, c: "resolved",
     "after": lambda w, c: "1",
+    # GET /api/analytics/export (admins only: members get 403)
+    "table": lambda w, c: "features",
 }
 
 
@@ -488,6 +490,8 @@ BODY_FIELDS: dict[str, Callable[[World, int], Any]] = {
     "anonymous": lambda w, me: False,
     "answer_id": lambda w, me: w.secret_posts[1],
     "first_delay_hours": lambda w, me: 1,
+    # Usage analytics: the survey linked from unused features (admins only).
+    "survey_url": lambda w, me: "#/defaced",
 }
 
 
