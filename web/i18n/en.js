@@ -1035,4 +1035,13 @@ export default {
   'analytics.weekN': 'Week {n}',
   'analytics.newcomerCount': 'Newcomers',
   'analytics.activeCount': 'Active',
+  'analytics.table.active_days': 'days',
+  'analytics.table.active_weeks': 'weeks',
+  'analytics.table.active_months': 'months',
+  'analytics.table.most_active_channels': 'most active',
+  'analytics.table.least_active_channels': 'least active',
+  'analytics.table.matrix': 'matrix',
+  'analytics.table.crossing': 'index',
+  'analytics.table.newcomer_questions': 'questions',
+  'analytics.table.newcomer_weeks': 'first weeks',
 };

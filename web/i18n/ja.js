@@ -1011,4 +1011,13 @@ export default {
   'analytics.weekN': '{n} 週目',
   'analytics.newcomerCount': '新入社員',
   'analytics.activeCount': '活動した人',
+  'analytics.table.active_days': '日',
+  'analytics.table.active_weeks': '週',
+  'analytics.table.active_months': '月',
+  'analytics.table.most_active_channels': '最も活発',
+  'analytics.table.least_active_channels': '最も静か',
+  'analytics.table.matrix': '部署間',
+  'analytics.table.crossing': '指数',
+  'analytics.table.newcomer_questions': '質問',
+  'analytics.table.newcomer_weeks': '最初の週',
 };

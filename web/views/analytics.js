@@ -28,15 +28,16 @@ const hidden = () => t('analytics.suppressed');
 const num = (v, suppressed) => (v === null || v === undefined ? (suppressed ? hidden() : '—') : formatNumber(v));
 const short = (iso) => iso.slice(5).replace('-', '/');
 
-function csvLink(table) {
-  return h('a', { class: 'btn small', href: `/api/analytics/export?table=${table}`, download: '', dataset: { testid: `analytics-csv-${table}` }, text: t('analytics.csv') });
+function csvLink(table, named) {
+  const text = named ? `${t('analytics.csv')}: ${t(`analytics.table.${table}`)}` : t('analytics.csv');
+  return h('a', { class: 'btn small', href: `/api/analytics/export?table=${table}`, download: '', dataset: { testid: `analytics-csv-${table}` }, text });
 }
 
 function section(id, title, csv, ...body) {
   return h(
     'section',
     { class: 'card stack analytics-section', id, 'aria-labelledby': `${id}-h`, dataset: { testid: id } },
-    h('div', { class: 'row between wrap' }, h('h2', { id: `${id}-h`, tabindex: '-1', text: title }), csv ? [csv].flat().map(csvLink) : null),
+    h('div', { class: 'row between wrap' }, h('h2', { id: `${id}-h`, tabindex: '-1', text: title }), csv ? h('div', { class: 'row gap wrap' }, [csv].flat().map((x, _i, all) => csvLink(x, all.length > 1))) : null),
     body,
   );
 }
@@ -60,7 +61,8 @@ function barChart(points, { label, testid }) {
     return s('rect', { x, y: hgt - pad - bh, width: bw, height: Math.max(bh, 0.5), class: 'chart-bar' }, title);
   });
   const every = Math.ceil(points.length / 8);
-  const labels = points.map((p, i) => (i % every === 0 || i === points.length - 1 ? s('text', { x: pad + i * step + step / 2, y: hgt - 8, 'text-anchor': 'middle', class: 'chart-label' }, p.label) : null));
+  const last = points.length - 1;
+  const labels = points.map((p, i) => (i % every === 0 || (i === last && last % every >= every / 2) ? s('text', { x: pad + i * step + step / 2, y: hgt - 8, 'text-anchor': 'middle', class: 'chart-label' }, p.label) : null));
   return s(
     'svg',
     { viewBox: `0 0 ${w} ${hgt}`, class: 'chart', role: 'img', 'aria-label': label, 'data-testid': testid },
