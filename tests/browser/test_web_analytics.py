@@ -50,7 +50,9 @@ def seeded(kaisha: Kaisha) -> dict[str, int]:
     for dept, emails in people.items():
         for email in emails:
             api = kaisha.api_as(email)
-            api.call("POST", f"/api/channels/{by_dept[depts[dept]['id']]}/posts", {"body": "おはよう"})
+            api.call(
+                "POST", f"/api/channels/{by_dept[depts[dept]['id']]}/posts", {"body": "おはよう"}
+            )
     host = kaisha.api_as(people["開発部"][0])
     group = host.call("POST", "/api/channels", {"name": "ランチ部"})
     post = host.call("POST", f"/api/channels/{group['id']}/posts", {"body": "ランチ行く人?"})
