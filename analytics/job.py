@@ -33,10 +33,15 @@ async def do_refresh(unit: Unit, now: datetime, gap: float) -> Report | None:
     claimed = await rollup.claim(conn, now, gap)
     if claimed is None:
         return None
-    filled_until, counted = claimed
+    filled_until, counted, last = claimed
     on = now.astimezone(UTC).date()
-    await rollup.fill(conn, filled_until, list(counted or ()), on)
-    built = await report.build(conn, now, round(time.perf_counter() - started, 3))
+    recount = await rollup.fill(conn, filled_until, list(counted or ()), on)
+    try:
+        previous = Report.model_validate(last) if last else None
+    except ValueError:  # a report of an older shape: count everything again
+        previous = None
+    built = await report.build(conn, now, previous=previous, recount=recount)
+    built.seconds = round(time.perf_counter() - started, 3)
     await conn.execute(
         update(_STATE)
         .where(_STATE.c.name == rollup.STATE)

@@ -446,8 +446,38 @@ async def _newcomers(conn: AsyncConnection, on: date) -> Newcomers:
     return Newcomers(questions=questions, weeks=weeks)
 
 
-async def build(conn: AsyncConnection, now: datetime, seconds: float | None = None) -> Report:
-    """The report as of ``now``, from the rollups."""
+def _end(period: date, unit: str | None) -> date:
+    """The first day after a period."""
+    if unit is None:
+        return period + timedelta(days=1)
+    if unit == "week":
+        return period + timedelta(weeks=1)
+    return date(period.year + period.month // 12, period.month % 12 + 1, 1)
+
+
+def _split(
+    periods: list[date], unit: str | None, recount: date | None, had: set[str]
+) -> tuple[list[date], list[date]]:
+    """The periods whose figures the last report has and no recounted day
+    touches (kept), and the others (counted again)."""
+    if recount is None:
+        return [], periods
+    kept = [p for p in periods if _end(p, unit) <= recount and p.isoformat() in had]
+    return kept, [p for p in periods if p not in kept]
+
+
+async def build(
+    conn: AsyncConnection,
+    now: datetime,
+    seconds: float | None = None,
+    *,
+    previous: Report | None = None,
+    recount: date | None = None,
+) -> Report:
+    """The report as of ``now``, from the rollups. Given the last report and the
+    first day this round recounted, the periods that ended before that day keep
+    the last report's figures (their rows did not change): a round's cost
+    follows the days it recounted, not the months shown."""
     on = now.astimezone(UTC).date()
     days = [on - timedelta(days=i) for i in range(DAYS - 1, -1, -1)]
     monday = _monday(on)
@@ -457,6 +487,23 @@ async def build(conn: AsyncConnection, now: datetime, seconds: float | None = No
     for _ in range(MONTHS):
         months.insert(0, date(y, m, 1))
         y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    if previous is None:
+        recount = None
+    old = previous or Report(computed_at=None, seconds=None, today=on.isoformat())
+
+    async def active(periods: list[date], unit: str | None, before: list[Active]) -> list[Active]:
+        by = {a.period: a for a in before}
+        kept, fresh = _split(periods, unit, recount, set(by))
+        counted = await _active(conn, unit, fresh[0], fresh) if fresh else []
+        return [by[p.isoformat()] for p in kept] + counted
+
+    kept_weeks, fresh_weeks = _split(weeks, "week", recount, {c.week for c in old.crossing})
+    kept_names = {w.isoformat() for w in kept_weeks}
+    departments = [d for d in old.departments if d.week in kept_names]
+    crossing = [c for c in old.crossing if c.week in kept_names]
+    if fresh_weeks:
+        departments += await _departments(conn, fresh_weeks[0], fresh_weeks)
+        crossing += await _crossing(conn, fresh_weeks[0], fresh_weeks)
     window = on - timedelta(days=WINDOW - 1)
     most, least = await _channels(conn, window)
     depts, cells = await _matrix(conn, window)
@@ -464,15 +511,15 @@ async def build(conn: AsyncConnection, now: datetime, seconds: float | None = No
         computed_at=iso(now),
         seconds=seconds,
         today=on.isoformat(),
-        days=await _active(conn, None, days[0], days),
-        weeks=await _active(conn, "week", weeks[0], weeks),
-        months=await _active(conn, "month", months[0], months),
-        departments=await _departments(conn, weeks[0], weeks),
+        days=await active(days, None, old.days),
+        weeks=await active(weeks, "week", old.weeks),
+        months=await active(months, "month", old.months),
+        departments=departments,
         most_active_channels=most,
         least_active_channels=least,
         features=await _features(conn, on),
         matrix_departments=depts,
         matrix=cells,
-        crossing=await _crossing(conn, weeks[0], weeks),
+        crossing=crossing,
         newcomers=await _newcomers(conn, on),
     )

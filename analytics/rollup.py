@@ -64,7 +64,7 @@ async def claim(conn: AsyncConnection, now: datetime, gap: float) -> Any | None:
                 or_(s.claimed_at.is_(None), s.claimed_at <= now - timedelta(seconds=gap)),
             )
             .values(claimed_at=now)
-            .returning(s.filled_until, s.counted)
+            .returning(s.filled_until, s.counted, s.report)
         )
     ).first()
     return row
@@ -72,9 +72,10 @@ async def claim(conn: AsyncConnection, now: datetime, gap: float) -> Any | None:
 
 async def fill(
     conn: AsyncConnection, filled_until: date | None, counted: list[str], on: date
-) -> None:
+) -> date | None:
     """Recount the rollups from the day before ``filled_until`` to ``on``
-    (today); features not in ``counted`` over the whole window."""
+    (today); features not in ``counted`` over the whole window. Answers the
+    first day recounted (None: the whole window, for some feature at least)."""
     first = on - timedelta(days=HISTORY_DAYS)
     start = max(first, filled_until - timedelta(days=1)) if filled_until else first
     end = on + timedelta(days=1)
@@ -108,6 +109,8 @@ async def fill(
     links_from = start if filled_until else first
     await conn.execute(delete(_LINK).where(_LINK.c.day >= links_from))
     await _links(conn, links_from, end)
+    whole = filled_until is None or any(n not in counted for n in features.available())
+    return None if whole else start
 
 
 async def _links(conn: AsyncConnection, start: date, end: date) -> None:

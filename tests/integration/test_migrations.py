@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -389,3 +389,52 @@ async def test_0017_adds_moderation_and_keeps_notifications_and_their_indexes(
             found = {n: sql for n, sql in indexes if n.startswith("ix_")}
             assert "WHERE" in (found.get("ix_notification_unread") or "")
             assert "WHERE" in (found.get("ix_notification_unmailed") or "")
+
+
+async def test_0023_adds_the_analytics_tables_and_the_first_round_counts_what_was_there(
+    scratch: Database,
+) -> None:
+    """A post written before the upgrade is counted by the analytics job's first
+    round (the rollups start empty; the job fills its whole window)."""
+    from bus import make_bus
+    from server.analytics_job import AnalyticsJob
+
+    now = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    async with scratch.engine.begin() as conn:
+        await conn.run_sync(_upgrade_to, "0018")
+        await conn.execute(
+            text(
+                "INSERT INTO account (id, email, display_name, role, is_active, created_at,"
+                " stream_epoch, stream_seq, reading, bio, search_text, sort_key, mention_email)"
+                " VALUES (1, 'a@example.com', 'A', 'member', TRUE, :now, 'e', 0, '', '', 'a',"
+                " 'a', TRUE)"
+            ),
+            {"now": now},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO channel (id, kind, name, description, is_private, epoch, last_seq,"
+                " created_at) VALUES (1, 'group', 'Open', '', FALSE, 'e', 0, :now)"
+            ),
+            {"now": now},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO post (id, channel_id, author_id, body, created_at, like_count,"
+                " comment_count) VALUES (1, 1, 1, 'before', :now, 0, 0)"
+            ),
+            {"now": now},
+        )
+    await scratch.migrate()
+    bus = make_bus(None, prefix="scratch")
+    await bus.start()
+    try:
+        report = await AnalyticsJob(scratch, bus, 600).refresh(now + timedelta(hours=1), gap=0)
+    finally:
+        await bus.close()
+    assert report is not None and report.days[-1].suppressed  # one person
+    async with scratch.engine.begin() as conn:
+        rows = (
+            await conn.execute(text("SELECT feature, user_id, channel_id, uses FROM analytics_use"))
+        ).all()
+    assert sorted(tuple(r) for r in rows) == [("groups", 1, 1, 1), ("posts", 1, 1, 1)]
