@@ -100,6 +100,8 @@ def test_the_charts_draw_in_english_japanese_and_on_a_phone(
     posts = page.locator('[data-testid="feature-row"][data-feature="posts"]')
     expect(posts.locator("td").first).to_have_text("12")
     _shoot(page, tmp_path, "analytics-desktop-en")
+    page.get_by_test_id("analytics-across").scroll_into_view_if_needed()
+    _shoot(page, tmp_path, "analytics-matrix-desktop-en")
     # The survey link, once set, is offered where nobody uses a feature.
     page.get_by_test_id("analytics-survey-url").fill("#/c/1")
     page.get_by_test_id("analytics-survey-save").click()
@@ -126,6 +128,8 @@ def test_the_charts_draw_in_english_japanese_and_on_a_phone(
         box = ppage.get_by_test_id("chart-days").bounding_box()
         assert box is not None and box["width"] <= 360
         _shoot(ppage, tmp_path, name)
+        ppage.get_by_test_id("chart-matrix").scroll_into_view_if_needed()
+        _shoot(ppage, tmp_path, name.replace("analytics-", "analytics-matrix-"))
 
 
 def test_a_member_is_told_the_page_is_not_theirs(kaisha: Kaisha, sign_in: SignIn) -> None:
