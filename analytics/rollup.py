@@ -18,6 +18,7 @@ A round, in one transaction:
 3. Build the report from the rollups (report.py) and store it in the row.
 
 Days are UTC days. Deleting a post later does not uncount it: use happened.
+Rows older than the window (``HISTORY_DAYS``) are deleted, searches' too.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from analytics import features
-from analytics.models import AnalyticsLink, AnalyticsState, AnalyticsUse
+from analytics.models import AnalyticsLink, AnalyticsSearch, AnalyticsState, AnalyticsUse
 from channels import mentions
 from channels.models import Channel, ChannelKind, Like, Post
 from core.tables import table_of
@@ -40,6 +41,7 @@ from core.tables import table_of
 HISTORY_DAYS = 400  # the window counted (a year of months, and some)
 STATE = "report"
 _USE, _LINK, _STATE = table_of(AnalyticsUse), table_of(AnalyticsLink), table_of(AnalyticsState)
+_SEARCH = table_of(AnalyticsSearch)
 _POST, _CHANNEL, _LIKE = table_of(Post), table_of(Channel), table_of(Like)
 
 
@@ -106,6 +108,9 @@ async def fill(
                         for u in uses
                     ],
                 )
+    # Nothing older than the window is kept (searches included).
+    for table in (_USE, _LINK, _SEARCH):
+        await conn.execute(delete(table).where(table.c.day < first))
     links_from = start if filled_until else first
     await conn.execute(delete(_LINK).where(_LINK.c.day >= links_from))
     await _links(conn, links_from, end)
