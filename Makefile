@@ -60,6 +60,7 @@ bench: $(DEV_STAMP) services
 	$(BIN)/python bench/home.py
 	$(BIN)/python bench/wordcheck.py
 	$(BIN)/python bench/survey_pool.py
+	$(BIN)/python bench/analytics.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -23,6 +23,7 @@ import server.routes  # noqa: F401  (registers the API routes)
 from bus import CONTROL_TOPIC, make_bus
 from files.images import DOCX, PPTX, XLSX
 from presence import make_presence
+from server.analytics_job import AnalyticsJob
 from server.api import api, error_response
 from server.authcache import AuthCache
 from server.batching import PostBatcher
@@ -199,6 +200,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         mention_mail = MentionMail(settings, db, bus, mailer)
         question_alerts = QuestionAlerts(db, bus)
         gathering_reminders = GatheringReminders(db, bus)
+        analytics = AnalyticsJob(db, bus, settings.analytics_interval)
         services = Services(
             settings,
             db,
@@ -214,6 +216,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             mention_mail,
             question_alerts,
             gathering_reminders,
+            analytics,
         )
         await bus.subscribe(CONTROL_TOPIC)
         await presence.start()
@@ -227,6 +230,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         survey_opening = SurveyOpening(db, bus)
         survey_opening.start(settings.survey_open_interval)
         gathering_reminders.start(settings.gathering_reminder_interval)
+        analytics.start(settings.analytics_interval)
         app.state.services = node.services = services
         await ensure_first_admin(services)
         if settings.tune_gc:
@@ -243,6 +247,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await question_alerts.close()
             await survey_opening.close()
             await gathering_reminders.close()
+            await analytics.close()
             await guard.stop()
             await hub.stop()
             await presence.stop()

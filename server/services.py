@@ -23,6 +23,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 if TYPE_CHECKING:
+    from server.analytics_job import AnalyticsJob
     from server.files import FileService
     from server.gathering_reminders import GatheringReminders
     from server.hub import Hub
@@ -47,6 +48,7 @@ class Services:
     mention_mail: MentionMail  # mail for mentions left unread (off without SMTP)
     question_alerts: QuestionAlerts  # questions left waiting (questions/alerts.py)
     gathering_reminders: GatheringReminders  # event reminders (gatherings/reminders.py)
+    analytics: AnalyticsJob  # the analytics rollups and report, and the record of searches
 
     async def act(
         self,

@@ -267,6 +267,7 @@ class _Pump:
                 async with services.db.connection() as db_conn:
                     page = await search.search(db_conn, user, ask)
                 conn.send(frames.search(cmd.id, page))
+                await services.analytics.searched(user.id)
             case frames.HomeCmd():
                 section, before, limit = home.ask(cmd.section, cmd.before, cmd.limit)
                 async with services.db.connection() as db_conn:

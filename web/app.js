@@ -4,9 +4,9 @@
 //   #/directory  #/people  #/people/<id> (with their card open)  #/admin  #/search?q=…
 //   #/settings(?section)  #/moderation (moderators, admins)  #/reset/<token>  #/unsubscribe/<token> (a mail's link)  #/terms
 //   #/welcome (a newcomer's welcome page)  #/newcomers (a mentor's newcomers)
-//   #/questions (open questions)
-//   #/surveys  #/surveys/new  #/surveys/<id>(/results)  #/surveys/template/<key> (surveys)
 //   #/questions (open questions)  #/events  #/events/<id> (events: イベント)
+//   #/surveys  #/surveys/new  #/surveys/<id>(/results)  #/surveys/template/<key> (surveys)
+//   #/analytics (usage analytics, admins)
 // Signing out, or being signed out (a close code, a 401), ends everything the
 // session started and clears what the person left in the browser (drafts,
 // status: storage.js's forgetPeople).
@@ -43,6 +43,7 @@ const ROUTES = [
   { name: 'people', re: /^#\/people(?:\/(\d+))?$/, load: () => import('./views/people.js') },
   { name: 'search', re: /^#\/search(?:\?(.*))?$/, load: () => import('./views/search.js') },
   { name: 'admin', re: /^#\/admin$/, load: () => import('./views/admin.js') },
+  { name: 'analytics', re: /^#\/analytics$/, load: () => import('./views/analytics.js') },
   { name: 'settings', re: /^#\/settings(?:\?(\w+))?$/, load: () => import('./views/settings.js') },
   { name: 'welcome', re: /^#\/welcome$/, load: () => import('./views/welcome.js') },
   { name: 'newcomers', re: /^#\/newcomers$/, load: () => import('./views/newcomers.js') },

@@ -6,6 +6,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
+import analytics.models  # noqa: F401
 import channels.attachments
 import channels.models
 import channels.reading  # noqa: F401

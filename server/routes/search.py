@@ -66,4 +66,6 @@ async def search_posts(ctx: Ctx) -> search.SearchPage:
         limit=ctx.query_int("limit"),
     )
     async with ctx.services.db.connection() as conn:
-        return await search.search(conn, ctx.user, ask)
+        page = await search.search(conn, ctx.user, ask)
+    await ctx.services.analytics.searched(ctx.user.id)
+    return page

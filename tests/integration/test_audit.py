@@ -47,6 +47,9 @@ READS = {
     ("GET", "/api/questions/settings"),
     ("GET", "/api/questions/figures"),
     ("GET", "/api/surveys/makers"),
+    # Usage analytics: aggregates only (the CSV export is audited all the same).
+    ("GET", "/api/analytics"),
+    ("GET", "/api/analytics/settings"),
 }
 CSV = "email,name,department\nzed@example.com,Zed,Sales\n"
 
@@ -236,7 +239,17 @@ class Cases:
             await admin.call("PUT", "/api/audit/settings", {"retention_days": 400})
             return "setting.changed"
 
+        async def analytics_export() -> str:
+            await admin.raw("GET", "/api/analytics/export", params={"table": "features"})
+            return "analytics.exported"
+
+        async def analytics_settings() -> str:
+            await admin.call("PUT", "/api/analytics/settings", {"survey_url": "#/channels/1"})
+            return "setting.changed"
+
         return {
+            ("GET", "/api/analytics/export"): analytics_export,
+            ("PUT", "/api/analytics/settings"): analytics_settings,
             ("POST", "/api/users"): create_user,
             ("PATCH", "/api/users/{user_id:id}"): update_user,
             ("POST", "/api/users/import"): import_people,

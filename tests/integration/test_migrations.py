@@ -9,14 +9,15 @@ period. 0016: existing people have accepted no terms, and none are in force.
 0017: nobody is muted, suspended or hidden, and notifications stay. 0020: events
 arrive empty and take rows. 0021:
 existing posts carry no poll, and a poll can be written on one after. 0022: the
-survey tables come empty."""
+survey tables come empty. 0023: the analytics job's first round counts what was
+there before."""
 
 from __future__ import annotations
 
 import json
 import secrets
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -521,3 +522,52 @@ async def test_0020_adds_events_empty_and_writable(scratch: Database) -> None:
             ),
             {"now": now},
         )
+
+
+async def test_0023_adds_the_analytics_tables_and_the_first_round_counts_what_was_there(
+    scratch: Database,
+) -> None:
+    """A post written before the upgrade is counted by the analytics job's first
+    round (the rollups start empty; the job fills its whole window)."""
+    from bus import make_bus
+    from server.analytics_job import AnalyticsJob
+
+    now = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    async with scratch.engine.begin() as conn:
+        await conn.run_sync(_upgrade_to, "0018")
+        await conn.execute(
+            text(
+                "INSERT INTO account (id, email, display_name, role, is_active, created_at,"
+                " stream_epoch, stream_seq, reading, bio, search_text, sort_key, mention_email)"
+                " VALUES (1, 'a@example.com', 'A', 'member', TRUE, :now, 'e', 0, '', '', 'a',"
+                " 'a', TRUE)"
+            ),
+            {"now": now},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO channel (id, kind, name, description, is_private, epoch, last_seq,"
+                " created_at) VALUES (1, 'group', 'Open', '', FALSE, 'e', 0, :now)"
+            ),
+            {"now": now},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO post (id, channel_id, author_id, body, created_at, like_count,"
+                " comment_count) VALUES (1, 1, 1, 'before', :now, 0, 0)"
+            ),
+            {"now": now},
+        )
+    await scratch.migrate()
+    bus = make_bus(None, prefix="scratch")
+    await bus.start()
+    try:
+        report = await AnalyticsJob(scratch, bus, 600).refresh(now + timedelta(hours=1), gap=0)
+    finally:
+        await bus.close()
+    assert report is not None and report.days[-1].suppressed  # one person
+    async with scratch.engine.begin() as conn:
+        rows = (
+            await conn.execute(text("SELECT feature, user_id, channel_id, uses FROM analytics_use"))
+        ).all()
+    assert sorted(tuple(r) for r in rows) == [("groups", 1, 1, 1), ("posts", 1, 1, 1)]

@@ -481,6 +481,8 @@ QUERY_PARAMETERS: dict[str, Callable[[World, dict[str, Any]], str]] = {
     # GET /api/surveys: those made from the usage template
     "template": lambda w, c: "network_usage",
     "after": lambda w, c: "1",
+    # GET /api/analytics/export (admins only: members get 403)
+    "table": lambda w, c: "features",
 }
 
 
@@ -577,6 +579,8 @@ BODY_FIELDS: dict[str, Callable[[World, int], Any]] = {
     "capacity": lambda w, me: 1,
     "answer": lambda w, me: "going",
     "timezone": lambda w, me: "UTC",
+    # Usage analytics: the survey linked from unused features (admins only).
+    "survey_url": lambda w, me: "#/defaced",
 }
 
 

@@ -31,6 +31,7 @@ ADMIN_PASSWORD = "correct-horse-battery"
 TABLES = (
     "survey_pool, survey_respondent, survey_option, survey_question, survey_department, "
     "survey_maker, survey, "
+    "analytics_use, analytics_link, analytics_search, analytics_state, "
     "audit_entry, sanction, report, "
     "terms_acceptance, terms_version, word_list, "
     "person_event, person_block, channel_event, post_like, attachment, company_setting, "

@@ -36,6 +36,7 @@ PACKAGES = (
     "questions",
     "surveys",
     "gatherings",
+    "analytics",
     "presence",
     "files",
     "server",
@@ -72,6 +73,9 @@ ALLOWED = {
     # Events (gatherings): in channels, read by channels' rule, told through
     # notify; the company's time zone is org's.
     "gatherings": {"core", "bus", "streams", "org", "channels", "notify"},
+    # Analytics read every package's tables (never write them), count mentions
+    # as channels read them, and declare their export audited.
+    "analytics": {"core", "streams", "org", "channels", "audit"},
     "server": set(PACKAGES),
 }
 

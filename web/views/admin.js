@@ -49,6 +49,7 @@ export function mount(container) {
         h('a', { href: '#admin-terms', onclick: jump, text: t('admin.terms') }),
         h('a', { href: '#admin-words', onclick: jump, text: t('admin.words') }),
         h('a', { href: '#admin-audit', onclick: jump, text: t('admin.audit') }),
+        h('a', { href: '#/analytics', dataset: { testid: 'admin-analytics-link' }, text: t('admin.analytics') }),
       ),
       sections.map((s) => s.el),
     ),
