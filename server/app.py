@@ -37,6 +37,7 @@ from server.mention_mail import MentionMail
 from server.metrics import Metrics
 from server.presence_relay import PresenceRelay
 from server.question_alerts import QuestionAlerts
+from server.retention import Retention
 from server.services import Services
 from server.settings import Settings
 from server.welcomer import Welcomer
@@ -196,6 +197,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         mailer = Mailer(settings)
         mention_mail = MentionMail(settings, db, bus, mailer)
         question_alerts = QuestionAlerts(db, bus)
+        retention = Retention(db, bus, files)
         services = Services(
             settings,
             db,
@@ -210,6 +212,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             files,
             mention_mail,
             question_alerts,
+            retention,
         )
         await bus.subscribe(CONTROL_TOPIC)
         await presence.start()
@@ -220,6 +223,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         welcomer = Welcomer(db, bus)
         welcomer.start(settings.welcome_interval)
         question_alerts.start(settings.question_alert_interval)
+        retention.start(settings.retention_interval)
         app.state.services = node.services = services
         await ensure_first_admin(services)
         if settings.tune_gc:
@@ -234,6 +238,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await mention_mail.close()
             await welcomer.close()
             await question_alerts.close()
+            await retention.close()
             await guard.stop()
             await hub.stop()
             await presence.stop()

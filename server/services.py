@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from server.mention_mail import MentionMail
     from server.presence_relay import PresenceRelay
     from server.question_alerts import QuestionAlerts
+    from server.retention import Retention
 
 
 @dataclass(slots=True)
@@ -45,6 +46,7 @@ class Services:
     files: FileService
     mention_mail: MentionMail  # mail for mentions left unread (off without SMTP)
     question_alerts: QuestionAlerts  # questions left waiting (questions/alerts.py)
+    retention: Retention  # posts past their channel's retention (archive/retention.py)
 
     async def act(
         self,
