@@ -133,7 +133,7 @@ async def my_data(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
         "profile": _row(me._mapping),
         "posts": [_row(r._mapping) for r in posts],
         "likes": [_row(r._mapping) for r in likes],
-        "files": [{**_row(r._mapping), "url": f"/api/files/{r.id}"} for r in files],
+        "files": [{**_row(r._mapping), "url": f"/api/files/{r.id}/content"} for r in files],
         "direct_messages": await _conversations(conn, user_id),
         "notifications": [_row(r._mapping) for r in notifications],
         "preferences": {

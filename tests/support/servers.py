@@ -160,6 +160,7 @@ class Node:
             HTTP_WRITE_BURST=str(s.http_write_burst),
             MAX_SOCKETS_PER_PERSON=str(s.max_sockets_per_person),
             FILES_DIR=str(s.files_dir),
+            RETENTION_INTERVAL=str(s.retention_interval),
         )
         for name, value in (
             ("S3_BUCKET", s.s3_bucket),
