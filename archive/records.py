@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, DateTime, Integer, String, Table
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
 from archive.retention import ChannelRetention
@@ -133,6 +134,8 @@ def from_json(column: Column[Any], value: Any) -> Any:
             raise RecordError(f"{name}: may not be null")
         return None
     kind = column.type
+    if isinstance(kind, TypeDecorator):  # SQLModel's AutoString: a String
+        kind = kind.impl_instance
     if isinstance(kind, Boolean):
         if not isinstance(value, bool):
             raise RecordError(f"{name}: not true or false")

@@ -22,7 +22,7 @@ from audit.registry import person_label
 from bus.base import CONTROL_TOPIC
 from bus.messages import Forget, Kick
 from core.clock import utcnow
-from core.errors import DomainError
+from core.errors import ConflictError, DomainError
 from server.api import Ctx, HttpError, api
 from streams.unit import Unit, run
 
@@ -195,8 +195,16 @@ async def import_network(ctx: Ctx) -> ImportDone:
                 records={k: len(v) for k, v in parsed.rows.items()}, files=len(parsed.files)
             )
 
-        async with services.db.writer() as db:
-            done = await run(db, services.bus, apply)
+        try:
+            async with services.db.writer() as db:
+                done = await run(db, services.bus, apply)
+        except network.NotFreshError:
+            raise
+        except ConflictError as exc:
+            # A row the database refused (two accounts of one email, ...).
+            raise network.ImportFileError(
+                f"the file's records conflict with each other ({exc.message}): nothing imported"
+            ) from None
         if importer.id is not None:
             services.auth_cache.forget_user(importer.id)
         written.clear()
