@@ -6,7 +6,8 @@ mail (on) and no language yet. 0012: channels and memberships stay as they
 were (no pair key, the whole history), nobody is blocked. 0013: everyone
 already there counts as welcomed, and their start date gets its newcomer
 period. 0016: existing people have accepted no terms, and none are in force.
-0017: nobody is muted, suspended or hidden, and notifications stay."""
+0017: nobody is muted, suspended or hidden, and notifications stay. 0024: no
+channel has a retention."""
 
 from __future__ import annotations
 
@@ -389,3 +390,27 @@ async def test_0017_adds_moderation_and_keeps_notifications_and_their_indexes(
             found = {n: sql for n, sql in indexes if n.startswith("ix_")}
             assert "WHERE" in (found.get("ix_notification_unread") or "")
             assert "WHERE" in (found.get("ix_notification_unmailed") or "")
+
+
+async def test_0024_gives_no_channel_a_retention(scratch: Database) -> None:
+    """Channels that were there keep everything (no retention row); one can be
+    set after the upgrade."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    async with scratch.engine.begin() as conn:
+        await conn.run_sync(_upgrade_to, "0018")
+        await conn.execute(
+            text(
+                "INSERT INTO channel (id, kind, name, description, is_private, epoch, last_seq,"
+                " created_at) VALUES (1, 'group', 'Open', '', FALSE, 'e', 0, :now)"
+            ),
+            {"now": now},
+        )
+    await scratch.migrate()
+    async with scratch.engine.begin() as conn:
+        count = "SELECT count(*) FROM channel_retention"
+        assert (await conn.execute(text(count))).scalar_one() == 0
+        await conn.execute(
+            text("INSERT INTO channel_retention (channel_id, days, set_at) VALUES (1, 30, :now)"),
+            {"now": now},
+        )
+        assert (await conn.execute(text(count))).scalar_one() == 1

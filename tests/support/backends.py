@@ -32,7 +32,7 @@ TABLES = (
     "audit_entry, sanction, report, "
     "terms_acceptance, terms_version, word_list, "
     "person_event, person_block, channel_event, post_like, attachment, company_setting, "
-    "question, "
+    "question, channel_retention, "
     "read_position, "
     "post_search, post, "
     "membership, channel, invite, api_token, "
