@@ -34,6 +34,7 @@ export function dataSection() {
       'form',
       {
         class: 'row gap wrap retention-row',
+        novalidate: true,
         dataset: { testid: 'retention-row', id: String(rule.channel_id) },
         onsubmit: async (ev) => {
           ev.preventDefault();
