@@ -40,7 +40,9 @@ def test_a_member_downloads_their_own_data(kaisha: Kaisha, sign_in: SignIn) -> N
     person = kaisha.person(unique("Mika"))
     group = kaisha.api_as(person["email"]).call("POST", "/api/channels", {"name": unique("Books")})
     body = unique("my words")
-    kaisha.api_as(person["email"]).call("POST", f"/api/channels/{group['id']}/posts", {"body": body})
+    kaisha.api_as(person["email"]).call(
+        "POST", f"/api/channels/{group['id']}/posts", {"body": body}
+    )
     member = sign_in(person["email"])
     page = member.open("#/settings")
     link = page.get_by_test_id("my-data-download")

@@ -68,7 +68,9 @@ async def test_retention_deletes_exactly_what_is_older_than_the_limit(
         r = await admin.raw("PUT", url, body)
         assert r.status_code == 422, (body, r.text)
     assert (await alice.api.raw("PUT", url, {"days": 30})).status_code == 403
-    assert (await admin.raw("PUT", "/api/channels/99999/retention", {"days": 30})).status_code == 404
+    assert (
+        await admin.raw("PUT", "/api/channels/99999/retention", {"days": 30})
+    ).status_code == 404
     rules = {r["channel_id"]: r["days"] for r in await admin.call("GET", "/api/retention")}
     assert rules[gid] is None and rules[other] is None
     assert (await alice.api.raw("GET", "/api/retention")).status_code == 403
@@ -85,7 +87,9 @@ async def test_retention_deletes_exactly_what_is_older_than_the_limit(
     services = company.server.app.state.services
     assert await services.retention.run_once() == 2
     await live.wait(
-        lambda f: f["type"] == "event" and f["kind"] == "post.deleted" and f["data"]["post_id"] == older
+        lambda f: (
+            f["type"] == "event" and f["kind"] == "post.deleted" and f["data"]["post_id"] == older
+        )
     )
     gone = {e["data"]["post_id"] for e in live.events(gid, "post.deleted")}
     assert gone == {old, older}
