@@ -87,7 +87,11 @@ class Exported:
 
 
 async def export(conn: AsyncConnection, storage: Storage, out: IO[bytes]) -> Exported:
-    """Write the network's export to ``out`` (a seekable binary file)."""
+    """Write the network's export to ``out`` (a seekable binary file), every
+    table read in one snapshot (a like is never exported without its post):
+    PostgreSQL's REPEATABLE READ; on SQLite the caller holds the write lock."""
+    if conn.dialect.name == "postgresql" and not conn.in_transaction():
+        await conn.execution_options(isolation_level="REPEATABLE READ")
     done = Exported()
     keys: list[str] = []
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zf:

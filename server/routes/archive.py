@@ -109,8 +109,14 @@ async def export_network(ctx: Ctx) -> Response:
     fd, path = tempfile.mkstemp(prefix="kaisha-export-", suffix=".zip")
     try:
         with os.fdopen(fd, "w+b") as out:
-            async with services.db.connection() as conn:
-                done = await network.export(conn, services.files.storage, out)
+            if services.settings.is_sqlite:
+                # One snapshot of every table: SQLite's one writer waits meanwhile.
+                async with services.db.writer() as session:
+                    conn = await session.connection()
+                    done = await network.export(conn, services.files.storage, out)
+            else:
+                async with services.db.connection() as conn:
+                    done = await network.export(conn, services.files.storage, out)
 
         async def note(unit: Unit) -> None:
             unit.note(NetworkExported(records=done.total, files=done.files))
@@ -147,7 +153,8 @@ async def _receive(ctx: Ctx, path: str, limit: int) -> None:
     summary="Import a network export into this fresh installation, all or nothing (admins)",
     returns=ImportDone,
     status=201,
-    consumes=ZIP_TYPE,
+    # The zip's bytes, as an upload is (any content type is taken).
+    consumes="application/octet-stream",
     streamed=True,
     role="admin",
 )
