@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 import tempfile
+from typing import Any
 
 from pydantic import BaseModel
 from starlette.background import BackgroundTask
@@ -75,6 +76,7 @@ async def set_retention(ctx: Ctx) -> RetentionPublic:
     "GET",
     "/api/me/export",
     summary="Download one's own data as JSON: profile, posts, likes, files, messages, ...",
+    returns=dict[str, Any],
 )
 async def export_my_data(ctx: Ctx) -> Response:
     user_id = ctx.user.id
