@@ -9,8 +9,8 @@ does), then
 - ``retention``: deleting every post (30-day limit) through the write path,
   200 a unit (archive/retention.py ``apply_due``).
 
-    .venv/bin/python bench/archive.py            # 100,000 posts
-    .venv/bin/python bench/archive.py --quick    # 10,000 posts
+    .venv/bin/python bench/export_import.py            # 100,000 posts
+    .venv/bin/python bench/export_import.py --quick    # 10,000 posts
 """
 
 from __future__ import annotations
