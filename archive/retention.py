@@ -39,7 +39,7 @@ from org.models import User
 from streams.unit import Unit, run
 
 MAX_DAYS = 36_500  # a century
-MAX_BATCHES = 50  # claims one round makes at most, over all channels
+MAX_BATCHES = 500  # claims one round makes at most (100,000 posts), over all channels
 
 
 class ChannelRetention(SQLModel, table=True):
