@@ -39,6 +39,7 @@ from server.mention_mail import MentionMail
 from server.metrics import Metrics
 from server.presence_relay import PresenceRelay
 from server.question_alerts import QuestionAlerts
+from server.retention import Retention
 from server.services import Services
 from server.settings import Settings
 from server.survey_opening import SurveyOpening
@@ -201,6 +202,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         question_alerts = QuestionAlerts(db, bus)
         gathering_reminders = GatheringReminders(db, bus)
         analytics = AnalyticsJob(db, bus, settings.analytics_interval)
+        retention = Retention(db, bus, files)
         services = Services(
             settings,
             db,
@@ -217,6 +219,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             question_alerts,
             gathering_reminders,
             analytics,
+            retention,
         )
         await bus.subscribe(CONTROL_TOPIC)
         await presence.start()
@@ -231,6 +234,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         survey_opening.start(settings.survey_open_interval)
         gathering_reminders.start(settings.gathering_reminder_interval)
         analytics.start(settings.analytics_interval)
+        retention.start(settings.retention_interval)
         app.state.services = node.services = services
         await ensure_first_admin(services)
         if settings.tune_gc:
@@ -248,6 +252,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await survey_opening.close()
             await gathering_reminders.close()
             await analytics.close()
+            await retention.close()
             await guard.stop()
             await hub.stop()
             await presence.stop()

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from server.mention_mail import MentionMail
     from server.presence_relay import PresenceRelay
     from server.question_alerts import QuestionAlerts
+    from server.retention import Retention
 
 
 @dataclass(slots=True)
@@ -49,6 +50,7 @@ class Services:
     question_alerts: QuestionAlerts  # questions left waiting (questions/alerts.py)
     gathering_reminders: GatheringReminders  # event reminders (gatherings/reminders.py)
     analytics: AnalyticsJob  # the analytics rollups and report, and the record of searches
+    retention: Retention  # posts past their channel's retention (archive/retention.py)
 
     async def act(
         self,

@@ -109,6 +109,11 @@ class Settings:
     s3_prefix: str | None = None
     image_workers: int = 1  # processes decoding images (files/images.py)
     file_sweep_interval: float = 600.0  # seconds between sweeps of deleted files
+    # Seconds between each node's deletion of posts past their channel's
+    # retention (server/retention.py: each post deleted once), and the largest
+    # network export file an admin may import (archive/importer.py).
+    retention_interval: float = 3600.0
+    import_max_bytes: int = 2 * 1024**3
     tune_gc: bool = False  # server processes turn it on (from_env); see server/app.py
     web_dir: Path = Path(__file__).resolve().parent.parent / "web"
 
@@ -181,5 +186,7 @@ class Settings:
             s3_prefix=env.get("S3_PREFIX") or None,
             image_workers=_int("IMAGE_WORKERS", 1),
             file_sweep_interval=float(env.get("FILE_SWEEP_INTERVAL") or 600.0),
+            retention_interval=float(env.get("RETENTION_INTERVAL") or 3600.0),
+            import_max_bytes=_int("IMPORT_MAX_BYTES", 2 * 1024**3),
             tune_gc=env.get("GC_TUNING", "1") != "0",
         )

@@ -2,6 +2,7 @@
 
 from server.routes import (  # noqa: F401
     analytics,
+    archive,
     audit,
     auth,
     channels,

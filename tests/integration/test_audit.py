@@ -50,6 +50,7 @@ READS = {
     # Usage analytics: aggregates only (the CSV export is audited all the same).
     ("GET", "/api/analytics"),
     ("GET", "/api/analytics/settings"),
+    ("GET", "/api/retention"),
 }
 CSV = "email,name,department\nzed@example.com,Zed,Sales\n"
 
@@ -250,6 +251,27 @@ class Cases:
         return {
             ("GET", "/api/analytics/export"): analytics_export,
             ("PUT", "/api/analytics/settings"): analytics_settings,
+        async def set_retention() -> str:
+            url = f"/api/channels/{self.group['id']}/retention"
+            await admin.call("PUT", url, {"days": 90})
+            return "retention.changed"
+
+        async def export_network() -> str:
+            await admin.raw("GET", "/api/export")
+            return "network.exported"
+
+        async def import_network() -> str:
+            # This installation is not fresh: refused, and audited all the same.
+            r = await admin.raw(
+                "POST", "/api/import", content=b"PK", headers={"content-type": "application/zip"}
+            )
+            assert r.status_code == 409, r.text
+            return "network.import_refused"
+
+        return {
+            ("PUT", "/api/channels/{channel_id:id}/retention"): set_retention,
+            ("GET", "/api/export"): export_network,
+            ("POST", "/api/import"): import_network,
             ("POST", "/api/users"): create_user,
             ("PATCH", "/api/users/{user_id:id}"): update_user,
             ("POST", "/api/users/import"): import_people,

@@ -10,7 +10,7 @@ period. 0016: existing people have accepted no terms, and none are in force.
 arrive empty and take rows. 0021:
 existing posts carry no poll, and a poll can be written on one after. 0022: the
 survey tables come empty. 0023: the analytics job's first round counts what was
-there before."""
+there before. 0024: no channel has a retention."""
 
 from __future__ import annotations
 
@@ -571,3 +571,27 @@ async def test_0023_adds_the_analytics_tables_and_the_first_round_counts_what_wa
             await conn.execute(text("SELECT feature, user_id, channel_id, uses FROM analytics_use"))
         ).all()
     assert sorted(tuple(r) for r in rows) == [("groups", 1, 1, 1), ("posts", 1, 1, 1)]
+
+
+async def test_0024_gives_no_channel_a_retention(scratch: Database) -> None:
+    """Channels that were there keep everything (no retention row); one can be
+    set after the upgrade."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    async with scratch.engine.begin() as conn:
+        await conn.run_sync(_upgrade_to, "0018")
+        await conn.execute(
+            text(
+                "INSERT INTO channel (id, kind, name, description, is_private, epoch, last_seq,"
+                " created_at) VALUES (1, 'group', 'Open', '', FALSE, 'e', 0, :now)"
+            ),
+            {"now": now},
+        )
+    await scratch.migrate()
+    async with scratch.engine.begin() as conn:
+        count = "SELECT count(*) FROM channel_retention"
+        assert (await conn.execute(text(count))).scalar_one() == 0
+        await conn.execute(
+            text("INSERT INTO channel_retention (channel_id, days, set_at) VALUES (1, 30, :now)"),
+            {"now": now},
+        )
+        assert (await conn.execute(text(count))).scalar_one() == 1

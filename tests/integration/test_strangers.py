@@ -550,6 +550,8 @@ BODY_FIELDS: dict[str, Callable[[World, int], Any]] = {
     "clause": lambda w, me: "",
     "outcome": lambda w, me: "lift",
     "retention_days": lambda w, me: 1,
+    # A channel's retention (archive/retention.py): keep posts a day.
+    "days": lambda w, me: 1,
     # Questions: a Q&A flag, a post asked as a question (anonymously), an answer.
     "qa": lambda w, me: True,
     "question": lambda w, me: False,

@@ -37,6 +37,7 @@ TABLES = (
     "person_event, person_block, channel_event, post_like, attachment, company_setting, "
     "calendar_feed, rsvp, gathering, question, "
     "poll_vote, poll_option, poll, "
+    "channel_retention, "
     "read_position, "
     "post_search, post, "
     "membership, channel, invite, api_token, "

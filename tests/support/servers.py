@@ -161,6 +161,7 @@ class Node:
             MAX_SOCKETS_PER_PERSON=str(s.max_sockets_per_person),
             FILES_DIR=str(s.files_dir),
             GATHERING_REMINDER_INTERVAL=str(s.gathering_reminder_interval),
+            RETENTION_INTERVAL=str(s.retention_interval),
         )
         for name, value in (
             ("S3_BUCKET", s.s3_bucket),

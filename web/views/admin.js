@@ -1,5 +1,6 @@
 // Administration (admins only): accounts, invitation links, departments, files,
-// the company's time zone, terms of use, the word check and the audit log.
+// the company's time zone, terms of use, the word check, the audit log, and
+// retention and export.
 import { get } from '../api.js';
 import { h } from '../dom.js';
 import { Emitter } from '../emitter.js';
@@ -7,6 +8,7 @@ import { t } from '../i18n/index.js';
 import { app, isAdmin } from '../state.js';
 import { accountsSection } from './admin_accounts.js';
 import { auditSection } from './admin_audit.js';
+import { dataSection } from './admin_data.js';
 import { departmentsSection } from './admin_departments.js';
 import { filesSection } from './admin_files.js';
 import { invitesSection } from './admin_invites.js';
@@ -30,7 +32,7 @@ export function mount(container) {
     shared.departments = await get('/api/departments');
     shared.emit('departments', shared.departments);
   };
-  const sections = [accountsSection(shared), invitesSection(shared), departmentsSection(shared), onboardingSection(shared), questionsSection(), timezoneSection(), filesSection(), termsSection(), wordsSection(), auditSection()];
+  const sections = [accountsSection(shared), invitesSection(shared), departmentsSection(shared), onboardingSection(shared), questionsSection(), timezoneSection(), filesSection(), termsSection(), wordsSection(), auditSection(), dataSection()];
   container.replaceChildren(
     h(
       'div',
@@ -50,6 +52,7 @@ export function mount(container) {
         h('a', { href: '#admin-words', onclick: jump, text: t('admin.words') }),
         h('a', { href: '#admin-audit', onclick: jump, text: t('admin.audit') }),
         h('a', { href: '#/analytics', dataset: { testid: 'admin-analytics-link' }, text: t('admin.analytics') }),
+        h('a', { href: '#admin-data', onclick: jump, text: t('admin.data') }),
       ),
       sections.map((s) => s.el),
     ),

@@ -1,7 +1,8 @@
 // Account settings (#/settings, from the sidebar's own card): one's password,
 // the sessions one is signed in with (browsers), one's API tokens (bots) and
-// mail about mentions left unread, one's calendar feed, the people one blocked, one's warnings
-// and sanctions (with an appeal each) and one's reports.
+// mail about mentions left unread, one's calendar feed, the people one
+// blocked, one's warnings and sanctions (with an appeal each), one's reports,
+// and one's own data to download.
 // Each section is its own module; this page puts them together.
 import { h } from '../dom.js';
 import { Emitter } from '../emitter.js';
@@ -9,6 +10,7 @@ import { t } from '../i18n/index.js';
 import { app } from '../state.js';
 import { blocksSection } from './settings_blocks.js';
 import { calendarSection } from './settings_calendar.js';
+import { dataSection } from './settings_data.js';
 import { emailSection } from './settings_email.js';
 import { passwordSection } from './settings_password.js';
 import { reportsSection, sanctionsSection } from './settings_moderation.js';
@@ -28,6 +30,7 @@ export function mount(container, params, { signOut }) {
     blocksSection(),
     sanctionsSection(),
     reportsSection(),
+    dataSection(),
   ];
   const me = app.me;
   container.replaceChildren(
