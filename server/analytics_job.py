@@ -1,5 +1,5 @@
-"""The analytics job (analytics/): every ``ANALYTICS_INTERVAL`` seconds (600)
-each node offers to run a round; one claims it (analytics/rollup.py: a row
+"""The analytics job (usage/): every ``ANALYTICS_INTERVAL`` seconds (600)
+each node offers to run a round; one claims it (usage/rollup.py: a row
 lock taken with SKIP LOCKED and a conditional UPDATE), brings the rollups up
 to date from stored data and stores the report the page reads. A node runs a
 round as soon as it starts too (an empty page while no round ever ran was
@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from analytics.job import do_note_search, do_refresh
-from analytics.models import Report
 from bus.base import Bus
 from core.clock import utcnow
 from server.db import Database
 from server.periodic import Periodic
 from streams.unit import Unit, run
+from usage.job import do_note_search, do_refresh
+from usage.models import Report
 
 REMEMBERED = 100_000  # (person, day) pairs a node remembers having written
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import analytics.models  # noqa: F401
 import channels.attachments
 import channels.models
 import channels.reading  # noqa: F401
@@ -17,6 +16,7 @@ import org.models
 import org.newcomers
 import org.settings  # noqa: F401
 import surveys.models  # noqa: F401
+import usage.models  # noqa: F401
 import words.lists  # noqa: F401
 
 target_metadata = SQLModel.metadata

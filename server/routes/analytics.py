@@ -1,4 +1,4 @@
-"""Usage analytics over HTTP, for admins (analytics/): the report the job
+"""Usage analytics over HTTP, for admins (usage/): the report the job
 last stored, each of its tables as CSV, and the survey linked from features
 few or none use. Every route answers members 403."""
 
@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from analytics import export, features
-from analytics.facts import AnalyticsExported
-from analytics.job import stored
-from analytics.models import AnalyticsSettings, FeatureUse, Report
 from core.clock import utcnow
 from core.errors import InvalidError
 from org import settings as company
 from server.api import Ctx, Param, api
 from streams.unit import Unit
+from usage import export, features
+from usage.facts import AnalyticsExported
+from usage.job import stored
+from usage.models import AnalyticsSettings, FeatureUse, Report
 
 SETTINGS_KEY = "analytics"
 

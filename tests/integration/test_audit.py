@@ -248,9 +248,6 @@ class Cases:
             await admin.call("PUT", "/api/analytics/settings", {"survey_url": "#/channels/1"})
             return "setting.changed"
 
-        return {
-            ("GET", "/api/analytics/export"): analytics_export,
-            ("PUT", "/api/analytics/settings"): analytics_settings,
         async def set_retention() -> str:
             url = f"/api/channels/{self.group['id']}/retention"
             await admin.call("PUT", url, {"days": 90})
@@ -269,6 +266,8 @@ class Cases:
             return "network.import_refused"
 
         return {
+            ("GET", "/api/analytics/export"): analytics_export,
+            ("PUT", "/api/analytics/settings"): analytics_settings,
             ("PUT", "/api/channels/{channel_id:id}/retention"): set_retention,
             ("GET", "/api/export"): export_network,
             ("POST", "/api/import"): import_network,

@@ -36,7 +36,7 @@ PACKAGES = (
     "questions",
     "surveys",
     "gatherings",
-    "analytics",
+    "usage",
     "archive",
     "presence",
     "files",
@@ -76,7 +76,7 @@ ALLOWED = {
     "gatherings": {"core", "bus", "streams", "org", "channels", "notify"},
     # Analytics read every package's tables (never write them), count mentions
     # as channels read them, and declare their export audited.
-    "analytics": {"core", "streams", "org", "channels", "audit"},
+    "usage": {"core", "streams", "org", "channels", "audit"},
     # Retention and export sit above every domain: the export's list of record
     # types names each domain's tables; retention deletes through channels.
     "archive": {

@@ -1,4 +1,4 @@
-"""Usage analytics (analytics/): the rollups the analytics job fills
+"""Usage analytics (usage/): the rollups the analytics job fills
 (``analytics_use``, ``analytics_link``), the record of who searched on which
 day (``analytics_search``, no query text), and the job's state and last
 report (``analytics_state``). Indexes on when posts and likes were written,

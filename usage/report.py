@@ -1,4 +1,4 @@
-"""The report, built from the rollups (analytics/models.py) at the end of each
+"""The report, built from the rollups (usage/models.py) at the end of each
 round of the job and stored whole, so that opening the page reads one row.
 
 Windows, all in UTC days ending today: active people per day (30 days), per
@@ -25,8 +25,12 @@ from sqlalchemy import ColumnElement, case, distinct, func, union_all
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from analytics import features
-from analytics.models import (
+from channels.models import Channel, ChannelKind, Membership, Question
+from core.clock import iso
+from core.tables import table_of
+from org.models import Department, User
+from usage import features
+from usage.models import (
     MIN_PEOPLE,
     Active,
     AnalyticsLink,
@@ -42,10 +46,6 @@ from analytics.models import (
     NewcomerWeek,
     Report,
 )
-from channels.models import Channel, ChannelKind, Membership, Question
-from core.clock import iso
-from core.tables import table_of
-from org.models import Department, User
 
 DAYS, WEEKS, MONTHS = 30, 12, 12
 WINDOW = 30  # days of feature use, channels and the matrix

@@ -1,4 +1,4 @@
-"""The job's incremental fill of the rollups (analytics/models.py) from stored
+"""The job's incremental fill of the rollups (usage/models.py) from stored
 data, and its claim, so that one node runs each round.
 
 A round, in one transaction:
@@ -32,11 +32,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from analytics import features
-from analytics.models import AnalyticsLink, AnalyticsSearch, AnalyticsState, AnalyticsUse
 from channels import mentions
 from channels.models import Channel, ChannelKind, Like, Post
 from core.tables import table_of
+from usage import features
+from usage.models import AnalyticsLink, AnalyticsSearch, AnalyticsState, AnalyticsUse
 
 HISTORY_DAYS = 400  # the window counted (a year of months, and some)
 STATE = "report"

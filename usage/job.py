@@ -12,10 +12,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from analytics import features, report, rollup
-from analytics.models import AnalyticsSearch, AnalyticsState, Report
 from core.tables import table_of
 from streams.unit import Unit
+from usage import features, report, rollup
+from usage.models import AnalyticsSearch, AnalyticsState, Report
 
 _STATE, _SEARCH = table_of(AnalyticsState), table_of(AnalyticsSearch)
 

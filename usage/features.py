@@ -19,7 +19,7 @@ lines here, for instance polls (a table ``poll_vote`` with ``user_id``,
             v.user_id.label("user_id"), v.created_at.label("at"), v.channel_id.label("channel_id")
         )
 
-(and ``"polls"`` among ``analytics`` 's allowed imports in
+(and ``"polls"`` among ``usage``'s allowed imports in
 tests/unit/test_structure.py's ``ALLOWED``, if its table lives in a new
 package). The next round of the job counts the whole history window for a
 feature it never counted before (rollup.py).
@@ -36,11 +36,11 @@ from sqlalchemy import ColumnElement, Select, and_, func, literal, union_all
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from analytics.models import AnalyticsSearch
 from channels import mentions
 from channels.attachments import Attachment
 from channels.models import Channel, ChannelKind, Like, Membership, Post, Question
 from core.tables import table_of
+from usage.models import AnalyticsSearch
 
 # Every feature the page lists, in its order. "direct": messages in direct
 # conversations (posts, comments and likes count those of channels only).

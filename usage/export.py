@@ -11,8 +11,8 @@ import io
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from analytics.models import MIN_PEOPLE, Report
 from org.roster import neutralise
+from usage.models import MIN_PEOPLE, Report
 
 SUPPRESSED = f"<{MIN_PEOPLE}"
 
