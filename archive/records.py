@@ -6,9 +6,10 @@ their types, and its foreign keys are read from the table itself, so nothing
 else changes.
 
 What the list leaves out, on purpose: sign-in sessions, API tokens,
-invitation and password links, failed sign-ins (secrets and short-lived
-things: people sign in again, with their passwords, which travel as their
-argon2 hashes), and the search index (rebuilt from the posts on import).
+invitation and password links, failed sign-ins, calendar feed links (secrets
+and short-lived things: people sign in again, with their passwords, which
+travel as their argon2 hashes), the search index (rebuilt from the posts on import), and
+the analytics rollups and report (the job counts them again from the rows).
 
 A record on the wire is one JSON line ``{"type": "post", "data": {...}}``
 whose data has every column by name: numbers, strings, booleans, JSON values,
@@ -30,9 +31,21 @@ from sqlmodel import SQLModel
 from archive.retention import ChannelRetention
 from audit.models import AuditEntry
 from channels.attachments import Attachment
-from channels.models import Block, Channel, ChannelEvent, Like, Membership, Post, Question
+from channels.models import (
+    Block,
+    Channel,
+    ChannelEvent,
+    Like,
+    Membership,
+    Poll,
+    PollOption,
+    PollVote,
+    Post,
+    Question,
+)
 from channels.reading import ReadPosition
 from core.tables import table_of
+from gatherings.models import Gathering, Rsvp
 from moderation.models import Report, Sanction
 from notify.models import Notification
 from onboarding.models import ChecklistItem, ChecklistTick
@@ -40,6 +53,16 @@ from org.models import Department, PersonEvent, User
 from org.newcomers import Mentorship
 from org.settings import CompanySetting
 from org.terms import TermsAcceptance, TermsVersion
+from surveys.models import (
+    Survey,
+    SurveyDepartment,
+    SurveyMaker,
+    SurveyOption,
+    SurveyPool,
+    SurveyQuestion,
+    SurveyRespondent,
+)
+from usage.models import AnalyticsSearch
 from words.lists import WordList
 
 
@@ -77,6 +100,19 @@ RECORDS: tuple[Record, ...] = (
     Record(Like),
     Record(Attachment),
     Record(Question),
+    Record(Poll),
+    Record(PollOption),
+    Record(PollVote),
+    Record(Gathering),
+    Record(Rsvp),
+    Record(Survey),
+    Record(SurveyDepartment),
+    Record(SurveyQuestion),
+    Record(SurveyOption),
+    Record(SurveyRespondent),
+    Record(SurveyPool),
+    Record(SurveyMaker),
+    Record(AnalyticsSearch),
     Record(ChannelEvent),
     Record(PersonEvent),
     Record(ReadPosition),

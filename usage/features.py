@@ -38,8 +38,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from channels import mentions
 from channels.attachments import Attachment
-from channels.models import Channel, ChannelKind, Like, Membership, Post, Question
+from channels.models import Channel, ChannelKind, Like, Membership, PollVote, Post, Question
 from core.tables import table_of
+from gatherings.models import Gathering, Rsvp
+from surveys.models import Survey, SurveyRespondent
 from usage.models import AnalyticsSearch
 
 # Every feature the page lists, in its order. "direct": messages in direct
@@ -141,6 +143,9 @@ def counted(name: str) -> Callable[[Callable[[], Select[Any]]], Callable[[], Sel
 _POST, _CHANNEL, _LIKE = table_of(Post), table_of(Channel), table_of(Like)
 _FILE, _MEMBER, _QUESTION = table_of(Attachment), table_of(Membership), table_of(Question)
 _SEARCH = table_of(AnalyticsSearch)
+_VOTE, _POLL_POST = table_of(PollVote), table_of(Post).alias("poll_post")
+_GATHERING, _RSVP = table_of(Gathering), table_of(Rsvp)
+_SURVEY, _RESPONDENT = table_of(Survey), table_of(SurveyRespondent)
 _DIRECT = ChannelKind.direct.value
 
 
@@ -217,6 +222,37 @@ def _questions() -> Select[Any]:
     return sa_select(
         q.asker_id.label("user_id"), q.asked_at.label("at"), q.channel_id.label("channel_id")
     )
+
+
+@counted("polls")
+def _polls() -> Select[Any]:
+    """Voting (or changing one's vote) in a poll: the vote rows keep the last
+    time each person voted in each poll."""
+    v, p = _VOTE.c, _POLL_POST.c
+    return sa_select(
+        v.user_id.label("user_id"), v.voted_at.label("at"), p.channel_id.label("channel_id")
+    ).select_from(_VOTE.join(_POLL_POST, p.id == v.post_id))
+
+
+@counted("events")
+def _events() -> Select[Any]:
+    """Answering an event (going, maybe or not); a company-wide one has no channel."""
+    r, g = _RSVP.c, _GATHERING.c
+    return sa_select(
+        r.user_id.label("user_id"), r.answered_at.label("at"), g.channel_id.label("channel_id")
+    ).select_from(_RSVP.join(_GATHERING, g.id == r.gathering_id))
+
+
+@counted("surveys")
+def _surveys() -> Select[Any]:
+    """Making a survey, or answering one (who answered is kept apart from the
+    answers, even in an anonymous survey: surveys/pool.py)."""
+    s, r = _SURVEY.c, _RESPONDENT.c
+    made = sa_select(
+        s.created_by.label("user_id"), s.created_at.label("at"), literal(0).label("channel_id")
+    )
+    answered = sa_select(r.user_id, r.answered_at, literal(0))
+    return sa_select(union_all(made, answered).subquery())
 
 
 async def _search(conn: AsyncConnection, start: date, end: date) -> list[Use]:

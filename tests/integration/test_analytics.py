@@ -106,12 +106,12 @@ async def _figures(company: Company, seeded: dict[str, Any]) -> None:
     assert (use["posts"]["people"], use["comments"]["people"], use["likes"]["people"]) == (11, 5, 5)
     assert use["posts"]["change"] == 11 and use["posts"]["previous"] == 0
     assert use["groups"]["people"] == 8  # alice, liam (made one), Sales and lena (joined)
-    for name in ("files", "questions", "direct"):
+    for name in ("files", "questions", "direct", "events", "polls", "surveys"):
         assert use[name]["people"] == 0 and use[name]["unused"], use[name]
     for name in ("mentions", "search"):  # one person each: suppressed
         assert use[name]["people"] is None and use[name]["suppressed"], use[name]
         assert not use[name]["unused"]
-    for name in ("announcements", "events", "polls", "surveys"):
+    for name in ("announcements",):
         assert use[name]["available"] is False and not use[name]["unused"], use[name]
     # Departments this week.
     week = r["weeks"][-1]["period"]

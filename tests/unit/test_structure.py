@@ -76,7 +76,7 @@ ALLOWED = {
     "gatherings": {"core", "bus", "streams", "org", "channels", "notify"},
     # Analytics read every package's tables (never write them), count mentions
     # as channels read them, and declare their export audited.
-    "usage": {"core", "streams", "org", "channels", "audit"},
+    "usage": {"core", "streams", "org", "channels", "audit", "gatherings", "surveys"},
     # Retention and export sit above every domain: the export's list of record
     # types names each domain's tables; retention deletes through channels.
     "archive": {
@@ -92,6 +92,9 @@ ALLOWED = {
         "moderation",
         "questions",
         "files",
+        "gatherings",
+        "surveys",
+        "usage",
     },
     "server": set(PACKAGES),
 }
