@@ -204,7 +204,8 @@ async def _csv(company: Company) -> None:
     by = {row[0]: row for row in rows[1:]}
     assert rows[0][:3] == ["feature", "available", "people_30_days"]
     assert by["posts"][1:3] == ["yes", "11"] and by["search"][2] == "<5"
-    assert by["files"][5] == "yes" and by["polls"][1:3] == ["no", ""]
+    assert by["files"][5] == "yes" and by["polls"][1:3] == ["yes", "0"]
+    assert by["announcements"][1:3] == ["no", ""]
     matrix = await admin.raw("GET", "/api/analytics/export", params={"table": "matrix"})
     lines = list(csv.reader(io.StringIO(matrix.content.decode("utf-8-sig"))))
     legal_eng = next(x for x in lines if x[:2] == ["Legal", "Engineering"])
