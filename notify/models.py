@@ -44,6 +44,9 @@ class NotificationKind(enum.StrEnum):
     # A question still unanswered after the company's delay (questions/alerts.py):
     # to the asker's mentors, later to the channel's moderators.
     question_waiting = "question_waiting"
+    # A reminder to confirm a must-read announcement (announcements/): about no
+    # channel; ``excerpt`` is its title, ``actors`` who sent the reminder.
+    announcement = "announcement"
 
 
 class Notification(SQLModel, table=True):

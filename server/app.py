@@ -23,6 +23,7 @@ import server.routes  # noqa: F401  (registers the API routes)
 from bus import CONTROL_TOPIC, make_bus
 from files.images import DOCX, PPTX, XLSX
 from presence import make_presence
+from server.announce_schedule import AnnounceSchedule
 from server.api import api, error_response
 from server.authcache import AuthCache
 from server.batching import PostBatcher
@@ -39,6 +40,7 @@ from server.presence_relay import PresenceRelay
 from server.question_alerts import QuestionAlerts
 from server.services import Services
 from server.settings import Settings
+from server.tallies import Tallies
 from server.welcomer import Welcomer
 from server.ws import websocket_endpoint
 
@@ -220,6 +222,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         welcomer = Welcomer(db, bus)
         welcomer.start(settings.welcome_interval)
         question_alerts.start(settings.question_alert_interval)
+        tallies = Tallies(hub, bus)
+        announce_schedule = AnnounceSchedule(db, bus)
+        announce_schedule.start(settings.announce_interval)
         app.state.services = node.services = services
         await ensure_first_admin(services)
         if settings.tune_gc:
@@ -234,6 +239,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await mention_mail.close()
             await welcomer.close()
             await question_alerts.close()
+            await announce_schedule.close()
+            tallies.close()
             await guard.stop()
             await hub.stop()
             await presence.stop()

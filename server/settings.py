@@ -87,6 +87,9 @@ class Settings:
     # Seconds between each node's look for questions left waiting for an
     # answer (server/question_alerts.py: each alert goes out once).
     question_alert_interval: float = 60.0
+    # Seconds between each node's look for scheduled announcements whose time
+    # has come (server/announce_schedule.py: each is published once).
+    announce_interval: float = 15.0
     # Everyone sees colleagues' email addresses (else only admins and the person).
     show_emails: bool = False
     # Files: a local directory, or an S3 bucket when S3_BUCKET is set (several
@@ -159,6 +162,7 @@ class Settings:
             mention_email_interval=float(env.get("MENTION_EMAIL_INTERVAL") or 60.0),
             welcome_interval=float(env.get("WELCOME_INTERVAL") or 600.0),
             question_alert_interval=float(env.get("QUESTION_ALERT_INTERVAL") or 60.0),
+            announce_interval=float(env.get("ANNOUNCE_INTERVAL") or 15.0),
             show_emails=env.get("SHOW_EMAILS", "").lower() in ("1", "true", "yes"),
             files_dir=Path(env.get("FILES_DIR") or "./data/files"),
             s3_bucket=env.get("S3_BUCKET") or None,

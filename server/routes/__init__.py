@@ -1,6 +1,7 @@
 """HTTP routes under /api/. Importing this package registers them on ``server.api.api``."""
 
 from server.routes import (  # noqa: F401
+    announcements,
     audit,
     auth,
     channels,

@@ -33,6 +33,7 @@ TABLES = (
     "terms_acceptance, terms_version, word_list, "
     "person_event, person_block, channel_event, post_like, attachment, company_setting, "
     "question, "
+    "announcement_read, announcement_department, announcer, announcement, "
     "read_position, "
     "post_search, post, "
     "membership, channel, invite, api_token, "

@@ -33,6 +33,7 @@ PACKAGES = (
     "onboarding",
     "moderation",
     "questions",
+    "announcements",
     "presence",
     "files",
     "server",
@@ -63,6 +64,9 @@ ALLOWED = {
     # Questions across channels (open lists, waiting alerts, figures) read
     # channels and org and notify people; what a question is lives in channels.
     "questions": {"core", "bus", "streams", "words", "org", "channels", "notify"},
+    # Announcements read org's people and departments, render bodies as posts
+    # are rendered, and remind through notify; nothing below calls them.
+    "announcements": {"core", "bus", "streams", "org", "channels", "notify"},
     "server": set(PACKAGES),
 }
 
