@@ -21,7 +21,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from announcements import reads
-from announcements.facts import AnnouncementConfirmed, AnnouncementPublished, AnnouncementUpdated
+from announcements.facts import (
+    AnnouncementConfirmed,
+    AnnouncementPublished,
+    AnnouncementUpdated,
+    AnnouncerNamed,
+    AnnouncerRemoved,
+)
 from announcements.models import (
     Announcement,
     AnnouncementCreate,
@@ -326,6 +332,17 @@ async def do_publish_due(db: AsyncSession, bus: Bus, now: datetime) -> list[int]
 # ---- announcers ----------------------------------------------------------------------
 
 
+def _named(person: User, department: Department) -> dict[str, Any]:
+    assert person.id is not None and department.id is not None
+    return {
+        "user_id": person.id,
+        "display_name": person.display_name,
+        "email": person.email,
+        "department_id": department.id,
+        "department": department.name,
+    }
+
+
 def _require_admin(actor: User) -> None:
     if not actor.is_admin:
         raise ForbiddenError("administrators only")
@@ -336,16 +353,20 @@ async def do_name_announcer(db: AsyncSession, bus: Bus, actor: User, data: Annou
     _require_admin(actor)
 
     async def apply(unit: Unit) -> None:
-        if await unit.db.get(Department, data.department_id) is None:
+        department = await unit.db.get(Department, data.department_id)
+        if department is None:
             raise InvalidError("department_id: no such department")
-        person = await unit.db.get(User, data.user_id)
+        person = await unit.db.get(User, data.person_id)
         if person is None or not person.is_active:
-            raise InvalidError("user_id: no such person")
-        exists = await unit.db.get(Announcer, (data.department_id, data.user_id))
+            raise InvalidError("person_id: no such person")
+        exists = await unit.db.get(Announcer, (data.department_id, data.person_id))
         if exists is None:
             unit.db.add(
-                Announcer(department_id=data.department_id, user_id=data.user_id, named_by=actor.id)
+                Announcer(
+                    department_id=data.department_id, user_id=data.person_id, named_by=actor.id
+                )
             )
+            unit.note(AnnouncerNamed(**_named(person, department)))
 
     await run(db, bus, apply, actor_id=actor.id)
 
@@ -359,10 +380,14 @@ async def do_remove_announcer(
         gone = await (await unit.db.connection()).execute(
             delete(table_of(Announcer)).where(
                 table_of(Announcer).c.department_id == data.department_id,
-                table_of(Announcer).c.user_id == data.user_id,
+                table_of(Announcer).c.user_id == data.person_id,
             )
         )
         if not gone.rowcount:
             raise NotFoundError("no such announcer")
+        person = await unit.db.get(User, data.person_id)
+        department = await unit.db.get(Department, data.department_id)
+        assert person is not None and department is not None
+        unit.note(AnnouncerRemoved(**_named(person, department)))
 
     await run(db, bus, apply, actor_id=actor.id)

@@ -9,6 +9,10 @@ frames): what each recipient's devices show at once.
 - ``announcement.confirmed`` ``{"announcement_id": 4, "round": 1}``: one
   confirmed it (on this device or another): unpin it
 
+Noted (no stream keeps them; the audit log does): ``announcer.named`` and
+``announcer.removed`` ``{"user_id", "display_name", "email", "department_id",
+"department"}``.
+
 Who stops being in an announcement's audience (moved to another department)
 hears ``account.updated`` (org/facts.py) and asks again: announcements are
 read by the audience as it is now.
@@ -19,7 +23,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from announcements.models import AnnouncementPublic
-from streams.catalogue import Fact, fact
+from audit.registry import audited
+from streams.catalogue import NOTE, Fact, fact
 
 
 class _Mine(Fact):
@@ -43,3 +48,35 @@ class AnnouncementConfirmed(_Mine):
     kind: ClassVar[str] = "announcement.confirmed"
     announcement_id: int
     round: int
+
+
+# ---- noted facts (streams/unit.py, ``Unit.note``): the audit log records them ------
+
+
+class _Noted(Fact):
+    stream: ClassVar[str] = NOTE
+
+
+@fact
+class AnnouncerNamed(_Noted):
+    """An admin named someone an announcer for a department."""
+
+    kind: ClassVar[str] = "announcer.named"
+    user_id: int
+    display_name: str
+    email: str
+    department_id: int
+    department: str
+
+
+@fact
+class AnnouncerRemoved(_Noted):
+    kind: ClassVar[str] = "announcer.removed"
+    user_id: int
+    display_name: str
+    email: str
+    department_id: int
+    department: str
+
+
+audited(AnnouncerNamed.kind, AnnouncerRemoved.kind)

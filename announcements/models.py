@@ -190,7 +190,7 @@ class Reminded(BaseModel):
 
 
 class AnnouncerChange(StrictModel):
-    user_id: DbId
+    person_id: DbId
     department_id: DbId
 
 

@@ -151,7 +151,7 @@ async def name_announcer(ctx: Ctx) -> Announcers:
 )
 async def remove_announcer(ctx: Ctx) -> Announcers:
     change = AnnouncerChange(
-        department_id=ctx.path_int("department_id"), user_id=ctx.path_int("user_id")
+        department_id=ctx.path_int("department_id"), person_id=ctx.path_int("user_id")
     )
     await ctx.services.act(actions.do_remove_announcer, ctx.user, change)
     async with ctx.services.db.connection() as conn:

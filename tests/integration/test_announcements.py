@@ -184,7 +184,7 @@ async def test_announcers_may_announce_to_their_departments_only(company: Compan
         == 403
     )
     named = await admin.call(
-        "POST", "/api/announcers", {"user_id": carol.id, "department_id": sales}
+        "POST", "/api/announcers", {"person_id": carol.id, "department_id": sales}
     )
     assert [(x["user"]["id"], x["department"]["id"]) for x in named["announcers"]] == [
         (carol.id, sales)
@@ -204,7 +204,7 @@ async def test_announcers_may_announce_to_their_departments_only(company: Compan
     assert await _status(alice.api, "GET", "/api/announcers") == 403
     assert (
         await _status(
-            alice.api, "POST", "/api/announcers", {"user_id": alice.id, "department_id": eng}
+            alice.api, "POST", "/api/announcers", {"person_id": alice.id, "department_id": eng}
         )
         == 403
     )
@@ -236,7 +236,6 @@ async def test_bad_input_is_refused_and_changes_nothing(company: Company) -> Non
         assert r.json()["error"]
     assert (await admin.call("GET", "/api/announcements"))["announcements"] == []
 
-
     a = (await _publish(admin, must_read=True))["id"]
     kept = await admin.call("GET", f"/api/announcements/{a}")
     for body in ({}, {"title": ""}, {"ask_again": "no"}, {"title": "x", "extra": 1}):
@@ -246,8 +245,8 @@ async def test_bad_input_is_refused_and_changes_nothing(company: Company) -> Non
     assert await _status(admin, "PATCH", "/api/announcements/999999", {"title": "x"}) == 404
     assert await _status(admin, "POST", "/api/announcements/999999/confirm") == 404
     for body in (
-        {"user_id": alice.id, "department_id": 999999},
-        {"user_id": 999999, "department_id": 1},
+        {"person_id": alice.id, "department_id": 999999},
+        {"person_id": 999999, "department_id": 1},
     ):
         r = await admin.raw("POST", "/api/announcers", body)
         assert r.status_code == 400, r.text

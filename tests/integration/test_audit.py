@@ -46,6 +46,7 @@ READS = {
     ("GET", "/api/words/starting"),
     ("GET", "/api/questions/settings"),
     ("GET", "/api/questions/figures"),
+    ("GET", "/api/announcers"),
 }
 CSV = "email,name,department\nzed@example.com,Zed,Sales\n"
 
@@ -223,7 +224,19 @@ class Cases:
             await admin.call("PUT", "/api/audit/settings", {"retention_days": 400})
             return "setting.changed"
 
+        async def name_announcer() -> str:
+            body = {"person_id": alice.id, "department_id": c.departments["Engineering"]}
+            await admin.call("POST", "/api/announcers", body)
+            return "announcer.named"
+
+        async def remove_announcer() -> str:
+            eng = c.departments["Engineering"]
+            await admin.call("DELETE", f"/api/announcers/{eng}/{alice.id}")
+            return "announcer.removed"
+
         return {
+            ("POST", "/api/announcers"): name_announcer,
+            ("DELETE", "/api/announcers/{department_id:id}/{user_id:id}"): remove_announcer,
             ("POST", "/api/users"): create_user,
             ("PATCH", "/api/users/{user_id:id}"): update_user,
             ("POST", "/api/users/import"): import_people,

@@ -154,6 +154,9 @@ async def _known(company: Company) -> dict[str, Any]:
         {"action": "warn", "reason": "seed", "clause": "1"},
     )
     (warning,) = await alice.api.call("GET", "/api/me/sanctions")
+    notice = await company.admin.call(
+        "POST", "/api/announcements", {"title": "seed", "body": "seed", "must_read": True}
+    )
     return {
         "channel_id": eng["id"],
         "post_id": made["post"]["id"],
@@ -167,6 +170,7 @@ async def _known(company: Company) -> dict[str, Any]:
         "item_id": item["id"],
         "report_id": report["id"],
         "sanction_id": warning["id"],
+        "announcement_id": notice["id"],
     }
 
 

@@ -84,6 +84,7 @@ PATH_PARAMETERS = {
     "item_id": "checklist_item",
     "report_id": "report",
     "sanction_id": "sanction",
+    "announcement_id": "announcement",
 }
 # Kinds that belong to a channel: routes taking one are the channel's routes.
 CHANNEL_KINDS = frozenset({"channel", "post", "file"})
@@ -166,6 +167,7 @@ class World:
     session_id: str  # a browser session of alice's (as her sessions list names it)
     token_id: int  # an API token of alice's
     checklist_item: int  # an item of Engineering's newcomer checklist
+    announcement: int  # a must-read announcement to Engineering (carol is in Sales)
     counter: itertools.count[int] = field(default_factory=itertools.count)
 
     @property
@@ -233,6 +235,17 @@ async def _build(company: Company) -> World:
     )["post"]
     await bob.api.call("PUT", f"/api/posts/{dm_post['id']}/like", {})
     invite = await company.admin.call("POST", "/api/invites", {})
+    notice_title, notice_body = f"reorganisation {tag}", f"only engineers {tag}"
+    notice = await company.admin.call(
+        "POST",
+        "/api/announcements",
+        {
+            "title": notice_title,
+            "body": notice_body,
+            "departments": [company.departments["Engineering"]],
+            "must_read": True,
+        },
+    )
     item = await company.admin.call(
         "POST",
         "/api/onboarding/checklist",
@@ -260,6 +273,8 @@ async def _build(company: Company) -> World:
             dm_body,
             dm_comment_body,
             dm_file_name,
+            notice_title,
+            notice_body,
         ],
         dm=await alice.api.call("GET", f"/api/channels/{dm['id']}"),
         dm_posts=[dm_post["id"], dm_comment["id"]],
@@ -276,6 +291,7 @@ async def _build(company: Company) -> World:
         session_id=await _a_session_of(alice),
         token_id=(await alice.api.call("GET", "/api/tokens"))[0]["id"],
         checklist_item=item["id"],
+        announcement=notice["id"],
     )
 
 
@@ -488,6 +504,11 @@ BODY_FIELDS: dict[str, Callable[[World, int], Any]] = {
     "anonymous": lambda w, me: False,
     "answer_id": lambda w, me: w.secret_posts[1],
     "first_delay_hours": lambda w, me: 1,
+    # Announcements: to Engineering, must-read, asked again; an announcer named.
+    "departments": lambda w, me: [w.company.departments["Engineering"]],
+    "must_read": lambda w, me: True,
+    "ask_again": lambda w, me: True,
+    "person_id": lambda w, me: me,
 }
 
 
@@ -552,6 +573,7 @@ async def test_stranger_gets_401_and_changes_nothing(world: World, endpoint: End
         "checklist_item": [world.checklist_item],
         "report": [1],
         "sanction": [1],
+        "announcement": [world.announcement],
     }
     before = await _snapshot(world)
     stranger = Api(world.server.http)
@@ -638,6 +660,7 @@ async def test_non_member_reads_nothing_of_a_private_group_anywhere(
         "checklist_item": [world.checklist_item],
         "report": [1],
         "sanction": [1],
+        "announcement": [world.announcement],
     }
     queries = _queries(endpoint, world, world.secret)
     # Each parameter alone, with those the route requires (a search's ``q``).

@@ -65,8 +65,9 @@ ALLOWED = {
     # channels and org and notify people; what a question is lives in channels.
     "questions": {"core", "bus", "streams", "words", "org", "channels", "notify"},
     # Announcements read org's people and departments, render bodies as posts
-    # are rendered, and remind through notify; nothing below calls them.
-    "announcements": {"core", "bus", "streams", "org", "channels", "notify"},
+    # are rendered, remind through notify and declare their kinds audited;
+    # nothing below calls them.
+    "announcements": {"core", "bus", "streams", "org", "channels", "notify", "audit"},
     "server": set(PACKAGES),
 }
 
