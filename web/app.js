@@ -4,7 +4,7 @@
 //   #/directory  #/people  #/people/<id> (with their card open)  #/admin  #/search?q=…
 //   #/settings(?section)  #/moderation (moderators, admins)  #/reset/<token>  #/unsubscribe/<token> (a mail's link)  #/terms
 //   #/welcome (a newcomer's welcome page)  #/newcomers (a mentor's newcomers)
-//   #/questions (open questions)
+//   #/questions (open questions)  #/announcements(/<id>) (announcements, their rates)
 // Signing out, or being signed out (a close code, a 401), ends everything the
 // session started and clears what the person left in the browser (drafts,
 // status: storage.js's forgetPeople).
@@ -47,6 +47,7 @@ const ROUTES = [
   { name: 'terms', re: /^#\/terms$/, load: () => import('./views/terms.js') },
   { name: 'moderation', re: /^#\/moderation$/, load: () => import('./views/moderation.js') },
   { name: 'questions', re: /^#\/questions$/, load: () => import('./views/questions.js') },
+  { name: 'announcements', re: /^#\/announcements(?:\/(\d+))?$/, load: () => import('./views/announcements.js') },
   { name: 'reset', re: /^#\/reset\/([\w-]+)$/, public: true, load: () => import('./views/reset.js') },
   { name: 'unsubscribe', re: /^#\/unsubscribe\/([\w-]+)$/, public: true, load: () => import('./views/unsubscribe.js') },
   { name: 'home', re: /^#?\/?$/, load: () => import('./views/home.js') },
@@ -161,6 +162,10 @@ export function signedIn(session) {
         app.emit('blocks');
       } else if (f.kind === 'terms.published' || f.kind === 'terms.accepted') {
         termsEvent(f);
+      } else if (f.kind.startsWith('announcement.')) {
+        // Published for one, edited, or confirmed on another device: home's
+        // pinned ones and the announcements pages follow.
+        app.emit('announcement', f);
       }
     }),
     // Subscribed to one's own stream without a replay: at every page load
