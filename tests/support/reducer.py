@@ -174,6 +174,8 @@ class PersonState:
     mentors: list[int] = field(default_factory=list)
     checklist: dict[int, bool] = field(default_factory=dict)
     newcomers: dict[int, dict[int, bool]] = field(default_factory=dict)
+    # Must-read announcements one has not confirmed (pinned on home): id -> round.
+    must_read: dict[int, int] = field(default_factory=dict)
 
     def apply(self, frame: dict[str, Any]) -> None:
         kind, d = frame["kind"], frame["data"]
@@ -226,6 +228,14 @@ class PersonState:
             self.terms = (self.terms[0], d["version"])
         elif kind in ("wordlist.changed", "wordcheck.overridden"):
             pass  # records of what one did (the audit log reads them), no state
+        elif kind in ("announcement.published", "announcement.updated"):
+            a = d["announcement"]
+            if a["must_read"] and a["recipient"] and not a["confirmed"]:
+                self.must_read[a["id"]] = a["round"]
+            else:
+                self.must_read.pop(a["id"], None)
+        elif kind == "announcement.confirmed":
+            self.must_read.pop(d["announcement_id"], None)
         else:
             raise AssertionError(f"no reducer for {kind}")
 
@@ -259,6 +269,7 @@ async def fresh_person(api: Api) -> PersonState:
     mine = await api.call("GET", "/api/me/newcomers")
     blocked = {b["id"] for b in await api.call("GET", "/api/blocks")}
     terms = (await api.call("GET", "/api/session"))["terms"]
+    pinned = (await api.call("GET", "/api/home?limit=1"))["must_read"]
     return PersonState(
         joined,
         [_notification(n) for n in shown],
@@ -270,4 +281,5 @@ async def fresh_person(api: Api) -> PersonState:
         # One's checklist is followed while one is a newcomer, or about to be.
         checklist=_checklist(welcome["checklist"]) if _newcomer_soon(welcome) else {},
         newcomers={n["person"]["id"]: _checklist(n["checklist"]) for n in mine},
+        must_read={a["id"]: a["round"] for a in pinned},
     )
