@@ -149,6 +149,7 @@ async def do_publish_announcement(
                 )
         now = utcnow()
         publish_at = data.publish_at if data.publish_at is not None else now
+        assert me.id is not None
         announcement = Announcement(
             author_id=me.id,
             title=data.title,

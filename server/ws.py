@@ -270,8 +270,8 @@ class _Pump:
             case frames.HomeCmd():
                 section, before, limit = home.ask(cmd.section, cmd.before, cmd.limit)
                 async with services.db.connection() as db_conn:
-                    page = await feed(db_conn, user, section=section, before=before, limit=limit)
-                conn.send(frames.home(cmd.id, page))
+                    fed = await feed(db_conn, user, section=section, before=before, limit=limit)
+                conn.send(frames.home(cmd.id, fed))
             case frames.ReadAllCmd():
                 conn.send(frames.read_all(cmd.id, await read_all(services, user)))
 

@@ -210,7 +210,7 @@ async def test_announcers_may_announce_to_their_departments_only(company: Compan
     )
 
 
-BAD_ANNOUNCEMENTS: list[dict[str, Any]] = [
+BAD_ANNOUNCEMENTS: list[Any] = [
     {"title": "", "body": "b"},
     {"title": "   ", "body": "b"},
     {"title": "t", "body": ""},
