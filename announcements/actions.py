@@ -37,6 +37,7 @@ from announcements.models import (
     AnnouncementRead,
     Announcer,
     AnnouncerChange,
+    Confirmation,
     Reminded,
 )
 from bus.base import CONTROL_TOPIC, Bus
@@ -217,24 +218,27 @@ async def do_edit_announcement(
 
 async def do_confirm_announcement(
     db: AsyncSession, bus: Bus, actor: User, announcement_id: int
-) -> AnnouncementPublic:
+) -> Confirmation:
     """確認しました: one of its audience confirmed the current round (again:
-    nothing changes)."""
+    nothing changes). Four statements: where one stands (one's account as it
+    is now, inside it), the row, one's stream's head and its event."""
+    assert actor.id is not None
+    me_id = actor.id
 
-    async def apply(unit: Unit) -> bool:
-        me = await _current(unit.db, actor)
-        found = await reads.one(unit.db, me, announcement_id)
+    async def apply(unit: Unit) -> Confirmation:
+        found = await reads.standing(unit.db, me_id, announcement_id)
+        answer = Confirmation(announcement_id=announcement_id, round=found.round, confirmed=True)
         if not found.recipient:
             raise ForbiddenError("only its recipients confirm an announcement")
         if found.confirmed:
-            return False
+            return answer
         conn = await unit.db.connection()
         insert_of = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
         added = await conn.execute(
             insert_of(_AR)
             .values(
                 announcement_id=announcement_id,
-                user_id=me.id,
+                user_id=me_id,
                 round=found.round,
                 confirmed_at=utcnow(),
             )
@@ -242,19 +246,17 @@ async def do_confirm_announcement(
             .returning(_AR.c.user_id)
         )
         if added.first() is None:
-            return False  # confirmed at the same moment on another device
-        assert me.id is not None
+            return answer  # confirmed at the same moment on another device
         await unit.append(
-            PERSON, me.id, AnnouncementConfirmed(announcement_id=announcement_id, round=found.round)
+            PERSON, me_id, AnnouncementConfirmed(announcement_id=announcement_id, round=found.round)
         )
         # Its author and admins watching the rate hear of it (server/tallies.py).
         unit.send_after_commit(
-            CONTROL_TOPIC, Tallied(announcement=announcement_id, author=found.author.id)
+            CONTROL_TOPIC, Tallied(announcement=announcement_id, author=found.author_id)
         )
-        return True
+        return answer
 
-    await run(db, bus, apply, actor_id=actor.id)
-    return await reads.one(db, actor, announcement_id)
+    return await run(db, bus, apply, actor_id=actor.id)
 
 
 async def do_remind_unconfirmed(

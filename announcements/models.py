@@ -159,6 +159,14 @@ class AnnouncementList(BaseModel):
     announcements: list[AnnouncementPublic]  # newest first (scheduled ones first)
 
 
+class Confirmation(BaseModel):
+    """The answer to a confirmation: this round is confirmed (by one)."""
+
+    announcement_id: int
+    round: int
+    confirmed: bool
+
+
 class DepartmentRate(BaseModel):
     id: int | None  # None: people in no department
     name: str

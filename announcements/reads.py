@@ -10,6 +10,7 @@ one may not read answers "not found", as for what does not exist.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, case, exists, func, or_, select, true
@@ -265,6 +266,40 @@ async def must_read(db: Reader, user: User) -> list[AnnouncementPublic]:
     return await _page(
         await _conn(db), user.id, where, [_A.c.published_at.desc(), _A.c.id.desc()], PAGE
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """How one person stands with one announcement (what a confirmation needs)."""
+
+    round: int
+    author_id: int
+    recipient: bool
+    confirmed: bool
+
+
+async def standing(db: Reader, user_id: int, announcement_id: int) -> Standing:
+    """One statement: whether ``user_id`` (as they are now) is among its
+    recipients and confirmed this round; "not found" if they may not read it."""
+    me = _me()
+    confirmed = exists().where(
+        _AR.c.announcement_id == _A.c.id, _AR.c.user_id == me.c.id, _AR.c.round == _A.c.round
+    )
+    row = (
+        await (await _conn(db)).execute(
+            select(
+                _A.c.round,
+                _A.c.author_id,
+                and_(_A.c.published_at.is_not(None), audience_of(_A, me)).label("recipient"),
+                confirmed.label("confirmed"),
+            )
+            .select_from(_A.join(me, me.c.id == user_id))
+            .where(_A.c.id == announcement_id, readable(me))
+        )
+    ).first()
+    if row is None:
+        raise NotFoundError("no such announcement")
+    return Standing(row.round, row.author_id, bool(row.recipient), bool(row.confirmed))
 
 
 async def require_manager(db: Reader, user: User, announcement_id: int) -> Announcement:

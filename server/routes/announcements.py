@@ -12,6 +12,7 @@ from announcements.models import (
     AnnouncementPublic,
     AnnouncerChange,
     Announcers,
+    Confirmation,
     Confirmations,
     Reminded,
     Rights,
@@ -84,9 +85,9 @@ async def edit_announcement(ctx: Ctx) -> AnnouncementPublic:
     "POST",
     "/api/announcements/{announcement_id:id}/confirm",
     summary="Confirm having read a must-read announcement (確認しました)",
-    returns=AnnouncementPublic,
+    returns=Confirmation,
 )
-async def confirm_announcement(ctx: Ctx) -> AnnouncementPublic:
+async def confirm_announcement(ctx: Ctx) -> Confirmation:
     return await ctx.services.act(
         actions.do_confirm_announcement, ctx.user, ctx.path_int("announcement_id")
     )
