@@ -59,6 +59,7 @@ bench: $(DEV_STAMP) services
 	$(BIN)/python bench/files_server.py
 	$(BIN)/python bench/home.py
 	$(BIN)/python bench/wordcheck.py
+	$(BIN)/python bench/announce.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
