@@ -62,6 +62,7 @@ bench: $(DEV_STAMP) services
 	$(BIN)/python bench/survey_pool.py
 	$(BIN)/python bench/analytics.py
 	$(BIN)/python bench/export_import.py
+	$(BIN)/python bench/announce.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -28,6 +28,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, DateTime, Intege
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
+from announcements.models import Announcement, AnnouncementDepartment, AnnouncementRead, Announcer
 from archive.retention import ChannelRetention
 from audit.models import AuditEntry
 from channels.attachments import Attachment
@@ -103,6 +104,10 @@ RECORDS: tuple[Record, ...] = (
     Record(Poll),
     Record(PollOption),
     Record(PollVote),
+    Record(Announcement),
+    Record(AnnouncementDepartment),
+    Record(AnnouncementRead),
+    Record(Announcer),
     Record(Gathering),
     Record(Rsvp),
     Record(Survey),

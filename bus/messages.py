@@ -113,6 +113,17 @@ class Access(Message):
     user: int | None
 
 
+@message
+@dataclass(frozen=True, slots=True)
+class Tallied(Message):
+    """An announcement's confirmations changed (announcements/): nodes tell the
+    live connections of its author and of admins, who may be watching its rate."""
+
+    type: ClassVar[str] = "tallied"
+    announcement: int
+    author: int
+
+
 @dataclass(frozen=True, slots=True)
 class Reconnected(Message):
     """Local only, never sent: the bus was down and may have lost messages."""

@@ -8,8 +8,9 @@ query, never after. Catching up ("mark all read") is reading.py's
 
 A page has three parts, drawn in this order:
 
-- ``must_read``: items one must confirm having read. Announcements (a later
-  issue) fill it; until then it is always empty, and clients draw nothing.
+- ``must_read``: items one must confirm having read: the must-read
+  announcements one has not confirmed, which the server's feed adds
+  (server/routes/home.py; announcements/ stands above channels).
 - the **unread** section: posts by others, written after one joined the
   channel, past one's read position in it (its ``post.created`` event's seq),
   newest first: the same posts the sidebar's badges count, less comments.
@@ -99,8 +100,8 @@ class HomeItem(BaseModel):
 
 
 class HomePage(BaseModel):
-    # Items one must confirm having read, drawn above everything: filled by
-    # announcements (a later issue); always empty until then.
+    # Items one must confirm having read, drawn above everything: empty here;
+    # the server's feed fills it with announcements (server/routes/home.py).
     must_read: list[HomeItem] = []
     posts: list[HomeItem]
     # Where the next page starts: ``?section=&before=``; section None at the end.

@@ -18,6 +18,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from announcements.reads import announces
 from channels.access import ChannelAccess, access_channel, readable_by
 from channels.models import Channel
 from core.errors import NotFoundError
@@ -28,10 +29,10 @@ from org.models import User
 _GATHERING, _CHANNEL = table_of(Gathering), table_of(Channel)
 
 
-def may_create_company_wide(user: User) -> bool:
-    """Who may create (and so address to everyone) a company-wide event: admins.
-    The one place to widen it (announcers, say)."""
-    return user.is_admin
+async def may_create_company_wide(db: AsyncSession, user: User) -> bool:
+    """Who may create (and so address to everyone) a company-wide event: admins
+    and the people an admin named announcers (announcements/)."""
+    return await announces(db, user)
 
 
 def may_edit(user: User, gathering: Gathering) -> bool:

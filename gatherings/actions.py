@@ -154,8 +154,8 @@ async def do_create_gathering(
         me = await _me(unit.db, actor)
         now = utcnow()
         if body.channel_id is None:
-            if not may_create_company_wide(me):
-                raise ForbiddenError("only admins create company-wide events")
+            if not await may_create_company_wide(unit.db, me):
+                raise ForbiddenError("only admins and announcers create company-wide events")
         else:
             access = await access_channel(unit.db, me, body.channel_id)
             access.require_post()

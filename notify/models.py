@@ -55,6 +55,9 @@ class NotificationKind(enum.StrEnum):
     event_moved_up = "event_moved_up"
     event_reminder_day = "event_reminder_day"
     event_reminder_hour = "event_reminder_hour"
+    # A reminder to confirm a must-read announcement (announcements/): about no
+    # channel; ``excerpt`` is its title, ``actors`` who sent the reminder.
+    announcement = "announcement"
 
 
 class Notification(SQLModel, table=True):

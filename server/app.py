@@ -24,6 +24,7 @@ from bus import CONTROL_TOPIC, make_bus
 from files.images import DOCX, PPTX, XLSX
 from presence import make_presence
 from server.analytics_job import AnalyticsJob
+from server.announce_schedule import AnnounceSchedule
 from server.api import api, error_response
 from server.authcache import AuthCache
 from server.batching import PostBatcher
@@ -43,6 +44,7 @@ from server.retention import Retention
 from server.services import Services
 from server.settings import Settings
 from server.survey_opening import SurveyOpening
+from server.tallies import Tallies
 from server.welcomer import Welcomer
 from server.ws import websocket_endpoint
 
@@ -235,6 +237,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         gathering_reminders.start(settings.gathering_reminder_interval)
         analytics.start(settings.analytics_interval)
         retention.start(settings.retention_interval)
+        tallies = Tallies(hub, bus)
+        announce_schedule = AnnounceSchedule(db, bus)
+        announce_schedule.start(settings.announce_interval)
         app.state.services = node.services = services
         await ensure_first_admin(services)
         if settings.tune_gc:
@@ -253,6 +258,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await gathering_reminders.close()
             await analytics.close()
             await retention.close()
+            await announce_schedule.close()
+            tallies.close()
             await guard.stop()
             await hub.stop()
             await presence.stop()

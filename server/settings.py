@@ -96,6 +96,9 @@ class Settings:
     # Seconds between rounds of the analytics job (server/analytics_job.py:
     # one node runs each round).
     analytics_interval: float = 600.0
+    # Seconds between each node's look for scheduled announcements whose time
+    # has come (server/announce_schedule.py: each is published once).
+    announce_interval: float = 15.0
     # Everyone sees colleagues' email addresses (else only admins and the person).
     show_emails: bool = False
     # Files: a local directory, or an S3 bucket when S3_BUCKET is set (several
@@ -176,6 +179,7 @@ class Settings:
             survey_open_interval=float(env.get("SURVEY_OPEN_INTERVAL") or 60.0),
             gathering_reminder_interval=float(env.get("GATHERING_REMINDER_INTERVAL") or 60.0),
             analytics_interval=float(env.get("ANALYTICS_INTERVAL") or 600.0),
+            announce_interval=float(env.get("ANNOUNCE_INTERVAL") or 15.0),
             show_emails=env.get("SHOW_EMAILS", "").lower() in ("1", "true", "yes"),
             files_dir=Path(env.get("FILES_DIR") or "./data/files"),
             s3_bucket=env.get("S3_BUCKET") or None,

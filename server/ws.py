@@ -41,7 +41,7 @@ from org.stream import PERSON
 from presence.base import Status
 from server.api import authenticate, origin_allowed
 from server.outbox import Connection
-from server.routes.home import read_all
+from server.routes.home import feed, read_all
 from server.services import Services
 from server.wire import wire_for
 
@@ -271,10 +271,8 @@ class _Pump:
             case frames.HomeCmd():
                 section, before, limit = home.ask(cmd.section, cmd.before, cmd.limit)
                 async with services.db.connection() as db_conn:
-                    feed = await home.home_page(
-                        db_conn, user, section=section, before=before, limit=limit
-                    )
-                conn.send(frames.home(cmd.id, feed))
+                    fed = await feed(db_conn, user, section=section, before=before, limit=limit)
+                conn.send(frames.home(cmd.id, fed))
             case frames.ReadAllCmd():
                 conn.send(frames.read_all(cmd.id, await read_all(services, user)))
 

@@ -36,6 +36,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, literal, union_all
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from announcements.models import Announcement, AnnouncementRead
 from channels import mentions
 from channels.attachments import Attachment
 from channels.models import Channel, ChannelKind, Like, Membership, PollVote, Post, Question
@@ -146,6 +147,7 @@ _SEARCH = table_of(AnalyticsSearch)
 _VOTE, _POLL_POST = table_of(PollVote), table_of(Post).alias("poll_post")
 _GATHERING, _RSVP = table_of(Gathering), table_of(Rsvp)
 _SURVEY, _RESPONDENT = table_of(Survey), table_of(SurveyRespondent)
+_NOTICE, _CONFIRMED = table_of(Announcement), table_of(AnnouncementRead)
 _DIRECT = ChannelKind.direct.value
 
 
@@ -241,6 +243,17 @@ def _events() -> Select[Any]:
     return sa_select(
         r.user_id.label("user_id"), r.answered_at.label("at"), g.channel_id.label("channel_id")
     ).select_from(_RSVP.join(_GATHERING, g.id == r.gathering_id))
+
+
+@counted("announcements")
+def _announcements() -> Select[Any]:
+    """Publishing an announcement, or confirming a must-read one."""
+    a, r = _NOTICE.c, _CONFIRMED.c
+    published = sa_select(
+        a.author_id.label("user_id"), a.published_at.label("at"), literal(0).label("channel_id")
+    ).where(a.published_at.is_not(None))
+    confirmed = sa_select(r.user_id, r.confirmed_at, literal(0))
+    return sa_select(union_all(published, confirmed).subquery())
 
 
 @counted("surveys")

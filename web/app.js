@@ -7,6 +7,7 @@
 //   #/questions (open questions)  #/events  #/events/<id> (events: イベント)
 //   #/surveys  #/surveys/new  #/surveys/<id>(/results)  #/surveys/template/<key> (surveys)
 //   #/analytics (usage analytics, admins)
+//   #/questions (open questions)  #/announcements(/<id>) (announcements, their rates)
 // Signing out, or being signed out (a close code, a 401), ends everything the
 // session started and clears what the person left in the browser (drafts,
 // status: storage.js's forgetPeople).
@@ -52,6 +53,7 @@ const ROUTES = [
   { name: 'questions', re: /^#\/questions$/, load: () => import('./views/questions.js') },
   { name: 'surveys', re: /^#\/surveys(?:\/(new|template\/\w+|\d+)(?:\/(results))?)?$/, load: () => import('./views/surveys.js') },
   { name: 'events', re: /^#\/events(?:\/(\d+))?$/, load: () => import('./views/events.js') },
+  { name: 'announcements', re: /^#\/announcements(?:\/(\d+))?$/, load: () => import('./views/announcements.js') },
   { name: 'reset', re: /^#\/reset\/([\w-]+)$/, public: true, load: () => import('./views/reset.js') },
   { name: 'unsubscribe', re: /^#\/unsubscribe\/([\w-]+)$/, public: true, load: () => import('./views/unsubscribe.js') },
   { name: 'home', re: /^#?\/?$/, load: () => import('./views/home.js') },
@@ -173,6 +175,10 @@ export function signedIn(session) {
         termsEvent(f);
       } else if (f.kind === 'gathering.changed') {
         app.emit('gathering', f.data.gathering); // a company-wide event (web/kinds/gatherings.js)
+      } else if (f.kind.startsWith('announcement.')) {
+        // Published for one, edited, or confirmed on another device: home's
+        // pinned ones and the announcements pages follow.
+        app.emit('announcement', f);
       }
     }),
     // Subscribed to one's own stream without a replay: at every page load

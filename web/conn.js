@@ -8,7 +8,8 @@
 //   hello    the server's hello frame
 //   event    an event frame, in order, each seq once per channel
 //   reset    {channel, hadPosition}: the server could not replay; refetch over HTTP
-//   presence / typing   the server's frames as they are
+//   presence / typing / tallied   the server's frames as they are (tallied: an
+//             announcement's confirmations changed, to its author and admins)
 //   personal  an event of one's own stream (docs/protocol.md, "Your own stream"),
 //             in order, each seq once: e.g. membership.added / membership.removed
 //   personal-reset  {hadPosition}: one's own stream was (re)subscribed without a
@@ -208,6 +209,7 @@ export class Connection extends Emitter {
         return this.#onError(frame);
       case 'presence':
       case 'typing':
+      case 'tallied':
         return this.emit(frame.type, frame);
       default:
         return undefined; // unknown frames are ignored (protocol v1 may grow)

@@ -135,7 +135,7 @@ export function notificationText(n) {
   // Id 0: an anonymous question's asker (channels/questions.py).
   const name = n.actors[0]?.id === 0 ? t('question.anonymous') : n.actors[0]?.display_name || t('notify.someone');
   const others = Math.max(0, n.count - 1);
-  const vars = { name, channel: n.channel_name, title: n.excerpt };
+  const vars = { name, channel: n.channel_name, title: n.excerpt, excerpt: n.excerpt };
   if (n.kind === 'like' && others > 0) return t('notify.likeMany', { ...vars, count: others });
   return t(`notify.${n.kind}`, vars);
 }
@@ -146,6 +146,7 @@ export function notificationHref(n) {
   if (n.kind === 'moderation') return '#/settings?sanctions';
   if (n.kind === 'survey' || n.kind === 'survey_reminder') return '#/surveys';
   if (n.kind.startsWith('event_')) return '#/events'; // its excerpt names the event
+  if (n.kind === 'announcement') return '#/'; // pinned on home until confirmed
   const thread = n.thread_id ?? n.post_id;
   return thread ? `#/c/${n.channel_id}/p/${thread}` : `#/c/${n.channel_id}`;
 }

@@ -392,6 +392,13 @@ def search(frame_id: int | None, page: SearchPage) -> dict[str, Any]:
     return {"type": "search", "id": frame_id, **page.model_dump()}
 
 
+def tallied(announcement_id: int) -> dict[str, Any]:
+    """An announcement's confirmations changed (to its author and admins, at
+    most a few times a second): ``{"type": "tallied", "announcement": 4}``.
+    Ephemeral, like ``typing``: a page showing its rate asks for it again."""
+    return {"type": "tallied", "announcement": announcement_id}
+
+
 def home(frame_id: int | None, page: HomePage) -> dict[str, Any]:
     """The answer to ``home``: ``must_read``, ``posts``, ``section``, ``before``
     as ``GET /api/home`` answers them."""

@@ -2,6 +2,7 @@
 
 from server.routes import (  # noqa: F401
     analytics,
+    announcements,
     archive,
     audit,
     auth,

@@ -106,13 +106,12 @@ async def _figures(company: Company, seeded: dict[str, Any]) -> None:
     assert (use["posts"]["people"], use["comments"]["people"], use["likes"]["people"]) == (11, 5, 5)
     assert use["posts"]["change"] == 11 and use["posts"]["previous"] == 0
     assert use["groups"]["people"] == 8  # alice, liam (made one), Sales and lena (joined)
-    for name in ("files", "questions", "direct", "events", "polls", "surveys"):
+    for name in ("files", "questions", "direct", "announcements", "events", "polls", "surveys"):
         assert use[name]["people"] == 0 and use[name]["unused"], use[name]
     for name in ("mentions", "search"):  # one person each: suppressed
         assert use[name]["people"] is None and use[name]["suppressed"], use[name]
         assert not use[name]["unused"]
-    for name in ("announcements",):
-        assert use[name]["available"] is False and not use[name]["unused"], use[name]
+    assert all(f["available"] for f in r["features"])
     # Departments this week.
     week = r["weeks"][-1]["period"]
     rows = {d["department"]: d for d in r["departments"] if d["week"] == week}
@@ -205,7 +204,7 @@ async def _csv(company: Company) -> None:
     assert rows[0][:3] == ["feature", "available", "people_30_days"]
     assert by["posts"][1:3] == ["yes", "11"] and by["search"][2] == "<5"
     assert by["files"][5] == "yes" and by["polls"][1:3] == ["yes", "0"]
-    assert by["announcements"][1:3] == ["no", ""]
+    assert by["announcements"][1:3] == ["yes", "0"]
     matrix = await admin.raw("GET", "/api/analytics/export", params={"table": "matrix"})
     lines = list(csv.reader(io.StringIO(matrix.content.decode("utf-8-sig"))))
     legal_eng = next(x for x in lines if x[:2] == ["Legal", "Engineering"])

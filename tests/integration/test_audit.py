@@ -51,6 +51,7 @@ READS = {
     ("GET", "/api/analytics"),
     ("GET", "/api/analytics/settings"),
     ("GET", "/api/retention"),
+    ("GET", "/api/announcers"),
 }
 CSV = "email,name,department\nzed@example.com,Zed,Sales\n"
 
@@ -265,12 +266,24 @@ class Cases:
             assert r.status_code == 409, r.text
             return "network.import_refused"
 
+        async def name_announcer() -> str:
+            body = {"person_id": alice.id, "department_id": c.departments["Engineering"]}
+            await admin.call("POST", "/api/announcers", body)
+            return "announcer.named"
+
+        async def remove_announcer() -> str:
+            eng = c.departments["Engineering"]
+            await admin.call("DELETE", f"/api/announcers/{eng}/{alice.id}")
+            return "announcer.removed"
+
         return {
             ("GET", "/api/analytics/export"): analytics_export,
             ("PUT", "/api/analytics/settings"): analytics_settings,
             ("PUT", "/api/channels/{channel_id:id}/retention"): set_retention,
             ("GET", "/api/export"): export_network,
             ("POST", "/api/import"): import_network,
+            ("POST", "/api/announcers"): name_announcer,
+            ("DELETE", "/api/announcers/{department_id:id}/{user_id:id}"): remove_announcer,
             ("POST", "/api/users"): create_user,
             ("PATCH", "/api/users/{user_id:id}"): update_user,
             ("POST", "/api/users/import"): import_people,

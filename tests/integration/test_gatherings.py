@@ -299,6 +299,13 @@ async def test_company_wide_events_are_admins_and_reach_everyone_live(company: C
     bob, carol = company.people["bob"], company.people["carol"]
     refused = await bob.api.raw("POST", "/api/gatherings", _event(None))
     assert refused.status_code == 403
+    # Named an announcer (of his department), he may: announcers address everyone too.
+    eng = company.departments["Engineering"]
+    await company.admin.call("POST", "/api/announcers", {"person_id": bob.id, "department_id": eng})
+    by_announcer = await bob.api.call("POST", "/api/gatherings", _event(None, title="Town hall"))
+    await company.admin.call("DELETE", f"/api/announcers/{eng}/{bob.id}")
+    assert (await bob.api.raw("POST", "/api/gatherings", _event(None))).status_code == 403
+    await bob.api.call("POST", f"/api/gatherings/{by_announcer['id']}/cancel", {})
     live = await Live.connect(company.server, carol.token)
     await live.request({"op": "sub_me"})
     made = await company.admin.call("POST", "/api/gatherings", _event(None, title="全社会議"))

@@ -6,7 +6,8 @@ mail (on) and no language yet. 0012: channels and memberships stay as they
 were (no pair key, the whole history), nobody is blocked. 0013: everyone
 already there counts as welcomed, and their start date gets its newcomer
 period. 0016: existing people have accepted no terms, and none are in force.
-0017: nobody is muted, suspended or hidden, and notifications stay. 0020: events
+0017: nobody is muted, suspended or hidden, and notifications stay. 0019: no
+announcements yet, and a deleted department leaves their audiences. 0020: events
 arrive empty and take rows. 0021:
 existing posts carry no poll, and a poll can be written on one after. 0022: the
 survey tables come empty. 0023: the analytics job's first round counts what was
@@ -595,3 +596,48 @@ async def test_0024_gives_no_channel_a_retention(scratch: Database) -> None:
             {"now": now},
         )
         assert (await conn.execute(text(count))).scalar_one() == 1
+
+
+async def test_0019_adds_announcements_and_a_deleted_department_leaves_their_audience(
+    scratch: Database,
+) -> None:
+    """Nothing is announced after the upgrade; an announcement for a department
+    and an announcer of it go with the department's row (``ON DELETE CASCADE``
+    on both backends), the announcement itself stays."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    async with scratch.engine.begin() as conn:
+        await conn.run_sync(_upgrade_to, "0018")
+        await conn.execute(
+            text("INSERT INTO department (id, name, reading, created_at) VALUES (1, 'D', '', :n)"),
+            {"n": now},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO account (id, email, display_name, role, is_active, created_at,"
+                " stream_epoch, stream_seq, reading, bio, search_text, sort_key, mention_email)"
+                " VALUES (1, 'a@example.com', 'A', 'admin', TRUE, :now, 'e', 0, '', '', 'a',"
+                " 'a', TRUE)"
+            ),
+            {"now": now},
+        )
+    await scratch.migrate()
+    async with scratch.engine.begin() as conn:
+        for table in ("announcement", "announcement_department", "announcement_read", "announcer"):
+            assert (await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one() == 0
+        await conn.execute(
+            text(
+                "INSERT INTO announcement (id, author_id, title, body, html, must_read,"
+                " company_wide, publish_at, published_at, created_at, round) VALUES"
+                " (1, 1, 't', 'b', '<p>b</p>', TRUE, FALSE, :n, :n, :n, 1)"
+            ),
+            {"n": now},
+        )
+        await conn.execute(text("INSERT INTO announcement_department VALUES (1, 1)"))
+        await conn.execute(
+            text("INSERT INTO announcer (department_id, user_id, named_at) VALUES (1, 1, :n)"),
+            {"n": now},
+        )
+        await conn.execute(text("DELETE FROM department WHERE id = 1"))
+        for table, left in (("announcement_department", 0), ("announcer", 0), ("announcement", 1)):
+            count = (await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()
+            assert count == left, table

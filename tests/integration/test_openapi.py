@@ -175,6 +175,9 @@ async def _known(company: Company) -> dict[str, Any]:
             "ends_at": (start + timedelta(hours=1)).isoformat(),
         },
     )
+    notice = await company.admin.call(
+        "POST", "/api/announcements", {"title": "seed", "body": "seed", "must_read": True}
+    )
     return {
         "channel_id": eng["id"],
         "post_id": made["post"]["id"],
@@ -190,6 +193,7 @@ async def _known(company: Company) -> dict[str, Any]:
         "sanction_id": warning["id"],
         "survey_id": survey["id"],
         "gathering_id": gathering["id"],
+        "announcement_id": notice["id"],
     }
 
 

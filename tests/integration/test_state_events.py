@@ -537,6 +537,38 @@ async def test_state_plus_events_equals_fresh_state_for_every_action(company: Co
             group["id"],
             lambda: carol.api.call("POST", f"/api/posts/{ids['poll']}/poll/close", {}),
         ),
+        (
+            "a must-read announcement to everyone (pinned on home)",
+            sales["id"],
+            lambda: _then(
+                admin.call(
+                    "POST",
+                    "/api/announcements",
+                    {"title": "全社集会", "body": "10時から", "must_read": True},
+                ),
+                remember_item,
+                "announcement",
+            ),
+        ),
+        (
+            "confirm it (on another device)",
+            sales["id"],
+            lambda: carol.api.call("POST", f"/api/announcements/{ids['announcement']}/confirm"),
+        ),
+        (
+            "edit it, asking everyone again (pinned again)",
+            sales["id"],
+            lambda: admin.call(
+                "PATCH",
+                f"/api/announcements/{ids['announcement']}",
+                {"body": "11時からに変更", "ask_again": True},
+            ),
+        ),
+        (
+            "remind those who have not confirmed",
+            sales["id"],
+            lambda: admin.call("POST", f"/api/announcements/{ids['announcement']}/remind"),
+        ),
     ]
 
     seen_kinds: set[str] = set()

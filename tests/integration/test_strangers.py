@@ -88,6 +88,7 @@ PATH_PARAMETERS = {
     "sanction_id": "sanction",
     "survey_id": "survey",
     "gathering_id": "gathering",
+    "announcement_id": "announcement",
 }
 # Kinds that belong to a channel: routes taking one are the channel's routes.
 CHANNEL_KINDS = frozenset({"channel", "post", "file", "gathering"})
@@ -184,6 +185,7 @@ class World:
     token_id: int  # an API token of alice's
     checklist_item: int  # an item of Engineering's newcomer checklist
     survey: int  # a survey for Engineering only (carol is in Sales)
+    announcement: int  # a must-read announcement to Engineering (carol is in Sales)
     counter: itertools.count[int] = field(default_factory=itertools.count)
 
     @property
@@ -266,6 +268,17 @@ async def _build(company: Company) -> World:
     ]
     await bob.api.call("PUT", f"/api/gatherings/{gatherings[0]}/answer", {"answer": "going"})
     invite = await company.admin.call("POST", "/api/invites", {})
+    notice_title, notice_body = f"reorganisation {tag}", f"only engineers {tag}"
+    notice = await company.admin.call(
+        "POST",
+        "/api/announcements",
+        {
+            "title": notice_title,
+            "body": notice_body,
+            "departments": [company.departments["Engineering"]],
+            "must_read": True,
+        },
+    )
     item = await company.admin.call(
         "POST",
         "/api/onboarding/checklist",
@@ -308,6 +321,8 @@ async def _build(company: Company) -> World:
             dm_file_name,
             gathering_title,
             dm_gathering_title,
+            notice_title,
+            notice_body,
         ],
         dm=await alice.api.call("GET", f"/api/channels/{dm['id']}"),
         dm_posts=[dm_post["id"], dm_comment["id"]],
@@ -329,6 +344,7 @@ async def _build(company: Company) -> World:
         token_id=(await alice.api.call("GET", "/api/tokens"))[0]["id"],
         checklist_item=item["id"],
         survey=survey["id"],
+        announcement=notice["id"],
     )
 
 
@@ -583,6 +599,11 @@ BODY_FIELDS: dict[str, Callable[[World, int], Any]] = {
     "timezone": lambda w, me: "UTC",
     # Usage analytics: the survey linked from unused features (admins only).
     "survey_url": lambda w, me: "#/defaced",
+    # Announcements: to Engineering, must-read, asked again; an announcer named.
+    "departments": lambda w, me: [w.company.departments["Engineering"]],
+    "must_read": lambda w, me: True,
+    "ask_again": lambda w, me: True,
+    "person_id": lambda w, me: me,
 }
 
 
@@ -649,6 +670,7 @@ async def test_stranger_gets_401_and_changes_nothing(world: World, endpoint: End
         "report": [1],
         "sanction": [1],
         "survey": [world.survey],
+        "announcement": [world.announcement],
     }
     before = await _snapshot(world)
     stranger = Api(world.server.http)
@@ -750,6 +772,7 @@ async def test_non_member_reads_nothing_of_a_private_group_anywhere(
         "report": [1],
         "sanction": [1],
         "survey": [world.survey],
+        "announcement": [world.announcement],
     }
     queries = _queries(endpoint, world, world.secret)
     # Each parameter alone, with those the route requires (a search's ``q``).

@@ -222,6 +222,8 @@ class PersonState:
     # The surveys one has answered (surveys/).
     answered: set[int] = field(default_factory=set)
     gatherings: dict[int, dict[str, Any]] = field(default_factory=dict)  # company-wide events
+    # Must-read announcements one has not confirmed (pinned on home): id -> round.
+    must_read: dict[int, int] = field(default_factory=dict)
 
     def apply(self, frame: dict[str, Any]) -> None:
         kind, d = frame["kind"], frame["data"]
@@ -281,6 +283,14 @@ class PersonState:
             pass  # records of what one did (the audit log reads them), no state
         elif kind == "gathering.changed":
             _apply_gathering(self.gatherings, d["gathering"])
+        elif kind in ("announcement.published", "announcement.updated"):
+            a = d["announcement"]
+            if a["must_read"] and a["recipient"] and not a["confirmed"]:
+                self.must_read[a["id"]] = a["round"]
+            else:
+                self.must_read.pop(a["id"], None)
+        elif kind == "announcement.confirmed":
+            self.must_read.pop(d["announcement_id"], None)
         else:
             raise AssertionError(f"no reducer for {kind}")
 
@@ -315,6 +325,7 @@ async def fresh_person(api: Api) -> PersonState:
     blocked = {b["id"] for b in await api.call("GET", "/api/blocks")}
     terms = (await api.call("GET", "/api/session"))["terms"]
     surveys = (await api.call("GET", "/api/surveys"))["surveys"]
+    pinned = (await api.call("GET", "/api/home?limit=1"))["must_read"]
     return PersonState(
         joined,
         [_notification(n) for n in shown],
@@ -328,4 +339,5 @@ async def fresh_person(api: Api) -> PersonState:
         newcomers={n["person"]["id"]: _checklist(n["checklist"]) for n in mine},
         answered={s["id"] for s in surveys if s["answered"]},
         gatherings=await fresh_gatherings(api, None),
+        must_read={a["id"]: a["round"] for a in pinned},
     )

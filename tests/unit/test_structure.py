@@ -38,6 +38,7 @@ PACKAGES = (
     "gatherings",
     "usage",
     "archive",
+    "announcements",
     "presence",
     "files",
     "server",
@@ -73,10 +74,19 @@ ALLOWED = {
     "surveys": {"core", "bus", "streams", "words", "org", "channels", "notify", "audit"},
     # Events (gatherings): in channels, read by channels' rule, told through
     # notify; the company's time zone is org's.
-    "gatherings": {"core", "bus", "streams", "org", "channels", "notify"},
+    "gatherings": {"core", "bus", "streams", "org", "channels", "notify", "announcements"},
     # Analytics read every package's tables (never write them), count mentions
     # as channels read them, and declare their export audited.
-    "usage": {"core", "streams", "org", "channels", "audit", "gatherings", "surveys"},
+    "usage": {
+        "core",
+        "streams",
+        "org",
+        "channels",
+        "audit",
+        "announcements",
+        "gatherings",
+        "surveys",
+    },
     # Retention and export sit above every domain: the export's list of record
     # types names each domain's tables; retention deletes through channels.
     "archive": {
@@ -92,10 +102,15 @@ ALLOWED = {
         "moderation",
         "questions",
         "files",
+        "announcements",
         "gatherings",
         "surveys",
         "usage",
     },
+    # Announcements read org's people and departments, render bodies as posts
+    # are rendered, remind through notify and declare their kinds audited;
+    # nothing below calls them.
+    "announcements": {"core", "bus", "streams", "org", "channels", "notify", "audit"},
     "server": set(PACKAGES),
 }
 

@@ -155,16 +155,26 @@ function eventForm(existing, { done, cancel }) {
   } else {
     // The channels one may post in: those known now, then the server's list
     // (the page may have opened before the sidebar had it).
+    // Company-wide: admins and announcers (whoever may announce somewhere).
+    let wide = isAdmin();
+    let known = app.channels;
     const fill = (list) => {
+      known = list ?? known;
       const chosen = channel.value;
-      const mine = (list ?? []).filter((c) => c.can_post && !c.archived);
+      const mine = (known ?? []).filter((c) => c.can_post && !c.archived);
       const options = mine.map((c) => h('option', { value: String(c.id), text: c.kind === 'direct' ? c.name : `#${c.name}` }));
-      if (isAdmin()) options.push(h('option', { value: '', text: t('events.companyWide') }));
+      if (wide) options.push(h('option', { value: '', text: t('events.companyWide') }));
       channel.replaceChildren(...options);
       if (chosen && mine.some((c) => String(c.id) === chosen)) channel.value = chosen;
     };
     fill(app.channels);
     get('/api/channels?joined=1').then(fill, () => {});
+    if (!wide) {
+      get('/api/announcements/rights').then((rights) => {
+        wide = rights.company || rights.departments.length > 0;
+        if (wide) fill(null);
+      }, () => {});
+    }
   }
   const save = h('button', { class: 'btn primary', type: 'submit', dataset: { testid: 'event-form-save' }, text: existing ? t('events.save') : t('events.create') });
   const form = h(
@@ -201,7 +211,7 @@ function eventForm(existing, { done, cancel }) {
       capacity: cap ? Number(cap) : null,
     };
     if (!existing && channel.value) body.channel_id = Number(channel.value);
-    if (!existing && !channel.value && !isAdmin()) return error.set(t('events.error.channel'));
+    if (!existing && !channel.value && !channel.options.length) return error.set(t('events.error.channel'));
     save.disabled = true;
     try {
       done(existing ? await patch(`/api/gatherings/${existing.id}`, body) : await post('/api/gatherings', body));

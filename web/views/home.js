@@ -1,8 +1,8 @@
 // #/ : the home feed, the landing page (GET /api/home; docs/protocol.md,
 // "Home feed"): the newest posts of every channel one is in, unread ones
 // first, then the rest, newest first in each, a page at a time. Must-read
-// items (announcements, a later version) go above everything when the server
-// sends any.
+// announcements one has not confirmed go above everything, each with its
+// 確認しました / "Got it" button (views/announcements.js keeps them live).
 //
 // Live: a post created in a followed channel (the socket's `event`, which the
 // sidebar's counts follow too) goes to the top of its section; a deleted one
@@ -21,6 +21,7 @@ import { formatFull, formatWhen, t } from '../i18n/index.js';
 import { readMoved, readState } from '../reading.js';
 import { safeFragment } from '../safe_html.js';
 import { app, channelById, refreshChannels } from '../state.js';
+import { mustReadPanel } from './announcements.js';
 import { errorText, toast } from './errors.js';
 import { progressText } from './checklist.js';
 import { newcomerBadge } from './newcomer_badge.js';
@@ -90,8 +91,8 @@ export function mount(container) {
   offs.push(() => upcoming.destroy());
 
   const status = h('p', { class: 'muted', role: 'status', dataset: { testid: 'home-status' } });
-  const mustRead = h('ol', { class: 'card-list', dataset: { testid: 'home-must-read' } });
-  const mustReadPart = h('section', { class: 'home-section', hidden: true }, h('h2', { text: t('home.mustRead') }), mustRead);
+  const mustRead = mustReadPanel();
+  offs.push(mustRead.destroy);
   const unreadList = h('ol', { class: 'card-list', dataset: { testid: 'home-unread' } });
   const unreadHead = h('h2', { id: 'home-unread-head' });
   const unreadPart = h('section', { class: 'home-section', 'aria-labelledby': 'home-unread-head' }, unreadHead, unreadList);
@@ -107,7 +108,7 @@ export function mount(container) {
     welcomeCard(),
     upcoming.el,
     status,
-    mustReadPart,
+    mustRead.el,
     unreadPart,
     readPart,
     more,
@@ -185,8 +186,7 @@ export function mount(container) {
       try {
         const answer = await get(`/api/home${query.size ? `?${query}` : ''}`);
         if (!alive) return;
-        mustReadPart.hidden = !answer.must_read.length;
-        mustRead.replaceChildren(...answer.must_read.map(feedItem));
+        if (!query.has('before') && !query.has('section')) mustRead.set(answer.must_read);
         answer.posts.forEach(add);
         next = answer.section ? { section: answer.section, before: answer.before } : null;
         render();

@@ -117,6 +117,7 @@ export function mountSidebar(el, { signOut }) {
       navLink('home', '#/', t('nav.home'), 'nav-home', 'home'),
       app.me.newcomer ? navLink('welcome', '#/welcome', t('nav.welcome'), 'nav-welcome', 'check') : null,
       mentoring ? navLink('newcomers', '#/newcomers', t('nav.newcomers'), 'nav-newcomers', 'people') : null,
+      navLink('announcements', '#/announcements', t('nav.announcements'), 'nav-announcements', 'bell'),
       navLink('questions', '#/questions', t('nav.questions'), 'nav-questions', 'comment'),
       navLink('surveys', '#/surveys', t('nav.surveys'), 'nav-surveys', 'check'),
       navLink('events', '#/events', t('nav.events'), 'nav-events', 'calendar'),

@@ -5,7 +5,7 @@ count people by ``answered_at``) and ``calendar_feed`` (each person's private
 feed, by the SHA-256 of its token).
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020"
-down_revision: str | None = "0018"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,396 @@
+"""Every change to announcements, each in one unit (streams/unit.py):
+publishing (now, or scheduled and published later by the job on exactly one
+node), editing, confirming, reminding, naming announcers.
+
+Publishing appends ``announcement.published`` to every recipient's own stream
+in a few statements however many they are (``append_each``); their devices
+pin it at once. A confirmation is a row per (announcement, person, round) and
+``announcement.confirmed`` in the confirmer's stream only: confirmations of
+different people never wait for one another (no shared head to lock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from announcements import reads
+from announcements.facts import (
+    AnnouncementConfirmed,
+    AnnouncementPublished,
+    AnnouncementUpdated,
+    AnnouncerNamed,
+    AnnouncerRemoved,
+)
+from announcements.models import (
+    Announcement,
+    AnnouncementCreate,
+    AnnouncementDepartment,
+    AnnouncementEdit,
+    AnnouncementPublic,
+    AnnouncementRead,
+    Announcer,
+    AnnouncerChange,
+    Confirmation,
+    Reminded,
+)
+from bus.base import CONTROL_TOPIC, Bus
+from bus.messages import Tallied
+from channels import mentions
+from channels.render import render
+from core.clock import utcnow
+from core.errors import ForbiddenError, InvalidError, NotFoundError, UnauthorizedError
+from core.tables import table_of
+from notify.deliver import Note
+from notify.deliver import deliver as deliver_notes
+from notify.models import ActorRef, NotificationKind
+from org.models import Department, User
+from org.stream import PERSON
+from streams.catalogue import Fact
+from streams.log import Slot
+from streams.unit import Unit, run
+
+CLAIM_BATCH = 20  # scheduled announcements one claim publishes at most
+
+_A, _AD, _AR = table_of(Announcement), table_of(AnnouncementDepartment), table_of(AnnouncementRead)
+_DEPT, _USER = table_of(Department), table_of(User)
+
+
+async def _current(db: AsyncSession, actor: User) -> User:
+    """``actor`` as they are now (an open socket's copy may be older)."""
+    me = await db.get(User, actor.id, populate_existing=True)
+    if me is None or not me.is_active:
+        raise UnauthorizedError("this account is deactivated")
+    return me
+
+
+async def _html(db: AsyncSession, body: str) -> str:
+    return render(body, mentions.known(body, await mentions.people_named(db, [body])))
+
+
+async def _tell(
+    unit: Unit, announcement_id: int, kind: type[AnnouncementPublished] | type[AnnouncementUpdated]
+) -> int:
+    """The announcement to each of its recipients' own streams, as each sees it."""
+    conn = await unit.db.connection()
+    people = (await conn.execute(reads.recipients_query(announcement_id))).all()
+    if not people:
+        return 0
+    author = (
+        await conn.execute(select(_A.c.author_id, _A.c.round).where(_A.c.id == announcement_id))
+    ).one()
+    confirmed = {
+        u
+        for (u,) in await conn.execute(
+            select(_AR.c.user_id).where(
+                _AR.c.announcement_id == announcement_id, _AR.c.round == author.round
+            )
+        )
+    }
+    # What every recipient's copy shares, then what is each one's own.
+    base = await reads.card(conn, announcement_id)
+    roles = {i: r for i, r in people}
+
+    def card(user_id: int) -> AnnouncementPublic:
+        return base.model_copy(
+            update={
+                "confirmed": user_id in confirmed,
+                "recipient": True,
+                "can_manage": user_id == author.author_id or roles[user_id] == "admin",
+            }
+        )
+
+    keys = [i for i, _ in people]
+
+    async def make(slots: list[Slot]) -> list[tuple[Fact, int | None]]:
+        return [(kind(announcement=card(s.key)), unit.actor_id) for s in slots]
+
+    await unit.append_each(PERSON, keys, make)
+    return len(keys)
+
+
+async def _departments(db: AsyncSession, ids: Sequence[int]) -> list[int]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    found = {
+        i
+        for (i,) in await (await db.connection()).execute(
+            select(_DEPT.c.id).where(_DEPT.c.id.in_(wanted))
+        )
+    }
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise InvalidError(f"departments: no such department ({missing[0]})")
+    return wanted
+
+
+async def do_publish_announcement(
+    db: AsyncSession, bus: Bus, actor: User, data: AnnouncementCreate
+) -> AnnouncementPublic:
+    """Publish now, or schedule (``publish_at`` in the future). Admins address
+    anyone; a department's announcers their departments only."""
+
+    async def apply(unit: Unit) -> int:
+        me = await _current(unit.db, actor)
+        departments = await _departments(unit.db, data.departments)
+        targets: list[int | None] = list(departments) or [None]
+        for target in targets:
+            if not await reads.may_announce(unit.db, me, target):
+                raise ForbiddenError(
+                    "only admins announce to the whole company"
+                    if target is None
+                    else "you may not announce to this department"
+                )
+        now = utcnow()
+        publish_at = data.publish_at if data.publish_at is not None else now
+        assert me.id is not None
+        announcement = Announcement(
+            author_id=me.id,
+            title=data.title,
+            body=data.body,
+            html=await _html(unit.db, data.body),
+            must_read=data.must_read,
+            company_wide=not departments,
+            publish_at=publish_at,
+            published_at=now if publish_at <= now else None,
+            created_at=now,
+        )
+        unit.db.add(announcement)
+        await unit.db.flush()
+        assert announcement.id is not None
+        if departments:
+            await (await unit.db.connection()).execute(
+                insert(_AD),
+                [{"announcement_id": announcement.id, "department_id": d} for d in departments],
+            )
+        if announcement.published_at is not None:
+            await _tell(unit, announcement.id, AnnouncementPublished)
+        return announcement.id
+
+    announcement_id = await run(db, bus, apply, actor_id=actor.id)
+    return await reads.one(db, actor, announcement_id)
+
+
+async def do_edit_announcement(
+    db: AsyncSession, bus: Bus, actor: User, announcement_id: int, data: AnnouncementEdit
+) -> AnnouncementPublic:
+    """Change the title, body or must-read; a published one is marked updated,
+    and with ``ask_again`` everyone confirms again (a new round)."""
+
+    async def apply(unit: Unit) -> None:
+        me = await _current(unit.db, actor)
+        a = await reads.require_manager(unit.db, me, announcement_id)
+        values: dict[str, Any] = {}
+        if data.title is not None:
+            values["title"] = data.title
+        if data.body is not None:
+            values["body"] = data.body
+            values["html"] = await _html(unit.db, data.body)
+        if data.must_read is not None:
+            values["must_read"] = data.must_read
+        if not values and not data.ask_again:
+            raise InvalidError("nothing to change: give title, body, must_read or ask_again")
+        published = a.published_at is not None
+        if published:
+            values["edited_at"] = utcnow()
+            if data.ask_again:
+                values["round"] = a.round + 1
+        await (await unit.db.connection()).execute(
+            update(_A).where(_A.c.id == announcement_id).values(values)
+        )
+        if published:
+            await _tell(unit, announcement_id, AnnouncementUpdated)
+        if published and data.ask_again:
+            unit.send_after_commit(
+                CONTROL_TOPIC, Tallied(announcement=announcement_id, author=a.author_id)
+            )
+
+    await run(db, bus, apply, actor_id=actor.id)
+    return await reads.one(db, actor, announcement_id)
+
+
+async def do_confirm_announcement(
+    db: AsyncSession, bus: Bus, actor: User, announcement_id: int
+) -> Confirmation:
+    """確認しました: one of its audience confirmed the current round (again:
+    nothing changes). Four statements: where one stands (one's account as it
+    is now, inside it), the row, one's stream's head and its event."""
+    assert actor.id is not None
+    me_id = actor.id
+
+    async def apply(unit: Unit) -> Confirmation:
+        found = await reads.standing(unit.db, me_id, announcement_id)
+        answer = Confirmation(announcement_id=announcement_id, round=found.round, confirmed=True)
+        if not found.recipient:
+            raise ForbiddenError("only its recipients confirm an announcement")
+        if found.confirmed:
+            return answer
+        conn = await unit.db.connection()
+        insert_of = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        added = await conn.execute(
+            insert_of(_AR)
+            .values(
+                announcement_id=announcement_id,
+                user_id=me_id,
+                round=found.round,
+                confirmed_at=utcnow(),
+            )
+            .on_conflict_do_nothing()
+            .returning(_AR.c.user_id)
+        )
+        if added.first() is None:
+            return answer  # confirmed at the same moment on another device
+        await unit.append(
+            PERSON, me_id, AnnouncementConfirmed(announcement_id=announcement_id, round=found.round)
+        )
+        # Its author and admins watching the rate hear of it (server/tallies.py).
+        unit.send_after_commit(
+            CONTROL_TOPIC, Tallied(announcement=announcement_id, author=found.author_id)
+        )
+        return answer
+
+    return await run(db, bus, apply, actor_id=actor.id)
+
+
+async def do_remind_unconfirmed(
+    db: AsyncSession, bus: Bus, actor: User, announcement_id: int
+) -> Reminded:
+    """A notification to each recipient who has not confirmed yet."""
+
+    async def apply(unit: Unit) -> Reminded:
+        me = await _current(unit.db, actor)
+        a = await reads.require_manager(unit.db, me, announcement_id)
+        if a.published_at is None:
+            raise InvalidError("not published yet: nobody to remind")
+        conn = await unit.db.connection()
+        pending = [i for (i,) in await conn.execute(reads.pending_query(announcement_id, a.round))]
+        assert me.id is not None
+        actor_ref = ActorRef(id=me.id, display_name=me.display_name)
+        await deliver_notes(
+            unit,
+            [
+                Note(
+                    user_id=i,
+                    kind=NotificationKind.announcement,
+                    actor=actor_ref,
+                    channel_id=None,
+                    channel_name="",
+                    excerpt=a.title[:120],
+                )
+                for i in pending
+            ],
+        )
+        await conn.execute(
+            update(_A).where(_A.c.id == announcement_id).values(reminded_at=utcnow())
+        )
+        return Reminded(reminded=len(pending))
+
+    return await run(db, bus, apply, actor_id=actor.id)
+
+
+async def publish_due(unit: Unit, now: datetime) -> list[int]:
+    """Claim and publish the scheduled announcements due at ``now`` (at most
+    ``CLAIM_BATCH``). The claim is a conditional update (``published_at IS
+    NULL``) after ``FOR UPDATE SKIP LOCKED`` (PostgreSQL): a node running at
+    the same moment skips the rows another holds, and an update that finds
+    one already published matches nothing, so each is published once."""
+    conn = await unit.db.connection()
+    due = select(_A.c.id).where(_A.c.published_at.is_(None), _A.c.publish_at <= now)
+    due = due.order_by(_A.c.publish_at, _A.c.id).limit(CLAIM_BATCH)
+    if conn.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = [i for (i,) in await conn.execute(due)]
+    if not ids:
+        return []
+    claimed = [
+        i
+        for (i,) in await conn.execute(
+            update(_A)
+            .where(_A.c.id.in_(ids), _A.c.published_at.is_(None))
+            .values(published_at=now)
+            .returning(_A.c.id)
+        )
+    ]
+    for announcement_id in sorted(claimed):
+        await _tell(unit, announcement_id, AnnouncementPublished)
+    return sorted(claimed)
+
+
+async def do_publish_due(db: AsyncSession, bus: Bus, now: datetime) -> list[int]:
+    """One round of the scheduling job (server/announce_schedule.py)."""
+
+    async def apply(unit: Unit) -> list[int]:
+        return await publish_due(unit, now)
+
+    return await run(db, bus, apply)
+
+
+# ---- announcers ----------------------------------------------------------------------
+
+
+def _named(person: User, department: Department) -> dict[str, Any]:
+    assert person.id is not None and department.id is not None
+    return {
+        "user_id": person.id,
+        "display_name": person.display_name,
+        "email": person.email,
+        "department_id": department.id,
+        "department": department.name,
+    }
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.is_admin:
+        raise ForbiddenError("administrators only")
+
+
+async def do_name_announcer(db: AsyncSession, bus: Bus, actor: User, data: AnnouncerChange) -> None:
+    """An admin names ``user_id`` an announcer for ``department_id``."""
+    _require_admin(actor)
+
+    async def apply(unit: Unit) -> None:
+        department = await unit.db.get(Department, data.department_id)
+        if department is None:
+            raise InvalidError("department_id: no such department")
+        person = await unit.db.get(User, data.person_id)
+        if person is None or not person.is_active:
+            raise InvalidError("person_id: no such person")
+        exists = await unit.db.get(Announcer, (data.department_id, data.person_id))
+        if exists is None:
+            unit.db.add(
+                Announcer(
+                    department_id=data.department_id, user_id=data.person_id, named_by=actor.id
+                )
+            )
+            unit.note(AnnouncerNamed(**_named(person, department)))
+
+    await run(db, bus, apply, actor_id=actor.id)
+
+
+async def do_remove_announcer(
+    db: AsyncSession, bus: Bus, actor: User, data: AnnouncerChange
+) -> None:
+    _require_admin(actor)
+
+    async def apply(unit: Unit) -> None:
+        gone = await (await unit.db.connection()).execute(
+            delete(table_of(Announcer)).where(
+                table_of(Announcer).c.department_id == data.department_id,
+                table_of(Announcer).c.user_id == data.person_id,
+            )
+        )
+        if not gone.rowcount:
+            raise NotFoundError("no such announcer")
+        person = await unit.db.get(User, data.person_id)
+        department = await unit.db.get(Department, data.department_id)
+        assert person is not None and department is not None
+        unit.note(AnnouncerRemoved(**_named(person, department)))
+
+    await run(db, bus, apply, actor_id=actor.id)

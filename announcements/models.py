@@ -1,0 +1,218 @@
+"""Announcements' tables and the API shapes built from them.
+
+An announcement is its own row (after misskey's ``Announcement`` and
+``AnnouncementRead``, ANCHORS.md §6), not a post in a channel: its audience is
+departments (or the whole company) rather than a channel's members, and who
+receives it is asked of the accounts as they are now, so a person moved out of
+a department stops receiving its announcements at once, with no membership
+rows to keep in step (docs/architecture.md, "Announcements").
+
+- ``announcement``: title, body (its HTML rendered by the posts' renderer),
+  must-read, company-wide or not, when it is (or was) to be published, when it
+  was, the last edit, and the ``round`` of confirmations asked (an edit that
+  asks again starts the next round).
+- ``announcement_department``: its departments (none: the whole company).
+- ``announcement_read``: one row per (announcement, person, round) confirmed,
+  with the time: who used announcements, and when (usage analytics counts it).
+- ``announcer``: a person an admin named to announce to a department.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, StrictBool, field_validator
+from pydantic import Field as PField
+from sqlalchemy import Column, Index, Text, text
+from sqlmodel import Field, SQLModel
+
+from channels.models import MAX_BODY_CHARS
+from core.clock import utcnow
+from core.schema import DbId, StrictModel
+
+MAX_TITLE_CHARS = 200
+MAX_DEPARTMENTS = 100  # departments one announcement is for
+PAGE = 50  # announcements a list answers
+
+
+class Announcement(SQLModel, table=True):
+    __tablename__ = "announcement"
+    __table_args__ = (
+        # The publishing job's due ones, oldest first.
+        Index(
+            "ix_announcement_due",
+            "publish_at",
+            postgresql_where=text("published_at IS NULL"),
+            sqlite_where=text("published_at IS NULL"),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    author_id: int = Field(foreign_key="account.id", index=True)
+    title: str = Field(max_length=MAX_TITLE_CHARS)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    html: str = Field(sa_column=Column(Text, nullable=False))
+    must_read: bool = False
+    company_wide: bool = False
+    publish_at: datetime = Field(default_factory=utcnow)
+    # None while scheduled; set once, by whichever publishes it (a request, or
+    # the job on exactly one node).
+    published_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    edited_at: datetime | None = None
+    # Confirmations count for the current round only: an edit asking again
+    # starts the next one (older rows stay, for the record).
+    round: int = 1
+    reminded_at: datetime | None = None
+
+
+class AnnouncementDepartment(SQLModel, table=True):
+    __tablename__ = "announcement_department"
+    announcement_id: int = Field(foreign_key="announcement.id", primary_key=True)
+    department_id: int = Field(
+        foreign_key="department.id", primary_key=True, index=True, ondelete="CASCADE"
+    )
+
+
+class AnnouncementRead(SQLModel, table=True):
+    """A person confirmed an announcement (in one round)."""
+
+    __tablename__ = "announcement_read"
+    __table_args__ = (Index("ix_announcement_read_user", "user_id", "confirmed_at"),)
+    announcement_id: int = Field(foreign_key="announcement.id", primary_key=True)
+    user_id: int = Field(foreign_key="account.id", primary_key=True)
+    round: int = Field(primary_key=True)
+    confirmed_at: datetime = Field(default_factory=utcnow)
+
+
+class Announcer(SQLModel, table=True):
+    """``user_id`` may announce to ``department_id`` (named by an admin)."""
+
+    __tablename__ = "announcer"
+    department_id: int = Field(foreign_key="department.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="account.id", primary_key=True, index=True)
+    named_by: int | None = Field(default=None, foreign_key="account.id")
+    named_at: datetime = Field(default_factory=utcnow)
+
+
+# ---- API shapes -------------------------------------------------------------
+
+
+class AnnouncementCreate(StrictModel):
+    """``departments`` empty: the whole company (admins only). ``publish_at``
+    in the future: scheduled; absent or past: published now."""
+
+    title: str = PField(min_length=1, max_length=MAX_TITLE_CHARS)
+    body: str = PField(min_length=1, max_length=MAX_BODY_CHARS)
+    departments: list[DbId] = PField(default_factory=list, max_length=MAX_DEPARTMENTS)
+    must_read: StrictBool = False
+    publish_at: datetime | None = None
+
+    @field_validator("publish_at")
+    @classmethod
+    def _aware(cls, v: datetime | None) -> datetime | None:
+        if v is not None and v.tzinfo is None:
+            raise ValueError("publish_at: give a time zone (2026-04-01T09:00:00+09:00)")
+        return v
+
+
+class AnnouncementEdit(StrictModel):
+    """What changes; ``ask_again`` (published ones): everyone confirms again."""
+
+    title: str | None = PField(default=None, min_length=1, max_length=MAX_TITLE_CHARS)
+    body: str | None = PField(default=None, min_length=1, max_length=MAX_BODY_CHARS)
+    must_read: StrictBool | None = None
+    ask_again: StrictBool = False
+
+
+class AuthorRef(BaseModel):
+    id: int
+    display_name: str
+
+
+class DepartmentRef(BaseModel):
+    id: int
+    name: str
+
+
+class AnnouncementPublic(BaseModel):
+    """An announcement as one of its readers sees it. ``confirmed``: this
+    person confirmed the current round; ``updated``: edited after publication."""
+
+    id: int
+    title: str
+    html: str
+    must_read: bool
+    company_wide: bool
+    departments: list[DepartmentRef]
+    author: AuthorRef
+    publish_at: str
+    published_at: str | None
+    edited_at: str | None
+    updated: bool
+    round: int
+    confirmed: bool
+    recipient: bool  # one of its audience (the author and admins may not be)
+    can_manage: bool  # the author or an admin: rates, reminders, edits
+
+
+class AnnouncementList(BaseModel):
+    announcements: list[AnnouncementPublic]  # newest first (scheduled ones first)
+
+
+class Confirmation(BaseModel):
+    """The answer to a confirmation: this round is confirmed (by one)."""
+
+    announcement_id: int
+    round: int
+    confirmed: bool
+
+
+class DepartmentRate(BaseModel):
+    id: int | None  # None: people in no department
+    name: str
+    recipients: int
+    confirmed: int
+
+
+class PersonRef(BaseModel):
+    id: int
+    display_name: str
+    department: str | None
+
+
+class Confirmations(BaseModel):
+    """The rate of the current round: overall and per department, and who has
+    not confirmed yet (at most ``MAX_PENDING`` of them listed)."""
+
+    announcement_id: int
+    round: int
+    recipients: int
+    confirmed: int
+    departments: list[DepartmentRate]
+    pending: list[PersonRef]
+    pending_count: int
+
+
+class Reminded(BaseModel):
+    reminded: int  # people told
+
+
+class AnnouncerChange(StrictModel):
+    person_id: DbId
+    department_id: DbId
+
+
+class AnnouncerPublic(BaseModel):
+    user: AuthorRef
+    department: DepartmentRef
+
+
+class Announcers(BaseModel):
+    announcers: list[AnnouncerPublic]
+
+
+class Rights(BaseModel):
+    """Where one may announce: the whole company (admins) and these departments."""
+
+    company: bool
+    departments: list[DepartmentRef]
