@@ -12,16 +12,33 @@ from __future__ import annotations
 
 import asyncio
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
 from core.errors import InvalidError
 
-_hasher = PasswordHasher()
+# How costly a new hash is: "standard" (argon2's default, RFC 9106's low-memory
+# profile: tens of milliseconds and 64 MiB) or "minimal" (argon2's cheapest
+# parameters, for test suites that create thousands of accounts; never for a
+# company's passwords). A hash carries its own parameters, so hashes made under
+# one cost verify under the other.
+COSTS = {"standard": profiles.RFC_9106_LOW_MEMORY, "minimal": profiles.CHEAPEST}
+_hasher = PasswordHasher.from_parameters(COSTS["standard"])
 # Verified against when there is no account, so a miss costs what a wrong
 # password costs and timing does not tell which emails have accounts.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def set_cost(cost: str) -> None:
+    """Use the cost named ``cost`` for new hashes (and the dummy one) from now on."""
+    global _hasher, _DUMMY_HASH
+    if cost not in COSTS:
+        raise ValueError(f"unknown password hash cost {cost!r}: one of {', '.join(COSTS)}")
+    if (_hasher.time_cost, _hasher.memory_cost) == (COSTS[cost].time_cost, COSTS[cost].memory_cost):
+        return
+    _hasher = PasswordHasher.from_parameters(COSTS[cost])
+    _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
 class WeakPasswordError(InvalidError):

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import server.routes  # noqa: F401  (registers the API routes)
 from bus import CONTROL_TOPIC, make_bus
 from files.images import DOCX, PPTX, XLSX
+from org import passwords
 from presence import make_presence
 from server.analytics_job import AnalyticsJob
 from server.announce_schedule import AnnounceSchedule
@@ -173,6 +174,7 @@ async def not_found(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
+    passwords.set_cost(settings.password_hash_cost)
     node = Node()
 
     @contextlib.asynccontextmanager

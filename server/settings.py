@@ -65,6 +65,9 @@ class Settings:
     log_level: str = "INFO"
     metrics_token: str | None = None  # when set, /metrics wants it as a bearer token
     metrics_public: bool = False  # without a token, /metrics answers loopback only
+    # The cost of a new password hash (org/passwords.py): "standard", or
+    # "minimal" for test suites only.
+    password_hash_cost: str = "standard"
     # Proxies whose X-Forwarded-For is believed (addresses or networks): behind one,
     # sign-in throttling and session lists see the client's own address.
     trusted_proxies: tuple[str, ...] = ()
@@ -162,6 +165,7 @@ class Settings:
             log_level=env.get("LOG_LEVEL") or "INFO",
             metrics_token=env.get("METRICS_TOKEN") or None,
             metrics_public=env.get("METRICS_PUBLIC", "").lower() in ("1", "true", "yes"),
+            password_hash_cost=env.get("PASSWORD_HASH_COST") or "standard",
             trusted_proxies=tuple(
                 p.strip() for p in env.get("TRUSTED_PROXIES", "").split(",") if p.strip()
             ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,6 +18,10 @@ from tests.support.servers import Running, describe, serve, server_errors
 # long one took.
 hypothesis_settings.register_profile("kaisha", deadline=None)
 hypothesis_settings.load_profile("kaisha")
+
+# Servers the tests start in other processes (browser tests, nodes) hash
+# passwords as cheaply as the in-process ones (tests/support/backends.py).
+os.environ.setdefault("PASSWORD_HASH_COST", "minimal")
 
 _pg_ready = False
 

@@ -111,6 +111,9 @@ def settings_for(backend: str, tmp_path: Path, **overrides: object) -> Settings:
         person_frame_burst=10_000,
         max_sockets_per_person=1000,
         files_dir=tmp_path / "files",
+        # Thousands of accounts are made and signed in: argon2's cheapest
+        # parameters (tests/unit/test_passwords.py checks the standard cost).
+        password_hash_cost="minimal",
     )
     if backend == "sqlite":
         base = dataclasses.replace(base, database_url=f"sqlite+aiosqlite:///{tmp_path}/kaisha.db")
