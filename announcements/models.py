@@ -167,7 +167,7 @@ class Confirmation(BaseModel):
     confirmed: bool
 
 
-class DepartmentRate(BaseModel):
+class DepartmentConfirmations(BaseModel):
     id: int | None  # None: people in no department
     name: str
     recipients: int
@@ -188,7 +188,7 @@ class Confirmations(BaseModel):
     round: int
     recipients: int
     confirmed: int
-    departments: list[DepartmentRate]
+    departments: list[DepartmentConfirmations]
     pending: list[PersonRef]
     pending_count: int
 

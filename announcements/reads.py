@@ -29,7 +29,7 @@ from announcements.models import (
     Announcers,
     AuthorRef,
     Confirmations,
-    DepartmentRate,
+    DepartmentConfirmations,
     DepartmentRef,
     PersonRef,
     Rights,
@@ -357,7 +357,7 @@ async def confirmations(db: Reader, user: User, announcement_id: int) -> Confirm
     )
     departments = sorted(
         (
-            DepartmentRate(
+            DepartmentConfirmations(
                 id=d,
                 name=names.get(d, "") if d is not None else "",
                 recipients=n,

@@ -6,8 +6,12 @@ comment they wrote that still exists (wherever it is: their words are
 theirs, even in a group they have left), their likes, the files they
 uploaded (metadata, and the address each downloads from while they may see
 it), their direct conversations (everything said there that they may read:
-they were in them), their notifications, and their preferences (language,
-mail, each channel's notification level, whom they blocked).
+they were in them), their notifications, their votes in polls (anonymous
+ones too: the vote is theirs), their answers to events, the announcements
+they confirmed, the surveys they answered (that they did, and when: an
+anonymous survey's answers are kept without anyone's name, so nobody can give
+them back), and their preferences (language, mail, each channel's
+notification level, whom they blocked).
 
 What is not: anyone else's email (other people appear as id and name only),
 posts of others outside their direct conversations, conversations they were
@@ -22,14 +26,26 @@ from typing import Any
 from sqlalchemy import and_, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from announcements.models import Announcement, AnnouncementRead
 from archive.records import to_json
 from channels.access import post_before_joining
 from channels.attachments import Attachment
-from channels.models import Block, Channel, ChannelKind, Like, Membership, Post
+from channels.models import (
+    Block,
+    Channel,
+    ChannelKind,
+    Like,
+    Membership,
+    PollOption,
+    PollVote,
+    Post,
+)
 from core.clock import iso, utcnow
 from core.tables import table_of
+from gatherings.models import Gathering, Rsvp
 from notify.models import Notification
 from org.models import Department, User
+from surveys.models import Survey, SurveyRespondent
 
 FORMAT = "kaisha-my-data"
 VERSION = 1
@@ -46,6 +62,20 @@ _USER, _DEPT, _FILE, _NOTE, _BLOCK = (
     table_of(Attachment),
     table_of(Notification),
     table_of(Block),
+)
+
+
+_VOTE, _OPTION, _RSVP, _GATHERING = (
+    table_of(PollVote),
+    table_of(PollOption),
+    table_of(Rsvp),
+    table_of(Gathering),
+)
+_NOTICE, _CONFIRMED, _SURVEY, _RESPONDENT = (
+    table_of(Announcement),
+    table_of(AnnouncementRead),
+    table_of(Survey),
+    table_of(SurveyRespondent),
 )
 
 
@@ -136,12 +166,51 @@ async def my_data(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
         "files": [{**_row(r._mapping), "url": f"/api/files/{r.id}/content"} for r in files],
         "direct_messages": await _conversations(conn, user_id),
         "notifications": [_row(r._mapping) for r in notifications],
+        **await _company_life(conn, user_id),
         "preferences": {
             "language": me.language,
             "mention_email": me.mention_email,
             "channels": [_row(r._mapping) for r in channels],
             "blocked": [_row(r._mapping) for r in blocked],
         },
+    }
+
+
+async def _company_life(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
+    """Votes, answers to events, confirmations and surveys answered."""
+    v, o = _VOTE.c, _OPTION.c
+    votes = await conn.execute(
+        select(v.post_id, o.text.label("option"), v.voted_at)
+        .join(_OPTION, o.id == v.option_id)
+        .where(v.user_id == user_id)
+        .order_by(v.post_id, o.position)
+    )
+    r, g = _RSVP.c, _GATHERING.c
+    events = await conn.execute(
+        select(r.gathering_id, g.title, g.starts_at, r.answer, r.answered_at)
+        .join(_GATHERING, g.id == r.gathering_id)
+        .where(r.user_id == user_id)
+        .order_by(g.starts_at)
+    )
+    a, ar = _NOTICE.c, _CONFIRMED.c
+    confirmed = await conn.execute(
+        select(ar.announcement_id, a.title, ar.confirmed_at)
+        .join(_NOTICE, a.id == ar.announcement_id)
+        .where(ar.user_id == user_id)
+        .order_by(ar.confirmed_at)
+    )
+    s, sr = _SURVEY.c, _RESPONDENT.c
+    surveys = await conn.execute(
+        select(sr.survey_id, s.title, s.anonymous, sr.answered_at)
+        .join(_SURVEY, s.id == sr.survey_id)
+        .where(sr.user_id == user_id)
+        .order_by(sr.answered_at)
+    )
+    return {
+        "poll_votes": [_row(x._mapping) for x in votes],
+        "event_answers": [_row(x._mapping) for x in events],
+        "announcements_confirmed": [_row(x._mapping) for x in confirmed],
+        "surveys_answered": [_row(x._mapping) for x in surveys],
     }
 
 

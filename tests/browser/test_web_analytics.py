@@ -96,7 +96,7 @@ def test_the_charts_draw_in_english_japanese_and_on_a_phone(
     files = page.locator('[data-testid="feature-row"][data-feature="files"]')
     expect(files.get_by_test_id("feature-flag")).to_have_text("Nobody uses it")
     polls = page.locator('[data-testid="feature-row"][data-feature="polls"]')
-    expect(polls.get_by_test_id("feature-flag")).to_have_text("Not available yet")
+    expect(polls.get_by_test_id("feature-flag")).to_have_text("Nobody uses it")
     posts = page.locator('[data-testid="feature-row"][data-feature="posts"]')
     expect(posts.locator("td").first).to_have_text("12")
     _shoot(page, tmp_path, "analytics-desktop-en")

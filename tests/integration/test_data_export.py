@@ -13,6 +13,7 @@ import json
 import secrets
 import zipfile
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,29 @@ async def _seed(company: Company) -> dict[str, Any]:
     bc = await bob.api.call("POST", "/api/direct", {"user_ids": [carol.id]})
     await bob.api.call("POST", f"/api/channels/{bc['id']}/posts", {"body": "bobcarolsecret"})
     await company.admin.call("PUT", f"/api/channels/{eng}/retention", {"days": 365})
-    return {"eng": eng, "post": pid, "files": [pdf, png], "dm": ab["id"]}
+    # Company life: a poll both vote in, an event alice goes to.
+    poll = await alice.api.call(
+        "POST",
+        f"/api/channels/{eng}/posts",
+        {"body": "お昼は?", "poll": {"options": ["alicechoice", "bobchoice"]}},
+    )
+    options = [o["id"] for o in poll["post"]["poll"]["options"]]
+    poll_id = poll["post"]["id"]
+    await alice.api.call("PUT", f"/api/posts/{poll_id}/vote", {"options": [options[0]]})
+    await bob.api.call("PUT", f"/api/posts/{poll_id}/vote", {"options": [options[1]]})
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    event = await alice.api.call(
+        "POST",
+        "/api/gatherings",
+        {
+            "channel_id": eng,
+            "title": "aliceevent 勉強会",
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=1)).isoformat(),
+        },
+    )
+    await alice.api.call("PUT", f"/api/gatherings/{event['id']}/answer", {"answer": "going"})
+    return {"eng": eng, "post": pid, "files": [pdf, png], "dm": ab["id"], "poll": poll_id}
 
 
 async def test_my_data_holds_mine_and_nobody_elses_private_data(company: Company) -> None:
@@ -69,6 +92,7 @@ async def test_my_data_holds_mine_and_nobody_elses_private_data(company: Company
         "alicepost 新しい規程です",
         "alicecomment",
         "alicedm",
+        "お昼は?",
     }
     assert [like["post_id"] for like in mine["likes"]] == [seeded["post"]]
     files = {f["id"]: f for f in mine["files"]}
@@ -80,8 +104,16 @@ async def test_my_data_holds_mine_and_nobody_elses_private_data(company: Company
     assert {p["id"] for p in dm["people"]} == {alice.id, company.people["bob"].id}
     assert [n["kind"] for n in mine["notifications"]]  # bob's mention, comment, like
     assert {c["channel_id"] for c in mine["preferences"]["channels"]} >= {seeded["eng"]}
+    assert [(v["post_id"], v["option"]) for v in mine["poll_votes"]] == [
+        (seeded["poll"], "alicechoice")
+    ]
+    assert [(e["title"], e["answer"]) for e in mine["event_answers"]] == [
+        ("aliceevent 勉強会", "going")
+    ]
+    assert mine["announcements_confirmed"] == [] and mine["surveys_answered"] == []
     text = r.text
-    for absent in ("carolsecret", "bobcarolsecret", "秘密", "bob@example.com", "carol@example.com"):
+    hidden = ("carolsecret", "bobcarolsecret", "秘密", "bob@example.com", "carol@example.com")
+    for absent in (*hidden, "bobchoice"):
         assert absent not in text, absent
     assert "argon2" not in text and "password" not in text
     stranger = Api(company.server.http)
