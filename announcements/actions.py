@@ -35,10 +35,10 @@ from announcements.models import (
     AnnouncementEdit,
     AnnouncementPublic,
     AnnouncementRead,
+    AnnouncementReminded,
     Announcer,
     AnnouncerChange,
     Confirmation,
-    Reminded,
 )
 from bus.base import CONTROL_TOPIC, Bus
 from bus.messages import Tallied
@@ -261,10 +261,10 @@ async def do_confirm_announcement(
 
 async def do_remind_unconfirmed(
     db: AsyncSession, bus: Bus, actor: User, announcement_id: int
-) -> Reminded:
+) -> AnnouncementReminded:
     """A notification to each recipient who has not confirmed yet."""
 
-    async def apply(unit: Unit) -> Reminded:
+    async def apply(unit: Unit) -> AnnouncementReminded:
         me = await _current(unit.db, actor)
         a = await reads.require_manager(unit.db, me, announcement_id)
         if a.published_at is None:
@@ -290,7 +290,7 @@ async def do_remind_unconfirmed(
         await conn.execute(
             update(_A).where(_A.c.id == announcement_id).values(reminded_at=utcnow())
         )
-        return Reminded(reminded=len(pending))
+        return AnnouncementReminded(reminded=len(pending))
 
     return await run(db, bus, apply, actor_id=actor.id)
 

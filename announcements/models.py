@@ -174,7 +174,7 @@ class DepartmentConfirmations(BaseModel):
     confirmed: int
 
 
-class PersonRef(BaseModel):
+class PendingPerson(BaseModel):
     id: int
     display_name: str
     department: str | None
@@ -189,11 +189,11 @@ class Confirmations(BaseModel):
     recipients: int
     confirmed: int
     departments: list[DepartmentConfirmations]
-    pending: list[PersonRef]
+    pending: list[PendingPerson]
     pending_count: int
 
 
-class Reminded(BaseModel):
+class AnnouncementReminded(BaseModel):
     reminded: int  # people told
 
 

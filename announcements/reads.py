@@ -31,7 +31,7 @@ from announcements.models import (
     Confirmations,
     DepartmentConfirmations,
     DepartmentRef,
-    PersonRef,
+    PendingPerson,
     Rights,
 )
 from core.clock import iso
@@ -385,7 +385,7 @@ async def confirmations(db: Reader, user: User, announcement_id: int) -> Confirm
         recipients=recipients,
         confirmed=done,
         departments=departments,
-        pending=[PersonRef(id=i, display_name=n, department=d) for i, n, d in pending_rows],
+        pending=[PendingPerson(id=i, display_name=n, department=d) for i, n, d in pending_rows],
         pending_count=recipients - done,
     )
 

@@ -10,11 +10,11 @@ from announcements.models import (
     AnnouncementEdit,
     AnnouncementList,
     AnnouncementPublic,
+    AnnouncementReminded,
     AnnouncerChange,
     Announcers,
     Confirmation,
     Confirmations,
-    Reminded,
     Rights,
 )
 from server.api import Ctx, Param, api
@@ -109,9 +109,9 @@ async def announcement_confirmations(ctx: Ctx) -> Confirmations:
     "POST",
     "/api/announcements/{announcement_id:id}/remind",
     summary="Remind everyone who has not confirmed (a notification; its author, admins)",
-    returns=Reminded,
+    returns=AnnouncementReminded,
 )
-async def remind_announcement(ctx: Ctx) -> Reminded:
+async def remind_announcement(ctx: Ctx) -> AnnouncementReminded:
     return await ctx.services.act(
         actions.do_remind_unconfirmed, ctx.user, ctx.path_int("announcement_id")
     )
