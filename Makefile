@@ -28,9 +28,10 @@ run: $(RUN_STAMP)
 	$(BIN)/python -m server
 
 ## test: lint, types and the whole suite, on both backends (starts PostgreSQL and Redis if down),
-## on two workers (each with its own PostgreSQL database; a module stays on one worker)
+## on three workers on two cores (much of a test is waiting on sockets, browsers and
+## timers; each worker has its own PostgreSQL database; a module stays on one worker)
 test: $(DEV_STAMP) services browser-deps lint types
-	$(BIN)/python -m pytest -n 2 --dist loadscope
+	$(BIN)/python -m pytest -n 3 --dist loadscope
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
