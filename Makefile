@@ -29,11 +29,11 @@ run: $(RUN_STAMP)
 
 ## test: lint, types and the whole suite, on both backends (starts PostgreSQL and Redis if down),
 ## on two workers (each with its own PostgreSQL database; a module stays on one worker).
-## The API fuzzing module (minutes on each backend) is handed out first, so that it
-## does not end the run on one worker while the other waits; three workers on the
-## two cores were slower (17 min 22 s against 15 min 41 s).
+## The API fuzzing module (minutes on each backend) is handed out first
+## (tests/conftest.py), so that it does not end the run on one worker while the
+## other waits; three workers on the two cores were slower (17 min 22 s against 15 min 41 s).
 test: $(DEV_STAMP) services browser-deps lint types
-	$(BIN)/python -m pytest -n 2 --dist loadscope tests/integration/test_openapi.py tests
+	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

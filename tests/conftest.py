@@ -25,6 +25,14 @@ os.environ.setdefault("PASSWORD_HASH_COST", "minimal")
 
 _pg_ready = False
 
+# Modules that take minutes: run first, so that on two workers neither ends the
+# run alone while the other worker waits (xdist hands out modules in this order).
+_LONG_FIRST = ("tests/integration/test_openapi.py",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(_LONG_FIRST))
+
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
