@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
+import tomllib
 from pathlib import Path
 
 # Importing these registers the kinds: the channel and membership kinds,
@@ -178,3 +179,14 @@ def test_the_protocol_document_lists_every_event_kind_and_no_other() -> None:
     # Noted kinds (streams/unit.py, ``Unit.note``) go on no wire: the audit log's
     # actions, listed in docs/architecture.md.
     assert documented["channel"] | documented["person"] == set(CATALOGUE) - set(kinds_of(NOTE))
+
+
+def test_every_package_is_installed_and_type_checked() -> None:
+    """pyproject.toml names each package twice: for the install (without it,
+    `python -m server` run elsewhere cannot import the package) and for mypy."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    installed = {p.rstrip("*") for p in config["tool"]["setuptools"]["packages"]["find"]["include"]}
+    checked = set(config["tool"]["mypy"]["files"])
+    for package in PACKAGES:
+        assert package in installed, f"{package} is missing from [tool.setuptools.packages.find]"
+        assert package in checked, f"{package} is missing from [tool.mypy] files"
