@@ -9,6 +9,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bus.base import Bus
+from core.clock import utcnow
+from server.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -48,3 +56,25 @@ class Periodic:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+
+
+# One round of a job: a domain action on a writer session at ``now`` (how many
+# things it did), e.g. gatherings.reminders.do_remind.
+Action = Callable[[AsyncSession, Bus, datetime], Awaitable[int]]
+
+
+class ActionJob(Periodic):
+    """A job whose round is one domain action in one writing transaction.
+    ``run_once(now)`` takes the clock as a parameter: tests move it instead of
+    sleeping."""
+
+    def __init__(self, db: Database, bus: Bus, name: str, action: Action) -> None:
+        super().__init__()
+        self.name = name
+        self._db = db
+        self._bus = bus
+        self._action = action
+
+    async def run_once(self, now: datetime | None = None) -> int:
+        async with self._db.writer() as db:
+            return await self._action(db, self._bus, now or utcnow())

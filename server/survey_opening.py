@@ -6,24 +6,12 @@ as a parameter: tests move it instead of sleeping."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from bus.base import Bus
-from core.clock import utcnow
 from server.db import Database
-from server.periodic import Periodic
+from server.periodic import ActionJob
 from surveys.actions import do_announce_opened
 
 
-class SurveyOpening(Periodic):
-    name = "survey-opening"
-
+class SurveyOpening(ActionJob):
     def __init__(self, db: Database, bus: Bus) -> None:
-        super().__init__()
-        self._db = db
-        self._bus = bus
-
-    async def run_once(self, now: datetime | None = None) -> int:
-        """One look at ``now``: the number of people told."""
-        async with self._db.writer() as db:
-            return await do_announce_opened(db, self._bus, now or utcnow())
+        super().__init__(db, bus, "survey-opening", do_announce_opened)
