@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import httpx
@@ -203,6 +204,27 @@ async def test_openapi_document_matches_the_routes(server: Running) -> None:
                     )
                     if ref:
                         assert ref.split("/")[-1] in doc["components"]["schemas"]
+
+
+async def test_a_connection_kept_alive_by_a_client_is_still_served_after_a_pause(
+    server: Running,
+) -> None:
+    """httpx and requests keep an idle connection for 5 s; a server that closed its
+    end at the same 5 s made a request sent on it fail without a response."""
+    request = f"GET /healthz HTTP/1.1\r\nHost: {server.host}\r\n\r\n".encode()
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    try:
+        for _ in range(2):
+            writer.write(request)
+            await writer.drain()
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+            assert head.startswith(b"HTTP/1.1 200")
+            length = re.search(rb"content-length: (\d+)", head, re.IGNORECASE)
+            assert length is not None
+            await reader.readexactly(int(length.group(1)))
+            await asyncio.sleep(6)  # longer than the clients' 5 s
+    finally:
+        writer.close()
 
 
 async def test_health_and_metrics(company: Company) -> None:
