@@ -62,23 +62,33 @@ Intent = Reply | Close | Run
 
 
 class Bucket:
-    """Token bucket: ``rate`` a second sustained, ``burst`` at once."""
+    """Token bucket: ``rate`` a second sustained, ``burst`` at once.
+
+    ``refused`` is how far the client is over: each refused frame adds one,
+    and ``rate`` a second are forgiven. A client that retries after a pause
+    (as docs/protocol.md asks) stays well under ``burst``; one that keeps
+    sending while refused, at three times the rate or more, passes it within
+    seconds and is closed (``Peer.receive``), however its frames are spread.
+    (Counting only refusals in a row let such a flood run forever when some of
+    its frames got through, as they do when a busy server reads it slowly.)"""
 
     def __init__(self, rate: int, burst: int, now: float) -> None:
         self.rate = rate
         self.burst = burst
         self.tokens = float(burst)
         self.stamp = now
-        self.refused = 0
+        self.refused = 0.0
+        self._refused_at = now
 
     def take(self, now: float) -> bool:
         self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
         if self.tokens >= 1:
             self.tokens -= 1
-            self.refused = 0
             return True
-        self.refused += 1
+        forgiven = (now - self._refused_at) * self.rate
+        self.refused = max(0.0, self.refused - forgiven) + 1
+        self._refused_at = now
         return False
 
     def full(self, now: float) -> bool:

@@ -85,6 +85,39 @@ def test_a_flood_is_refused_then_closed() -> None:
     ]
 
 
+def test_a_flood_that_some_frames_get_through_is_closed_too() -> None:
+    """At three times the rate a third of its frames pass, so no refusals are
+    in a row for long: still closed, as it keeps sending while refused."""
+    peer = _peer()
+    answers: list[Any] = []
+    for i in range(300):  # 30 frames a second for 10 s, against 10 allowed
+        answers = _send(peer, {"op": "ping"}, now=i / 30)
+        if isinstance(answers[0], Close):
+            break
+    assert answers == [Close(CLOSE_FLOOD, "too many frames: slow down and reconnect")]
+
+
+def test_a_client_that_pauses_when_refused_is_never_closed() -> None:
+    peer = _peer()
+    now = 0.0
+    for _ in range(1000):  # as fast as it may, and a pause after each refusal
+        (answer,) = _send(peer, {"op": "ping"}, now=now)
+        assert not isinstance(answer, Close)
+        now += 0.2 if answer.frame["type"] == "error" else 0.001
+
+
+def test_refusals_are_forgotten_once_the_client_slowed_down() -> None:
+    peer = _peer()
+    for _ in range(5 + LIMITS.frame_burst):  # the burst, then as many refused
+        _send(peer, {"op": "ping"})
+    (calm,) = _send(peer, {"op": "ping", "id": 1}, now=1.0)  # refilled meanwhile
+    assert calm.frame == {"type": "pong", "id": 1}
+    for _ in range(4):
+        _send(peer, {"op": "ping"}, now=1.0)
+    (refused,) = _send(peer, {"op": "ping", "id": 2}, now=1.0)
+    assert refused.frame["code"] == "rate_limited"  # refused, not closed
+
+
 def test_the_bucket_refills_with_time() -> None:
     peer = _peer()
     for i in range(5):
