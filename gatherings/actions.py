@@ -140,6 +140,7 @@ async def _promote(unit: Unit, g: Gathering) -> list[int]:
                     channel_id=g.channel_id,
                     channel_name=channel_name,
                     excerpt=reminders.line(g, zone),
+                    subject_id=g.id,
                 )
                 for row in moved
             ],

@@ -216,6 +216,7 @@ async def _notify(unit: Unit, survey: Survey, people: list[int], kind: Notificat
                 channel_id=None,
                 channel_name="",
                 excerpt=survey.title,
+                subject_id=survey.id,
             )
             for p in people
         ],

@@ -324,7 +324,7 @@ function mountEvent(container, id) {
       g.cancelled ? h('p', { class: 'notice warn', role: 'status', dataset: { testid: 'event-cancelled' }, text: t('events.cancelled') }) : null,
       h(
         'dl',
-        { class: 'event-facts card' },
+        { class: 'event-facts card', dataset: { testid: 'event-facts', eventId: String(g.id) } },
         h('dt', { text: t('events.when') }),
         h('dd', {}, h('time', { datetime: g.starts_at, dataset: { testid: 'event-when' }, text: eventWhen(g) }), h('small', { class: 'muted', text: ` (${ZONE})` })),
         g.place ? [h('dt', { text: t('events.place') }), h('dd', { dataset: { testid: 'event-place' }, text: g.place })] : null,
