@@ -70,14 +70,14 @@ def test_the_second_person_waits_and_moves_up_live(kaisha: Kaisha, sign_in: Sign
 
 
 def test_the_bells_event_notification_opens_that_event(kaisha: Kaisha, sign_in: SignIn) -> None:
-    """Moved up from the waitlist, Ben clicks the bell's notification: the event
+    """Moved up from the waitlist, Daiki clicks the bell's notification: the event
     itself opens (not the list), its card highlighted."""
-    team = kaisha.department("営業部", reading="えいぎょうぶ")
-    for name in ("Organiser", "Aoi", "Ben"):
+    team = kaisha.department("総務部", reading="そうむぶ")
+    for name in ("Host", "Chie", "Daiki"):
         kaisha.person(name, team["id"])
-    organiser = kaisha.api_as("organiser@example.com")
+    organiser = kaisha.api_as("host@example.com")
     group = organiser.call("POST", "/api/channels", {"name": "将棋部"})
-    for email in ("aoi@example.com", "ben@example.com"):
+    for email in ("chie@example.com", "daiki@example.com"):
         kaisha.api_as(email).call("POST", f"/api/channels/{group['id']}/join")
     made = organiser.call(
         "POST",
@@ -90,24 +90,24 @@ def test_the_bells_event_notification_opens_that_event(kaisha: Kaisha, sign_in: 
             "capacity": 1,
         },
     )
-    aoi = kaisha.api_as("aoi@example.com")
-    aoi.call("PUT", f"/api/gatherings/{made['id']}/answer", {"answer": "going"})
-    kaisha.api_as("ben@example.com").call(
+    chie = kaisha.api_as("chie@example.com")
+    chie.call("PUT", f"/api/gatherings/{made['id']}/answer", {"answer": "going"})
+    kaisha.api_as("daiki@example.com").call(
         "PUT", f"/api/gatherings/{made['id']}/answer", {"answer": "going"}
     )
 
-    ben = sign_in("ben@example.com", viewport={"width": 360, "height": 740}).open("#/")
-    connected(ben)
-    aoi.call("PUT", f"/api/gatherings/{made['id']}/answer", {"answer": "no"})
-    expect(ben.get_by_test_id("bell-count")).to_have_text("1")
-    ben.get_by_test_id("bell").click()
-    note = ben.get_by_test_id("notification").first
+    daiki = sign_in("daiki@example.com", viewport={"width": 360, "height": 740}).open("#/")
+    connected(daiki)
+    chie.call("PUT", f"/api/gatherings/{made['id']}/answer", {"answer": "no"})
+    expect(daiki.get_by_test_id("bell-count")).to_have_text("1")
+    daiki.get_by_test_id("bell").click()
+    note = daiki.get_by_test_id("notification").first
     expect(note).to_have_attribute("data-kind", "event_moved_up")
     expect(note.locator("a")).to_have_attribute("href", f"#/events/{made['id']}")
     note.locator("a").click()
-    expect(ben.get_by_test_id("event-heading")).to_have_text("将棋大会")
-    facts = ben.get_by_test_id("event-facts")
+    expect(daiki.get_by_test_id("event-heading")).to_have_text("将棋大会")
+    facts = daiki.get_by_test_id("event-facts")
     expect(facts).to_have_attribute("data-event-id", str(made["id"]))
     expect(facts).to_have_attribute("data-highlighted", "true")
-    expect(ben.get_by_test_id("event-mine")).to_have_text("You are going")
-    expect(ben.get_by_test_id("bell-count")).to_be_hidden()
+    expect(daiki.get_by_test_id("event-mine")).to_have_text("You are going")
+    expect(daiki.get_by_test_id("bell-count")).to_be_hidden()
