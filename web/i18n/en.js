@@ -713,6 +713,7 @@ export default {
   'words.warning': 'This may hurt someone or reveal something confidential',
   'words.edit': 'Edit',
   'words.sendAnyway': 'Send anyway',
+  'words.saveAnyway': 'Save anyway',
   'words.blocked': 'The company does not allow this wording. Please rewrite it.',
   'words.noLetters': 'A word of symbols alone cannot be listed (include a letter or digit).',
 

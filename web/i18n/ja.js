@@ -692,6 +692,7 @@ export default {
   'words.warning': 'この表現は相手を傷つける可能性があります',
   'words.edit': '編集する',
   'words.sendAnyway': 'このまま送信',
+  'words.saveAnyway': 'このまま保存',
   'words.blocked': 'この表現は社内のルールにより投稿できません。書き直してください。',
   'words.noLetters': '記号だけの語は登録できません（文字か数字を含めてください）。',
 
