@@ -283,6 +283,7 @@ async def do_remind_unconfirmed(
                     channel_id=None,
                     channel_name="",
                     excerpt=a.title[:120],
+                    subject_id=announcement_id,
                 )
                 for i in pending
             ],

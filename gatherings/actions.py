@@ -19,6 +19,14 @@ same unit. Answers and edits are decided under the event row's lock
 people taking the last seat at once, on two nodes, are served one after the
 other: one gets it, the other waits in line.
 
+Creating and editing an event follow the rules of posting
+(channels/actions/posts.py): its author has accepted the terms of use in
+force (403 ``terms_not_accepted``) and is not muted (403 ``muted``); its
+title, description and place go through the word check (422
+``word_blocked``; 422 ``word_warning`` unless sent with
+``acknowledge_warning``, then recorded as ``wordcheck.overridden``, ``what``
+``event``).
+
 Errors, each changing nothing: bad fields (an end before the start, a
 capacity out of 1-10,000): 400/422 ``invalid``; a channel one may not see,
 or an event: 404; a channel one is not a member of, a company-wide event by
@@ -38,6 +46,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bus.base import Bus
 from channels.access import access_channel
+from channels.actions.common import current_writer, require_unmuted
 from channels.facts import CHANNEL
 from core.clock import utcnow
 from core.errors import ConflictError, ForbiddenError, InvalidError, UnauthorizedError
@@ -64,8 +73,25 @@ from org.stream import PERSON
 from streams.catalogue import Fact
 from streams.log import Slot
 from streams.unit import Unit, run
+from words import lists
+from words.match import Match
 
 _USER = table_of(User)
+_CHECKED = ("title", "description", "place")  # the texts the word check reads
+
+
+async def _writer(
+    unit: Unit, actor: User, texts: dict[str, str | None], ack: bool
+) -> tuple[User, list[Match]]:
+    """The actor as they are now, if they may write as they may post: active,
+    the terms in force accepted, not muted; and ``texts`` (field: text; None
+    or "" for what is not written) through the word check. Answers the warned
+    matches an acknowledged write goes past (to record once it has an id)."""
+    me, _, rules = await current_writer(unit.db, actor)
+    require_unmuted(me)
+    words = await lists.matcher(unit.db, rules.words)
+    checked = [(name, text) for name, text in texts.items() if text]
+    return me, lists.check(words, checked, acknowledged=ack)
 
 
 async def _me(db: AsyncSession, actor: User) -> User:
@@ -140,6 +166,7 @@ async def _promote(unit: Unit, g: Gathering) -> list[int]:
                     channel_id=g.channel_id,
                     channel_name=channel_name,
                     excerpt=reminders.line(g, zone),
+                    subject_id=g.id,
                 )
                 for row in moved
             ],
@@ -151,7 +178,8 @@ async def do_create_gathering(
     db: AsyncSession, bus: Bus, actor: User, body: GatheringCreate
 ) -> GatheringDetail:
     async def apply(unit: Unit) -> GatheringDetail:
-        me = await _me(unit.db, actor)
+        texts = {name: getattr(body, name) for name in _CHECKED}
+        me, warned = await _writer(unit, actor, texts, body.acknowledge_warning)
         now = utcnow()
         if body.channel_id is None:
             if not await may_create_company_wide(unit.db, me):
@@ -177,6 +205,7 @@ async def do_create_gathering(
         )
         unit.db.add(g)
         await unit.db.flush()
+        await lists.record_override(unit, me.id, "event", warned, channel_id=g.channel_id)
         await announce(unit, g)
         return await reads.detail(unit.db, me, g)
 
@@ -200,8 +229,12 @@ async def do_update_gathering(
 ) -> GatheringDetail:
     async def apply(unit: Unit) -> GatheringDetail:
         me, g = await _editable(unit, actor, gathering_id)
-        now = utcnow()
         fields = change.model_dump(exclude_unset=True)
+        texts = {name: fields.get(name) for name in _CHECKED}
+        me, warned = await _writer(unit, me, texts, change.acknowledge_warning)
+        assert me.id is not None
+        await lists.record_override(unit, me.id, "event", warned, channel_id=g.channel_id)
+        now = utcnow()
         for name in ("title", "description", "place", "link"):
             if name in fields:
                 if fields[name] is None:

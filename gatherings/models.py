@@ -134,6 +134,8 @@ class GatheringCreate(GatheringFields):
     for a company-wide event (admins)."""
 
     channel_id: DbId | None = None
+    # The author saw the word check's warning and creates it anyway (words/lists.py).
+    acknowledge_warning: bool = False
 
 
 class GatheringChange(StrictModel):
@@ -147,11 +149,13 @@ class GatheringChange(StrictModel):
     place: str | None = PField(default=None, max_length=MAX_PLACE)
     link: str | None = PField(default=None, max_length=MAX_LINK)
     capacity: int | None = PField(default=None, ge=1, le=MAX_CAPACITY)
+    # The editor saw the word check's warning and saves it anyway (words/lists.py).
+    acknowledge_warning: bool = False
 
     @model_validator(mode="after")
     def _checked(self) -> GatheringChange:
         _check_link(self.link)
-        if not self.model_fields_set:
+        if not self.model_fields_set - {"acknowledge_warning"}:
             raise ValueError("nothing to change")
         return self
 

@@ -122,6 +122,7 @@ async def _notes(unit: Unit, ids: list[int], kind: NotificationKind) -> list[Not
                 channel_id=g.channel_id,
                 channel_name=name,
                 excerpt=line(g, zone),
+                subject_id=g.id,
             )
             for (user_id,) in people
         ]

@@ -63,6 +63,7 @@ class Note:
     post_id: int | None = None
     thread_id: int | None = None
     excerpt: str = ""
+    subject_id: int | None = None  # the event, announcement or survey it is about
 
 
 def excerpt(rendered: str | None) -> str:
@@ -116,6 +117,7 @@ async def deliver(unit: Unit, notes: Sequence[Note]) -> None:
                 channel_id=note.channel_id,
                 post_id=note.post_id,
                 thread_id=note.thread_id,
+                subject_id=note.subject_id,
                 actor_ids=[note.actor.id] if note.actor is not None else [],
                 excerpt=note.excerpt,
                 created_at=now,

@@ -92,6 +92,11 @@ class Notification(SQLModel, table=True):
     channel_id: int | None = Field(default=None, foreign_key="channel.id")
     post_id: int | None = Field(default=None, foreign_key="post.id")  # the post or comment
     thread_id: int | None = None  # a comment's post
+    # What else it is about, by its kind (no foreign key: the table depends on
+    # the kind): an event's id (``event_*``), an announcement's
+    # (``announcement``), a survey's (``survey``, ``survey_reminder``). None
+    # for the others, and for those made before it was kept (migration 0025).
+    subject_id: int | None = None
     # Who did it, newest first: one person, or every liker of an aggregated like.
     actor_ids: list[int] = Field(sa_column=Column(JSON, nullable=False))
     excerpt: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
@@ -112,7 +117,8 @@ class ActorRef(BaseModel):
 
 class NotificationPublic(BaseModel):
     """A notification as its person sees it: what happened, who did it, where,
-    and what to open (``post_id``; for a comment, ``thread_id`` is its post)."""
+    and what to open (``post_id``; for a comment, ``thread_id`` is its post;
+    for an event, an announcement or a survey, ``subject_id`` is its id)."""
 
     model_config = ConfigDict(extra="forbid")
     id: int
@@ -123,6 +129,9 @@ class NotificationPublic(BaseModel):
     channel_name: str
     post_id: int | None
     thread_id: int | None
+    # The event (``event_*``), announcement (``announcement``) or survey
+    # (``survey``, ``survey_reminder``) it is about; None for other kinds.
+    subject_id: int | None
     excerpt: str  # plain text, at most EXCERPT_CHARS (notify/deliver.py); "" once deleted
     created_at: str
     updated_at: str
@@ -140,6 +149,7 @@ class Stored(Protocol):
     channel_id: int | None
     post_id: int | None
     thread_id: int | None
+    subject_id: int | None
     actor_ids: list[int]
     excerpt: str
     created_at: datetime
@@ -160,6 +170,7 @@ class StoredRow:
     channel_id: int | None
     post_id: int | None
     thread_id: int | None
+    subject_id: int | None
     actor_ids: list[int]
     excerpt: str
     created_at: datetime
@@ -191,6 +202,7 @@ def notification_public(
         channel_name=channel_name or "",
         post_id=row.post_id,
         thread_id=row.thread_id,
+        subject_id=row.subject_id,
         excerpt=row.excerpt,
         created_at=iso(row.created_at) or "",
         updated_at=iso(row.updated_at) or "",

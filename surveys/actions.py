@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bus.base import Bus
-from channels.actions.common import current_people
+from channels.actions.common import current_people, current_writer, require_unmuted
 from core.clock import utcnow
 from core.errors import ConflictError, ForbiddenError, InvalidError, NotFoundError
 from core.tables import table_of
@@ -36,6 +36,8 @@ from surveys.models import (
     SurveyQuestion,
     SurveyRespondent,
 )
+from words import lists
+from words.match import Match
 
 _SURVEY = table_of(Survey)
 
@@ -94,8 +96,16 @@ async def do_create_survey(
     now, its audience is told at once (a ``survey`` notification); later, the
     opening job tells them (surveys/opening.py). Answers its id.
 
+    Its maker writes as one posts (channels/actions/posts.py): the terms of
+    use in force accepted, not muted, and the title, description, questions
+    and options through the word check (a warning sent anyway is recorded as
+    ``wordcheck.overridden``, ``what`` ``survey``). A template's text is the
+    product's own, not its sender's: it is not checked.
+
     Raises:
         ForbiddenError: the actor may not make surveys.
+        TermsNotAcceptedError, MutedError: the actor may not write now.
+        WordBlockedError, WordWarningError: the word check refused a text.
         NotFoundError: a department that does not exist.
         InvalidError: dates that do not fit (closing before opening, or past).
     """
@@ -114,6 +124,13 @@ async def do_create_survey(
         assert me.id is not None
         if not await reads.may_make(unit.db, me):
             raise ForbiddenError("only admins and the people they allow make surveys")
+        me, _, rules = await current_writer(unit.db, me)
+        assert me.id is not None
+        require_unmuted(me)
+        warned: list[Match] = []
+        if template is None:
+            words = await lists.matcher(unit.db, rules.words)
+            warned = lists.check(words, data.texts(), acknowledged=data.acknowledge_warning)
         wanted = list(dict.fromkeys(data.department_ids))
         if wanted:
             found = (
@@ -151,6 +168,7 @@ async def do_create_survey(
             for i, label in enumerate(q.options):
                 unit.db.add(SurveyOption(question_id=question.id, position=i, label=label))
         await unit.db.flush()
+        await lists.record_override(unit, me.id, "survey", warned)
         await pool.create(unit.db, survey.id)
         unit.note(
             SurveyCreated(
@@ -216,6 +234,7 @@ async def _notify(unit: Unit, survey: Survey, people: list[int], kind: Notificat
                 channel_id=None,
                 channel_name="",
                 excerpt=survey.title,
+                subject_id=survey.id,
             )
             for p in people
         ],

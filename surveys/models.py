@@ -151,6 +151,17 @@ class SurveyCreate(StrictModel):
     opens_at: AwareDatetime | None = None  # now when not given
     closes_at: AwareDatetime
     questions: list[QuestionCreate] = PField(min_length=1, max_length=MAX_QUESTIONS)
+    # The author saw the word check's warning and sends it anyway (words/lists.py).
+    acknowledge_warning: StrictBool = False
+
+    def texts(self) -> list[tuple[str, str]]:
+        """What the word check reads, as (field, text): the title, the
+        description, each question's text and options."""
+        found = [("title", self.title), ("description", self.description)]
+        for i, q in enumerate(self.questions):
+            found.append((f"questions[{i}].text", q.text))
+            found += [(f"questions[{i}].options[{j}]", o) for j, o in enumerate(q.options)]
+        return [(field, text) for field, text in found if text]
 
     @model_validator(mode="after")
     def _audience_fits(self) -> SurveyCreate:

@@ -140,13 +140,25 @@ export function notificationText(n) {
   return t(`notify.${n.kind}`, vars);
 }
 
-/** The URL a notification opens: its post in its channel (a comment's thread), or the channel. */
+// What a notification's `subject_id` names, by its kind: the page that shows
+// it, and the element on that page to highlight. Notifications made before the
+// server kept a subject (null) open the list instead.
+const SUBJECTS = [
+  { is: (kind) => kind.startsWith('event_'), href: (id) => `#/events/${id}`, list: '#/events', selector: (id) => `[data-testid="event-facts"][data-event-id="${id}"]` },
+  { is: (kind) => kind === 'announcement', href: (id) => `#/announcements/${id}`, list: '#/', selector: (id) => `[data-testid="announcement"][data-id="${id}"]` },
+  { is: (kind) => kind === 'survey' || kind === 'survey_reminder', href: (id) => `#/surveys/${id}`, list: '#/surveys', selector: () => '[data-testid="survey-title"]' },
+];
+
+function subjectOf(n) {
+  return SUBJECTS.find((s) => s.is(n.kind)) ?? null;
+}
+
+/** The URL a notification opens: its event, announcement or survey; its post in its channel (a comment's thread), or the channel. */
 export function notificationHref(n) {
   if (n.kind === 'report') return '#/settings?reports';
   if (n.kind === 'moderation') return '#/settings?sanctions';
-  if (n.kind === 'survey' || n.kind === 'survey_reminder') return '#/surveys';
-  if (n.kind.startsWith('event_')) return '#/events'; // its excerpt names the event
-  if (n.kind === 'announcement') return '#/'; // pinned on home until confirmed
+  const subject = subjectOf(n);
+  if (subject) return n.subject_id != null ? subject.href(Number(n.subject_id)) : subject.list;
   const thread = n.thread_id ?? n.post_id;
   return thread ? `#/c/${n.channel_id}/p/${thread}` : `#/c/${n.channel_id}`;
 }
@@ -196,10 +208,12 @@ function showOnDesktop(n) {
   }
 }
 
-/** Read it, and open what it is about, with the post highlighted once it shows. */
+/** Read it, and open what it is about, with the post (or event, announcement, survey) highlighted once it shows. */
 export function openNotification(n) {
   markNotificationsRead([n.id]).catch(() => {});
   app.highlight = n.post_id ?? null;
   location.hash = notificationHref(n);
-  if (n.post_id) app.emit('highlight', n.post_id);
+  const subject = subjectOf(n);
+  if (subject && n.subject_id != null) app.emit('highlightSubject', subject.selector(Number(n.subject_id)));
+  else if (n.post_id) app.emit('highlight', n.post_id);
 }

@@ -7,7 +7,7 @@
 //           me (one's own account changed: name, department, role),
 //           session (GET /api/session answered again), terms (web/terms.js),
 //           conn-problem (app.connProblem was set),
-//           notifications (web/notifications.js), highlight (a post id to show: views/highlight.js)
+//           notifications (web/notifications.js), highlight (a post id to show: views/highlight.js), highlightSubject (a selector: an event, announcement or survey to show)
 import { get } from './api.js';
 import { Emitter } from './emitter.js';
 import { forgetReads, takeList } from './reading.js';

@@ -100,3 +100,27 @@ def test_an_anonymous_survey_answered_by_two_with_results_and_csv(
     assert sorted(r[2] for r in rows[1:]) == ["'=HYPERLINK(1)", "明るくて良い"]
     assert "Ito" not in data.decode("utf-8-sig") and "Kato" not in data.decode("utf-8-sig")
     assert survey_id > 0 and admin.dialogs == [] and mori.dialogs == []
+
+
+def test_the_survey_form_asks_about_a_warned_word_in_an_option(
+    kaisha: Kaisha, sign_in: SignIn
+) -> None:
+    """A warn word in an option: the warning, and Save anyway sends the survey."""
+    kaisha.admin.call("PUT", "/api/words", {"entries": [{"word": "社外秘", "level": "warn"}]})
+    try:
+        page = sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).open("#/surveys/new")
+        connected(page)
+        page.get_by_test_id("survey-make-title").fill("資料の扱い")
+        first = page.get_by_test_id("q-edit").first
+        first.get_by_test_id("q-text").fill("どれを使いますか?")
+        first.get_by_test_id("q-options").fill("公開資料\n社外秘資料")
+        page.get_by_test_id("survey-make-submit").click()
+        error = page.get_by_test_id("survey-make-error")
+        expect(error).to_contain_text("may hurt someone")
+        error.get_by_test_id("survey-make-words-edit").click()
+        expect(first.get_by_test_id("q-options")).to_be_focused()
+        page.get_by_test_id("survey-make-submit").click()
+        error.get_by_test_id("survey-make-words-anyway").click()
+        expect(page.get_by_test_id("survey-results-page")).to_be_visible()
+    finally:
+        kaisha.admin.call("PUT", "/api/words", {"entries": []})

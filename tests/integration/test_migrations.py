@@ -11,7 +11,8 @@ announcements yet, and a deleted department leaves their audiences. 0020: events
 arrive empty and take rows. 0021:
 existing posts carry no poll, and a poll can be written on one after. 0022: the
 survey tables come empty. 0023: the analytics job's first round counts what was
-there before. 0024: no channel has a retention."""
+there before. 0024: no channel has a retention. 0025: notifications written
+before it name no subject, and keep their indexes."""
 
 from __future__ import annotations
 
@@ -572,6 +573,54 @@ async def test_0023_adds_the_analytics_tables_and_the_first_round_counts_what_wa
             await conn.execute(text("SELECT feature, user_id, channel_id, uses FROM analytics_use"))
         ).all()
     assert sorted(tuple(r) for r in rows) == [("groups", 1, 1, 1), ("posts", 1, 1, 1)]
+
+
+async def test_0025_notifications_before_it_name_no_subject(scratch: Database) -> None:
+    """A notification written before the upgrade is still there, about no
+    subject (the browser opens the list for it, as before); one written after
+    names its event."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    async with scratch.engine.begin() as conn:
+        await conn.run_sync(_upgrade_to, "0024")
+        await conn.execute(
+            text(
+                "INSERT INTO account (id, email, display_name, role, is_active, created_at,"
+                " stream_epoch, stream_seq, reading, bio, search_text, sort_key, mention_email)"
+                " VALUES (1, 'a@example.com', 'A', 'member', TRUE, :now, 'e', 0, '', '', 'a',"
+                " 'a', TRUE)"
+            ),
+            {"now": now},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO notification (user_id, id, seq, kind, channel_id, actor_ids,"
+                " excerpt, created_at, updated_at) VALUES"
+                " (1, 1, 1, 'event_reminder_day', NULL, '[]', 'before', :now, :now)"
+            ),
+            {"now": now},
+        )
+    await scratch.migrate()
+    async with scratch.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO notification (user_id, id, seq, kind, channel_id, actor_ids,"
+                " excerpt, subject_id, created_at, updated_at) VALUES"
+                " (1, 2, 2, 'event_reminder_hour', NULL, '[]', 'after', 7, :now, :now)"
+            ),
+            {"now": now},
+        )
+        rows = (
+            await conn.execute(text("SELECT id, subject_id FROM notification ORDER BY id"))
+        ).all()
+        assert [tuple(r) for r in rows] == [(1, None), (2, 7)]
+        if scratch.engine.dialect.name == "sqlite":
+            indexes = (
+                await conn.execute(
+                    text("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'notification'")
+                )
+            ).all()
+            found = {n: sql for n, sql in indexes if n.startswith("ix_")}
+            assert "WHERE" in (found.get("ix_notification_unread") or "")
 
 
 async def test_0024_gives_no_channel_a_retention(scratch: Database) -> None:

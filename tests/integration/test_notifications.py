@@ -65,6 +65,7 @@ async def test_every_kind_with_what_a_client_needs_to_show_and_open_it(company: 
         "channel_name": "Engineering",
         "post_id": said["id"],
         "thread_id": None,
+        "subject_id": None,
         "excerpt": "@Carol 見積もりを確認してください",
         "created_at": note["created_at"],
         "updated_at": note["created_at"],

@@ -75,7 +75,16 @@ ALLOWED = {
     "surveys": {"core", "bus", "streams", "words", "org", "channels", "notify", "audit"},
     # Events (gatherings): in channels, read by channels' rule, told through
     # notify; the company's time zone is org's.
-    "gatherings": {"core", "bus", "streams", "org", "channels", "notify", "announcements"},
+    "gatherings": {
+        "core",
+        "bus",
+        "streams",
+        "org",
+        "channels",
+        "notify",
+        "announcements",
+        "words",
+    },
     # Analytics read every package's tables (never write them), count mentions
     # as channels read them, and declare their export audited.
     "usage": {

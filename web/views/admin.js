@@ -1,4 +1,5 @@
-// Administration (admins only): accounts, invitation links, departments, files,
+// Administration (admins only): accounts, invitation links, departments, their
+// announcers, files,
 // the company's time zone, terms of use, the word check, the audit log, and
 // retention and export.
 import { get } from '../api.js';
@@ -7,6 +8,7 @@ import { Emitter } from '../emitter.js';
 import { t } from '../i18n/index.js';
 import { app, isAdmin } from '../state.js';
 import { accountsSection } from './admin_accounts.js';
+import { announcersSection } from './admin_announcers.js';
 import { auditSection } from './admin_audit.js';
 import { dataSection } from './admin_data.js';
 import { departmentsSection } from './admin_departments.js';
@@ -32,7 +34,7 @@ export function mount(container) {
     shared.departments = await get('/api/departments');
     shared.emit('departments', shared.departments);
   };
-  const sections = [accountsSection(shared), invitesSection(shared), departmentsSection(shared), onboardingSection(shared), questionsSection(), timezoneSection(), filesSection(), termsSection(), wordsSection(), auditSection(), dataSection()];
+  const sections = [accountsSection(shared), invitesSection(shared), departmentsSection(shared), announcersSection(shared), onboardingSection(shared), questionsSection(), timezoneSection(), filesSection(), termsSection(), wordsSection(), auditSection(), dataSection()];
   container.replaceChildren(
     h(
       'div',
@@ -44,6 +46,7 @@ export function mount(container) {
         h('a', { href: '#admin-accounts', onclick: jump, text: t('admin.accounts') }),
         h('a', { href: '#admin-invites', onclick: jump, text: t('admin.invites') }),
         h('a', { href: '#admin-departments', onclick: jump, text: t('admin.departments') }),
+        h('a', { href: '#admin-announcers', onclick: jump, dataset: { testid: 'admin-announcers-link' }, text: t('admin.announcers') }),
         h('a', { href: '#admin-onboarding', onclick: jump, text: t('admin.onboarding') }),
         h('a', { href: '#admin-questions', onclick: jump, text: t('admin.questions') }),
         h('a', { href: '#admin-timezone', onclick: jump, text: t('admin.timezone') }),

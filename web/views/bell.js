@@ -1,6 +1,8 @@
 // The bell in the top bar: the count of unread notifications, and the inbox
 // it opens (a panel under the bar; the whole width on phones). Each entry says
-// what happened and where; a click reads it and opens its post, highlighted.
+// what happened and where; a click reads it and opens its post, highlighted
+// (an event's, an announcement's or a survey's notification: that event,
+// announcement or survey: web/notifications.js, notificationHref).
 // "Mark all read", older pages, and the switch for browser notifications while
 // the tab is hidden. The state is web/notifications.js's.
 import { h } from '../dom.js';

@@ -16,6 +16,7 @@ import { formatFull, t } from '../i18n/index.js';
 import { app, isAdmin } from '../state.js';
 import { errorBox, errorText } from './errors.js';
 import { notFound } from './notfound.js';
+import { showWordCheck } from './word_check.js';
 
 const ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
@@ -191,9 +192,13 @@ function eventForm(existing, { done, cancel }) {
     error,
     h('div', { class: 'row' }, save, h('button', { class: 'btn ghost', type: 'button', onclick: cancel, text: t('common.cancel') })),
   );
+  // Set by the word check's "Save anyway" (views/word_check.js) for the next send.
+  let acknowledged = false;
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     error.set('');
+    const ack = acknowledged;
+    acknowledged = false;
     const start = new Date(starts.value);
     const end = new Date(ends.value);
     if (!title.value.trim()) return error.set(t('events.error.title'));
@@ -211,12 +216,18 @@ function eventForm(existing, { done, cancel }) {
       capacity: cap ? Number(cap) : null,
     };
     if (!existing && channel.value) body.channel_id = Number(channel.value);
+    if (ack) body.acknowledge_warning = true;
     if (!existing && !channel.value && !channel.options.length) return error.set(t('events.error.channel'));
     save.disabled = true;
     try {
       done(existing ? await patch(`/api/gatherings/${existing.id}`, body) : await post('/api/gatherings', body));
     } catch (err) {
-      error.set(errorText(err, { invalid: t('events.error.invalid') }));
+      const control = (field) => ({ title, description, place })[field];
+      const anyway = () => {
+        acknowledged = true;
+        form.requestSubmit();
+      };
+      if (!showWordCheck(error, err, { testid: 'event-form', control, anyway })) error.set(errorText(err, { invalid: t('events.error.invalid') }));
     } finally {
       save.disabled = false;
     }
@@ -324,7 +335,7 @@ function mountEvent(container, id) {
       g.cancelled ? h('p', { class: 'notice warn', role: 'status', dataset: { testid: 'event-cancelled' }, text: t('events.cancelled') }) : null,
       h(
         'dl',
-        { class: 'event-facts card' },
+        { class: 'event-facts card', dataset: { testid: 'event-facts', eventId: String(g.id) } },
         h('dt', { text: t('events.when') }),
         h('dd', {}, h('time', { datetime: g.starts_at, dataset: { testid: 'event-when' }, text: eventWhen(g) }), h('small', { class: 'muted', text: ` (${ZONE})` })),
         g.place ? [h('dt', { text: t('events.place') }), h('dd', { dataset: { testid: 'event-place' }, text: g.place })] : null,

@@ -5,7 +5,7 @@ import { t } from '../i18n/index.js';
 import { totalUnread } from '../reading.js';
 import { app } from '../state.js';
 import { mountBell } from './bell.js';
-import { highlightPost } from './highlight.js';
+import { highlightPost, highlightSubject } from './highlight.js';
 import { openProfile } from './profile.js';
 import { mountSidebar } from './sidebar.js';
 
@@ -153,6 +153,7 @@ export function mountShell(root, { signOut }) {
     app.on('unread', renderTitle),
     app.on('channels', renderTitle),
     app.on('highlight', highlightPost),
+    app.on('highlightSubject', highlightSubject),
   );
   const onKey = (ev) => {
     if (ev.key === 'Escape' && root.classList.contains('drawer-open')) {

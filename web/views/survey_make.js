@@ -8,6 +8,7 @@ import { t } from '../i18n/index.js';
 import { app } from '../state.js';
 import { errorBox } from './errors.js';
 import { surveyError } from './surveys.js';
+import { showWordCheck } from './word_check.js';
 
 const KINDS = ['single', 'multiple', 'scale', 'text'];
 
@@ -52,6 +53,7 @@ function questionEditor(onRemove) {
     options: optionsField.hidden ? [] : options.value.split('\n').map((o) => o.trim()).filter(Boolean),
   });
   box.focusFirst = () => text.focus();
+  box.control = (part) => (part === 'text' ? text : options); // the word check's field
   return box;
 }
 
@@ -115,9 +117,20 @@ export function mountMake(container) {
     error,
     send,
   );
+  // Set by the word check's "Save anyway" (views/word_check.js) for the next send.
+  let acknowledged = false;
+  /** The control holding a field the word check names: `title`, `questions[2].options[0]`, … */
+  const control = (field) => {
+    if (field === 'title') return title;
+    if (field === 'description') return description;
+    const m = /^questions\[(\d+)\]\.(text|options)/.exec(field);
+    return m ? (questions.children[Number(m[1])]?.control(m[2]) ?? null) : null;
+  };
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     error.set('');
+    const ack = acknowledged;
+    acknowledged = false;
     const departmentIds = [...departments.querySelectorAll('input:checked')].map((i) => Number(i.value));
     const body = {
       title: title.value.trim(),
@@ -129,6 +142,7 @@ export function mountMake(container) {
       questions: [...questions.children].map((q) => q.read()),
     };
     if (opens.value) body.opens_at = new Date(opens.value).toISOString();
+    if (ack) body.acknowledge_warning = true;
     if (!body.title || !closes.value || body.questions.some((q) => !q.text)) {
       error.set(t('surveys.make.incomplete'));
       return;
@@ -147,7 +161,13 @@ export function mountMake(container) {
       location.hash = `#/surveys/${made.id}/results`;
     } catch (err) {
       send.disabled = false;
-      if (alive) error.set(err?.code === 'invalid' ? `${t('surveys.make.invalid')} (${err.message})` : surveyError(err));
+      if (!alive) return;
+      const anyway = () => {
+        acknowledged = true;
+        form.requestSubmit();
+      };
+      if (showWordCheck(error, err, { testid: 'survey-make', control, anyway })) return;
+      error.set(err?.code === 'invalid' ? `${t('surveys.make.invalid')} (${err.message})` : surveyError(err));
     }
   });
   container.replaceChildren(
