@@ -23,39 +23,63 @@ log = logging.getLogger(__name__)
 
 class Periodic:
     """Subclasses say what a round does (``run_once``: how many things it did)
-    and what the job is called (``name``: the task's name, and the logs')."""
+    and what the job is called (``name``: the task's name, and the logs').
+
+    Closing lets a round that is running finish (up to ``FINISH_SECONDS``)
+    before the node closes its database: a round cancelled in the middle of a
+    statement left its SQLite connection's thread to answer a loop that had
+    closed meanwhile ("Event loop is closed"), and a PostgreSQL one to be
+    dropped rather than returned."""
 
     name = "periodic"
     # A first round as soon as the node starts (else after one interval).
     at_start = False
+    FINISH_SECONDS = 5.0
 
     def __init__(self) -> None:
         self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
 
     async def run_once(self) -> int:
         raise NotImplementedError
 
     def start(self, interval: float) -> None:
+        self._stop.clear()
         self._task = asyncio.create_task(self._every(interval), name=self.name)
 
+    async def _pause(self, interval: float) -> bool:
+        """Wait ``interval``; False when the job is closing meanwhile."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), interval)
+        return not self._stop.is_set()
+
     async def _every(self, interval: float) -> None:
-        if not self.at_start:
-            await asyncio.sleep(interval)
-        while True:
+        if not self.at_start and not await self._pause(interval):
+            return
+        while not self._stop.is_set():
             try:
                 done = await self.run_once()
                 if done:
                     log.info("%s: %d done", self.name, done)
             except Exception as exc:  # the next round tries again
                 log.warning("%s failed: %s", self.name, exc)
-            await asyncio.sleep(interval)
+            if not await self._pause(interval):
+                return
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stop.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), self.FINISH_SECONDS)
+        except TimeoutError:
+            log.warning(
+                "%s: a round still running after %s s was cancelled", self.name, self.FINISH_SECONDS
+            )
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
 
 
 # One round of a job: a domain action on a writer session at ``now`` (how many
