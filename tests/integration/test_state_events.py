@@ -438,6 +438,11 @@ async def test_state_plus_events_equals_fresh_state_for_every_action(company: Co
             lambda: bob.api.call("POST", "/api/terms/accept", {"version": 1}),
         ),
         (
+            "the admin accepts them too (announcements below are written under them)",
+            sales["id"],
+            lambda: admin.call("POST", "/api/terms/accept", {"version": 1}),
+        ),
+        (
             "make a group a Q&A channel",
             group["id"],
             lambda: alice.api.call("PATCH", f"/api/channels/{group['id']}", {"qa": True}),
