@@ -9,7 +9,8 @@ records as much as news: the audit log follows them.
 - ``wordcheck.overridden`` ``{"what", "channel_id", "post_id", "words"}``: the
   person sent something anyway past a warning (``what``: ``post``,
   ``comment``, ``edit``, ``profile``: a name or introduction, ``channel``: a
-  group's name or description), and which listed
+  group's name or description, ``announcement``: one's title or body,
+  ``announcement_comment``), and which listed
   words it holds.
 """
 
