@@ -176,7 +176,8 @@ function filePicker(testid, kept = []) {
   };
 }
 
-function composer(rights, onDone) {
+/** `cleanups`: where to leave what ends with the page (its uploads in flight). */
+function composer(rights, onDone, cleanups) {
   const error = errorBox('announce-error');
   const words = h('p', { class: 'form-error', role: 'alert', hidden: true, dataset: { testid: 'announce-words' } });
   const title = h('input', { type: 'text', maxlength: 200, required: true, dataset: { testid: 'announce-title' } });
@@ -185,6 +186,7 @@ function composer(rights, onDone) {
   const at = h('input', { type: 'datetime-local', dataset: { testid: 'announce-at' } });
   const comments = h('input', { type: 'checkbox', checked: true, dataset: { testid: 'announce-comments' } });
   const files = filePicker('announce');
+  cleanups.push(() => files.destroy());
   const boxes = rights.departments.map((d) => ({ d, box: h('input', { type: 'checkbox', value: String(d.id), dataset: { testid: 'announce-department' } }) }));
   const company = rights.company ? h('input', { type: 'checkbox', checked: true, dataset: { testid: 'announce-company' } }) : null;
   const departments = h(
@@ -330,11 +332,12 @@ function ratePanel(id) {
   return { el, refresh };
 }
 
-function editor(a, onSaved) {
+function editor(a, onSaved, cleanups) {
   const error = errorBox('announce-edit-error');
   const words = h('p', { class: 'form-error', role: 'alert', hidden: true, dataset: { testid: 'announce-edit-words' } });
   const comments = h('input', { type: 'checkbox', checked: a.comments_enabled, dataset: { testid: 'announce-edit-comments' } });
   const files = filePicker('announce-edit', a.files);
+  cleanups.push(() => files.destroy());
   const title = h('input', { type: 'text', maxlength: 200, value: a.title, dataset: { testid: 'announce-edit-title' } });
   const body = h('textarea', { rows: 5, maxlength: 10000, dataset: { testid: 'announce-edit-body' } });
   const askAgain = h('input', { type: 'checkbox', dataset: { testid: 'announce-ask-again' } });
@@ -553,7 +556,7 @@ export function mount(container, params) {
       status.textContent = '';
       if (a.can_manage && !rates) {
         rates = ratePanel(id);
-        top.replaceChildren(rates.el, editor(a, () => loadOne()));
+        top.replaceChildren(rates.el, editor(a, () => loadOne(), offs));
         if (app.conn) offs.push(app.conn.on('tallied', (f) => f.announcement === id && rates.refresh()));
       }
       rates?.refresh();
@@ -568,7 +571,7 @@ export function mount(container, params) {
   } else {
     get('/api/announcements/rights')
       .then((rights) => {
-        if (alive && (rights.company || rights.departments.length)) top.replaceChildren(composer(rights, () => loadList()));
+        if (alive && (rights.company || rights.departments.length)) top.replaceChildren(composer(rights, () => loadList(), offs));
       })
       .catch(() => {});
     loadList();
