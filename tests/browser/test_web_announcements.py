@@ -99,8 +99,8 @@ def test_an_announcement_with_files_and_comments_live(kaisha: Kaisha, sign_in: S
     """An admin publishes to 経理部 with an image and a PDF, comments allowed;
     Doi (経理部, on a phone) sees the image (opening the viewer) and the PDF, is warned
     about a word in her comment and sends it anyway; the admin, on the
-    announcement's page, sees her comment appear without reloading; Endo (人事部)
-    never sees it."""
+    announcement's page, sees her comment appear without reloading, then
+    closes the comments (Doi's box goes, live); Endo (人事部) never sees it."""
     eigyo = kaisha.department("経理部", reading="けいりぶ")
     kaihatsu = kaisha.department("人事部", reading="じんじぶ")
     doi = kaisha.person("Doi", eigyo["id"])
@@ -160,6 +160,16 @@ def test_an_announcement_with_files_and_comments_live(kaisha: Kaisha, sign_in: S
     expect(comment).to_have_count(1)
     expect(comment.locator("strong", has_text="簡単")).to_be_visible()
     expect(comment).to_contain_text("Doi")
+
+    # The admin closes the comments: Doi's box goes, her comment stays.
+    edit = page.get_by_test_id("announce-edit")
+    expect(edit.get_by_test_id("announce-edit-comments")).to_be_checked()
+    edit.get_by_test_id("announce-edit-comments").uncheck()
+    edit.get_by_test_id("announce-save").click()
+    expect(mine.get_by_test_id("announce-comments-closed")).to_be_visible()
+    expect(mine.get_by_test_id("announce-comment-box")).to_be_hidden()
+    expect(mine.get_by_test_id("announcement-comment")).to_have_count(1)
+    expect(mine.get_by_test_id("announcement-updated")).to_have_count(0)
 
     # Endo, in 人事部: nothing at its address, nor its files.
     c = sign_in("endo@example.com", locale="ja-JP")
