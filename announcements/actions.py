@@ -7,6 +7,13 @@ in a few statements however many they are (``append_each``); their devices
 pin it at once. A confirmation is a row per (announcement, person, round) and
 ``announcement.confirmed`` in the confirmer's stream only: confirmations of
 different people never wait for one another (no shared head to lock).
+
+Publishing, editing and commenting ask what posts ask of their writer: an
+active account that accepted the terms in force, not muted, and text past the
+word check (a ``block`` word refuses, a ``warn`` word needs
+``acknowledge_warning``, recorded as ``wordcheck.overridden``). A comment
+changed tells nodes with ``Commented`` after commit; each node then tells the
+connections of the people who may read the announcement (server/comment_relay.py).
 """
 
 from __future__ import annotations
@@ -20,8 +27,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from announcements import reads
+from announcements import files, reads
 from announcements.facts import (
+    AnnouncementCommentRemoved,
     AnnouncementConfirmed,
     AnnouncementPublished,
     AnnouncementUpdated,
@@ -30,6 +38,9 @@ from announcements.facts import (
 )
 from announcements.models import (
     Announcement,
+    AnnouncementComment,
+    AnnouncementCommentCreate,
+    AnnouncementCommentPublic,
     AnnouncementCreate,
     AnnouncementDepartment,
     AnnouncementEdit,
@@ -41,8 +52,9 @@ from announcements.models import (
     Confirmation,
 )
 from bus.base import CONTROL_TOPIC, Bus
-from bus.messages import Tallied
+from bus.messages import Commented, Tallied
 from channels import mentions
+from channels.actions.common import current_writer, require_unmuted
 from channels.render import render
 from core.clock import utcnow
 from core.errors import ForbiddenError, InvalidError, NotFoundError, UnauthorizedError
@@ -55,10 +67,12 @@ from org.stream import PERSON
 from streams.catalogue import Fact
 from streams.log import Slot
 from streams.unit import Unit, run
+from words import lists
 
 CLAIM_BATCH = 20  # scheduled announcements one claim publishes at most
 
 _A, _AD, _AR = table_of(Announcement), table_of(AnnouncementDepartment), table_of(AnnouncementRead)
+_AC = table_of(AnnouncementComment)
 _DEPT, _USER = table_of(Department), table_of(User)
 
 
@@ -72,6 +86,26 @@ async def _current(db: AsyncSession, actor: User) -> User:
 
 async def _html(db: AsyncSession, body: str) -> str:
     return render(body, mentions.known(body, await mentions.people_named(db, [body])))
+
+
+class CommentsClosedError(ForbiddenError):
+    """Its author closed the comments: the ones there stay, none is added."""
+
+    code = "comments_closed"
+
+
+async def _writer(
+    unit: Unit, actor: User, texts: list[tuple[str, str]], ack: bool
+) -> tuple[User, list[Any]]:
+    """``actor`` as they are now, if they may write ``texts``: active, terms
+    accepted, not muted, past the word check; with the warned matches an
+    acknowledged write goes past (to record)."""
+    me, _, rules = await current_writer(unit.db, actor)
+    require_unmuted(me)
+    if not texts:
+        return me, []
+    words = await lists.matcher(unit.db, rules.words)
+    return me, lists.check(words, texts, acknowledged=ack)
 
 
 async def _tell(
@@ -138,7 +172,8 @@ async def do_publish_announcement(
     anyone; a department's announcers their departments only."""
 
     async def apply(unit: Unit) -> int:
-        me = await _current(unit.db, actor)
+        texts = [("title", data.title), ("body", data.body)]
+        me, warned = await _writer(unit, actor, texts, data.acknowledge_warning)
         departments = await _departments(unit.db, data.departments)
         targets: list[int | None] = list(departments) or [None]
         for target in targets:
@@ -151,6 +186,7 @@ async def do_publish_announcement(
         now = utcnow()
         publish_at = data.publish_at if data.publish_at is not None else now
         assert me.id is not None
+        uploads = await files.usable(unit.db, me.id, data.files)
         announcement = Announcement(
             author_id=me.id,
             title=data.title,
@@ -161,10 +197,16 @@ async def do_publish_announcement(
             publish_at=publish_at,
             published_at=now if publish_at <= now else None,
             created_at=now,
+            comments_enabled=data.comments_enabled,
         )
         unit.db.add(announcement)
         await unit.db.flush()
         assert announcement.id is not None
+        if uploads:
+            announcement.files = await files.attach(unit.db, uploads, announcement.id)
+            unit.db.add(announcement)
+            await unit.db.flush()
+        await lists.record_override(unit, me.id, "announcement", warned)
         if departments:
             await (await unit.db.connection()).execute(
                 insert(_AD),
@@ -185,8 +227,11 @@ async def do_edit_announcement(
     and with ``ask_again`` everyone confirms again (a new round)."""
 
     async def apply(unit: Unit) -> None:
-        me = await _current(unit.db, actor)
-        a = await reads.require_manager(unit.db, me, announcement_id)
+        # Who may not edit it learns nothing, not even what the word check says.
+        a = await reads.require_manager(unit.db, await _current(unit.db, actor), announcement_id)
+        texts = [(f, v) for f, v in (("title", data.title), ("body", data.body)) if v is not None]
+        me, warned = await _writer(unit, actor, texts, data.acknowledge_warning)
+        assert me.id is not None
         values: dict[str, Any] = {}
         if data.title is not None:
             values["title"] = data.title
@@ -195,18 +240,38 @@ async def do_edit_announcement(
             values["html"] = await _html(unit.db, data.body)
         if data.must_read is not None:
             values["must_read"] = data.must_read
-        if not values and not data.ask_again:
-            raise InvalidError("nothing to change: give title, body, must_read or ask_again")
+        if data.files is not None:
+            # Kept files stay whoever uploaded them; new ones are the editor's own.
+            uploads = await files.usable(
+                unit.db, me.id, data.files, announcement_id=announcement_id
+            )
+            await files.release(unit.db, announcement_id, keep=data.files)
+            values["files"] = await files.attach(unit.db, uploads, announcement_id)
+        # Opening or closing the comments is no change of what it says.
+        talk_changed = (
+            data.comments_enabled is not None and data.comments_enabled != a.comments_enabled
+        )
+        if talk_changed:
+            values["comments_enabled"] = data.comments_enabled
+        if not values and not data.ask_again and data.comments_enabled is None:
+            raise InvalidError(
+                "nothing to change: give title, body, must_read, files, comments_enabled"
+                " or ask_again"
+            )
         published = a.published_at is not None
-        if published:
+        if published and (set(values) - {"comments_enabled"} or data.ask_again):
             values["edited_at"] = utcnow()
             if data.ask_again:
                 values["round"] = a.round + 1
-        await (await unit.db.connection()).execute(
-            update(_A).where(_A.c.id == announcement_id).values(values)
-        )
-        if published:
+        if values:
+            await (await unit.db.connection()).execute(
+                update(_A).where(_A.c.id == announcement_id).values(values)
+            )
+        await lists.record_override(unit, me.id, "announcement", warned)
+        if published and values:
             await _tell(unit, announcement_id, AnnouncementUpdated)
+        if published and talk_changed:
+            unit.send_after_commit(CONTROL_TOPIC, Commented(announcement=announcement_id))
         if published and data.ask_again:
             unit.send_after_commit(
                 CONTROL_TOPIC, Tallied(announcement=announcement_id, author=a.author_id)
@@ -294,6 +359,87 @@ async def do_remind_unconfirmed(
         return AnnouncementReminded(reminded=len(pending))
 
     return await run(db, bus, apply, actor_id=actor.id)
+
+
+# ---- comments ------------------------------------------------------------------------
+
+
+async def do_comment_announcement(
+    db: AsyncSession,
+    bus: Bus,
+    actor: User,
+    announcement_id: int,
+    data: AnnouncementCommentCreate,
+) -> AnnouncementCommentPublic:
+    """A comment under a published announcement, by one who may read it (its
+    audience, its author, admins) while its comments are open. Rendered as a
+    post is (safe Markdown, mention chips)."""
+
+    async def apply(unit: Unit) -> AnnouncementCommentPublic:
+        me, _, rules = await current_writer(unit.db, actor)
+        assert me.id is not None
+        talk = await reads.talk(unit.db, me.id, announcement_id)
+        require_unmuted(me)
+        if not talk.comments_enabled:
+            raise CommentsClosedError("comments are closed on this announcement")
+        words = await lists.matcher(unit.db, rules.words)
+        warned = lists.check(words, [("body", data.body)], acknowledged=data.acknowledge_warning)
+        comment = AnnouncementComment(
+            announcement_id=announcement_id,
+            author_id=me.id,
+            body=data.body,
+            html=await _html(unit.db, data.body),
+        )
+        unit.db.add(comment)
+        await unit.db.flush()
+        await lists.record_override(unit, me.id, "announcement_comment", warned)
+        unit.send_after_commit(CONTROL_TOPIC, Commented(announcement=announcement_id))
+        row = (
+            await (await unit.db.connection()).execute(
+                reads.comments_query().where(_AC.c.id == comment.id)
+            )
+        ).one()
+        return reads.comment_public(row, me, talk)
+
+    return await run(db, bus, apply, actor_id=actor.id)
+
+
+async def do_delete_announcement_comment(
+    db: AsyncSession, bus: Bus, actor: User, announcement_id: int, comment_id: int
+) -> None:
+    """Delete a comment (its row): its author, the announcement's author,
+    moderators and admins; noted for the audit log when not its author."""
+
+    async def apply(unit: Unit) -> None:
+        me = await _current(unit.db, actor)
+        assert me.id is not None
+        talk = await reads.talk(unit.db, me.id, announcement_id)
+        conn = await unit.db.connection()
+        row = (
+            await conn.execute(
+                select(_AC.c.author_id).where(
+                    _AC.c.id == comment_id, _AC.c.announcement_id == announcement_id
+                )
+            )
+        ).first()
+        if row is None:
+            raise NotFoundError("no such comment")
+        if not reads.may_delete_comment(me, row.author_id, talk):
+            raise ForbiddenError(
+                "only its writer, the announcement's author, moderators and admins delete a comment"
+            )
+        await conn.execute(delete(_AC).where(_AC.c.id == comment_id))
+        if row.author_id != me.id:
+            unit.note(
+                AnnouncementCommentRemoved(
+                    announcement_id=announcement_id,
+                    comment_id=comment_id,
+                    author_id=row.author_id,
+                )
+            )
+        unit.send_after_commit(CONTROL_TOPIC, Commented(announcement=announcement_id))
+
+    await run(db, bus, apply, actor_id=actor.id)
 
 
 async def publish_due(unit: Unit, now: datetime) -> list[int]:

@@ -11,7 +11,13 @@ frames): what each recipient's devices show at once.
 
 Noted (no stream keeps them; the audit log does): ``announcer.named`` and
 ``announcer.removed`` ``{"user_id", "display_name", "email", "department_id",
-"department"}``.
+"department"}``; ``announcement.comment_removed`` ``{"announcement_id",
+"comment_id", "author_id"}``: someone other than its writer (the
+announcement's author, a moderator, an admin) deleted a comment (its text is
+not kept: a deleted comment leaves none).
+
+Comments are not events in anyone's stream: the ``commented`` frame
+(docs/protocol.md) tells who may read the announcement to fetch them again.
 
 Who stops being in an announcement's audience (moved to another department)
 hears ``account.updated`` (org/facts.py) and asks again: announcements are
@@ -79,4 +85,12 @@ class AnnouncerRemoved(_Noted):
     department: str
 
 
-audited(AnnouncerNamed.kind, AnnouncerRemoved.kind)
+@fact
+class AnnouncementCommentRemoved(_Noted):
+    kind: ClassVar[str] = "announcement.comment_removed"
+    announcement_id: int
+    comment_id: int
+    author_id: int
+
+
+audited(AnnouncerNamed.kind, AnnouncerRemoved.kind, AnnouncementCommentRemoved.kind)

@@ -15,24 +15,35 @@ rows to keep in step (docs/architecture.md, "Announcements").
 - ``announcement_read``: one row per (announcement, person, round) confirmed,
   with the time: who used announcements, and when (usage analytics counts it).
 - ``announcer``: a person an admin named to announce to a department.
+- ``announcement_comment``: a comment under one (a deleted comment's row is
+  deleted: nothing of it stays to hide). Whoever may read the announcement
+  reads its comments; its audience, its author and admins write them while
+  ``comments_enabled``.
+
+Its files are ``attachment`` rows with ``announcement_id`` (channels/
+attachments.py keeps the bytes' rows; announcements/files.py says who may
+see them), carried on the row as ``FileRef`` dicts like a post's.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, StrictBool, field_validator
 from pydantic import Field as PField
-from sqlalchemy import Column, Index, Text, text
+from sqlalchemy import JSON, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
-from channels.models import MAX_BODY_CHARS
+from channels.models import MAX_BODY_CHARS, MAX_FILES, FileIdStr, FileRef
 from core.clock import utcnow
 from core.schema import DbId, StrictModel
 
 MAX_TITLE_CHARS = 200
 MAX_DEPARTMENTS = 100  # departments one announcement is for
 PAGE = 50  # announcements a list answers
+COMMENT_PAGE = 100  # comments a page answers
+MAX_COMMENT_CHARS = 4000
 
 
 class Announcement(SQLModel, table=True):
@@ -63,6 +74,13 @@ class Announcement(SQLModel, table=True):
     # starts the next one (older rows stay, for the record).
     round: int = 1
     reminded_at: datetime | None = None
+    # The author chooses at publishing, and may change it by editing: closed,
+    # the comments there are stay readable and nobody adds one.
+    comments_enabled: bool = True
+    # Its files, as ``FileRef`` dicts, in the order given (as ``Post.files``).
+    files: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
 
 
 class AnnouncementDepartment(SQLModel, table=True):
@@ -94,6 +112,23 @@ class Announcer(SQLModel, table=True):
     named_at: datetime = Field(default_factory=utcnow)
 
 
+class AnnouncementComment(SQLModel, table=True):
+    """A comment under an announcement; deleting one deletes its row."""
+
+    __tablename__ = "announcement_comment"
+    __table_args__ = (
+        Index("ix_announcement_comment_announcement", "announcement_id", "id"),
+        Index("ix_announcement_comment_author", "author_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    announcement_id: int = Field(foreign_key="announcement.id")
+    author_id: int = Field(foreign_key="account.id")
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    html: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    edited_at: datetime | None = None
+
+
 # ---- API shapes -------------------------------------------------------------
 
 
@@ -106,6 +141,10 @@ class AnnouncementCreate(StrictModel):
     departments: list[DbId] = PField(default_factory=list, max_length=MAX_DEPARTMENTS)
     must_read: StrictBool = False
     publish_at: datetime | None = None
+    comments_enabled: StrictBool = True
+    files: list[FileIdStr] = PField(default_factory=list, max_length=MAX_FILES)
+    # Publish anyway past the word check's warning (words/lists.py).
+    acknowledge_warning: StrictBool = False
 
     @field_validator("publish_at")
     @classmethod
@@ -122,6 +161,10 @@ class AnnouncementEdit(StrictModel):
     body: str | None = PField(default=None, min_length=1, max_length=MAX_BODY_CHARS)
     must_read: StrictBool | None = None
     ask_again: StrictBool = False
+    comments_enabled: StrictBool | None = None
+    # The new set (kept ones and new uploads); files it drops are deleted.
+    files: list[FileIdStr] | None = PField(default=None, max_length=MAX_FILES)
+    acknowledge_warning: StrictBool = False
 
 
 class AuthorRef(BaseModel):
@@ -153,10 +196,38 @@ class AnnouncementPublic(BaseModel):
     confirmed: bool
     recipient: bool  # one of its audience (the author and admins may not be)
     can_manage: bool  # the author or an admin: rates, reminders, edits
+    comments_enabled: bool = True
+    comment_count: int = 0
+    files: list[FileRef] = []
 
 
 class AnnouncementList(BaseModel):
     announcements: list[AnnouncementPublic]  # newest first (scheduled ones first)
+
+
+class AnnouncementCommentCreate(StrictModel):
+    body: str = PField(min_length=1, max_length=MAX_COMMENT_CHARS)
+    acknowledge_warning: StrictBool = False
+
+
+class AnnouncementCommentPublic(BaseModel):
+    id: int
+    announcement_id: int
+    author: AuthorRef
+    html: str
+    created_at: str
+    mine: bool  # written by the one asking
+    can_delete: bool  # its author, the announcement's managers, moderators and admins
+
+
+class AnnouncementComments(BaseModel):
+    """Oldest first; ``after``: pass as ``?after=`` for the next page (None: the end)."""
+
+    comments: list[AnnouncementCommentPublic]
+    count: int
+    comments_enabled: bool
+    can_comment: bool
+    after: int | None
 
 
 class Confirmation(BaseModel):

@@ -1,5 +1,6 @@
 """Who may announce to whom, who receives an announcement, and the reads:
-one announcement, the list, what one must read, the confirmation rates.
+one announcement, the list, what one must read, the confirmation rates,
+and its comments (whoever may read the published announcement reads them).
 
 The audience is asked of the accounts as they are now, inside the query
 (``audience_of``): a person moved to another department neither sees nor is
@@ -18,8 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from announcements.models import (
+    COMMENT_PAGE,
     PAGE,
     Announcement,
+    AnnouncementComment,
+    AnnouncementCommentPublic,
+    AnnouncementComments,
     AnnouncementDepartment,
     AnnouncementList,
     AnnouncementPublic,
@@ -34,6 +39,7 @@ from announcements.models import (
     PendingPerson,
     Rights,
 )
+from channels.models import FileRef
 from core.clock import iso
 from core.errors import NotFoundError
 from core.tables import table_of
@@ -43,6 +49,7 @@ MAX_PENDING = 500  # people listed as not confirmed (the count says how many in 
 
 _A, _AD, _AR = table_of(Announcement), table_of(AnnouncementDepartment), table_of(AnnouncementRead)
 _ANNOUNCER, _USER, _DEPT = table_of(Announcer), table_of(User), table_of(Department)
+_AC = table_of(AnnouncementComment)
 
 Reader = AsyncSession | AsyncConnection
 
@@ -157,8 +164,10 @@ def _columns(me: Any) -> list[Any]:
     confirmed = exists().where(
         _AR.c.announcement_id == _A.c.id, _AR.c.user_id == me.c.id, _AR.c.round == _A.c.round
     )
+    comments = select(func.count()).where(_AC.c.announcement_id == _A.c.id).scalar_subquery()
     return [
         _A,
+        comments.label("comment_count"),
         _USER.c.display_name.label("author_name"),
         and_(_A.c.published_at.is_not(None), audience_of(_A, me)).label("recipient"),
         confirmed.label("confirmed"),
@@ -199,6 +208,9 @@ def _public(row: Any, departments: list[DepartmentRef]) -> AnnouncementPublic:
         confirmed=bool(m["confirmed"]),
         recipient=bool(m["recipient"]),
         can_manage=bool(m["can_manage"]),
+        comments_enabled=bool(m["comments_enabled"]),
+        comment_count=int(m["comment_count"] or 0),
+        files=[FileRef.model_validate(f) for f in m["files"] or []],
     )
 
 
@@ -416,4 +428,115 @@ def pending_query(announcement_id: int, round_: int) -> Any:
             ),
         )
         .order_by(person.c.id)
+    )
+
+
+# ---- comments ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Talk:
+    """What writing or deleting under a published announcement needs to know."""
+
+    author_id: int
+    comments_enabled: bool
+
+
+async def talk(db: Reader, user_id: int, announcement_id: int) -> Talk:
+    """The published announcement, if ``user_id`` (as they are now) may read
+    it: its audience, its author and admins. Else, whether it exists or not
+    (or is only scheduled), "not found". Its comments and files go with it."""
+    me = _me()
+    row = (
+        await (await _conn(db)).execute(
+            select(_A.c.author_id, _A.c.comments_enabled)
+            .select_from(_A.join(me, me.c.id == user_id))
+            .where(_A.c.id == announcement_id, readable(me, published_only=True))
+        )
+    ).first()
+    if row is None:
+        raise NotFoundError("no such announcement")
+    return Talk(row.author_id, bool(row.comments_enabled))
+
+
+async def may_read(db: Reader, user_id: int, announcement_id: int) -> bool:
+    """Whether ``user_id`` may read the announcement now (a scheduled one: its
+    author and admins only): who may see its files."""
+    me = _me()
+    row = (
+        await (await _conn(db)).execute(
+            select(_A.c.id)
+            .select_from(_A.join(me, me.c.id == user_id))
+            .where(_A.c.id == announcement_id, readable(me))
+        )
+    ).first()
+    return row is not None
+
+
+def may_delete_comment(user: User, comment_author: int, talk_: Talk) -> bool:
+    """A comment's author, the announcement's author, moderators and admins."""
+    return user.id in (comment_author, talk_.author_id) or user.can_moderate
+
+
+async def comment_count(db: Reader, announcement_id: int) -> int:
+    found = await (await _conn(db)).execute(
+        select(func.count()).where(_AC.c.announcement_id == announcement_id)
+    )
+    return int(found.scalar_one())
+
+
+def comment_public(row: Any, user: User, talk_: Talk) -> AnnouncementCommentPublic:
+    m = row._mapping
+    return AnnouncementCommentPublic(
+        id=m["id"],
+        announcement_id=m["announcement_id"],
+        author=AuthorRef(id=m["author_id"], display_name=m["author_name"]),
+        html=m["html"],
+        created_at=iso(m["created_at"]) or "",
+        mine=m["author_id"] == user.id,
+        can_delete=may_delete_comment(user, m["author_id"], talk_),
+    )
+
+
+def comments_query() -> Any:
+    return select(
+        _AC.c.id,
+        _AC.c.announcement_id,
+        _AC.c.author_id,
+        _AC.c.html,
+        _AC.c.created_at,
+        _USER.c.display_name.label("author_name"),
+    ).join(_USER, _USER.c.id == _AC.c.author_id)
+
+
+async def comments(
+    db: Reader, user: User, announcement_id: int, after: int | None = None
+) -> AnnouncementComments:
+    """A page of its comments, oldest first (after the comment ``after``)."""
+    assert user.id is not None
+    conn = await _conn(db)
+    found = await talk(conn, user.id, announcement_id)
+    query = comments_query().where(_AC.c.announcement_id == announcement_id)
+    if after is not None:
+        query = query.where(_AC.c.id > after)
+    rows = (await conn.execute(query.order_by(_AC.c.id).limit(COMMENT_PAGE + 1))).all()
+    more = len(rows) > COMMENT_PAGE
+    rows = rows[:COMMENT_PAGE]
+    return AnnouncementComments(
+        comments=[comment_public(r, user, found) for r in rows],
+        count=await comment_count(conn, announcement_id),
+        comments_enabled=found.comments_enabled,
+        can_comment=found.comments_enabled and user.is_active,
+        after=rows[-1]._mapping["id"] if more and rows else None,
+    )
+
+
+def readers_query(announcement_id: int, user_ids: Sequence[int]) -> Any:
+    """Which of ``user_ids`` (as they are now) may read the published
+    announcement and its comments: whom the live ``commented`` frame is for."""
+    me = _me()
+    return (
+        select(me.c.id)
+        .select_from(_A.join(me, me.c.id.in_(list(user_ids))))
+        .where(_A.c.id == announcement_id, readable(me, published_only=True))
     )

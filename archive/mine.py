@@ -8,10 +8,10 @@ uploaded (metadata, and the address each downloads from while they may see
 it), their direct conversations (everything said there that they may read:
 they were in them), their notifications, their votes in polls (anonymous
 ones too: the vote is theirs), their answers to events, the announcements
-they confirmed, the surveys they answered (that they did, and when: an
-anonymous survey's answers are kept without anyone's name, so nobody can give
-them back), and their preferences (language, mail, each channel's
-notification level, whom they blocked).
+they confirmed and their comments on announcements, the surveys they
+answered (that they did, and when: an anonymous survey's answers are kept
+without anyone's name, so nobody can give them back), and their preferences
+(language, mail, each channel's notification level, whom they blocked).
 
 What is not: anyone else's email (other people appear as id and name only),
 posts of others outside their direct conversations, conversations they were
@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import and_, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from announcements.models import Announcement, AnnouncementRead
+from announcements.models import Announcement, AnnouncementComment, AnnouncementRead
 from archive.records import to_json
 from channels.access import post_before_joining
 from channels.attachments import Attachment
@@ -71,6 +71,7 @@ _VOTE, _OPTION, _RSVP, _GATHERING = (
     table_of(Rsvp),
     table_of(Gathering),
 )
+_NOTICE_COMMENT = table_of(AnnouncementComment)
 _NOTICE, _CONFIRMED, _SURVEY, _RESPONDENT = (
     table_of(Announcement),
     table_of(AnnouncementRead),
@@ -131,7 +132,16 @@ async def my_data(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
     )
     f = _FILE.c
     files = await conn.execute(
-        select(f.id, f.name, f.media_type, f.size, f.created_at, f.channel_id, f.post_id)
+        select(
+            f.id,
+            f.name,
+            f.media_type,
+            f.size,
+            f.created_at,
+            f.channel_id,
+            f.post_id,
+            f.announcement_id,
+        )
         .where(f.uploader_id == user_id, f.deleted_at.is_(None))
         .order_by(f.pk)
     )
@@ -177,7 +187,8 @@ async def my_data(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
 
 
 async def _company_life(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
-    """Votes, answers to events, confirmations and surveys answered."""
+    """Votes, answers to events, confirmations, comments on announcements and
+    surveys answered."""
     v, o = _VOTE.c, _OPTION.c
     votes = await conn.execute(
         select(v.post_id, o.text.label("option"), v.voted_at)
@@ -199,6 +210,13 @@ async def _company_life(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
         .where(ar.user_id == user_id)
         .order_by(ar.confirmed_at)
     )
+    ac = _NOTICE_COMMENT.c
+    commented = await conn.execute(
+        select(ac.id, ac.announcement_id, a.title, ac.body, ac.created_at, ac.edited_at)
+        .join(_NOTICE, a.id == ac.announcement_id)
+        .where(ac.author_id == user_id)
+        .order_by(ac.id)
+    )
     s, sr = _SURVEY.c, _RESPONDENT.c
     surveys = await conn.execute(
         select(sr.survey_id, s.title, s.anonymous, sr.answered_at)
@@ -210,6 +228,7 @@ async def _company_life(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
         "poll_votes": [_row(x._mapping) for x in votes],
         "event_answers": [_row(x._mapping) for x in events],
         "announcements_confirmed": [_row(x._mapping) for x in confirmed],
+        "announcement_comments": [_row(x._mapping) for x in commented],
         "surveys_answered": [_row(x._mapping) for x in surveys],
     }
 

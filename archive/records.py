@@ -28,7 +28,13 @@ from sqlalchemy import JSON, BigInteger, Boolean, Column, Date, DateTime, Intege
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
-from announcements.models import Announcement, AnnouncementDepartment, AnnouncementRead, Announcer
+from announcements.models import (
+    Announcement,
+    AnnouncementComment,
+    AnnouncementDepartment,
+    AnnouncementRead,
+    Announcer,
+)
 from archive.retention import ChannelRetention
 from audit.models import AuditEntry
 from channels.attachments import Attachment
@@ -99,7 +105,6 @@ RECORDS: tuple[Record, ...] = (
     Record(Block),
     Record(Post),
     Record(Like),
-    Record(Attachment),
     Record(Question),
     Record(Poll),
     Record(PollOption),
@@ -108,6 +113,9 @@ RECORDS: tuple[Record, ...] = (
     Record(AnnouncementDepartment),
     Record(AnnouncementRead),
     Record(Announcer),
+    Record(AnnouncementComment),
+    # After the posts and announcements a file may be on.
+    Record(Attachment),
     Record(Gathering),
     Record(Rsvp),
     Record(Survey),

@@ -10,6 +10,8 @@ message class (``Bus.on``); a new message is one class here.
     {"type": "kick", "user": 7, "credential": null, "reason": "account deactivated"}
     {"type": "forget", "user": 7}
     {"type": "access", "channel": 5, "user": 7}
+    {"type": "tallied", "announcement": 4, "author": 1}
+    {"type": "commented", "announcement": 4}
 """
 
 from __future__ import annotations
@@ -122,6 +124,17 @@ class Tallied(Message):
     type: ClassVar[str] = "tallied"
     announcement: int
     author: int
+
+
+@message
+@dataclass(frozen=True, slots=True)
+class Commented(Message):
+    """An announcement's comments changed (added, deleted, opened or closed;
+    announcements/): nodes tell the live connections of people who may read
+    it now, asking the database who they are (server/comment_relay.py)."""
+
+    type: ClassVar[str] = "commented"
+    announcement: int
 
 
 @dataclass(frozen=True, slots=True)

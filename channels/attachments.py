@@ -12,6 +12,12 @@ server's sweeper, as are uploads never attached within a day.
 
 Posts carry their files' metadata (``Post.files``, ``FileRef``): events and
 pages show them without a join.
+
+An announcement's files are rows like these with ``announcement_id`` instead
+of a post (announcements/files.py attaches and releases them, and says who
+may see them: this package sits below announcements/ and does not know its
+audiences, so ``access_file`` answers "not found" for them and the server's
+file routes ask announcements/ instead, ``live_file`` first).
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ class Attachment(SQLModel, table=True):
         Index("ix_attachment_channel", "channel_id", "pk"),
         Index("ix_attachment_uploader", "uploader_id", "pk"),
         Index("ix_attachment_post", "post_id"),
+        Index("ix_attachment_announcement", "announcement_id"),
     )
     # ``pk`` orders and pages; ``id`` is what clients and URLs see: random, so
     # that one file's id says nothing about another's.
@@ -59,6 +66,8 @@ class Attachment(SQLModel, table=True):
     uploader_id: int = Field(foreign_key="account.id")
     channel_id: int | None = Field(default=None, foreign_key="channel.id")
     post_id: int | None = Field(default=None, foreign_key="post.id")
+    # On an announcement instead (announcements/files.py).
+    announcement_id: int | None = Field(default=None, foreign_key="announcement.id")
     name: str = Field(max_length=MAX_NAME_CHARS + 20)
     media_type: str = Field(max_length=100)
     category: str = Field(max_length=10)
@@ -84,6 +93,7 @@ class FilePublic(FileRef):
     channel_id: int | None
     post_id: int | None
     thread_id: int | None = None  # the post a comment's file sits under
+    announcement_id: int | None = None  # on an announcement (not a post)
 
 
 class FilesPage(BaseModel):
@@ -124,7 +134,7 @@ class StorageUsage(BaseModel):
 
 class UnusableFileError(InvalidError):
     """A post named a file it may not carry: unknown, someone else's upload,
-    already on another post, or deleted."""
+    already on another post or an announcement, or deleted."""
 
     code = "file_unavailable"
 
@@ -217,6 +227,7 @@ async def usable(
         if (
             row is None
             or row.deleted_at is not None
+            or row.announcement_id is not None
             or (not on_this_post and (row.post_id is not None or row.uploader_id != uploader_id))
         ):
             raise UnusableFileError(f"file {file_id} cannot be attached here")
@@ -234,6 +245,7 @@ async def attach(db: AsyncSession, rows: Sequence[Attachment], post: Post) -> li
             .where(
                 col(Attachment.pk).in_(new),
                 col(Attachment.post_id).is_(None),
+                col(Attachment.announcement_id).is_(None),
                 col(Attachment.deleted_at).is_(None),
             )
             .values(post_id=post.id, channel_id=post.channel_id, attached_at=utcnow())
@@ -263,12 +275,22 @@ async def release(db: AsyncSession, post_ids: Sequence[int], *, keep: Sequence[s
 # ---- who may see a file -----------------------------------------------------------
 
 
+async def live_file(db: AsyncSession, file_id: str) -> Attachment:
+    """The file's row if it exists and is not deleted (whoever asks: the
+    caller decides who may see it); else ``NotFoundError``."""
+    row = (await db.exec(select(Attachment).where(Attachment.id == file_id))).first()
+    if row is None or row.deleted_at is not None:
+        raise NotFoundError("no such file")
+    return row
+
+
 async def access_file(db: AsyncSession, user: User, file_id: str) -> Attachment:
     """The file, if ``user`` may see it now: its uploader while it is on no
     post; once on one, whoever may read that post. Anything else is
-    ``NotFoundError``, the same as for an id that never existed."""
-    row = (await db.exec(select(Attachment).where(Attachment.id == file_id))).first()
-    if row is None or row.deleted_at is not None:
+    ``NotFoundError``, the same as for an id that never existed (and so is a
+    file on an announcement: announcements/files.py judges those)."""
+    row = await live_file(db, file_id)
+    if row.announcement_id is not None:
         raise NotFoundError("no such file")
     if row.post_id is None:
         if row.uploader_id != user.id:
@@ -306,6 +328,7 @@ async def file_public(db: AsyncSession, row: Attachment) -> FilePublic:
         channel_id=row.channel_id,
         post_id=row.post_id,
         thread_id=thread_id,
+        announcement_id=row.announcement_id,
     )
 
 
@@ -428,7 +451,10 @@ async def storage_usage(db: AsyncSession, *, top: int = 50) -> StorageUsage:
                 func.count(),
                 func.coalesce(func.sum(_ATTACHMENT.c.stored_bytes), 0),
                 func.coalesce(
-                    func.sum(_ATTACHMENT.c.stored_bytes).filter(_ATTACHMENT.c.post_id.is_(None)), 0
+                    func.sum(_ATTACHMENT.c.stored_bytes).filter(
+                        _ATTACHMENT.c.post_id.is_(None), _ATTACHMENT.c.announcement_id.is_(None)
+                    ),
+                    0,
                 ),
             ).where(live)
         )
@@ -460,14 +486,16 @@ async def storage_usage(db: AsyncSession, *, top: int = 50) -> StorageUsage:
 
 
 async def expire_unattached(db: AsyncSession, *, now: datetime | None = None) -> None:
-    """Uploads no post named within ``UNATTACHED_FOR`` are deleted, like a
-    deleted post's files. Marked first, swept after: a post that names one
-    from here on is refused, so no post ever carries a file being swept."""
+    """Uploads no post (nor announcement) named within ``UNATTACHED_FOR`` are
+    deleted, like a deleted post's files. Marked first, swept after: a post
+    that names one from here on is refused, so no post ever carries a file
+    being swept."""
     now = now or utcnow()
     await db.exec(
         update(Attachment)
         .where(
             col(Attachment.post_id).is_(None),
+            col(Attachment.announcement_id).is_(None),
             col(Attachment.deleted_at).is_(None),
             col(Attachment.created_at) < now - UNATTACHED_FOR,
         )
@@ -510,6 +538,7 @@ __all__ = [
     "expire_unattached",
     "file_public",
     "forget",
+    "live_file",
     "new_file_id",
     "person_files",
     "record_upload",

@@ -30,6 +30,7 @@ from server.api import api, error_response
 from server.authcache import AuthCache
 from server.batching import PostBatcher
 from server.bootstrap import ensure_first_admin
+from server.comment_relay import CommentRelay
 from server.db import Database
 from server.files import FileService
 from server.gathering_reminders import GatheringReminders
@@ -240,6 +241,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         analytics.start(settings.analytics_interval)
         retention.start(settings.retention_interval)
         tallies = Tallies(hub, bus)
+        comment_relay = CommentRelay(hub, bus, db)
         announce_schedule = AnnounceSchedule(db, bus)
         announce_schedule.start(settings.announce_interval)
         app.state.services = node.services = services
@@ -262,6 +264,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await retention.close()
             await announce_schedule.close()
             tallies.close()
+            await comment_relay.close()
             await guard.stop()
             await hub.stop()
             await presence.stop()

@@ -8,8 +8,9 @@
 //   hello    the server's hello frame
 //   event    an event frame, in order, each seq once per channel
 //   reset    {channel, hadPosition}: the server could not replay; refetch over HTTP
-//   presence / typing / tallied   the server's frames as they are (tallied: an
-//             announcement's confirmations changed, to its author and admins)
+//   presence / typing / tallied / commented   the server's frames as they are
+//             (tallied: an announcement's confirmations changed, to its author
+//             and admins; commented: its comments changed, to who may read it)
 //   personal  an event of one's own stream (docs/protocol.md, "Your own stream"),
 //             in order, each seq once: e.g. membership.added / membership.removed
 //   personal-reset  {hadPosition}: one's own stream was (re)subscribed without a
@@ -210,6 +211,7 @@ export class Connection extends Emitter {
       case 'presence':
       case 'typing':
       case 'tallied':
+      case 'commented':
         return this.emit(frame.type, frame);
       default:
         return undefined; // unknown frames are ignored (protocol v1 may grow)

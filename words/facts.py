@@ -10,7 +10,8 @@ records as much as news: the audit log follows them.
   person sent something anyway past a warning (``what``: ``post``,
   ``comment``, ``edit``, ``profile``: a name or introduction, ``channel``: a
   group's name or description, ``event``: an event's title, description or
-  place, ``survey``: a survey's texts), and which listed
+  place, ``survey``: a survey's texts, ``announcement``: one's title or body,
+  ``announcement_comment``), and which listed
   words it holds.
 """
 

@@ -399,6 +399,12 @@ def tallied(announcement_id: int) -> dict[str, Any]:
     return {"type": "tallied", "announcement": announcement_id}
 
 
+def commented(announcement_id: int, count: int) -> dict[str, Any]:
+    """An announcement's comments changed, for people who may read it (at most
+    a few times a second): ``{"type": "commented", "announcement": 4, "count": 3}``."""
+    return {"type": "commented", "announcement": announcement_id, "count": count}
+
+
 def home(frame_id: int | None, page: HomePage) -> dict[str, Any]:
     """The answer to ``home``: ``must_read``, ``posts``, ``section``, ``before``
     as ``GET /api/home`` answers them."""

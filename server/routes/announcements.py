@@ -1,11 +1,15 @@
 """Announcements over HTTP (announcements/): publishing and scheduling,
 reading, confirming, the rates and reminders for their authors and admins,
-and the departments' announcers (admins)."""
+comments, and the departments' announcers (admins). Their files are
+downloaded at the file routes (server/routes/files.py)."""
 
 from __future__ import annotations
 
 from announcements import actions, reads
 from announcements.models import (
+    AnnouncementCommentCreate,
+    AnnouncementCommentPublic,
+    AnnouncementComments,
     AnnouncementCreate,
     AnnouncementEdit,
     AnnouncementList,
@@ -157,3 +161,53 @@ async def remove_announcer(ctx: Ctx) -> Announcers:
     await ctx.services.act(actions.do_remove_announcer, ctx.user, change)
     async with ctx.services.db.connection() as conn:
         return await reads.announcers(conn)
+
+
+# ---- comments ------------------------------------------------------------------------
+
+
+@api.route(
+    "GET",
+    "/api/announcements/{announcement_id:id}/comments",
+    summary="An announcement's comments, oldest first (whoever may read it)",
+    returns=AnnouncementComments,
+    query=[Param("after", "comment id: the next page starts after it", "integer")],
+)
+async def list_announcement_comments(ctx: Ctx) -> AnnouncementComments:
+    async with ctx.services.db.connection() as conn:
+        return await reads.comments(
+            conn, ctx.user, ctx.path_int("announcement_id"), ctx.query_int("after")
+        )
+
+
+@api.route(
+    "POST",
+    "/api/announcements/{announcement_id:id}/comments",
+    summary="Comment on an announcement (its audience, its author, admins; while comments "
+    "are open). The word check applies: acknowledge_warning sends past a warning",
+    body=AnnouncementCommentCreate,
+    returns=AnnouncementCommentPublic,
+    status=201,
+)
+async def comment_announcement(ctx: Ctx) -> AnnouncementCommentPublic:
+    return await ctx.services.act(
+        actions.do_comment_announcement, ctx.user, ctx.path_int("announcement_id"), ctx.body
+    )
+
+
+@api.route(
+    "DELETE",
+    "/api/announcements/{announcement_id:id}/comments/{comment_id:id}",
+    summary="Delete a comment (its writer, the announcement's author, moderators, admins)",
+    returns=AnnouncementComments,
+)
+async def delete_announcement_comment(ctx: Ctx) -> AnnouncementComments:
+    announcement_id = ctx.path_int("announcement_id")
+    await ctx.services.act(
+        actions.do_delete_announcement_comment,
+        ctx.user,
+        announcement_id,
+        ctx.path_int("comment_id"),
+    )
+    async with ctx.services.db.connection() as conn:
+        return await reads.comments(conn, ctx.user, announcement_id)

@@ -1,20 +1,25 @@
 """Files over HTTP: upload, download (whole, ranged, a thumbnail), what a
 channel and a person shared, and the admins' rules and storage figures.
 
-Every download asks channels/attachments.py's ``access_file`` first: a file
-anyone may not see answers 404, the same as one that never existed.
+Every download asks who may see the file first (``_access``): a file on an
+announcement, announcements/files.py (whoever may read the announcement); any
+other, channels/attachments.py's ``access_file``. A file one may not see
+answers 404, the same as one that never existed.
 """
 
 from __future__ import annotations
 
 from urllib.parse import unquote
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
+from announcements import files as announcement_files
 from channels import attachments
-from channels.attachments import FilePublic, FileRules, FilesPage, StorageUsage
+from channels.attachments import Attachment, FilePublic, FileRules, FilesPage, StorageUsage
 from core.errors import ForbiddenError
+from org.models import User
 from server.api import Ctx, HttpError, Param, api
 
 _PAGE = [
@@ -84,6 +89,14 @@ async def storage_usage(ctx: Ctx) -> StorageUsage:
         return await attachments.storage_usage(db)
 
 
+async def _access(db: AsyncSession, user: User, file_id: str) -> Attachment:
+    """The file if ``user`` may see it now; else 404 (``NotFoundError``)."""
+    row = await attachments.live_file(db, file_id)
+    if row.announcement_id is not None:
+        return await announcement_files.access(db, user, row)
+    return await attachments.access_file(db, user, file_id)
+
+
 @api.route(
     "GET",
     "/api/files/{file_id:fileid}",
@@ -92,13 +105,13 @@ async def storage_usage(ctx: Ctx) -> StorageUsage:
 )
 async def get_file(ctx: Ctx) -> FilePublic:
     async with ctx.services.db.reader() as db:
-        row = await attachments.access_file(db, ctx.user, ctx.request.path_params["file_id"])
+        row = await _access(db, ctx.user, ctx.request.path_params["file_id"])
         return await attachments.file_public(db, row)
 
 
 async def _download(ctx: Ctx, variant: str) -> Response:
     async with ctx.services.db.reader() as db:
-        row = await attachments.access_file(db, ctx.user, ctx.request.path_params["file_id"])
+        row = await _access(db, ctx.user, ctx.request.path_params["file_id"])
     return await ctx.services.files.answer(ctx.request, row, variant)
 
 

@@ -2,7 +2,9 @@
 two departments from the form; a person in each sees it pinned on home (one
 of them live, home already open) and presses 確認しました; the admin, on the
 announcement's page, watches the rate go 0% → 50% → 100% live; a person in a
-third department never sees it, on home, in the list or at its address."""
+third department never sees it, on home, in the list or at its address.
+Files and comments: an image and a PDF on one, comments with the word
+check's warning, arriving live on the admin's page."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Kaisha, SignIn, connected
+from tests.browser.test_web_files import PDF_JA, SCREENSHOT, pick
 
 pytestmark = pytest.mark.browser
 
@@ -90,3 +93,87 @@ def test_a_must_read_announcement_is_confirmed_and_counted_live(
     expect(c_one.get_by_test_id("announce-status")).not_to_be_empty()
     expect(c_one.get_by_test_id("announcement")).to_have_count(0)
     expect(c_one.locator("body")).not_to_contain_text("健康診断")
+
+
+def test_an_announcement_with_files_and_comments_live(kaisha: Kaisha, sign_in: SignIn) -> None:
+    """An admin publishes to 経理部 with an image and a PDF, comments allowed;
+    Doi (経理部, on a phone) sees the image (opening the viewer) and the PDF, is warned
+    about a word in her comment and sends it anyway; the admin, on the
+    announcement's page, sees her comment appear without reloading, then
+    closes the comments (Doi's box goes, live); Endo (人事部) never sees it."""
+    eigyo = kaisha.department("経理部", reading="けいりぶ")
+    kaihatsu = kaisha.department("人事部", reading="じんじぶ")
+    doi = kaisha.person("Doi", eigyo["id"])
+    kaisha.person("Endo", kaihatsu["id"])
+    kaisha.admin.call("PUT", "/api/words", {"entries": [{"word": "バカ", "level": "warn"}]})
+
+    admin = sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+    page = admin.open("#/announcements")
+    connected(page)
+    form = page.get_by_test_id("announce-form")
+    form.get_by_test_id("announce-title").fill("新しい経費ルール")
+    form.get_by_test_id("announce-body").fill("来月から変わります")
+    form.get_by_test_id("announce-company").uncheck()
+    form.locator("label", has_text="経理部").get_by_test_id("announce-department").check()
+    expect(form.get_by_test_id("announce-comments")).to_be_checked()
+    pick(page, "announce-file-input", [SCREENSHOT, PDF_JA])
+    expect(form.get_by_test_id("upload-tile")).to_have_count(2)
+    form.get_by_test_id("announce-publish").click()
+    listed = page.get_by_test_id("announcement").filter(has_text="新しい経費ルール")
+    expect(listed).to_be_visible()
+    expect(form.get_by_test_id("upload-tile")).to_have_count(0)
+    listed.get_by_test_id("announcement-title").click()
+    expect(page).to_have_url(re.compile(r"#/announcements/\d+$"))
+    talk = page.get_by_test_id("announcement-talk")
+    expect(talk.get_by_test_id("announcement-comments-status")).to_have_text("No comments yet.")
+    address = "#" + page.url.split("#", 1)[1]
+
+    # Doi reads it on a 360 px phone.
+    b = sign_in(doi["email"], locale="ja-JP", viewport={"width": 360, "height": 740})
+    mine = b.open(address)
+    connected(mine)
+    card = mine.get_by_test_id("announcement")
+    expect(card.get_by_test_id("image-tile")).to_have_count(1)
+    expect(card.get_by_test_id("file-name")).to_have_text([PDF_JA[0]])
+    card.get_by_test_id("image-tile").click()
+    viewer = mine.get_by_test_id("viewer")
+    expect(viewer).to_be_visible()
+    expect(viewer.get_by_test_id("viewer-name")).to_have_text(SCREENSHOT[0])
+    mine.keyboard.press("Escape")
+    expect(viewer).to_be_hidden()
+
+    # Her comment, by keyboard: warned, then sent anyway.
+    box = mine.get_by_test_id("announce-comment-input")
+    box.fill("バカみたいに**簡単**ですね")
+    box.press("Control+Enter")
+    words = mine.get_by_test_id("announce-comment-words")
+    expect(words).to_contain_text("傷つける")
+    expect(mine.get_by_test_id("announcement-comment")).to_have_count(0)
+    words.get_by_test_id("announce-comment-words-anyway").click()
+    expect(mine.get_by_test_id("announcement-comment")).to_have_count(1)
+    expect(box).to_have_value("")
+    wide = mine.evaluate("document.scrollingElement.scrollWidth")
+    assert wide <= 360, f"the page scrolls sideways on a phone: {wide}px"
+
+    # The admin's page: it appears live, with the text rendered.
+    comment = talk.get_by_test_id("announcement-comment")
+    expect(comment).to_have_count(1)
+    expect(comment.locator("strong", has_text="簡単")).to_be_visible()
+    expect(comment).to_contain_text("Doi")
+
+    # The admin closes the comments: Doi's box goes, her comment stays.
+    edit = page.get_by_test_id("announce-edit")
+    expect(edit.get_by_test_id("announce-edit-comments")).to_be_checked()
+    edit.get_by_test_id("announce-edit-comments").uncheck()
+    edit.get_by_test_id("announce-save").click()
+    expect(mine.get_by_test_id("announce-comments-closed")).to_be_visible()
+    expect(mine.get_by_test_id("announce-comment-box")).to_be_hidden()
+    expect(mine.get_by_test_id("announcement-comment")).to_have_count(1)
+    expect(mine.get_by_test_id("announcement-updated")).to_have_count(0)
+
+    # Endo, in 人事部: nothing at its address, nor its files.
+    c = sign_in("endo@example.com", locale="ja-JP")
+    c_one = c.open(address)
+    expect(c_one.get_by_test_id("announce-status")).not_to_be_empty()
+    expect(c_one.get_by_test_id("announcement-talk")).to_have_count(0)
+    expect(c_one.locator("body")).not_to_contain_text("経費")

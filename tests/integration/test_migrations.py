@@ -12,7 +12,8 @@ arrive empty and take rows. 0021:
 existing posts carry no poll, and a poll can be written on one after. 0022: the
 survey tables come empty. 0023: the analytics job's first round counts what was
 there before. 0024: no channel has a retention. 0025: notifications written
-before it name no subject, and keep their indexes."""
+before it name no subject, and keep their indexes. 0026: announcements already
+there keep their comments open and carry no files; files stay where they were."""
 
 from __future__ import annotations
 
@@ -690,3 +691,59 @@ async def test_0019_adds_announcements_and_a_deleted_department_leaves_their_aud
         for table, left in (("announcement_department", 0), ("announcer", 0), ("announcement", 1)):
             count = (await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()
             assert count == left, table
+
+
+async def test_0026_opens_comments_on_existing_announcements_and_leaves_files_alone(
+    scratch: Database,
+) -> None:
+    """An announcement already there keeps its comments open and carries no
+    files; a file already on a post stays on it (on no announcement); comments
+    and files on announcements can be written after the upgrade."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    async with scratch.engine.begin() as conn:
+        await conn.run_sync(_upgrade_to, "0024")
+        await conn.execute(
+            text(
+                "INSERT INTO account (id, email, display_name, role, is_active, created_at,"
+                " stream_epoch, stream_seq, reading, bio, search_text, sort_key, mention_email)"
+                " VALUES (1, 'a@example.com', 'A', 'admin', TRUE, :now, 'e', 0, '', '', 'a',"
+                " 'a', TRUE)"
+            ),
+            {"now": now},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO announcement (id, author_id, title, body, html, must_read,"
+                " company_wide, publish_at, published_at, created_at, round) VALUES"
+                " (1, 1, 't', 'b', '<p>b</p>', FALSE, TRUE, :n, :n, :n, 1)"
+            ),
+            {"n": now},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO attachment (pk, id, key, uploader_id, name, media_type, category,"
+                " is_image, size, stored_bytes, animated, created_at) VALUES"
+                " (1, 'f1aaaaaaaaaaaaaaaaaaaa', 'k1', 1, 'a.pdf', 'application/pdf', 'pdf',"
+                " FALSE, 10, 10, FALSE, :n)"
+            ),
+            {"n": now},
+        )
+    await scratch.migrate()
+    async with scratch.engine.begin() as conn:
+        row = (await conn.execute(text("SELECT comments_enabled, files FROM announcement"))).one()
+        files = row.files if isinstance(row.files, list) else json.loads(row.files)
+        assert (bool(row.comments_enabled), files) == (True, [])
+        found = "SELECT announcement_id FROM attachment WHERE pk = 1"
+        assert (await conn.execute(text(found))).scalar_one() is None
+        assert (
+            await conn.execute(text("SELECT count(*) FROM announcement_comment"))
+        ).scalar_one() == 0
+        await conn.execute(text("UPDATE attachment SET announcement_id = 1 WHERE pk = 1"))
+        await conn.execute(
+            text(
+                "INSERT INTO announcement_comment (announcement_id, author_id, body, html,"
+                " created_at) VALUES (1, 1, 'c', '<p>c</p>', :n)"
+            ),
+            {"n": now},
+        )
+        assert (await conn.execute(text(found))).scalar_one() == 1

@@ -178,6 +178,9 @@ async def _known(company: Company) -> dict[str, Any]:
     notice = await company.admin.call(
         "POST", "/api/announcements", {"title": "seed", "body": "seed", "must_read": True}
     )
+    said = await company.admin.call(
+        "POST", f"/api/announcements/{notice['id']}/comments", {"body": "seed"}
+    )
     return {
         "channel_id": eng["id"],
         "post_id": made["post"]["id"],
@@ -194,6 +197,7 @@ async def _known(company: Company) -> dict[str, Any]:
         "survey_id": survey["id"],
         "gathering_id": gathering["id"],
         "announcement_id": notice["id"],
+        "comment_id": said["id"],
     }
 
 

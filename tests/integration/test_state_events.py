@@ -438,7 +438,7 @@ async def test_state_plus_events_equals_fresh_state_for_every_action(company: Co
             lambda: bob.api.call("POST", "/api/terms/accept", {"version": 1}),
         ),
         (
-            "the admin accepts them too (making a survey below is gated as posting is)",
+            "the admin accepts them too (surveys and announcements below are written under them)",
             sales["id"],
             lambda: admin.call("POST", "/api/terms/accept", {"version": 1}),
         ),

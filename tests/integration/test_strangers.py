@@ -89,6 +89,7 @@ PATH_PARAMETERS = {
     "survey_id": "survey",
     "gathering_id": "gathering",
     "announcement_id": "announcement",
+    "comment_id": "announcement_comment",
 }
 # Kinds that belong to a channel: routes taking one are the channel's routes.
 CHANNEL_KINDS = frozenset({"channel", "post", "file", "gathering"})
@@ -186,6 +187,7 @@ class World:
     checklist_item: int  # an item of Engineering's newcomer checklist
     survey: int  # a survey for Engineering only (carol is in Sales)
     announcement: int  # a must-read announcement to Engineering (carol is in Sales)
+    announcement_comment: int  # alice's comment on it
     counter: itertools.count[int] = field(default_factory=itertools.count)
 
     @property
@@ -279,6 +281,10 @@ async def _build(company: Company) -> World:
             "must_read": True,
         },
     )
+    notice_comment = f"engineers talking {tag}"
+    said = await alice.api.call(
+        "POST", f"/api/announcements/{notice['id']}/comments", {"body": notice_comment}
+    )
     item = await company.admin.call(
         "POST",
         "/api/onboarding/checklist",
@@ -323,6 +329,7 @@ async def _build(company: Company) -> World:
             dm_gathering_title,
             notice_title,
             notice_body,
+            notice_comment,
         ],
         dm=await alice.api.call("GET", f"/api/channels/{dm['id']}"),
         dm_posts=[dm_post["id"], dm_comment["id"]],
@@ -345,6 +352,7 @@ async def _build(company: Company) -> World:
         checklist_item=item["id"],
         survey=survey["id"],
         announcement=notice["id"],
+        announcement_comment=said["id"],
     )
 
 
@@ -671,6 +679,7 @@ async def test_stranger_gets_401_and_changes_nothing(world: World, endpoint: End
         "sanction": [1],
         "survey": [world.survey],
         "announcement": [world.announcement],
+        "announcement_comment": [world.announcement_comment],
     }
     before = await _snapshot(world)
     stranger = Api(world.server.http)
@@ -773,6 +782,7 @@ async def test_non_member_reads_nothing_of_a_private_group_anywhere(
         "sanction": [1],
         "survey": [world.survey],
         "announcement": [world.announcement],
+        "announcement_comment": [world.announcement_comment],
     }
     queries = _queries(endpoint, world, world.secret)
     # Each parameter alone, with those the route requires (a search's ``q``).

@@ -38,7 +38,7 @@ TABLES = (
     "calendar_feed, rsvp, gathering, question, "
     "poll_vote, poll_option, poll, "
     "channel_retention, "
-    "announcement_read, announcement_department, announcer, announcement, "
+    "announcement_comment, announcement_read, announcement_department, announcer, announcement, "
     "read_position, "
     "post_search, post, "
     "membership, channel, invite, api_token, "

@@ -118,9 +118,9 @@ ALLOWED = {
         "usage",
     },
     # Announcements read org's people and departments, render bodies as posts
-    # are rendered, remind through notify and declare their kinds audited;
-    # nothing below calls them.
-    "announcements": {"core", "bus", "streams", "org", "channels", "notify", "audit"},
+    # are rendered, put their text through the word check, remind through
+    # notify and declare their kinds audited; nothing below calls them.
+    "announcements": {"core", "bus", "streams", "words", "org", "channels", "notify", "audit"},
     "server": set(PACKAGES),
 }
 

@@ -8,17 +8,29 @@
 //   (`account.updated`) asks the server again, since the audience is the
 //   department's people as they are now.
 // - #/announcements: the list one may read, and for admins and announcers a
-//   form to publish (now or at a time, to the company or to departments).
-// - #/announcements/<id>: one announcement; for its author and admins the
+//   form to publish (now or at a time, to the company or to departments, with
+//   files from the attach button and comments allowed or not).
+// - #/announcements/<id>: one announcement with its files (images open the
+//   viewer, documents download) and, when comments are open or there are
+//   some, its comments and a box to write one; for its author and admins the
 //   confirmation rate overall and per department, who has not confirmed, a
-//   reminder to them, and editing (confirmations asked again or not). The rate
-//   follows `tallied` frames (at most a few a second), asking the server again.
-import { get, patch, post as httpPost } from '../api.js';
+//   reminder to them, and editing (text, files, comments open or closed;
+//   confirmations asked again or not). The rate follows `tallied` frames and
+//   the comments `commented` frames (each at most a few a second), asking the
+//   server again.
+// Words: publishing, editing and commenting meet the server's word check; a
+// warning comes back with Edit and "publish anyway" / "send anyway" (sent
+// again with acknowledge_warning), a block-level word is refused.
+import { del, get, patch, post as httpPost } from '../api.js';
 import { h } from '../dom.js';
 import { formatFull, formatWhen, t } from '../i18n/index.js';
 import { safeFragment } from '../safe_html.js';
 import { app } from '../state.js';
+import { UploadSet } from '../uploads.js';
+import { attachButton, postFiles, uploadTiles } from './attachments.js';
 import { errorBox, errorText, toast } from './errors.js';
+
+const MAX_COMMENT = 4000; // the server's MAX_COMMENT_CHARS (announcements/models.py)
 
 /** One announcement as a card; `onConfirm` draws its confirm button. */
 function card(a, { onConfirm, link = true } = {}) {
@@ -46,6 +58,10 @@ function card(a, { onConfirm, link = true } = {}) {
       h('time', { datetime: when, title: formatFull(when), text: formatWhen(when) }),
     ),
     h('div', { class: 'post-body', dataset: { testid: 'announcement-body' } }, safeFragment(a.html)),
+    postFiles(a.files),
+    link && a.comment_count
+      ? h('p', { class: 'muted' }, h('a', { href: `#/announcements/${a.id}`, dataset: { testid: 'announcement-comment-count' }, text: t('announce.commentCount', { count: a.comment_count }) }))
+      : null,
     onConfirm && a.recipient && a.must_read && !a.confirmed
       ? h('button', { class: 'btn primary', type: 'button', dataset: { testid: 'announcement-confirm' }, text: t('announce.confirm'), onclick: (e) => onConfirm(a, e.currentTarget) })
       : null,
@@ -112,12 +128,65 @@ export function mustReadPanel() {
 
 // ---- #/announcements and #/announcements/<id> ------------------------------------
 
-function composer(rights, onDone) {
+/**
+ * Says a write's word check refusal in `box` (a warning: Edit, and `anyway`
+ * which sends it again acknowledged); true if it was one, else false.
+ */
+function wordRefusal(err, box, { anywayText, onAnyway, onEdit, testid }) {
+  if (err?.code === 'word_blocked') {
+    box.replaceChildren(h('span', { text: t('words.blocked') }));
+    box.hidden = false;
+    return true;
+  }
+  if (err?.code !== 'word_warning') return false;
+  const edit = h('button', { type: 'button', class: 'link-btn', dataset: { testid: `${testid}-edit` }, text: t('words.edit'), onclick: () => ((box.hidden = true), onEdit()) });
+  const anyway = h('button', { type: 'button', class: 'link-btn', dataset: { testid: `${testid}-anyway` }, text: anywayText, onclick: () => ((box.hidden = true), onAnyway()) });
+  box.replaceChildren(h('span', { text: t('words.warning') }), ' ', edit, ' ', anyway);
+  box.hidden = false;
+  anyway.focus();
+  return true;
+}
+
+/** The files part of a form: an attach button, the tiles, {el, set, ids(), destroy()}. */
+function filePicker(testid, kept = []) {
+  const set = new UploadSet({ kept });
+  const tiles = uploadTiles(set, { testid });
+  const attach = attachButton({ testid, onFiles: (files) => set.add(files) });
+  const el = h('div', { class: 'announce-files' }, h('span', { class: 'label', text: t('announce.filesLabel') }), ' ', attach.el, tiles.el);
+  return {
+    el,
+    set,
+    /** The file ids once the uploads are done; null (after saying why) if one failed. */
+    async ids(error) {
+      if (set.busy) {
+        error.set(t('files.sendWhenUploaded'));
+        await set.until(() => !set.busy || set.blocked);
+        error.set('');
+      }
+      if (set.blocked) {
+        error.set(t('files.fixFailed'));
+        return null;
+      }
+      return set.refs.map((r) => r.id);
+    },
+    destroy() {
+      tiles.destroy?.();
+      set.destroy();
+    },
+  };
+}
+
+/** `cleanups`: where to leave what ends with the page (its uploads in flight). */
+function composer(rights, onDone, cleanups) {
   const error = errorBox('announce-error');
+  const words = h('p', { class: 'form-error', role: 'alert', hidden: true, dataset: { testid: 'announce-words' } });
   const title = h('input', { type: 'text', maxlength: 200, required: true, dataset: { testid: 'announce-title' } });
   const body = h('textarea', { rows: 5, maxlength: 10000, required: true, dataset: { testid: 'announce-body' } });
   const mustRead = h('input', { type: 'checkbox', dataset: { testid: 'announce-must-read' } });
   const at = h('input', { type: 'datetime-local', dataset: { testid: 'announce-at' } });
+  const comments = h('input', { type: 'checkbox', checked: true, dataset: { testid: 'announce-comments' } });
+  const files = filePicker('announce');
+  cleanups.push(() => files.destroy());
   const boxes = rights.departments.map((d) => ({ d, box: h('input', { type: 'checkbox', value: String(d.id), dataset: { testid: 'announce-department' } }) }));
   const company = rights.company ? h('input', { type: 'checkbox', checked: true, dataset: { testid: 'announce-company' } }) : null;
   const departments = h(
@@ -143,30 +212,52 @@ function composer(rights, onDone) {
     h('label', {}, t('announce.titleLabel'), title),
     h('label', {}, t('announce.bodyLabel'), body),
     departments,
+    files.el,
     h('label', { class: 'check' }, mustRead, ' ', t('announce.mustReadLabel')),
+    h('label', { class: 'check' }, comments, ' ', t('announce.commentsLabel')),
     h('label', {}, t('announce.atLabel'), at),
+    words,
     error,
     submit,
   );
+  let acknowledged = false;
+  form.addEventListener('input', () => {
+    acknowledged = false;
+  });
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     error.set('');
+    words.hidden = true;
     const chosen = boxes.filter(({ box }) => box.checked).map(({ d }) => d.id);
     if (!chosen.length && !company?.checked) {
       error.set(t('announce.chooseAudience'));
       return;
     }
-    const data = { title: title.value, body: body.value, departments: chosen, must_read: mustRead.checked };
-    if (at.value) data.publish_at = new Date(at.value).toISOString();
     submit.disabled = true;
     try {
+      const ids = await files.ids(error);
+      if (ids === null) return;
+      const data = { title: title.value, body: body.value, departments: chosen, must_read: mustRead.checked, comments_enabled: comments.checked, files: ids };
+      if (at.value) data.publish_at = new Date(at.value).toISOString();
+      if (acknowledged) data.acknowledge_warning = true;
       const made = await httpPost('/api/announcements', data);
       form.reset();
+      files.set.clear();
+      acknowledged = false;
       if (company) company.checked = true;
       toast(made.published_at ? t('announce.published') : t('announce.scheduledToast'));
       onDone(made);
     } catch (err) {
-      error.set(errorText(err));
+      const shown = wordRefusal(err, words, {
+        testid: 'announce-words',
+        anywayText: t('announce.publishAnyway'),
+        onEdit: () => body.focus(),
+        onAnyway: () => {
+          acknowledged = true;
+          form.requestSubmit();
+        },
+      });
+      if (!shown) error.set(errorText(err));
     } finally {
       submit.disabled = false;
     }
@@ -241,8 +332,12 @@ function ratePanel(id) {
   return { el, refresh };
 }
 
-function editor(a, onSaved) {
+function editor(a, onSaved, cleanups) {
   const error = errorBox('announce-edit-error');
+  const words = h('p', { class: 'form-error', role: 'alert', hidden: true, dataset: { testid: 'announce-edit-words' } });
+  const comments = h('input', { type: 'checkbox', checked: a.comments_enabled, dataset: { testid: 'announce-edit-comments' } });
+  const files = filePicker('announce-edit', a.files);
+  cleanups.push(() => files.destroy());
   const title = h('input', { type: 'text', maxlength: 200, value: a.title, dataset: { testid: 'announce-edit-title' } });
   const body = h('textarea', { rows: 5, maxlength: 10000, dataset: { testid: 'announce-edit-body' } });
   const askAgain = h('input', { type: 'checkbox', dataset: { testid: 'announce-ask-again' } });
@@ -253,24 +348,165 @@ function editor(a, onSaved) {
     h('label', {}, t('announce.titleLabel'), title),
     h('label', {}, t('announce.bodyLabel'), body),
     h('p', { class: 'muted', text: t('announce.bodyHint') }),
+    files.el,
+    h('label', { class: 'check' }, comments, ' ', t('announce.commentsLabel')),
     a.published_at ? h('label', { class: 'check' }, askAgain, ' ', t('announce.askAgain')) : null,
+    words,
     error,
-    h('button', { class: 'btn primary', type: 'submit', text: t('announce.save') }),
+    h('button', { class: 'btn primary', type: 'submit', dataset: { testid: 'announce-save' }, text: t('announce.save') }),
   );
+  let acknowledged = false;
+  form.addEventListener('input', () => {
+    acknowledged = false;
+  });
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     error.set('');
+    words.hidden = true;
+    const ids = await files.ids(error);
+    if (ids === null) return;
     const data = { ask_again: askAgain.checked };
     if (title.value !== a.title) data.title = title.value;
     if (body.value.trim()) data.body = body.value;
+    if (comments.checked !== a.comments_enabled) data.comments_enabled = comments.checked;
+    if (ids.join() !== a.files.map((f) => f.id).join()) data.files = ids;
+    if (acknowledged) data.acknowledge_warning = true;
     try {
-      onSaved(await patch(`/api/announcements/${a.id}`, data));
+      const saved = await patch(`/api/announcements/${a.id}`, data);
+      acknowledged = false;
+      a = saved;
+      onSaved(saved);
       toast(t('announce.saved'));
     } catch (err) {
-      error.set(errorText(err));
+      const shown = wordRefusal(err, words, {
+        testid: 'announce-edit-words',
+        anywayText: t('announce.saveAnyway'),
+        onEdit: () => body.focus(),
+        onAnyway: () => {
+          acknowledged = true;
+          form.requestSubmit();
+        },
+      });
+      if (!shown) error.set(errorText(err));
     }
   });
   return form;
+}
+
+/** One announcement's comments and the box to write one: {el, show(a), refresh(), destroy()}. */
+function commentsPanel(id) {
+  const list = h('ol', { class: 'plain-list announce-comments', dataset: { testid: 'announcement-comments' } });
+  const status = h('p', { class: 'muted', role: 'status', dataset: { testid: 'announcement-comments-status' } });
+  const heading = h('h2', { id: `announce-comments-${id}`, text: t('announce.comments') });
+  const input = h('textarea', { rows: 3, maxlength: MAX_COMMENT, 'aria-label': t('announce.commentLabel'), placeholder: t('announce.commentLabel'), dataset: { testid: 'announce-comment-input' } });
+  const words = h('p', { class: 'form-error', role: 'alert', hidden: true, dataset: { testid: 'announce-comment-words' } });
+  const error = errorBox('announce-comment-error');
+  const send = h('button', { class: 'btn primary', type: 'submit', dataset: { testid: 'announce-comment-send' }, text: t('announce.commentSend') });
+  const box = h('form', { class: 'form announce-comment-box', dataset: { testid: 'announce-comment-box' } }, input, words, error, send);
+  const closed = h('p', { class: 'muted', hidden: true, dataset: { testid: 'announce-comments-closed' }, text: t('announce.commentsClosed') });
+  const el = h('section', { class: 'card announce-talk', hidden: true, 'aria-labelledby': heading.id, dataset: { testid: 'announcement-talk' } }, heading, list, status, closed, box);
+  let acknowledged = false;
+  let asking = null;
+  let again = false;
+
+  function draw(page) {
+    el.hidden = !page.comments_enabled && page.count === 0;
+    list.replaceChildren(
+      ...page.comments.map((c) =>
+        h(
+          'li',
+          { class: 'announce-comment', dataset: { testid: 'announcement-comment', id: String(c.id) } },
+          h('p', { class: 'search-meta muted' }, h('strong', { text: c.author.display_name }), ' ', h('time', { datetime: c.created_at, title: formatFull(c.created_at), text: formatWhen(c.created_at) })),
+          h('div', { class: 'post-body', dataset: { testid: 'announcement-comment-body' } }, safeFragment(c.html)),
+          c.can_delete
+            ? h('button', { type: 'button', class: 'link-btn', 'aria-label': t('announce.deleteComment'), dataset: { testid: 'announcement-comment-delete' }, text: t('announce.deleteShort'), onclick: () => remove(c) })
+            : null,
+        ),
+      ),
+    );
+    status.textContent = page.count ? '' : t('announce.noComments');
+    box.hidden = !page.can_comment;
+    closed.hidden = page.comments_enabled;
+  }
+
+  async function refresh() {
+    if (asking) {
+      again = true;
+      return asking;
+    }
+    asking = (async () => {
+      try {
+        const page = await get(`/api/announcements/${id}/comments`);
+        const all = [...page.comments];
+        let next = page.after;
+        while (next) {
+          const more = await get(`/api/announcements/${id}/comments?after=${next}`);
+          all.push(...more.comments);
+          next = more.after;
+        }
+        draw({ ...page, comments: all });
+      } catch (err) {
+        status.textContent = errorText(err);
+      }
+    })().finally(() => {
+      asking = null;
+      if (again) {
+        again = false;
+        refresh();
+      }
+    });
+    return asking;
+  }
+
+  async function remove(c) {
+    if (!window.confirm(t('announce.deleteCommentConfirm'))) return;
+    try {
+      await del(`/api/announcements/${id}/comments/${c.id}`);
+    } catch (err) {
+      toast(errorText(err));
+    }
+    refresh();
+  }
+
+  input.addEventListener('input', () => {
+    acknowledged = false;
+    words.hidden = true;
+  });
+  input.addEventListener('keydown', (ev) => {
+    // Ctrl/⌘+Enter sends; Enter alone is a new line (comments may be long).
+    if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey) && !ev.isComposing) {
+      ev.preventDefault();
+      box.requestSubmit();
+    }
+  });
+  box.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = input.value.trim();
+    if (!body) return;
+    error.set('');
+    words.hidden = true;
+    send.disabled = true;
+    try {
+      await httpPost(`/api/announcements/${id}/comments`, acknowledged ? { body, acknowledge_warning: true } : { body });
+      input.value = '';
+      acknowledged = false;
+      refresh();
+    } catch (err) {
+      const shown = wordRefusal(err, words, {
+        testid: 'announce-comment-words',
+        anywayText: t('words.sendAnyway'),
+        onEdit: () => input.focus(),
+        onAnyway: () => {
+          acknowledged = true;
+          box.requestSubmit();
+        },
+      });
+      if (!shown) error.set(errorText(err));
+    } finally {
+      send.disabled = false;
+    }
+  });
+  return { el, refresh };
 }
 
 export function mount(container, params) {
@@ -304,17 +540,23 @@ export function mount(container, params) {
   }
 
   let rates = null;
+  let talk = null;
 
   async function loadOne() {
     try {
       const a = await get(`/api/announcements/${id}`);
       if (!alive) return;
       app.emit('title', a.title);
-      list.replaceChildren(card(a, { onConfirm: confirmHere, link: false }));
+      if (a.published_at && !talk) {
+        talk = commentsPanel(id);
+        if (app.conn) offs.push(app.conn.on('commented', (f) => f.announcement === id && talk.refresh()));
+      }
+      list.replaceChildren(card(a, { onConfirm: confirmHere, link: false }), talk ? talk.el : '');
+      talk?.refresh();
       status.textContent = '';
       if (a.can_manage && !rates) {
         rates = ratePanel(id);
-        top.replaceChildren(rates.el, editor(a, () => loadOne()));
+        top.replaceChildren(rates.el, editor(a, () => loadOne(), offs));
         if (app.conn) offs.push(app.conn.on('tallied', (f) => f.announcement === id && rates.refresh()));
       }
       rates?.refresh();
@@ -329,7 +571,7 @@ export function mount(container, params) {
   } else {
     get('/api/announcements/rights')
       .then((rights) => {
-        if (alive && (rights.company || rights.departments.length)) top.replaceChildren(composer(rights, () => loadList()));
+        if (alive && (rights.company || rights.departments.length)) top.replaceChildren(composer(rights, () => loadList(), offs));
       })
       .catch(() => {});
     loadList();

@@ -8,7 +8,7 @@ const KNOWN = new Set([
   'unauthorized', 'timeout', 'disconnected', 'internal', 'weak_password', 'file_unavailable',
   'storage_unavailable', 'search_timeout', 'channel_mention_forbidden', 'mentor_invalid',
   'not_a_newcomer', 'terms_not_accepted', 'word_warning', 'word_blocked',
-  'muted', 'suspended', 'self_report', 'already_decided', 'already_appealed',
+  'muted', 'suspended', 'self_report', 'already_decided', 'already_appealed', 'comments_closed',
 ]);
 
 // What the server says about a refused name (422 `invalid`, `fields[].type`).
