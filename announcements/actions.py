@@ -54,7 +54,7 @@ from announcements.models import (
 from bus.base import CONTROL_TOPIC, Bus
 from bus.messages import Commented, Tallied
 from channels import mentions
-from channels.actions.common import current_writer, require_unmuted
+from channels.actions.common import checked_writer, current_writer, require_unmuted
 from channels.render import render
 from core.clock import utcnow
 from core.errors import ForbiddenError, InvalidError, NotFoundError, UnauthorizedError
@@ -92,20 +92,6 @@ class CommentsClosedError(ForbiddenError):
     """Its author closed the comments: the ones there stay, none is added."""
 
     code = "comments_closed"
-
-
-async def _writer(
-    unit: Unit, actor: User, texts: list[tuple[str, str]], ack: bool
-) -> tuple[User, list[Any]]:
-    """``actor`` as they are now, if they may write ``texts``: active, terms
-    accepted, not muted, past the word check; with the warned matches an
-    acknowledged write goes past (to record)."""
-    me, _, rules = await current_writer(unit.db, actor)
-    require_unmuted(me)
-    if not texts:
-        return me, []
-    words = await lists.matcher(unit.db, rules.words)
-    return me, lists.check(words, texts, acknowledged=ack)
 
 
 async def _tell(
@@ -173,7 +159,7 @@ async def do_publish_announcement(
 
     async def apply(unit: Unit) -> int:
         texts = [("title", data.title), ("body", data.body)]
-        me, warned = await _writer(unit, actor, texts, data.acknowledge_warning)
+        me, warned = await checked_writer(unit.db, actor, texts, data.acknowledge_warning)
         departments = await _departments(unit.db, data.departments)
         targets: list[int | None] = list(departments) or [None]
         for target in targets:
@@ -230,7 +216,7 @@ async def do_edit_announcement(
         # Who may not edit it learns nothing, not even what the word check says.
         a = await reads.require_manager(unit.db, await _current(unit.db, actor), announcement_id)
         texts = [(f, v) for f, v in (("title", data.title), ("body", data.body)) if v is not None]
-        me, warned = await _writer(unit, actor, texts, data.acknowledge_warning)
+        me, warned = await checked_writer(unit.db, actor, texts, data.acknowledge_warning)
         assert me.id is not None
         values: dict[str, Any] = {}
         if data.title is not None:

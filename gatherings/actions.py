@@ -46,7 +46,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bus.base import Bus
 from channels.access import access_channel
-from channels.actions.common import current_writer, require_unmuted
+from channels.actions.common import checked_writer
 from channels.facts import CHANNEL
 from core.clock import utcnow
 from core.errors import ConflictError, ForbiddenError, InvalidError, UnauthorizedError
@@ -74,24 +74,9 @@ from streams.catalogue import Fact
 from streams.log import Slot
 from streams.unit import Unit, run
 from words import lists
-from words.match import Match
 
 _USER = table_of(User)
 _CHECKED = ("title", "description", "place")  # the texts the word check reads
-
-
-async def _writer(
-    unit: Unit, actor: User, texts: dict[str, str | None], ack: bool
-) -> tuple[User, list[Match]]:
-    """The actor as they are now, if they may write as they may post: active,
-    the terms in force accepted, not muted; and ``texts`` (field: text; None
-    or "" for what is not written) through the word check. Answers the warned
-    matches an acknowledged write goes past (to record once it has an id)."""
-    me, _, rules = await current_writer(unit.db, actor)
-    require_unmuted(me)
-    words = await lists.matcher(unit.db, rules.words)
-    checked = [(name, text) for name, text in texts.items() if text]
-    return me, lists.check(words, checked, acknowledged=ack)
 
 
 async def _me(db: AsyncSession, actor: User) -> User:
@@ -178,8 +163,8 @@ async def do_create_gathering(
     db: AsyncSession, bus: Bus, actor: User, body: GatheringCreate
 ) -> GatheringDetail:
     async def apply(unit: Unit) -> GatheringDetail:
-        texts = {name: getattr(body, name) for name in _CHECKED}
-        me, warned = await _writer(unit, actor, texts, body.acknowledge_warning)
+        texts = [(name, getattr(body, name)) for name in _CHECKED]
+        me, warned = await checked_writer(unit.db, actor, texts, body.acknowledge_warning)
         now = utcnow()
         if body.channel_id is None:
             if not await may_create_company_wide(unit.db, me):
@@ -230,8 +215,8 @@ async def do_update_gathering(
     async def apply(unit: Unit) -> GatheringDetail:
         me, g = await _editable(unit, actor, gathering_id)
         fields = change.model_dump(exclude_unset=True)
-        texts = {name: fields.get(name) for name in _CHECKED}
-        me, warned = await _writer(unit, me, texts, change.acknowledge_warning)
+        texts = [(name, fields.get(name)) for name in _CHECKED]
+        me, warned = await checked_writer(unit.db, me, texts, change.acknowledge_warning)
         assert me.id is not None
         await lists.record_override(unit, me.id, "event", warned, channel_id=g.channel_id)
         now = utcnow()

@@ -77,6 +77,11 @@ class CommentRelay:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        # A round asking the database finishes first (as background jobs do,
+        # server/periodic.py): cancelled mid-statement, its connection would
+        # outlive the node's database.
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=5)
         for task in list(self._tasks):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bus.base import Bus
-from channels.actions.common import current_people, current_writer, require_unmuted
+from channels.actions.common import checked_writer, current_people
 from core.clock import utcnow
 from core.errors import ConflictError, ForbiddenError, InvalidError, NotFoundError
 from core.tables import table_of
@@ -37,7 +37,6 @@ from surveys.models import (
     SurveyRespondent,
 )
 from words import lists
-from words.match import Match
 
 _SURVEY = table_of(Survey)
 
@@ -124,13 +123,10 @@ async def do_create_survey(
         assert me.id is not None
         if not await reads.may_make(unit.db, me):
             raise ForbiddenError("only admins and the people they allow make surveys")
-        me, _, rules = await current_writer(unit.db, me)
+        # The template's texts are the product's, not the maker's: not checked.
+        texts = data.texts() if template is None else []
+        me, warned = await checked_writer(unit.db, me, texts, data.acknowledge_warning)
         assert me.id is not None
-        require_unmuted(me)
-        warned: list[Match] = []
-        if template is None:
-            words = await lists.matcher(unit.db, rules.words)
-            warned = lists.check(words, data.texts(), acknowledged=data.acknowledge_warning)
         wanted = list(dict.fromkeys(data.department_ids))
         if wanted:
             found = (

@@ -3,7 +3,7 @@ write wrapper with idempotent retries, and counters on posts."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,6 +22,7 @@ from streams import log
 from streams.log import Positioned
 from streams.unit import Unit, run
 from words import lists
+from words.match import Match
 
 
 async def person_ref(db: AsyncSession, user: User) -> PersonRef:
@@ -176,3 +177,20 @@ def require_unmuted(user: User) -> None:
     until = user.muted_at(utcnow())
     if until is not None:
         raise MutedError(iso(until) or "")
+
+
+async def checked_writer(
+    db: AsyncSession, actor: User, texts: Sequence[tuple[str, str | None]], acknowledged: bool
+) -> tuple[User, list[Match]]:
+    """``actor`` as they are now, if they may write as they may post (active,
+    the terms in force accepted, not muted), and ``texts`` (field, text; empty
+    ones are not written) through the word check: what events, surveys and
+    announcements write. Answers the warned matches an acknowledged write goes
+    past, for ``lists.record_override`` once the write has an id."""
+    me, _, rules = await current_writer(db, actor)
+    require_unmuted(me)
+    checked = [(field, text) for field, text in texts if text]
+    if not checked:
+        return me, []
+    words = await lists.matcher(db, rules.words)
+    return me, lists.check(words, checked, acknowledged=acknowledged)
