@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bus.base import CONTROL_TOPIC, Bus
 from bus.messages import Access
-from channels.access import access_channel
+from channels.access import access_channel, blocked_between
 from channels.actions.common import current_people, current_person, current_writers, receipt
 from channels.facts import (
     CHANNEL,
@@ -257,6 +257,14 @@ async def _add_to_conversation(
     people = await current_people(unit.db, new)
     if len(people) != len(new):
         raise NotFoundError("no such person")
+    # Adding someone is starting a conversation with them: refused across a
+    # block either way, as starting one is (channels/actions/direct.py).
+    assert me.id is not None
+    for user_id in new:
+        if await blocked_between(unit.db, me.id, user_id):
+            raise ForbiddenError(
+                "you cannot add someone you blocked or who blocked you to a conversation"
+            )
     if not new:
         return _position(channel)
     since = (

@@ -1,7 +1,9 @@
 """Direct messages in the browser (issue 10): a message sent from a profile
 card reaches the other person live under "Direct messages" with its unread
 count; nobody else can open it by its address; a group conversation started
-from "New message"; on a 360 px phone in Japanese, the conversation, the
+from "New message"; the list of conversations, newest first and live, with
+the other person's presence; a conversation started from the People
+directory; on a 360 px phone in Japanese, the conversation, the
 line for people added later, and blocking from the card, unblocking in
 Settings."""
 
@@ -134,3 +136,73 @@ def test_on_a_phone_in_japanese_added_later_and_blocking(kaisha: Kaisha, sign_in
     page = y.open(f"#/c/{group['id']}")
     expect(page.get_by_test_id("composer-input")).to_be_visible()
     assert y.dialogs == []
+
+
+def test_the_conversation_list_shows_presence_newest_first(kaisha: Kaisha, sign_in: SignIn) -> None:
+    ken = kaisha.person(unique("Ken"))
+    mio = kaisha.person(unique("Mio"))
+    sho = kaisha.person(unique("Sho"))
+    as_ken = kaisha.api_as(ken["email"])
+    with_mio = as_ken.call("POST", "/api/direct", {"user_ids": [mio["id"]]})
+    with_sho = as_ken.call("POST", "/api/direct", {"user_ids": [sho["id"]]})
+    trio = as_ken.call("POST", "/api/direct", {"user_ids": [mio["id"], sho["id"]]})
+    as_ken.call("POST", f"/api/channels/{with_sho['id']}/posts", {"body": "older"})
+    as_ken.call("POST", f"/api/channels/{trio['id']}/posts", {"body": "newer"})
+    as_ken.call("POST", f"/api/channels/{with_mio['id']}/posts", {"body": "newest"})
+
+    k = sign_in(ken["email"])
+    page = k.open("#/")
+    connected(page)
+    links = page.get_by_test_id("direct-channels").get_by_test_id("channel-link")
+    order = [str(c["id"]) for c in (with_mio, trio, with_sho)]
+    expect(links).to_have_count(3)
+    assert [links.nth(i).get_attribute("data-channel-id") for i in range(3)] == order
+    # A conversation of two carries the other's presence; a group has none.
+    mio_mark = conversation_link(page, with_mio["id"]).get_by_test_id("dm-presence")
+    sho_mark = conversation_link(page, with_sho["id"]).get_by_test_id("dm-presence")
+    expect(mio_mark).to_have_attribute("data-status", "offline")
+    expect(sho_mark).to_have_attribute("data-status", "offline")
+    expect(conversation_link(page, trio["id"]).get_by_test_id("dm-presence")).to_have_count(0)
+
+    # Mio comes online: her mark changes live; Sho's stays.
+    m = sign_in(mio["email"])
+    m.open("#/")
+    connected(m.page)
+    expect(mio_mark).to_have_attribute("data-status", "online")
+    expect(sho_mark).to_have_attribute("data-status", "offline")
+
+    # Sho writes: his conversation moves to the top, live.
+    kaisha.api_as(sho["email"]).call(
+        "POST", f"/api/channels/{with_sho['id']}/posts", {"body": "back on top"}
+    )
+    expect(links.first).to_have_attribute("data-channel-id", str(with_sho["id"]))
+    expect(links.nth(1)).to_have_attribute("data-channel-id", str(with_mio["id"]))
+
+
+def test_a_conversation_started_from_the_people_directory(kaisha: Kaisha, sign_in: SignIn) -> None:
+    noa = kaisha.person(unique("Noa"))
+    rio = kaisha.person(unique("Rio"))
+    n = sign_in(noa["email"])
+    page = n.open("#/people")
+    page.get_by_test_id("people-search").fill(rio["display_name"])
+    person = page.locator(f"[data-testid=person][data-user-id='{rio['id']}']")
+    expect(person).to_have_count(1)
+    # One's own card has no message button.
+    page.get_by_test_id("people-search").fill(noa["display_name"])
+    me = page.locator(f"[data-testid=person][data-user-id='{noa['id']}']")
+    expect(me).to_have_count(1)
+    expect(me.get_by_test_id("person-message")).to_have_count(0)
+    page.get_by_test_id("people-search").fill(rio["display_name"])
+    person.get_by_test_id("person-message").click()
+    expect(page).to_have_url(re.compile(r"#/c/\d+$"))
+    channel_id = int(page.url.rsplit("/", 1)[1])
+    expect(page.get_by_test_id("channel-name")).to_have_text(rio["display_name"])
+    expect(conversation_link(page, channel_id)).to_have_text(rio["display_name"])
+    connected(page)
+    page.get_by_test_id("composer-input").fill("Hello from the directory")
+    page.get_by_test_id("composer-input").press("Enter")
+    expect(post_locator(page, "Hello from the directory")).to_be_visible()
+    # Rio has it, in the conversation of the two of them.
+    seen = kaisha.api_as(rio["email"]).call("GET", f"/api/channels/{channel_id}/posts")
+    assert [p["body"] for p in seen["posts"]] == ["Hello from the directory"]
+    assert n.dialogs == []

@@ -2,7 +2,9 @@
 starting today and picks a suggested mentor from 営業部; the newcomer signs
 in (on a 360 px phone, in Japanese), lands on the welcome page with their
 mentor and checklist; joining an interest group ticks its item live; the
-mentor sees the newcomer and their progress on "My newcomers"."""
+mentor sees the newcomer and their progress on "My newcomers". And the admin
+onboarding screen: an item added for a department reaches the checklist of
+that department's newcomers, and nobody else's."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from tests.browser.conftest import (
     Kaisha,
     SignIn,
     connected,
+    unique,
 )
 
 pytestmark = pytest.mark.browser
@@ -149,3 +152,52 @@ def _person(kaisha: Kaisha, login: str, name: str, department_id: int) -> dict[s
 def _channel_of(kaisha: Kaisha, department_id: int) -> int:
     found = kaisha.admin.call("GET", "/api/departments")
     return int(next(d["channel_id"] for d in found if d["id"] == department_id))
+
+
+def test_an_admin_prepares_a_departments_checklist_its_newcomer_sees_it(
+    kaisha: Kaisha, sign_in: SignIn
+) -> None:
+    legal = kaisha.department(unique("法務部"))
+    other = kaisha.department(unique("総務部"))
+    admin = sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+    page = admin.open("#/admin")
+    section = page.locator("#admin-onboarding")
+    form = section.get_by_test_id("item-form")
+    form.get_by_test_id("item-department").select_option(label=legal["name"])
+    form.get_by_test_id("item-kind").select_option("join_groups")
+    expect(form.get_by_test_id("item-count")).to_be_visible()  # only for this kind
+    form.get_by_test_id("item-kind").select_option("manual")
+    expect(form.get_by_test_id("item-count")).to_be_hidden()
+    form.get_by_test_id("item-title").fill("契約書の雛形を読む")
+    form.get_by_test_id("item-add").click()
+    listed = section.get_by_test_id("checklist-admin-item").filter(has_text="契約書の雛形を読む")
+    expect(listed).to_contain_text(legal["name"])
+    expect(form.get_by_test_id("item-title")).to_have_value("")
+    assert admin.dialogs == []
+
+    # A newcomer of that department sees it on her welcome page; one of
+    # another department does not.
+    today = date.today().isoformat()
+    for login, dept in (("mori", legal), ("ueno", other)):
+        kaisha.admin.call(
+            "POST",
+            "/api/users",
+            {
+                "email": f"{login}{dept['id']}@example.com",
+                "display_name": f"{login.title()} {dept['id']}",
+                "password": PASSWORD,
+                "department_id": dept["id"],
+                "start_date": today,
+            },
+        )
+    mori = sign_in(f"mori{legal['id']}@example.com", viewport={"width": 360, "height": 740})
+    welcome = mori.open("#/welcome").get_by_test_id("welcome-page")
+    item = welcome.get_by_test_id("checklist-item").filter(has_text="契約書の雛形を読む")
+    expect(item).to_have_attribute("data-kind", "manual")
+    expect(item).to_have_attribute("data-done", "false")
+    item.get_by_test_id("checklist-box").check()
+    expect(item).to_have_attribute("data-done", "true")
+    ueno = sign_in(f"ueno{other['id']}@example.com")
+    welcome = ueno.open("#/welcome").get_by_test_id("welcome-page")
+    expect(welcome.get_by_role("heading", level=1)).to_be_visible()
+    expect(welcome).not_to_contain_text("契約書の雛形を読む")

@@ -244,6 +244,47 @@ async def test_blocking_stops_the_conversation_of_two_both_ways(company: Company
     await _post(bob, dm["id"], "hello again")
 
 
+async def test_a_block_keeps_people_out_of_each_others_group_conversations(
+    company: Company,
+) -> None:
+    """Neither of two people across a block can add the other to a group
+    conversation (that would start one with them); a conversation a third
+    person brings them both into goes on for everyone in it (README,
+    "Blocking"; docs/architecture.md)."""
+    alice, bob, carol = (company.people[n] for n in ("alice", "bob", "carol"))
+    dave = await add_person(company, "dave", company.departments["Sales"])
+    await alice.api.call("PUT", f"/api/blocks/{bob.id}")
+    bobs = await _start(bob, carol, dave)
+    alices = await _start(alice, carol, dave)
+    for person, group, other in ((bob, bobs, alice), (alice, alices, bob)):
+        r = await person.api.raw(
+            "POST", f"/api/channels/{group['id']}/invite", {"user_ids": [other.id]}
+        )
+        assert r.status_code == 403 and "blocked" in r.json()["error"]["message"], r.text
+        seen = await carol.api.call("GET", f"/api/channels/{group['id']}")
+        assert other.id not in {p["id"] for p in seen["people"]}
+        assert await _status(other.api, "GET", f"/api/channels/{group['id']}/posts") == 404
+    # Asked along with someone else, nobody is added.
+    erin = await add_person(company, "erin", company.departments["Sales"])
+    r = await bob.api.raw(
+        "POST", f"/api/channels/{bobs['id']}/invite", {"user_ids": [erin.id, alice.id]}
+    )
+    assert r.status_code == 403
+    seen = await carol.api.call("GET", f"/api/channels/{bobs['id']}")
+    assert {p["id"] for p in seen["people"]} == {bob.id, dave.id}  # carol's others
+    # ... but carol may bring both into hers: that conversation is everyone's,
+    # and goes on (each may leave or mute it).
+    await carol.api.call("POST", f"/api/channels/{bobs['id']}/invite", {"user_ids": [alice.id]})
+    said = await _post(bob, bobs["id"], "hello all")
+    page = await alice.api.call("GET", f"/api/channels/{bobs['id']}/posts")
+    assert said["id"] in [p["id"] for p in page["posts"]]
+    await alice.api.call("POST", f"/api/channels/{bobs['id']}/leave")
+    assert await _status(alice.api, "GET", f"/api/channels/{bobs['id']}/posts") == 404
+    # Once unblocked, adding is allowed again.
+    await alice.api.call("DELETE", f"/api/blocks/{bob.id}")
+    await bob.api.call("POST", f"/api/channels/{bobs['id']}/invite", {"user_ids": [alice.id]})
+
+
 async def test_blocking_is_in_ones_own_stream(company: Company) -> None:
     alice, bob = company.people["alice"], company.people["bob"]
     live = await Live.connect(company.server, alice.token)

@@ -410,6 +410,127 @@ async def test_open_questions_waiting_counts_and_figures(company: Company) -> No
     assert [p["id"] for p in figures["quiet_newcomers"]] == [quiet["id"]]
 
 
+async def _set_question_times(
+    settings: Settings, post_id: int, asked_at: datetime, first_answer_at: datetime | None
+) -> None:
+    db = Database(settings.database_url)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "UPDATE question SET asked_at = :asked, first_answer_at = :answered"
+                    " WHERE post_id = :id"
+                ),
+                {"asked": asked_at, "answered": first_answer_at, "id": post_id},
+            )
+    finally:
+        await db.close()
+
+
+async def test_figures_give_the_median_and_the_share_answered_within_a_day(
+    company: Company, settings: Settings
+) -> None:
+    """Eight questions asked at one known moment and first answered at known
+    delays: Engineering (five askers) is shown with its own figures, Sales (one
+    asker) is folded into "other" and suppressed; the week holds all eight."""
+    s = await Setting(company).build()
+    dan = await add_person(company, "dan", company.departments["Engineering"])
+    erin = await add_person(company, "erin", company.departments["Engineering"])
+    # (asker, who answers, hours from asking to the first answer; None: unanswered)
+    plan: list[tuple[Person, Person | None, float | None]] = [
+        (s.alice, s.bob, 0.25),
+        (s.bob, s.alice, 2),
+        (s.nina, s.carol, 5),
+        (dan, s.bob, 24),  # exactly a day still counts as within a day
+        (erin, s.alice, 30),
+        (s.alice, s.carol, 49),
+        (s.bob, None, None),
+        (s.carol, s.bob, 1),  # Sales: one asker
+    ]
+    for p in (s.alice, dan, erin):
+        await p.api.call("POST", f"/api/channels/{s.qa['id']}/join")
+    asked_at = (datetime.now(UTC) - timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+    for i, (asker, answerer, hours) in enumerate(plan):
+        made = await asker.api.call(
+            "POST", f"/api/channels/{s.qa['id']}/posts", {"body": f"質問 {i}"}
+        )
+        post_id = made["post"]["id"]
+        if answerer is not None:
+            await asker.api.call("POST", f"/api/posts/{post_id}/comments", {"body": "補足"})
+            await answerer.api.call("POST", f"/api/posts/{post_id}/comments", {"body": "答え"})
+        answered_at = None if hours is None else asked_at + timedelta(hours=hours)
+        await _set_question_times(settings, post_id, asked_at, answered_at)
+
+    figures = await company.admin.call("GET", "/api/questions/figures")
+    by_label = {f["label"]: f for f in figures["departments"]}
+    assert set(by_label) == {"Engineering", "other"}
+    # Waits 0.25, 2, 5, 24, 30, 49 hours: median (5 + 24) / 2; within a day
+    # 4 of 7 questions (the unanswered one counts as not answered in a day).
+    assert by_label["Engineering"] == {
+        "label": "Engineering",
+        "questions": 7,
+        "askers": 5,
+        "suppressed": False,
+        "median_hours_to_first_answer": 14.5,
+        "answered_within_day": 0.571,
+    }
+    assert by_label["other"] == {
+        "label": "other",
+        "questions": 1,
+        "askers": 1,
+        "suppressed": True,
+        "median_hours_to_first_answer": None,
+        "answered_within_day": None,
+    }
+    # The week of asking (Monday in Tokyo): all eight, six askers; waits
+    # 0.25, 1, 2, 5, 24, 30, 49: median 5; within a day 5 of 8.
+    local = (asked_at + JST).date()
+    monday = (local - timedelta(days=local.weekday())).isoformat()
+    busy = [w for w in figures["weeks"] if w["questions"]]
+    assert busy == [
+        {
+            "label": monday,
+            "questions": 8,
+            "askers": 6,
+            "suppressed": False,
+            "median_hours_to_first_answer": 5.0,
+            "answered_within_day": 0.625,
+        }
+    ]
+
+
+async def test_an_anonymous_question_alerts_moderators_at_the_first_delay_never_the_mentor(
+    company: Company, settings: Settings
+) -> None:
+    """Telling the mentor would tell them whose question it is: an anonymous
+    question goes to the moderators at the first delay instead, while a named
+    one goes to the mentor first and to moderators only at the second."""
+    s = await Setting(company).build()
+    hidden = await s.ask("匿名の質問です", anonymous=True)
+    named = await s.ask("名前つきの質問です")
+    await _set_asked_at(settings, [hidden["id"], named["id"]], FRIDAY_17)
+
+    assert await _run(settings, _jst(11, 11, 59)) == 0
+    # Monday 12:00: the named one to carol (her mentor); the anonymous one to
+    # the moderator and the admin, not to carol.
+    assert await _run(settings, _jst(11, 12)) == 3
+    assert [n["post_id"] for n in await _waiting(s.carol.api)] == [named["id"]]
+    (to_mod,) = await _waiting(s.mod.api)
+    assert to_mod["post_id"] == hidden["id"]
+    assert [a["id"] for a in to_mod["actors"]] == [0]  # the moderator is not told whose
+    assert "Ninasecret" not in json.dumps(to_mod, ensure_ascii=False)
+    assert [n["post_id"] for n in await _waiting(company.admin)] == [hidden["id"]]
+
+    # Monday 16:00: the named one reaches the moderators; the anonymous one
+    # never reaches the mentor and is not told twice.
+    assert await _run(settings, _jst(11, 16)) == 2
+    assert [n["post_id"] for n in await _waiting(s.carol.api)] == [named["id"]]
+    assert sorted(n["post_id"] for n in await _waiting(s.mod.api)) == sorted(
+        [hidden["id"], named["id"]]
+    )
+    assert await _run(settings, _jst(12, 18)) == 0
+
+
 async def test_direct_conversations_notify_every_message_by_default(company: Company) -> None:
     alice, bob = company.people["alice"], company.people["bob"]
     talk = await alice.api.call("POST", "/api/direct", {"user_ids": [bob.id]})
