@@ -9,6 +9,7 @@ without changing the one in force."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from sqlalchemy import text
@@ -439,3 +440,31 @@ async def test_display_names_set_anywhere_go_through_the_word_check(
         key=lambda x: x[0],
     )
 
+
+async def test_published_terms_are_made_safe_whatever_html_they_hold(company: Company) -> None:
+    """Terms are Markdown for everyone to read at sign-in: raw HTML an admin
+    pastes (a script, an event handler, a javascript: link) is shown as text or
+    dropped, never run."""
+    body = (
+        "# 利用規約\n\n"
+        "<script>alert('terms')</script>\n\n"
+        '<img src="x" onerror="alert(1)">\n\n'
+        "[相談窓口](javascript:alert(2)) と "
+        '<a href="javascript:alert(3)">こちら</a>\n\n'
+        '<div onclick="alert(4)" style="background:url(javascript:alert(5))">第1条</div>'
+    )
+    await company.admin.call("POST", "/api/terms/versions", {"body": body})
+    for terms in (
+        await _public_terms(company),
+        await company.people["alice"].api.call("GET", "/api/terms"),
+    ):
+        html = terms["html"].lower()
+        assert terms["body"] == body  # the text as written, for the next version's editor
+        assert "<script" not in html and "<img" not in html and "<div" not in html
+        # Only the posts' light Markdown makes elements; the pasted ones are text.
+        assert set(re.findall(r"<([a-z0-9]+)", html)) <= {"p", "strong", "em", "br", "a"}, html
+        assert "&lt;script&gt;" in html
+        # No live element carries a handler or a javascript: address.
+        assert not re.search(r"<[a-z][^>]*\son[a-z]+\s*=", html), html
+        assert not re.search(r"""<[a-z][^>]*(href|src)\s*=\s*["']?\s*javascript:""", html), html
+        assert "相談窓口" in terms["html"] and "第1条" in terms["html"]
