@@ -551,3 +551,23 @@ async def test_changing_someone_elses_post_or_group_is_audited_and_ones_own_is_n
     r = await bob.api.raw("DELETE", f"/api/posts/{second['id']}")
     assert r.status_code == 403
     assert len(await _entries(company)) == len(before) + 3
+
+
+async def test_a_moderator_deleting_an_anonymous_question_does_not_name_its_asker(
+    company: Company,
+) -> None:
+    alice, carol = company.people["alice"], company.people["carol"]
+    mona = await add_moderator(company)
+    await company.admin.call(
+        "PATCH", f"/api/users/{carol.id}", {"start_date": date.today().isoformat()}
+    )
+    group = await open_group(company)
+    await alice.api.call("PATCH", f"/api/channels/{group['id']}", {"qa": True})
+    asked = await carol.api.call(
+        "POST", f"/api/channels/{group['id']}/posts", {"body": "聞きにくい質問", "anonymous": True}
+    )
+    await mona.api.call("DELETE", f"/api/posts/{asked['post']['id']}")
+    (entry,) = await _entries(company, action="post.deleted")
+    assert entry["actor_id"] == mona.id and entry["target_id"] == str(asked["post"]["id"])
+    assert entry["subject_id"] is None and entry["details"]["anonymous"] is True
+    assert "Carol" not in said(entry) and "carol@" not in said(entry)
