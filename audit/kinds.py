@@ -1,19 +1,30 @@
 """The kinds of org, words and channels that are audited: every admin action
 on accounts, departments, invitations, password links and settings, sign-ins
 made and failed, exports, who joins or leaves a private group, the terms of
-use published and accepted, the word list changed and a warning overridden.
-Packages above declare their own where they define them (moderation/facts.py,
-onboarding/facts.py)."""
+use published and accepted, the word list changed and a warning overridden,
+a post or comment edited or deleted by someone other than its author (a
+moderator or an admin, through the ordinary routes as much as through the
+moderators' queue) and a group changed by someone other than its creator (an
+admin). Packages above declare their own where they define them
+(moderation/facts.py, onboarding/facts.py)."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from audit.registry import Draft, audited, person_label
-from channels.facts import MemberJoined, MemberLeft
-from channels.models import Channel
+from channels.facts import (
+    ChannelUpdated,
+    CommentDeleted,
+    CommentEdited,
+    MemberJoined,
+    MemberLeft,
+    PostDeleted,
+    PostEdited,
+)
+from channels.models import Channel, ChannelKind, Post
 from org.facts import (
     AccountChanged,
     AccountCreated,
@@ -30,6 +41,7 @@ from org.facts import (
     SignedIn,
     SignInFailed,
 )
+from org.models import User
 from org.terms import TermsAccepted, TermsPublished
 from streams.catalogue import NOTE, Fact, fact
 from streams.unit import Appended, Unit
@@ -125,3 +137,79 @@ async def _word_list(unit: Unit, item: Appended) -> Draft:
 audited(TermsPublished.kind, describe=_terms_published)
 audited(TermsAccepted.kind, WordcheckOverridden.kind)
 audited(WordlistChanged.kind, describe=_word_list)
+
+
+async def _someone_elses_content(unit: Unit, item: Appended) -> Draft | None:
+    """A post or comment edited or deleted by someone other than its author:
+    only a moderator or an admin may (channels/access.py,
+    ``require_author_or_moderator``), whichever route they took. Authors
+    changing their own, and deletions nobody made (retention), are not
+    audited. The entry names whose content it was, never what it said; an
+    anonymous post's author stays unnamed."""
+    if item.actor_id is None:
+        return None
+    post_id = item.event.data.get("post_id") or item.event.data["post"]["id"]
+    found = (
+        await unit.db.exec(
+            select(Post.author_id, Post.parent_id, Post.anonymous, Channel.name)
+            .join(Channel, col(Channel.id) == col(Post.channel_id))
+            .where(Post.id == post_id)
+        )
+    ).first()
+    if found is None or found[0] == item.actor_id:
+        return None
+    author_id, parent_id, anonymous, channel = found
+    author = (
+        await unit.db.exec(select(User.display_name, User.email).where(User.id == author_id))
+    ).one()
+    details: dict[str, Any] = {"channel_id": item.event.key, "channel": channel}
+    if parent_id is not None:
+        details["post_id"] = parent_id  # the comment's post
+    if anonymous:
+        details["anonymous"] = True
+    return Draft(
+        target_type="comment" if parent_id is not None else "post",
+        target_id=post_id,
+        # Whose it was, as they are named now; an anonymous post's stays unsaid.
+        target_label="—" if anonymous else person_label(*author),
+        subject_id=None if anonymous else author_id,
+        details=details,
+    )
+
+
+async def _group_changed_by_admin(unit: Unit, item: Appended) -> Draft | None:
+    """A group renamed or described by someone other than its creator (an
+    admin: channels/access.py, ``creator_or_admin``). A department's channel
+    changes with its department (audited as ``department.*``); a
+    conversation's name follows its people."""
+    if item.actor_id is None:
+        return None
+    found = (
+        await unit.db.exec(
+            select(Channel.kind, Channel.created_by).where(Channel.id == item.event.key)
+        )
+    ).first()
+    if found is None:
+        return None
+    kind, creator = found
+    if kind != ChannelKind.group.value or creator == item.actor_id:
+        return None
+    data = item.event.data
+    return Draft(
+        target_type="channel",
+        target_id=item.event.key,
+        target_label=data["name"],
+        subject_id=creator,
+        new={k: data[k] for k in ("name", "description", "qa", "archived") if k in data},
+        details={"creator_id": creator} if creator is not None else {},
+    )
+
+
+audited(
+    PostEdited.kind,
+    CommentEdited.kind,
+    PostDeleted.kind,
+    CommentDeleted.kind,
+    describe=_someone_elses_content,
+)
+audited(ChannelUpdated.kind, describe=_group_changed_by_admin)

@@ -326,6 +326,8 @@ class InviteAccept(StrictModel):
     email: str = PField(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
     display_name: Name = PField(max_length=100)
     password: str = PField(min_length=8, max_length=200)
+    # The word check warned about the name and the person keeps it (words/lists.py).
+    acknowledge_warning: bool = False
 
 
 class TokenCreate(StrictModel):

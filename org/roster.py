@@ -19,7 +19,12 @@ headers, any order; only ``email`` and ``name`` are required)::
   that the browser translates (``email_invalid``, ``email_duplicate``,
   ``email_taken``, ``name_missing``, ``name_invisible``, ``reading_not_kana``,
   ``too_long``, ``department_unknown``, ``role_unknown``, ``date_invalid``,
-  ``extra_cells``).
+  ``extra_cells``, ``word_blocked``: the name holds a word the company's word
+  check blocks).
+- A name with a **warn** word of the word check is accepted (the admin chose
+  it; the import records it as sent past the warning, ``wordcheck.overridden``
+  with ``what`` ``import``); the preview marks the row (``warned``). A
+  **block** word fails the row, so nothing is imported.
 - Export neutralises cells that a spreadsheet would run as a formula (starting
   with ``=``, ``+``, ``-``, ``@``, tab or carriage return) with a leading
   apostrophe; import takes such an apostrophe off again, so an export
@@ -40,6 +45,7 @@ from pydantic_core import PydanticCustomError
 
 from core.errors import InvalidError
 from core.text import check_name, check_reading, fold
+from words.match import Match, Matcher
 
 MAX_ROWS = 5000
 MAX_BYTES = 4 * 1024 * 1024
@@ -108,6 +114,8 @@ class RosterRow:
     role: str = "member"
     start_date: date | None = None
     errors: list[RowError] = field(default_factory=list)
+    # The word check's warn-level words in the name (accepted: ``check_words``).
+    warned: list[Match] = field(default_factory=list)
 
     def fail(self, field_name: str, code: str, row: int | None = None) -> None:
         self.errors.append(RowError(field_name, code, row))
@@ -298,6 +306,22 @@ def check_existing(roster: Roster, taken: set[str], departments: dict[str, int])
                 row.fail("department", "department_unknown")
             else:
                 row.department_id = found
+
+
+def check_words(roster: Roster, words: Matcher) -> None:
+    """The word check on every name, as on a name an admin types: a block word
+    fails the row (``word_blocked``), warn words are kept on it (``warned``)."""
+    for row in roster.rows:
+        matches = words.find(row.name)
+        if any(m.level == "block" for m in matches):
+            row.fail("name", "word_blocked")
+        else:
+            row.warned = matches
+
+
+def warned(roster: Roster) -> list[Match]:
+    """Every warn-level match of the file's names (what the import records)."""
+    return [m for row in roster.rows for m in row.warned]
 
 
 # ---- export -----------------------------------------------------------------

@@ -54,6 +54,8 @@ from org.profile import account_changed
 from org.stream import PERSON
 from streams.log import new_epoch
 from streams.unit import Unit, run
+from words import lists
+from words.match import Match
 
 
 def _require_admin(actor: User) -> None:
@@ -275,14 +277,30 @@ async def do_create_user(db: AsyncSession, bus: Bus, actor: User, data: UserCrea
     return await run(db, bus, lambda unit: create_user(unit, data), actor_id=actor.id)
 
 
-async def create_user(unit: Unit, data: UserCreate, how: str = "admin") -> User:
+async def _checked_name(unit: Unit, name: str, *, acknowledged: bool) -> list[Match]:
+    """A display name under the word check, as a profile's is (org/profile.py):
+    a block word refuses it (``word_blocked``, field ``display_name``); a warn
+    word refuses it unless ``acknowledged``, and answers the matches to record."""
+    words = await lists.matcher_now(unit.db)
+    return lists.check(words, [("display_name", name)], acknowledged=acknowledged)
+
+
+async def create_user(
+    unit: Unit, data: UserCreate, how: str = "admin", *, acknowledged: bool = True
+) -> User:
     """An account, in the caller's unit (first-run setup and invitations run it
     with their own checks; ``do_create_user`` for admins), noted as
-    ``account.created`` (``how``: "admin", "invite" or "setup")."""
+    ``account.created`` (``how``: "admin", "invite" or "setup").
+
+    Its name goes through the word check: a block word refuses it; a warn word
+    refuses it unless ``acknowledged`` (a person choosing their own name at an
+    invitation says so, as on their profile; an admin's name for someone is
+    taken as acknowledged, and recorded as sent past the warning)."""
     email = normalise_email(data.email)
     await ensure_email_free(unit.db, email)
     if data.department_id is not None and await unit.db.get(Department, data.department_id) is None:
         raise InvalidError("no such department")
+    warned = await _checked_name(unit, data.display_name, acknowledged=acknowledged)
     await require_strong(data.password, email, data.display_name)
     user = User(
         email=email,
@@ -297,6 +315,9 @@ async def create_user(unit: Unit, data: UserCreate, how: str = "admin") -> User:
     unit.db.add(user)
     await unit.db.flush()
     assert user.id is not None
+    # Who saw the warning and went on: the admin, or the person naming themself.
+    what = "account" if unit.actor_id is not None else "profile"
+    await lists.record_override(unit, unit.actor_id or user.id, what, warned)
     unit.note(
         AccountCreated(
             user_id=user.id,
@@ -339,6 +360,12 @@ async def do_update_user(
             and await unit.db.get(Department, data.department_id) is None
         ):
             raise InvalidError("no such department")
+        if data.display_name is not None and data.display_name != user.display_name:
+            # An admin's name for someone: a block word refuses it, a warn word
+            # is taken and recorded as sent past the warning.
+            warned = await _checked_name(unit, data.display_name, acknowledged=True)
+            assert actor.id is not None
+            await lists.record_override(unit, actor.id, "account", warned)
         if data.display_name is not None:
             user.display_name = data.display_name
         if data.reading is not None:
@@ -422,6 +449,7 @@ async def check_roster(db: AsyncSession, data: bytes) -> roster.Roster:
         RosterError: the file as a whole cannot be read.
     """
     found = roster.parse(data)
+    roster.check_words(found, await lists.matcher_now(db))
     emails = sorted({r.email for r in found.rows if r.email})
     taken: set[str] = set()
     for start in range(0, len(emails), 500):
@@ -465,6 +493,10 @@ async def do_import_people(db: AsyncSession, bus: Bus, actor: User, data: bytes)
                 {"rows": [roster_row_public(r) for r in found.rows if r.errors]},
             )
         made = await import_people(unit, found.rows, created_by=actor.id)
+        # Names past a warning are taken (a block word refused its row above),
+        # and recorded as the admin's.
+        assert actor.id is not None
+        await lists.record_override(unit, actor.id, "import", roster.warned(found))
         emails = [m.user.email for m in made]
         unit.note(PeopleImported(count=len(made), emails=emails[:100]))
         return made
@@ -559,4 +591,5 @@ def roster_row_public(row: roster.RosterRow) -> dict[str, object]:
         "role": row.role,
         "start_date": row.start_date.isoformat() if row.start_date else None,
         "errors": [e.public() for e in row.errors],
+        "warned": bool(row.warned),
     }

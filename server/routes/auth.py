@@ -200,6 +200,7 @@ async def accept_invite(ctx: Ctx) -> JSONResponse:
                 start_date=invite.start_date,
             ),
             how="invite" if invite.created_by is not None else "setup",
+            acknowledged=data.acknowledge_warning,
         )
         if invite.created_by is None:  # the setup link: no other may make an admin now
             await auth.drop_setup_links(unit)

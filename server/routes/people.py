@@ -94,6 +94,9 @@ class PreviewRow(BaseModel):
     start_date: date | None
     # Each {"field", "code"} (and "row" for a repeated email); codes in org/roster.py.
     errors: list[dict[str, Any]]
+    # The name holds a warn-level word of the word check: imported all the
+    # same, and recorded (a block-level word is an error: ``word_blocked``).
+    warned: bool = False
 
 
 class ImportPreview(BaseModel):

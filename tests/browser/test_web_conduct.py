@@ -10,7 +10,15 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Kaisha, SignIn, connected, post_locator, unique
+from tests.browser.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    Kaisha,
+    SignIn,
+    connected,
+    post_locator,
+    unique,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -108,3 +116,73 @@ def test_a_warn_level_word_asks_in_japanese_before_sending(kaisha: Kaisha, sign_
     expect(note).to_contain_text("投稿できません")
     expect(page.get_by_test_id("composer-words-anyway")).to_have_count(0)
     expect(post_locator(page, blocked)).to_have_count(0)
+
+
+def test_a_word_an_admin_adds_on_the_words_screen_is_warned_in_the_composer(
+    kaisha: Kaisha, sign_in: SignIn
+) -> None:
+    dept = kaisha.department(unique("開発部"))
+    rin = kaisha.person(unique("Rin"), dept["id"])
+    version = kaisha.admin.call("GET", "/api/terms")["version"]
+    if version:  # the terms an earlier test published, accepted by both
+        kaisha.api_as(rin["email"]).call("POST", "/api/terms/accept", {"version": version})
+        kaisha.admin.call("POST", "/api/terms/accept", {"version": version})
+    before = kaisha.admin.call("GET", "/api/words")["entries"]
+    word = "ぽんこつ"
+    try:
+        # The admin adds a warn-level word on Admin → Word check and saves.
+        admin = sign_in(ADMIN_EMAIL, ADMIN_PASSWORD, locale="ja-JP").open("#/admin")
+        words = admin.get_by_test_id("admin-words")
+        warn = words.get_by_test_id("words-warn")
+        expect(words.get_by_test_id("words-state")).not_to_be_empty()
+        warn.fill(f"{warn.input_value()}\n{word}".strip())
+        words.get_by_test_id("words-save").click()
+        expect(admin.get_by_test_id("toast")).to_contain_text("保存しました")
+        assert {"word": word, "level": "warn"} in kaisha.admin.call("GET", "/api/words")["entries"]
+
+        # In the composer, the new word is warned before anything is sent,
+        # written in katakana and half-width as much as it was listed.
+        page = sign_in(rin["email"], locale="ja-JP").open(f"#/c/{dept['channel_id']}")
+        connected(page)
+        composer = page.get_by_test_id("composer-input")
+        body = unique("この設計はﾎﾟﾝｺﾂだ ")
+        composer.fill(body)
+        composer.press("Enter")
+        expect(page.get_by_test_id("composer-note")).to_contain_text(
+            "この表現は相手を傷つける可能性があります"
+        )
+        expect(post_locator(page, body.strip())).to_have_count(0)
+        page.get_by_test_id("composer-words-anyway").click()
+        expect(post_locator(page, body.strip())).to_have_count(1)
+    finally:
+        kaisha.admin.call("PUT", "/api/words", {"entries": before})
+
+
+def test_a_name_chosen_at_an_invitation_is_word_checked(kaisha: Kaisha, sign_in: SignIn) -> None:
+    before = kaisha.admin.call("GET", "/api/words")["entries"]
+    kaisha.admin.call(
+        "PUT",
+        "/api/words",
+        {"entries": [{"word": "バカ", "level": "warn"}, {"word": "死ね", "level": "block"}]},
+    )
+    try:
+        email = f"{unique('newhire').lower()}@example.com"
+        token = kaisha.admin.call("POST", "/api/invites", {"email": email})["token"]
+        page = sign_in(None, locale="ja-JP").open(f"#/invite/{token}")
+        name = page.get_by_test_id("invite-name")
+        page.get_by_test_id("invite-password").fill("welcome-aboard")
+        error = page.get_by_test_id("invite-error")
+        # Blocked: refused, and no way to keep it.
+        name.fill("死ね 太郎")
+        page.get_by_test_id("invite-submit").click()
+        expect(error).to_contain_text("書き直してください")
+        expect(page.get_by_test_id("invite-words-anyway")).to_have_count(0)
+        # Warned: the notice, then "save anyway" creates the account.
+        name.fill("山田 バカ")
+        page.get_by_test_id("invite-submit").click()
+        expect(error).to_contain_text("この表現は相手を傷つける可能性があります")
+        assert email not in [p["email"] for p in kaisha.admin.call("GET", "/api/users")]
+        page.get_by_test_id("invite-words-anyway").click()
+        expect(page.get_by_test_id("me-name")).to_have_text("山田 バカ")
+    finally:
+        kaisha.admin.call("PUT", "/api/words", {"entries": before})

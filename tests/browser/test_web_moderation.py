@@ -7,11 +7,20 @@ until the mute ends by itself; every step is in the admin's audit log."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, Kaisha, SignIn, unique
+from tests.browser.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    Kaisha,
+    SignIn,
+    connected,
+    post_locator,
+    unique,
+)
 from tests.browser.test_web_read import group_of, on_device
 from tests.support.timing import deadline
 
@@ -137,3 +146,91 @@ def test_report_hide_warn_mute_and_the_audit_log(kaisha: Kaisha, sign_in: SignIn
     audit.get_by_test_id("audit-action").select_option("report.decided")
     expect(rows).to_have_count(3)
     assert not admin.context.pages[0].url.endswith("signin")
+
+
+def _accept_terms(kaisha: Kaisha, *people: dict[str, Any]) -> None:
+    """The terms in force (another test may have published some) accepted."""
+    version = kaisha.admin.call("GET", "/api/terms")["version"]
+    if version:
+        for person in people:
+            kaisha.api_as(person["email"]).call("POST", "/api/terms/accept", {"version": version})
+
+
+def test_a_member_reports_a_post_and_the_moderator_sees_it_with_its_reason(
+    kaisha: Kaisha, sign_in: SignIn
+) -> None:
+    dept = kaisha.department(unique("Rep"))
+    a = kaisha.person(unique("Arai"), dept["id"])
+    b = kaisha.person(unique("Beppu"), dept["id"])
+    m = kaisha.person(unique("Maki"), dept["id"])
+    kaisha.admin.call("PATCH", f"/api/users/{m['id']}", {"role": "moderator"})
+    _accept_terms(kaisha, a, b, m)
+    leak = unique("来期の取引先リストを貼ります ")
+    posts = f"/api/channels/{dept['channel_id']}/posts"
+    kaisha.api_as(a["email"]).call("POST", posts, {"body": leak})
+
+    # B, in Japanese, reports A's post from the timeline, with a reason and a note.
+    pb = sign_in(b["email"], locale="ja-JP").open(f"#/c/{dept['channel_id']}")
+    connected(pb)
+    post = post_locator(pb, leak.strip())
+    post.hover()
+    post.get_by_test_id("report-button").click()
+    post.get_by_test_id("report-reason").select_option("leak")
+    post.get_by_test_id("report-note").fill("社外秘の資料です")
+    post.get_by_test_id("report-send").click()
+    expect(pb.get_by_test_id("toast")).to_contain_text("通報しました")
+    # Their own reports list it, still open.
+    pb.goto("/#/settings?reports")
+    expect(pb.get_by_test_id("my-report").first).to_have_attribute("data-status", "open")
+
+    # The moderator's queue shows it: the reason, the note, the post and who reported.
+    pm = sign_in(m["email"], locale="ja-JP").open("#/moderation")
+    report = pm.get_by_test_id("report").filter(has_text=leak.strip())
+    expect(report).to_have_count(1)
+    expect(report.get_by_test_id("report-reason-label")).to_have_text("機密情報の漏洩")
+    expect(report.get_by_test_id("report-note-text")).to_have_text("社外秘の資料です")
+    expect(report).to_contain_text(b["display_name"])
+    expect(report.get_by_test_id("reported-content")).to_contain_text(leak.strip())
+
+
+def test_a_warned_person_appeals_and_the_moderator_sees_the_appeal(
+    kaisha: Kaisha, sign_in: SignIn
+) -> None:
+    dept = kaisha.department(unique("App"))
+    a = kaisha.person(unique("Asano"), dept["id"])
+    b = kaisha.person(unique("Bando"), dept["id"])
+    m = kaisha.person(unique("Mochida"), dept["id"])
+    kaisha.admin.call("PATCH", f"/api/users/{m['id']}", {"role": "moderator"})
+    report = kaisha.api_as(b["email"]).call(
+        "POST", "/api/reports", {"user_id": a["id"], "reason": "harassment"}
+    )
+    kaisha.api_as(m["email"]).call(
+        "POST",
+        f"/api/moderation/reports/{report['id']}/decision",
+        {"action": "warn", "reason": "強い口調", "clause": "第5条 ハラスメントの禁止"},
+    )
+
+    # A sees the warning with its clause, and appeals it once, with a note.
+    pa = sign_in(a["email"], locale="ja-JP").open("#/settings?sanctions")
+    warning = pa.get_by_test_id("sanction").filter(has_text="警告")
+    expect(warning.get_by_test_id("sanction-clause")).to_contain_text("第5条")
+    note = unique("冗談のつもりでした、誤解です ")
+    warning.get_by_test_id("appeal-note").fill(note)
+    warning.get_by_test_id("appeal-send").click()
+    expect(warning.get_by_test_id("sanction-appealed")).to_contain_text(note.strip())
+    expect(warning.get_by_test_id("appeal-send")).to_have_count(0)  # once
+
+    # The moderator sees the appeal under the queue, with the note, and lifts it.
+    pm = sign_in(m["email"], locale="ja-JP").open("#/moderation")
+    queue = pm.get_by_test_id("appeal-queue")
+    appeal = queue.get_by_test_id("appeal").filter(has_text=note.strip())
+    expect(appeal).to_have_count(1)
+    expect(appeal).to_contain_text(a["display_name"])
+    expect(appeal).to_contain_text("強い口調")
+    appeal.get_by_test_id("appeal-decision-reason").fill("確認しました")
+    appeal.get_by_test_id("appeal-lift").click()
+    expect(pm.get_by_test_id("appeal").filter(has_text=note.strip())).to_have_count(0)
+    # A is told the outcome on the same screen.
+    pa.reload()
+    decided = pa.get_by_test_id("sanction").filter(has_text="警告")
+    expect(decided.get_by_test_id("sanction-appeal-decision")).to_contain_text("確認しました")

@@ -20,7 +20,7 @@ from server.api import Endpoint, api
 from server.db import Database
 from tests.support.backends import ADMIN_EMAIL
 from tests.support.clients import Api, Company
-from tests.support.moderation import add_moderator, open_group
+from tests.support.moderation import add_moderator, open_group, said
 
 ROLE_ROUTES = [e for e in api.endpoints if e.role is not None]
 # Routes that only read, and are not audited; every other role route is a
@@ -494,3 +494,80 @@ async def test_a_publication_or_a_mentor_choice_is_one_entry_however_many_are_to
     assert len(chosen) == 1 and chosen[0]["target_id"] == str(carol.id)
     names = {p["id"]: p["display_name"] for p in await admin.call("GET", "/api/users")}
     assert chosen[0]["new"] == {"mentors": [names[alice.id], names[bob.id]]}
+
+
+async def test_changing_someone_elses_post_or_group_is_audited_and_ones_own_is_not(
+    company: Company,
+) -> None:
+    """A moderator or an admin may edit or delete anyone's post or comment, and an
+    admin any group, through the ordinary routes: each such change is an entry
+    naming whose it was (never what it said); an author's own change is none."""
+    alice, bob = company.people["alice"], company.people["bob"]
+    mona = await add_moderator(company)
+    group = await open_group(company)
+    posts = f"/api/channels/{group['id']}/posts"
+    secret = "社外秘の売上見込み"
+    first = (await alice.api.call("POST", posts, {"body": secret}))["post"]
+    second = (await alice.api.call("POST", posts, {"body": "二つ目"}))["post"]
+    comment = (
+        await alice.api.call("POST", f"/api/posts/{second['id']}/comments", {"body": secret})
+    )["post"]
+    before = await _entries(company)
+
+    # Alice's own: no entry.
+    own = (await alice.api.call("POST", posts, {"body": "自分の"}))["post"]
+    await alice.api.call("PATCH", f"/api/posts/{own['id']}", {"body": "自分の (直した)"})
+    await alice.api.call("DELETE", f"/api/posts/{own['id']}")
+    await alice.api.call("PATCH", f"/api/channels/{group['id']}", {"description": "雑談"})
+    assert await _entries(company) == before
+
+    # The moderator deletes Alice's post and edits her comment; the admin
+    # renames her group.
+    await mona.api.call("DELETE", f"/api/posts/{first['id']}")
+    await mona.api.call("PATCH", f"/api/posts/{comment['id']}", {"body": "(削除しました)"})
+    await company.admin.call("PATCH", f"/api/channels/{group['id']}", {"name": "雑談部屋"})
+    new = [e for e in await _entries(company) if e["id"] > before[0]["id"]]
+    by_action = {e["action"]: e for e in new}
+    assert set(by_action) == {"post.deleted", "comment.edited", "channel.updated"}, new
+
+    deleted = by_action["post.deleted"]
+    assert deleted["actor_id"] == mona.id and deleted["subject_id"] == alice.id
+    assert deleted["target_type"] == "post" and deleted["target_id"] == str(first["id"])
+    assert deleted["target"] == "Alice <alice@example.com>"
+    assert deleted["details"]["channel_id"] == group["id"] and deleted["at"]
+    edited = by_action["comment.edited"]
+    assert edited["actor_id"] == mona.id and edited["subject_id"] == alice.id
+    assert edited["target_type"] == "comment" and edited["details"]["post_id"] == second["id"]
+    assert secret not in said(new)  # what the content said is never in the log
+    renamed = by_action["channel.updated"]
+    assert renamed["actor_id"] == company.admin.user["id"] and renamed["subject_id"] == alice.id
+    assert renamed["target"] == "雑談部屋" and renamed["new"]["name"] == "雑談部屋"
+    # The author filters the log by person and finds what was done to theirs.
+    about_alice = await _entries(company, person=alice.id)
+    assert {"post.deleted", "comment.edited", "channel.updated"} <= {
+        e["action"] for e in about_alice
+    }
+    # Bob (a member) cannot change Alice's post at all: nothing written.
+    r = await bob.api.raw("DELETE", f"/api/posts/{second['id']}")
+    assert r.status_code == 403
+    assert len(await _entries(company)) == len(before) + 3
+
+
+async def test_a_moderator_deleting_an_anonymous_question_does_not_name_its_asker(
+    company: Company,
+) -> None:
+    alice, carol = company.people["alice"], company.people["carol"]
+    mona = await add_moderator(company)
+    await company.admin.call(
+        "PATCH", f"/api/users/{carol.id}", {"start_date": date.today().isoformat()}
+    )
+    group = await open_group(company)
+    await alice.api.call("PATCH", f"/api/channels/{group['id']}", {"qa": True})
+    asked = await carol.api.call(
+        "POST", f"/api/channels/{group['id']}/posts", {"body": "聞きにくい質問", "anonymous": True}
+    )
+    await mona.api.call("DELETE", f"/api/posts/{asked['post']['id']}")
+    (entry,) = await _entries(company, action="post.deleted")
+    assert entry["actor_id"] == mona.id and entry["target_id"] == str(asked["post"]["id"])
+    assert entry["subject_id"] is None and entry["details"]["anonymous"] is True
+    assert "Carol" not in said(entry) and "carol@" not in said(entry)

@@ -9,6 +9,7 @@ without changing the one in force."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from sqlalchemy import text
@@ -338,3 +339,132 @@ async def test_block_and_warn_on_every_write_kind(company: Company, settings: Se
     assert overridden[0]["channel_id"] == eng["id"] and overridden[0]["post_id"] is not None
     mine = await _own_events(company, alice)
     assert [f["kind"] for f in mine].count("wordcheck.overridden") == 6
+
+
+async def test_display_names_set_anywhere_go_through_the_word_check(
+    company: Company, settings: Settings
+) -> None:
+    """Not only one's profile: the name chosen when accepting an invitation
+    (block refused, warn asks again), names an admin sets and the names of a
+    CSV import (block refused with the field or row named, warn taken and
+    recorded as the admin's). A refusal stores nothing."""
+    admin, alice = company.admin, company.people["alice"]
+    await admin.call("PUT", "/api/words", {"entries": WORDS})
+
+    async def emails() -> set[str]:
+        return {p["email"] for p in await admin.call("GET", "/api/users")}
+
+    before = await emails()
+
+    # Accepting an invitation: one's own name, as on one's profile.
+    token = (await admin.call("POST", "/api/invites", {"email": "kana@example.com"}))["token"]
+    newcomer = Api(company.server.http)
+    accept = f"/api/invites/{token}/accept"
+    body = {"email": "kana@example.com", "password": "welcome-aboard"}
+    status, error = await _error(newcomer, "POST", accept, {**body, "display_name": "死ね 太郎"})
+    assert (status, error["code"], error["field"]) == (422, "word_blocked", "display_name")
+    status, error = await _error(
+        newcomer,
+        "POST",
+        accept,
+        {**body, "display_name": "死ね 太郎", "acknowledge_warning": True},
+    )
+    assert (status, error["code"]) == (422, "word_blocked")
+    status, error = await _error(newcomer, "POST", accept, {**body, "display_name": "山田 バカ"})
+    assert (status, error["code"], error["field"]) == (422, "word_warning", "display_name")
+    assert error["matches"] == [{"start": 3, "end": 5, "level": "warn"}]
+    # Nothing stored: no account, and the invitation still works.
+    assert await emails() == before
+    assert (await newcomer.call("GET", f"/api/invites/{token}"))["email"] == "kana@example.com"
+    session = await newcomer.call(
+        "POST", accept, {**body, "display_name": "山田 バカ", "acknowledge_warning": True}
+    )
+    assert session["user"]["display_name"] == "山田 バカ"
+    await newcomer.close()
+    kana = session["user"]["id"]
+
+    # An admin creating an account: a block word is refused, with its field.
+    made = {"email": "new@example.com", "password": "pw-new-new-1"}
+    status, error = await _error(admin, "POST", "/api/users", {**made, "display_name": "死ね"})
+    assert (status, error["code"], error["field"]) == (422, "word_blocked", "display_name")
+    assert await emails() == before | {"kana@example.com"}
+    # A warn word is the admin's choice: taken, and recorded as theirs.
+    created = await admin.call("POST", "/api/users", {**made, "display_name": "社外秘 花子"})
+    assert created["display_name"] == "社外秘 花子"
+
+    # An admin renaming someone: alike; the name stays on refusal.
+    status, error = await _error(
+        admin, "PATCH", f"/api/users/{alice.id}", {"display_name": "死ね 太郎"}
+    )
+    assert (status, error["code"], error["field"]) == (422, "word_blocked", "display_name")
+    assert (await alice.api.call("GET", "/api/me"))["display_name"] == "Alice"
+    await admin.call("PATCH", f"/api/users/{alice.id}", {"display_name": "Ass Hat"})
+    assert (await alice.api.call("GET", "/api/me"))["display_name"] == "Ass Hat"
+
+    # A CSV import: a blocked name fails its row (named), and nothing is imported.
+    csv_type = {"content-type": "text/csv"}
+    rows = (
+        "email,name\n"
+        "ok@example.com,普通 一郎\n"
+        "warned@example.com,社外秘 次郎\n"
+        "blocked@example.com,死ね 三郎\n"
+    ).encode()
+    r = await admin.raw("POST", "/api/users/import/preview", content=rows, headers=csv_type)
+    preview = r.json()
+    assert preview["invalid"] == 1
+    by_row = {row["row"]: row for row in preview["rows"]}
+    assert by_row[4]["errors"] == [{"field": "name", "code": "word_blocked"}]
+    assert (by_row[2]["warned"], by_row[3]["warned"]) == (False, True)
+    assert by_row[3]["errors"] == []
+    r = await admin.raw("POST", "/api/users/import", content=rows, headers=csv_type)
+    assert r.status_code == 400, r.text
+    refused = r.json()["error"]["rows"]
+    assert [(x["row"], x["errors"]) for x in refused] == [
+        (4, [{"field": "name", "code": "word_blocked"}])
+    ]
+    assert "blocked@example.com" not in await emails()
+    # Without it, the warned name is imported, and recorded.
+    kept = rows.rsplit(b"\n", 2)[0] + b"\n"
+    r = await admin.raw("POST", "/api/users/import", content=kept, headers=csv_type)
+    assert r.status_code == 201, r.text
+    assert {"ok@example.com", "warned@example.com"} <= await emails()
+
+    overridden = await _kinds(settings.database_url, "wordcheck.overridden")
+    assert [(u, d["what"], d["words"]) for u, _, d in overridden] == sorted(
+        [
+            (kana, "profile", ["バカ"]),
+            (admin.user["id"], "account", ["社外秘"]),
+            (admin.user["id"], "account", ["ass"]),
+            (admin.user["id"], "import", ["社外秘"]),
+        ],
+        key=lambda x: x[0],
+    )
+
+
+async def test_published_terms_are_made_safe_whatever_html_they_hold(company: Company) -> None:
+    """Terms are Markdown for everyone to read at sign-in: raw HTML an admin
+    pastes (a script, an event handler, a javascript: link) is shown as text or
+    dropped, never run."""
+    body = (
+        "# 利用規約\n\n"
+        "<script>alert('terms')</script>\n\n"
+        '<img src="x" onerror="alert(1)">\n\n'
+        "[相談窓口](javascript:alert(2)) と "
+        '<a href="javascript:alert(3)">こちら</a>\n\n'
+        '<div onclick="alert(4)" style="background:url(javascript:alert(5))">第1条</div>'
+    )
+    await company.admin.call("POST", "/api/terms/versions", {"body": body})
+    for terms in (
+        await _public_terms(company),
+        await company.people["alice"].api.call("GET", "/api/terms"),
+    ):
+        html = terms["html"].lower()
+        assert terms["body"] == body  # the text as written, for the next version's editor
+        assert "<script" not in html and "<img" not in html and "<div" not in html
+        # Only the posts' light Markdown makes elements; the pasted ones are text.
+        assert set(re.findall(r"<([a-z0-9]+)", html)) <= {"p", "strong", "em", "br", "a"}, html
+        assert "&lt;script&gt;" in html
+        # No live element carries a handler or a javascript: address.
+        assert not re.search(r"<[a-z][^>]*\son[a-z]+\s*=", html), html
+        assert not re.search(r"""<[a-z][^>]*(href|src)\s*=\s*["']?\s*javascript:""", html), html
+        assert "相談窓口" in terms["html"] and "第1条" in terms["html"]

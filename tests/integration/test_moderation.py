@@ -300,3 +300,108 @@ async def test_a_demoted_moderator_loses_the_queue_at_once(company: Company) -> 
     assert r.status_code == 403
     for path in ("/api/moderation/appeals", f"/api/moderation/reports/{report['id']}"):
         await bob.api.call("GET", path, expect=403)
+
+
+async def test_deleting_from_the_queue_shows_the_history_and_is_gone_for_everyone(
+    company: Company,
+) -> None:
+    """The queue item shows the person's earlier reports (decided or not) and
+    their sanctions; deleting the content takes it away live from everyone,
+    its author included, tells the author and the reporter, and is audited."""
+    alice, bob, carol = (company.people[n] for n in ("alice", "bob", "carol"))
+    mona = await add_moderator(company)
+    group = await open_group(company)
+    posts = f"/api/channels/{group['id']}/posts"
+    # Earlier: Carol reported Alice herself (warned), Bob an earlier post (dismissed).
+    about = await carol.api.call(
+        "POST", "/api/reports", {"user_id": alice.id, "reason": "harassment", "note": "前から"}
+    )
+    await mona.api.call(
+        "POST",
+        f"/api/moderation/reports/{about['id']}/decision",
+        {"action": "warn", "reason": "言葉遣い", "clause": "第3条 ハラスメントの禁止"},
+    )
+    old = (await alice.api.call("POST", posts, {"body": "前の投稿"}))["post"]
+    dismissed = await reported(company, bob, old["id"])
+    await mona.api.call(
+        "POST",
+        f"/api/moderation/reports/{dismissed}/decision",
+        {"action": "dismiss", "reason": "問題なし"},
+    )
+    post = (await alice.api.call("POST", posts, {"body": "社外秘の数字をここに"}))["post"]
+    await bob.api.call("POST", f"/api/posts/{post['id']}/comments", {"body": "これは…"})
+    report_id = await reported(company, bob, post["id"], note="漏洩です")
+
+    (item,) = (await mona.api.call("GET", "/api/moderation/reports"))["reports"]
+    assert item["id"] == report_id and item["earlier_reports"] == 2
+    detail = await mona.api.call("GET", f"/api/moderation/reports/{report_id}")
+    assert detail["report"]["earlier_reports"] == 2
+    history = [
+        (h["id"], h["target_type"], h["reporter"]["id"], h["decision"], h["decision_reason"])
+        for h in detail["history"]
+    ]
+    assert history == [
+        (dismissed, "post", bob.id, "dismiss", "問題なし"),
+        (about["id"], "person", carol.id, "warn", "言葉遣い"),
+    ]
+    assert detail["history"][0]["content"]["body"] == "前の投稿"
+    (warning,) = detail["sanctions"]
+    assert (warning["kind"], warning["clause"], warning["in_force"]) == (
+        "warning",
+        "第3条 ハラスメントの禁止",
+        True,
+    )
+    assert warning["created_by"]["id"] == mona.id  # the moderators see who decided
+
+    live = await Live.connect(company.server, carol.token)
+    await live.request({"op": "sub", "channel": group["id"]})
+    await mona.api.call(
+        "POST",
+        f"/api/moderation/reports/{report_id}/decision",
+        {"action": "delete", "reason": "機密情報"},
+    )
+    gone = await live.wait(lambda f: f["type"] == "event" and f["kind"] == "post.deleted")
+    assert gone["data"] == {"post_id": post["id"]}
+    await live.close()
+    # Gone for everyone, its author too: the post, its thread, the list, search, replay.
+    for who in (alice, bob, carol):
+        await who.api.call("GET", f"/api/posts/{post['id']}", expect=404)
+        listed = await who.api.call("GET", posts)
+        assert post["id"] not in [p["id"] for p in listed["posts"]]
+        found = await who.api.call("GET", "/api/search", params={"q": "社外秘"})
+        assert found["results"] == []
+    replay = await carol.api.call(
+        "GET", f"/api/channels/{group['id']}/events?epoch={group['epoch']}&seq=0"
+    )
+    assert "社外秘の数字" not in said(replay) and "これは…" not in said(replay)
+    # The author is told (by nobody named), the reporter the outcome.
+    notices = (await alice.api.call("GET", "/api/notifications"))["notifications"]
+    told = [n for n in notices if n["kind"] == "moderation"]
+    assert [(n["excerpt"], n["actors"]) for n in told] == [("deleted", []), ("warning", [])]
+    assert "Bob" not in said(told) and "漏洩" not in said(told)
+    outcome = next(
+        n
+        for n in (await bob.api.call("GET", "/api/notifications"))["notifications"]
+        if n["kind"] == "report" and n["excerpt"] == "delete"
+    )
+    assert outcome["actors"] == []
+    mine = {r["id"]: r["status"] for r in await bob.api.call("GET", "/api/me/reports")}
+    assert mine == {report_id: "actioned", dismissed: "dismissed"}
+    # Audited: the decision, and the deletion of Alice's post by the moderator,
+    # neither with what the post said.
+    entries = (await company.admin.call("GET", "/api/audit", params={"person": alice.id}))[
+        "entries"
+    ]
+    decided = next(
+        e
+        for e in entries
+        if e["action"] == "report.decided" and e["details"]["report_id"] == report_id
+    )
+    assert decided["actor_id"] == mona.id and decided["new"]["decision"] == "delete"
+    deleted = next(e for e in entries if e["action"] == "post.deleted")
+    assert (deleted["actor_id"], deleted["subject_id"], deleted["target_id"]) == (
+        mona.id,
+        alice.id,
+        str(post["id"]),
+    )
+    assert "社外秘の数字" not in said(entries)

@@ -115,7 +115,13 @@ export function importPanel({ onImported }) {
                 const value = c === 'role' ? t(`role.${row.role}`) : row[c] ?? '';
                 return h('td', { class: bad.has(c) ? 'bad-cell' : '', text: value });
               }),
-              h('td', { dataset: { testid: 'import-problems' } }, row.errors.length ? h('ul', {}, row.errors.map((e) => h('li', { text: problem(e) }))) : null),
+              h(
+                'td',
+                { dataset: { testid: 'import-problems' } },
+                row.errors.length ? h('ul', {}, row.errors.map((e) => h('li', { text: problem(e) }))) : null,
+                // A warn-level word in the name: imported all the same (and recorded).
+                row.warned && !row.errors.length ? h('span', { class: 'muted small', dataset: { testid: 'import-warned' }, text: t('csv.row.word_warned') }) : null,
+              ),
             );
           }),
         ),

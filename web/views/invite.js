@@ -6,6 +6,7 @@ import { t } from '../i18n/index.js';
 import { errorBox, errorText } from './errors.js';
 import { languagePicker } from './langpick.js';
 import { brand, linkPage } from './link_page.js';
+import { showWordCheck } from './word_check.js';
 
 export function mount(container, [token], { signedIn }) {
   const path = `/api/invites/${encodeURIComponent(token)}`;
@@ -41,8 +42,10 @@ export function mount(container, [token], { signedIn }) {
     document.title = `${info.first_admin ? t('invite.setupTitle') : t('invite.title')} · Kaisha`;
     (info.email ? name : email).focus();
 
-    async function onSubmit(ev) {
-      ev.preventDefault();
+    // The name goes through the word check: a warning offers to keep it
+    // (sent again with acknowledge_warning), a blocked word asks for another.
+    async function onSubmit(ev, acknowledged = false) {
+      ev?.preventDefault();
       error.set('');
       if (!email.value.trim() || !name.value.trim()) return error.set(t('invite.missing'));
       if (password.value.length < 8) return error.set(t('invite.shortPassword'));
@@ -52,10 +55,12 @@ export function mount(container, [token], { signedIn }) {
           email: email.value.trim(),
           display_name: name.value.trim(),
           password: password.value,
+          ...(acknowledged ? { acknowledge_warning: true } : {}),
         });
         signedIn(session);
         location.hash = session.welcome ? '#/welcome' : '#/';
       } catch (err) {
+        if (showWordCheck(error, err, { testid: 'invite', control: () => name, anyway: () => onSubmit(null, true) })) return;
         const fieldName = err.fields?.[0]?.field;
         error.set(
           errorText(err, {
