@@ -61,6 +61,7 @@ from core.errors import ForbiddenError, InvalidError, NotFoundError, Unauthorize
 from core.tables import table_of
 from notify.deliver import Note
 from notify.deliver import deliver as deliver_notes
+from notify.duties import MAX_MENTIONS
 from notify.models import ActorRef, NotificationKind
 from org.models import Department, User
 from org.stream import PERSON
@@ -379,6 +380,7 @@ async def do_comment_announcement(
         unit.db.add(comment)
         await unit.db.flush()
         await lists.record_override(unit, me.id, "announcement_comment", warned)
+        await _tell_of_comment(unit, me, announcement_id, talk, comment.html)
         unit.send_after_commit(CONTROL_TOPIC, Commented(announcement=announcement_id))
         row = (
             await (await unit.db.connection()).execute(
@@ -388,6 +390,47 @@ async def do_comment_announcement(
         return reads.comment_public(row, me, talk)
 
     return await run(db, bus, apply, actor_id=actor.id)
+
+
+async def _tell_of_comment(
+    unit: Unit, me: User, announcement_id: int, talk: reads.Talk, html: str
+) -> None:
+    """A comment notifies the announcement's author (``announcement_comment``)
+    and the people it mentions who may read the announcement as they are now
+    (``announcement_mention``; as in posts, the first ``MAX_MENTIONS``):
+    someone outside its audience learns nothing of it. Nobody hears of their
+    own comment; an author mentioned in one hears of it once."""
+    assert me.id is not None
+    named = [
+        i
+        for i in mentions.mentioned(html).people[:MAX_MENTIONS]
+        if i not in (me.id, talk.author_id)
+    ]
+    readers: set[int] = set()
+    if named:
+        conn = await unit.db.connection()
+        readers = {i for (i,) in await conn.execute(reads.readers_query(announcement_id, named))}
+    told = [(i, NotificationKind.announcement_mention) for i in named if i in readers]
+    if talk.author_id != me.id:
+        told.append((talk.author_id, NotificationKind.announcement_comment))
+    if not told:
+        return
+    actor = ActorRef(id=me.id, display_name=me.display_name)
+    await deliver_notes(
+        unit,
+        [
+            Note(
+                user_id=i,
+                kind=kind,
+                actor=actor,
+                channel_id=None,
+                channel_name="",
+                excerpt=talk.title[:120],
+                subject_id=announcement_id,
+            )
+            for i, kind in told
+        ],
+    )
 
 
 async def do_delete_announcement_comment(

@@ -440,6 +440,7 @@ class Talk:
 
     author_id: int
     comments_enabled: bool
+    title: str
 
 
 async def talk(db: Reader, user_id: int, announcement_id: int) -> Talk:
@@ -449,14 +450,14 @@ async def talk(db: Reader, user_id: int, announcement_id: int) -> Talk:
     me = _me()
     row = (
         await (await _conn(db)).execute(
-            select(_A.c.author_id, _A.c.comments_enabled)
+            select(_A.c.author_id, _A.c.comments_enabled, _A.c.title)
             .select_from(_A.join(me, me.c.id == user_id))
             .where(_A.c.id == announcement_id, readable(me, published_only=True))
         )
     ).first()
     if row is None:
         raise NotFoundError("no such announcement")
-    return Talk(row.author_id, bool(row.comments_enabled))
+    return Talk(row.author_id, bool(row.comments_enabled), row.title)
 
 
 async def may_read(db: Reader, user_id: int, announcement_id: int) -> bool:

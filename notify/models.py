@@ -58,6 +58,10 @@ class NotificationKind(enum.StrEnum):
     # A reminder to confirm a must-read announcement (announcements/): about no
     # channel; ``excerpt`` is its title, ``actors`` who sent the reminder.
     announcement = "announcement"
+    # A comment under one's announcement (to its author), and one's name in a
+    # comment under an announcement one may read; ``excerpt`` is its title.
+    announcement_comment = "announcement_comment"
+    announcement_mention = "announcement_mention"
 
 
 class Notification(SQLModel, table=True):

@@ -145,7 +145,7 @@ export function notificationText(n) {
 // server kept a subject (null) open the list instead.
 const SUBJECTS = [
   { is: (kind) => kind.startsWith('event_'), href: (id) => `#/events/${id}`, list: '#/events', selector: (id) => `[data-testid="event-facts"][data-event-id="${id}"]` },
-  { is: (kind) => kind === 'announcement', href: (id) => `#/announcements/${id}`, list: '#/', selector: (id) => `[data-testid="announcement"][data-id="${id}"]` },
+  { is: (kind) => kind.startsWith('announcement'), href: (id) => `#/announcements/${id}`, list: '#/', selector: (id) => `[data-testid="announcement"][data-id="${id}"]` },
   { is: (kind) => kind === 'survey' || kind === 'survey_reminder', href: (id) => `#/surveys/${id}`, list: '#/surveys', selector: () => '[data-testid="survey-title"]' },
 ];
 

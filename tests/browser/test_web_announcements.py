@@ -177,3 +177,53 @@ def test_an_announcement_with_files_and_comments_live(kaisha: Kaisha, sign_in: S
     expect(c_one.get_by_test_id("announce-status")).not_to_be_empty()
     expect(c_one.get_by_test_id("announcement-talk")).to_have_count(0)
     expect(c_one.locator("body")).not_to_contain_text("経費")
+
+
+def test_a_name_in_an_announcement_comment_is_picked_and_its_bell_opens_the_announcement(
+    kaisha: Kaisha, sign_in: SignIn
+) -> None:
+    """Doi types `@ふじ` under an announcement, takes Fujita from the list by
+    keyboard and sends; Fujita's bell says so in Japanese and opens that
+    announcement, highlighted; its author (the admin) hears of the comment."""
+    soumu = kaisha.department("総務部", reading="そうむぶ")
+    doi = kaisha.person("Doi", soumu["id"])
+    fujita = kaisha.person("Fujita", soumu["id"], reading="ふじた")
+    made = kaisha.admin.call(
+        "POST",
+        "/api/announcements",
+        {"title": "防災訓練", "body": "来週です", "departments": [soumu["id"]]},
+    )
+
+    writer = sign_in(doi["email"], locale="ja-JP").open(f"#/announcements/{made['id']}")
+    connected(writer)
+    status = writer.get_by_test_id("announcement-comments-status")
+    expect(status).to_have_text("まだコメントはありません。")
+    box = writer.get_by_test_id("announce-comment-input")
+    box.press_sequentially("了解です @ふじ")
+    option = writer.get_by_test_id("mention-option").filter(has_text="Fujita")
+    expect(option).to_be_visible()
+    expect(option).to_have_attribute("aria-selected", "true")
+    box.press("Enter")  # takes Fujita, sends nothing
+    expect(writer.get_by_test_id("mention-list")).to_be_hidden()
+    expect(box).to_have_value(f"了解です @[Fujita]({fujita['id']}) ")
+    box.press("Control+Enter")
+    comment = writer.get_by_test_id("announcement-comment")
+    expect(comment.locator("a.mention")).to_have_text("@Fujita")
+
+    reader = sign_in(fujita["email"], locale="ja-JP").open("#/")
+    connected(reader)
+    expect(reader.get_by_test_id("bell-count")).to_have_text("1")
+    reader.get_by_test_id("bell").click()
+    note = reader.get_by_test_id("notification").first
+    expect(note).to_have_attribute("data-kind", "announcement_mention")
+    expect(note).to_contain_text(
+        "Doiさんがお知らせ「防災訓練」へのコメントであなたをメンションしました"
+    )
+    note.locator("a").click()
+    expect(reader).to_have_url(re.compile(rf"#/announcements/{made['id']}$"))
+    card = reader.get_by_test_id("announcement")
+    expect(card).to_have_attribute("data-highlighted", "true")
+    expect(reader.get_by_test_id("announcement-comment")).to_have_count(1)
+
+    author = kaisha.admin.call("GET", "/api/notifications")["notifications"]
+    assert [(n["kind"], n["subject_id"]) for n in author] == [("announcement_comment", made["id"])]

@@ -381,3 +381,44 @@ async def test_ones_comments_are_in_ones_data_export(company: Company) -> None:
     assert [(c["id"], c["title"], c["body"]) for c in mine["announcement_comments"]] == [
         (said["id"], "全員", "はい")
     ]
+
+
+async def test_a_comment_tells_its_announcements_author_and_the_readers_it_names(
+    company: Company,
+) -> None:
+    """The author hears of a comment; a person named in it hears of it if they
+    may read the announcement, and nobody outside its audience does (not even
+    that it exists); nobody hears of their own. Each opens the announcement."""
+    admin, sales = company.admin, company.departments["Sales"]
+    alice, carol = company.people["alice"], company.people["carol"]
+    dan = await add_person(company, "dan", sales)
+    a = (
+        await admin.call(
+            "POST", "/api/announcements", {"title": "棚卸し", "body": "b", "departments": [sales]}
+        )
+    )["id"]
+    dans = await Live.connect(company.server, dan.token)
+    await dans.request({"op": "sub_me"})
+
+    def named(*people: Any) -> str:
+        return " ".join(f"@[{p.email.split('@')[0]}]({p.id})" for p in people)
+
+    body = f"確認します {named(alice, dan, carol)}"
+    await carol.api.call("POST", f"/api/announcements/{a}/comments", {"body": body})
+
+    async def notes(api: Api) -> list[tuple[str, int | None, str]]:
+        page = await api.call("GET", "/api/notifications")
+        return [(n["kind"], n["subject_id"], n["excerpt"]) for n in page["notifications"]]
+
+    assert await notes(admin) == [("announcement_comment", a, "棚卸し")]
+    assert await notes(dan.api) == [("announcement_mention", a, "棚卸し")]
+    told = await dans.wait(lambda f: f.get("kind") == "notification.added")
+    assert told["data"]["notification"]["kind"] == "announcement_mention"
+    assert told["data"]["notification"]["actors"][0]["id"] == carol.id
+    assert await notes(alice.api) == []  # named, but not of its audience
+    assert await notes(carol.api) == []  # her own comment
+    # The author's own comment naming Carol tells Carol only.
+    await admin.call("POST", f"/api/announcements/{a}/comments", {"body": named(carol)})
+    assert await notes(carol.api) == [("announcement_mention", a, "棚卸し")]
+    assert len(await notes(admin)) == 1
+    await dans.close()

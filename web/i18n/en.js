@@ -1294,6 +1294,8 @@ export default {
   // ---- announcements (web/views/announcements.js) ----
   'nav.announcements': 'Announcements',
   'notify.announcement': '{name} reminds you to confirm “{excerpt}”',
+  'notify.announcement_comment': '{name} commented on your announcement “{excerpt}”',
+  'notify.announcement_mention': '{name} mentioned you in a comment on “{excerpt}”',
   'announce.title': 'Announcements',
   'announce.none': 'No announcements yet.',
   'announce.company': 'Whole company',

@@ -1268,6 +1268,8 @@ export default {
   // ---- announcements (web/views/announcements.js) ----
   'nav.announcements': 'お知らせ',
   'notify.announcement': '{name}さんから「{excerpt}」の確認のお願いです',
+  'notify.announcement_comment': '{name}さんがあなたのお知らせ「{excerpt}」にコメントしました',
+  'notify.announcement_mention': '{name}さんがお知らせ「{excerpt}」へのコメントであなたをメンションしました',
   'announce.title': 'お知らせ',
   'announce.none': 'お知らせはまだありません。',
   'announce.company': '全社',

@@ -29,6 +29,7 @@ import { app } from '../state.js';
 import { UploadSet } from '../uploads.js';
 import { attachButton, postFiles, uploadTiles } from './attachments.js';
 import { errorBox, errorText, toast } from './errors.js';
+import { mentionPicker } from './mentions.js';
 
 const MAX_COMMENT = 4000; // the server's MAX_COMMENT_CHARS (announcements/models.py)
 
@@ -402,7 +403,9 @@ function commentsPanel(id) {
   const words = h('p', { class: 'form-error', role: 'alert', hidden: true, dataset: { testid: 'announce-comment-words' } });
   const error = errorBox('announce-comment-error');
   const send = h('button', { class: 'btn primary', type: 'submit', dataset: { testid: 'announce-comment-send' }, text: t('announce.commentSend') });
-  const box = h('form', { class: 'form announce-comment-box', dataset: { testid: 'announce-comment-box' } }, input, words, error, send);
+  // `@` offers people as in posts (web/views/mentions.js); there is no channel, so no `@channel`.
+  const picker = mentionPicker(input, { channel: () => null });
+  const box = h('form', { class: 'form announce-comment-box', dataset: { testid: 'announce-comment-box' } }, picker.el, input, words, error, send);
   const closed = h('p', { class: 'muted', hidden: true, dataset: { testid: 'announce-comments-closed' }, text: t('announce.commentsClosed') });
   const el = h('section', { class: 'card announce-talk', hidden: true, 'aria-labelledby': heading.id, dataset: { testid: 'announcement-talk' } }, heading, list, status, closed, box);
   let acknowledged = false;
@@ -483,6 +486,7 @@ function commentsPanel(id) {
     e.preventDefault();
     const body = input.value.trim();
     if (!body) return;
+    picker.close();
     error.set('');
     words.hidden = true;
     send.disabled = true;
@@ -551,7 +555,11 @@ export function mount(container, params) {
         talk = commentsPanel(id);
         if (app.conn) offs.push(app.conn.on('commented', (f) => f.announcement === id && talk.refresh()));
       }
-      list.replaceChildren(card(a, { onConfirm: confirmHere, link: false }), talk ? talk.el : '');
+      // The card is drawn anew; the comments stay where they are, so that
+      // someone writing one keeps their place (and focus) when it changes.
+      const shown = card(a, { onConfirm: confirmHere, link: false });
+      if (talk && talk.el.parentNode === list) list.firstElementChild.replaceWith(shown);
+      else list.replaceChildren(shown, talk ? talk.el : '');
       talk?.refresh();
       status.textContent = '';
       if (a.can_manage && !rates) {
