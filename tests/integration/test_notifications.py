@@ -411,7 +411,7 @@ async def test_bad_mentions_notify_no_one_and_floods_are_bounded(company: Compan
     admin = company.admin
     alice, bob, carol = (company.people[n] for n in ("alice", "bob", "carol"))
     eng = await department_channel(alice.api, company.departments["Engineering"])
-    people = await _imported(company, 56)
+    people = await _imported(company, 102)
     gone = people[0][0]
     await admin.call("PATCH", f"/api/users/{gone}", {"is_active": False})
     body = f"@[幽霊](999999) @[x](2147483647) @[y](99999999999) {mention('Gone', gone)}"
@@ -419,7 +419,7 @@ async def test_bad_mentions_notify_no_one_and_floods_are_bounded(company: Compan
     assert "@[幽霊](999999)" in made["html"]  # no one's: text as written
     assert f'data-user="{gone}"' in made["html"]  # deactivated: still shown
     # 10,000 characters of mentions: accepted at once, each person told once,
-    # and no more than the first 50 people named.
+    # and no more than the first 100 people named (MAX_MENTIONS).
     named = [bob.id, carol.id, *(i for i, _ in people[1:])]
     flood = " ".join(mention(f"社員 {i}", i) for i in named)
     flood = ((flood + " ") * (10_000 // (len(flood) + 1)))[:10_000]
@@ -429,11 +429,12 @@ async def test_bad_mentions_notify_no_one_and_floods_are_bounded(company: Compan
     assert [n["kind"] for n in await _notes(bob.api)] == ["mention"]
     assert [n["kind"] for n in await _notes(carol.api)] == ["mention"]
     tokens = dict(people)
-    fiftieth = await _first_sign_in(company, tokens[named[49]])
-    fifty_first = await _first_sign_in(company, tokens[named[50]])
-    assert len(await _notes(fiftieth)) == 1
-    assert await _notes(fifty_first) == []
-    for api in (fiftieth, fifty_first):
+    assert len(named) > 100
+    hundredth = await _first_sign_in(company, tokens[named[99]])
+    hundred_first = await _first_sign_in(company, tokens[named[100]])
+    assert len(await _notes(hundredth)) == 1
+    assert await _notes(hundred_first) == []
+    for api in (hundredth, hundred_first):
         await api.close()
     repeated = (mention("Bob", bob.id) + " ") * 1000
     await _post(alice, eng["id"], repeated[:10_000])
