@@ -6,6 +6,7 @@ deleted text gone from every replay, and bad input that notifies no one."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,7 +15,16 @@ from channels.mentions import write as mention
 from notify.reads import mentions_to_email
 from server.db import Database
 from server.settings import Settings
-from tests.support.clients import Api, Company, Live, Person, add_person, department_channel
+from tests.support.clients import (
+    Api,
+    Company,
+    Live,
+    Person,
+    add_person,
+    department_channel,
+    make_company,
+)
+from tests.support.servers import serve
 
 
 async def _notes(api: Api, query: str = "") -> list[dict[str, Any]]:
@@ -446,6 +456,58 @@ async def test_bad_mentions_notify_no_one_and_floods_are_bounded(company: Compan
     assert await alice.api.call("GET", f"/api/channels/{eng['id']}/readers") == {"readers": []}
     deactivated = await alice.api.call("GET", f"/api/channels/{eng['id']}/readers?ids={gone}")
     assert deactivated == {"readers": []}
+
+
+async def test_a_flood_of_mentions_is_refused_by_the_write_limit_and_notifies_no_one(
+    settings: Settings,
+) -> None:
+    # The write limits of server/limits.py, lowered (tests lift them): each
+    # person 8 writes at once, then 1 a second; over HTTP and over the socket.
+    tight = dataclasses.replace(
+        settings, http_write_rate=1, http_write_burst=8, person_frame_rate=1, person_frame_burst=8
+    )
+    async with serve(tight) as server:
+        company = await make_company(server)  # 5 of the admin's writes
+        alice, bob, carol = (company.people[n] for n in ("alice", "bob", "carol"))
+        eng = await department_channel(alice.api, company.departments["Engineering"])
+        people = await _imported(company, 32)  # one more write: one import
+        tokens = dict(people)
+        each_once = [user_id for user_id, _ in people]
+
+        # Alice sends 16 posts over HTTP as fast as she can, each naming Bob,
+        # Carol and someone named in that post only.
+        answers = []
+        for n, user_id in enumerate(each_once[:16]):
+            body = f"{_who(bob)} {_who(carol)} {mention(f'社員{n}', user_id)} 至急確認を"
+            r = await alice.api.raw("POST", f"/api/channels/{eng['id']}/posts", {"body": body})
+            answers.append((user_id, r.status_code))
+        # Then 16 more over her socket.
+        live = await Live.connect(server, alice.token)
+        for n, user_id in enumerate(each_once[16:], start=16):
+            body = f"{_who(bob)} {_who(carol)} {mention(f'社員{n}', user_id)} 至急確認を"
+            answer = await live.request({"op": "post", "channel": eng["id"], "body": body})
+            if answer["type"] == "error":
+                assert answer["code"] == "rate_limited", answer
+            answers.append((user_id, 201 if answer["type"] == "ack" else 429))
+        await live.close()
+        statuses = [status for _, status in answers]
+        assert set(statuses) == {201, 429}, statuses
+        # Each way, a burst of at most 8 (a slow machine refills one or two more).
+        for way in (statuses[:16], statuses[16:]):
+            assert 6 <= way.count(201) <= 10 and way.count(429) >= 6, way
+        accepted = statuses.count(201)
+
+        # A refused post is not posted, and no one it names hears of it.
+        page = await bob.api.call("GET", f"/api/channels/{eng['id']}/posts")
+        assert len([p for p in page["posts"] if "至急確認を" in p["body"]]) == accepted
+        for person in (bob, carol):
+            notes = await _notes(person.api)
+            assert _kinds(notes) == ["mention"] * accepted
+        for user_id, status in answers:
+            api = await _first_sign_in(company, tokens[user_id])
+            assert len(await _notes(api)) == (1 if status == 201 else 0), (user_id, status)
+            await api.close()
+        await company.close()
 
 
 async def _add(company: Company, name: str, department: str) -> Person:
