@@ -17,9 +17,9 @@ Rules, for every kind:
   them by name through (someone asked for them; ``@channel`` does not pierce
   a mute); ``mentions`` lets everything but ``post`` through; ``all``
   everything;
-- at most ``MAX_MENTIONS`` distinct people mentioned in one post or comment
-  are notified, the first ones in the text; mentions of ids that are no one's
-  or of deactivated people notify nobody and are no error.
+- at most ``MAX_MENTIONS`` (100) distinct people mentioned in one post or
+  comment are notified, the first ones in the text; mentions of ids that are
+  no one's or of deactivated people notify nobody and are no error.
 
 What follows from which event:
 
@@ -69,7 +69,9 @@ from streams.catalogue import Fact
 from streams.log import Slot
 from streams.unit import Appended, Unit, duty
 
-MAX_MENTIONS = 50
+# A post may name a hundred people (a division's roll, an all-hands list);
+# the readers check of the composer asks about as many (server/routes/channels.py).
+MAX_MENTIONS = 100
 
 Kind = NotificationKind
 # The most specific reason first: a person gets one notification per write.

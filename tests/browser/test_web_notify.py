@@ -32,13 +32,26 @@ def bell_count(page: Page) -> Any:
     return page.get_by_test_id("bell-count")
 
 
-def mention_with_list(page: Page, typed: str, who: dict[str, Any]) -> None:
+def mention_with_list(
+    page: Page,
+    typed: str,
+    who: dict[str, Any],
+    *,
+    department: str | None = None,
+    presence: str | None = None,
+) -> None:
     """Type `typed` (an `@` and part of a name) in the channel's composer and
-    take `who` from the list with the keyboard."""
+    take `who` from the list with the keyboard; their suggestion shows their
+    `department` and `presence` ("Online", "Offline") when given."""
     box = page.get_by_test_id("composer-input")
+    before = box.input_value()
     box.press_sequentially(typed)
     option = page.get_by_test_id("mention-option").filter(has_text=who["display_name"])
     expect(option).to_be_visible()
+    if department is not None:
+        expect(option).to_contain_text(department)
+    if presence is not None:
+        expect(option.get_by_role("img", name=presence, exact=True)).to_be_visible()
     # Down to them, then Enter takes them (and does not send).
     options = page.get_by_test_id("mention-option")
     for _ in range(options.count()):
@@ -48,7 +61,8 @@ def mention_with_list(page: Page, typed: str, who: dict[str, Any]) -> None:
     expect(option).to_have_attribute("aria-selected", "true")
     box.press("Enter")
     expect(page.get_by_test_id("mention-list")).to_be_hidden()
-    expect(box).to_have_value(f"{typed[: typed.rindex('@')]}@[{who['display_name']}]({who['id']}) ")
+    written = f"{before}{typed[: typed.rindex('@')]}@[{who['display_name']}]({who['id']}) "
+    expect(box).to_have_value(written)
 
 
 def test_a_mention_reaches_both_devices_and_reading_it_on_one_clears_both(
@@ -65,12 +79,21 @@ def test_a_mention_reaches_both_devices_and_reading_it_on_one_clears_both(
         expect(bell_count(device.page)).to_be_hidden()
 
     writer = on_device(sign_in, alice, f"#/c/{club['id']}")
-    # By the kana reading, as an input method leaves it once confirmed.
-    mention_with_list(writer.page, "Lunch? @さと", bob)
+    # By the kana reading, as an input method leaves it once confirmed; each
+    # suggestion says the person's department and whether they are online
+    # (Bob is, on two devices).
+    mention_with_list(writer.page, "Lunch? @さと", bob, department=dept["name"], presence="Online")
+    # By a part of a Latin name, in other letters' case: Watanabe never signed in.
+    watanabe = kaisha.person(unique("Watanabe"), dept["id"])
+    part = watanabe["display_name"][2:].lower()  # "tanabe12" of "Watanabe12"
+    mention_with_list(
+        writer.page, f"and @{part}", watanabe, department=dept["name"], presence="Offline"
+    )
     writer.page.get_by_test_id("composer-input").press("Enter")
     mine = post_locator(writer.page, "Lunch?")
-    chip = mine.locator("a.mention")
-    expect(chip).to_have_text(f"@{bob['display_name']}")
+    chips = mine.locator("a.mention")
+    expect(chips).to_have_text([f"@{bob['display_name']}", f"@{watanabe['display_name']}"])
+    chip = chips.first
     expect(chip).to_have_attribute("data-user", str(bob["id"]))
 
     # Bob's bell says 1 on both his devices, live.

@@ -6,6 +6,7 @@ deleted text gone from every replay, and bad input that notifies no one."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,7 +15,16 @@ from channels.mentions import write as mention
 from notify.reads import mentions_to_email
 from server.db import Database
 from server.settings import Settings
-from tests.support.clients import Api, Company, Live, Person, add_person, department_channel
+from tests.support.clients import (
+    Api,
+    Company,
+    Live,
+    Person,
+    add_person,
+    department_channel,
+    make_company,
+)
+from tests.support.servers import serve
 
 
 async def _notes(api: Api, query: str = "") -> list[dict[str, Any]]:
@@ -411,7 +421,7 @@ async def test_bad_mentions_notify_no_one_and_floods_are_bounded(company: Compan
     admin = company.admin
     alice, bob, carol = (company.people[n] for n in ("alice", "bob", "carol"))
     eng = await department_channel(alice.api, company.departments["Engineering"])
-    people = await _imported(company, 56)
+    people = await _imported(company, 102)
     gone = people[0][0]
     await admin.call("PATCH", f"/api/users/{gone}", {"is_active": False})
     body = f"@[幽霊](999999) @[x](2147483647) @[y](99999999999) {mention('Gone', gone)}"
@@ -419,7 +429,7 @@ async def test_bad_mentions_notify_no_one_and_floods_are_bounded(company: Compan
     assert "@[幽霊](999999)" in made["html"]  # no one's: text as written
     assert f'data-user="{gone}"' in made["html"]  # deactivated: still shown
     # 10,000 characters of mentions: accepted at once, each person told once,
-    # and no more than the first 50 people named.
+    # and no more than the first 100 people named (MAX_MENTIONS).
     named = [bob.id, carol.id, *(i for i, _ in people[1:])]
     flood = " ".join(mention(f"社員 {i}", i) for i in named)
     flood = ((flood + " ") * (10_000 // (len(flood) + 1)))[:10_000]
@@ -429,11 +439,12 @@ async def test_bad_mentions_notify_no_one_and_floods_are_bounded(company: Compan
     assert [n["kind"] for n in await _notes(bob.api)] == ["mention"]
     assert [n["kind"] for n in await _notes(carol.api)] == ["mention"]
     tokens = dict(people)
-    fiftieth = await _first_sign_in(company, tokens[named[49]])
-    fifty_first = await _first_sign_in(company, tokens[named[50]])
-    assert len(await _notes(fiftieth)) == 1
-    assert await _notes(fifty_first) == []
-    for api in (fiftieth, fifty_first):
+    assert len(named) > 100
+    hundredth = await _first_sign_in(company, tokens[named[99]])
+    hundred_first = await _first_sign_in(company, tokens[named[100]])
+    assert len(await _notes(hundredth)) == 1
+    assert await _notes(hundred_first) == []
+    for api in (hundredth, hundred_first):
         await api.close()
     repeated = (mention("Bob", bob.id) + " ") * 1000
     await _post(alice, eng["id"], repeated[:10_000])
@@ -445,6 +456,64 @@ async def test_bad_mentions_notify_no_one_and_floods_are_bounded(company: Compan
     assert await alice.api.call("GET", f"/api/channels/{eng['id']}/readers") == {"readers": []}
     deactivated = await alice.api.call("GET", f"/api/channels/{eng['id']}/readers?ids={gone}")
     assert deactivated == {"readers": []}
+
+
+async def test_a_flood_of_mentions_is_refused_by_the_write_limit_and_notifies_no_one(
+    settings: Settings,
+) -> None:
+    # The write limits of server/limits.py, lowered (tests lift them): each
+    # person 8 writes at once, then 1 a second; over HTTP and over the socket.
+    tight = dataclasses.replace(
+        settings, http_write_rate=1, http_write_burst=8, person_frame_rate=1, person_frame_burst=8
+    )
+    async with serve(tight) as server:
+        company = await make_company(server)  # 5 of the admin's writes
+        alice, bob, carol = (company.people[n] for n in ("alice", "bob", "carol"))
+        eng = await department_channel(alice.api, company.departments["Engineering"])
+        people = await _imported(company, 32)  # one more write: one import
+        tokens = dict(people)
+        each_once = [user_id for user_id, _ in people]
+
+        # Alice sends 16 posts over HTTP as fast as she can, each naming Bob,
+        # Carol and someone named in that post only.
+        answers = []
+        took = []  # each way's seconds: the buckets refill at 1 a second meanwhile
+        started = time.monotonic()
+        for n, user_id in enumerate(each_once[:16]):
+            body = f"{_who(bob)} {_who(carol)} {mention(f'社員{n}', user_id)} 至急確認を"
+            r = await alice.api.raw("POST", f"/api/channels/{eng['id']}/posts", {"body": body})
+            answers.append((user_id, r.status_code))
+        took.append(time.monotonic() - started)
+        # Then 16 more over her socket.
+        live = await Live.connect(server, alice.token)
+        started = time.monotonic()
+        for n, user_id in enumerate(each_once[16:], start=16):
+            body = f"{_who(bob)} {_who(carol)} {mention(f'社員{n}', user_id)} 至急確認を"
+            answer = await live.request({"op": "post", "channel": eng["id"], "body": body})
+            if answer["type"] == "error":
+                assert answer["code"] == "rate_limited", answer
+            answers.append((user_id, 201 if answer["type"] == "ack" else 429))
+        took.append(time.monotonic() - started)
+        await live.close()
+        statuses = [status for _, status in answers]
+        # Each way, a burst of 8 (over HTTP, one went on her token) and what
+        # the bucket refilled while she went on; the rest refused.
+        for way, seconds in zip((statuses[:16], statuses[16:]), took, strict=True):
+            assert 7 <= way.count(201) <= 8 + int(seconds) + 1, (way, seconds)
+            assert way.count(429) >= 1, (way, seconds)
+        accepted = statuses.count(201)
+
+        # A refused post is not posted, and no one it names hears of it.
+        page = await bob.api.call("GET", f"/api/channels/{eng['id']}/posts")
+        assert len([p for p in page["posts"] if "至急確認を" in p["body"]]) == accepted
+        for person in (bob, carol):
+            notes = await _notes(person.api)
+            assert _kinds(notes) == ["mention"] * accepted
+        for user_id, status in answers:
+            api = await _first_sign_in(company, tokens[user_id])
+            assert len(await _notes(api)) == (1 if status == 201 else 0), (user_id, status)
+            await api.close()
+        await company.close()
 
 
 async def _add(company: Company, name: str, department: str) -> Person:

@@ -1,12 +1,14 @@
-// Search results (#/search?q=…&channel=…&in=…&order=…&since=…&until=…): the
-// posts and comments one may read that match (GET /api/search), newest or
-// best first, a page at a time. Each result says where it was said, who said
+// Search results (#/search?q=…&channel=…&author=…&in=…&order=…&since=…&until=…):
+// the posts and comments one may read that match (GET /api/search), newest or
+// best first, a page at a time. The person filter is found by name (any part,
+// kana or Latin letters, as the directory finds people) and picked from a
+// short list. Each result says where it was said, who said
 // it and when, with a snippet whose matched words are marked: the server
 // sends the snippet as segments of plain text, drawn here as text nodes and
 // <mark>s, never as HTML. A result opens its post in its channel, a comment
 // in its thread (#/c/<channel>/p/<post>).
 import { get } from '../api.js';
-import { field, h } from '../dom.js';
+import { debounce, field, h, uniqueId } from '../dom.js';
 import { formatFull, formatWhen, t } from '../i18n/index.js';
 import { app } from '../state.js';
 import { errorText } from './errors.js';
@@ -87,6 +89,73 @@ export function mount(container, params) {
     ['', t('search.channel.all')],
     ...app.channels.map((c) => [String(c.id), c.name]),
   ]);
+  // Who said it: a name typed, a person picked from what it finds (their id
+  // goes in the URL); empty is anyone.
+  let author = null; // {id, display_name} picked, or null
+  const person = h('input', { type: 'search', name: 'person', autocomplete: 'off', placeholder: t('search.person.anyone'), dataset: { testid: 'search-person' } });
+  const found = h('ul', { class: 'pick-list search-people', hidden: true, 'aria-label': t('search.person.found'), dataset: { testid: 'search-person-found' } });
+  const radios = uniqueId('author');
+  let asking = 0;
+  async function findPeople() {
+    const mine = ++asking;
+    const typed = person.value.trim();
+    if (!typed) {
+      found.hidden = true;
+      found.replaceChildren();
+      return;
+    }
+    let people = [];
+    try {
+      people = (await get(`/api/users?q=${encodeURIComponent(typed)}&limit=8`, { quiet: true })).filter((p) => p.is_active !== false);
+    } catch {
+      people = [];
+    }
+    if (!alive || mine !== asking) return;
+    found.hidden = false;
+    found.replaceChildren(
+      ...(people.length
+        ? people.map((p) =>
+            h(
+              'li',
+              {},
+              h(
+                'label',
+                { class: 'pick', dataset: { testid: 'search-person-option', userId: String(p.id) } },
+                h('input', {
+                  type: 'radio',
+                  name: radios,
+                  value: String(p.id),
+                  onchange: () => {
+                    author = { id: p.id, display_name: p.display_name };
+                    person.value = p.display_name;
+                    found.hidden = true;
+                    person.focus();
+                  },
+                }),
+                h('span', { text: p.display_name }),
+                p.department ? h('small', { class: 'muted', text: p.department }) : null,
+              ),
+            ),
+          )
+        : [h('li', { class: 'muted', text: t('search.person.nobody') })]),
+    );
+  }
+  const debouncedFind = debounce(findPeople, 250);
+  person.addEventListener('input', () => {
+    author = null;
+    debouncedFind();
+  });
+  if (asked.get('author')) {
+    author = { id: Number(asked.get('author')), display_name: '' };
+    get(`/api/users/${author.id}`, { quiet: true })
+      .then((p) => {
+        if (alive && author?.id === p.id && !person.value) {
+          author.display_name = p.display_name;
+          person.value = p.display_name;
+        }
+      })
+      .catch(() => {});
+  }
   const since = h('input', { type: 'date', name: 'since', value: asked.get('since') ?? '', dataset: { testid: 'search-since' } });
   const until = h('input', { type: 'date', name: 'until', value: asked.get('until') ?? '', dataset: { testid: 'search-until' } });
   const form = h(
@@ -97,6 +166,7 @@ export function mount(container, params) {
       'div',
       { class: 'search-filters' },
       field(t('search.channel'), channel),
+      h('div', { class: 'search-person' }, field(t('search.person'), person), found),
       field(t('search.in'), within),
       field(t('search.order'), order),
       field(t('search.since'), since),
@@ -122,8 +192,13 @@ export function mount(container, params) {
   function submit(ev) {
     ev.preventDefault();
     const wanted = new URLSearchParams({ q: input.value.trim() });
+    if (person.value.trim() && !author) {
+      status.textContent = t('search.person.choose');
+      person.focus();
+      return;
+    }
     for (const el of [channel, within, order, since, until]) if (el.value) wanted.set(el.name, el.value);
-    if (asked.get('author')) wanted.set('author', asked.get('author'));
+    if (author && person.value.trim()) wanted.set('author', String(author.id));
     location.hash = `#/search?${wanted}`;
   }
 
