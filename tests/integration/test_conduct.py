@@ -17,6 +17,7 @@ from sqlalchemy import text
 from server.db import Database
 from server.settings import Settings
 from tests.support.clients import Api, Company, Live, Person, department_channel
+from tests.unit import test_words as word_cases
 
 WORDS = [
     {"word": "バカ", "level": "warn"},
@@ -249,6 +250,32 @@ async def test_the_word_list_refuses_bad_input_and_changes_nothing(
         (admin.user["id"], admin.user["id"], 4994),
     ]
     assert sorted(changes[0][2]["added"]) == sorted(w["word"] for w in WORDS)
+
+
+async def test_every_way_of_writing_a_listed_word_is_caught_and_ordinary_words_pass(
+    company: Company,
+) -> None:
+    """The unit cases of the matcher (tests/unit/test_words.py), each posted
+    through the server: every spelling of a listed word is asked about (warn)
+    or refused (block) with that level, and every ordinary word holding a
+    listed one is posted as it is."""
+    admin, alice = company.admin, company.people["alice"]
+    eng = await department_channel(alice.api, company.departments["Engineering"])
+    entries = [{"word": e.word, "level": e.level} for e in word_cases.ENTRIES]
+    await admin.call("PUT", "/api/words", {"entries": entries})
+    level = {e.word: e.level for e in word_cases.ENTRIES}
+    path = f"/api/channels/{eng['id']}/posts"
+    for written, word in word_cases.WRITTEN_OTHERWISE:
+        status, error = await _error(alice.api, "POST", path, {"body": written})
+        code = "word_blocked" if level[word] == "block" else "word_warning"
+        assert (status, error["code"], error["level"]) == (422, code, level[word]), written
+    posted = []
+    for ordinary in filter(None, word_cases.ORDINARY):
+        status, answer = await _error(alice.api, "POST", path, {"body": ordinary})
+        assert status == 201, (ordinary, answer)
+        posted.append(ordinary)
+    page = await alice.api.call("GET", path)
+    assert sorted(p["body"] for p in page["posts"]) == sorted(posted)
 
 
 async def test_block_and_warn_on_every_write_kind(company: Company, settings: Settings) -> None:
