@@ -53,7 +53,7 @@ from announcements.models import (
 )
 from bus.base import CONTROL_TOPIC, Bus
 from bus.messages import Commented, Tallied
-from channels import mentions
+from channels import attachments, mentions
 from channels.actions.common import checked_writer, current_writer, require_unmuted
 from channels.render import render
 from core.clock import utcnow
@@ -173,7 +173,7 @@ async def do_publish_announcement(
         now = utcnow()
         publish_at = data.publish_at if data.publish_at is not None else now
         assert me.id is not None
-        uploads = await files.usable(unit.db, me.id, data.files)
+        uploads = await attachments.usable(unit.db, me.id, data.files)
         announcement = Announcement(
             author_id=me.id,
             title=data.title,
@@ -229,7 +229,7 @@ async def do_edit_announcement(
             values["must_read"] = data.must_read
         if data.files is not None:
             # Kept files stay whoever uploaded them; new ones are the editor's own.
-            uploads = await files.usable(
+            uploads = await attachments.usable(
                 unit.db, me.id, data.files, announcement_id=announcement_id
             )
             await files.release(unit.db, announcement_id, keep=data.files)

@@ -15,60 +15,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from announcements import reads
 from channels.attachments import Attachment, UnusableFileError, ref_of
-from channels.models import MAX_FILES
 from core.clock import utcnow
 from core.errors import NotFoundError
 from org.models import User
-
-
-async def usable(
-    db: AsyncSession,
-    uploader_id: int,
-    ids: Sequence[str],
-    *,
-    announcement_id: int | None = None,
-) -> list[Attachment]:
-    """The files ``ids`` name, in that order, if the announcement may carry
-    them: each the writer's own upload on nothing yet, or (editing) already on
-    ``announcement_id``.
-
-    Raises:
-        UnusableFileError: one of them may not be used.
-    """
-    if not ids:
-        return []
-    if len(set(ids)) != len(ids):
-        raise UnusableFileError("the same file is named twice")
-    if len(ids) > MAX_FILES:
-        raise UnusableFileError(f"at most {MAX_FILES} files per announcement")
-    rows = (await db.exec(select(Attachment).where(col(Attachment.id).in_(ids)))).all()
-    found = {row.id: row for row in rows}
-    for file_id in ids:
-        row = found.get(file_id)
-        here = (
-            row is not None
-            and announcement_id is not None
-            and row.announcement_id == announcement_id
-        )
-        if (
-            row is None
-            or row.deleted_at is not None
-            or (
-                not here
-                and (
-                    row.post_id is not None
-                    or row.announcement_id is not None
-                    or row.uploader_id != uploader_id
-                )
-            )
-        ):
-            raise UnusableFileError(f"file {file_id} cannot be attached here")
-    return [found[file_id] for file_id in ids]
 
 
 async def attach(

@@ -204,11 +204,17 @@ def record_upload(
 
 
 async def usable(
-    db: AsyncSession, uploader_id: int, ids: Sequence[str], *, post_id: int | None = None
+    db: AsyncSession,
+    uploader_id: int,
+    ids: Sequence[str],
+    *,
+    post_id: int | None = None,
+    announcement_id: int | None = None,
 ) -> list[Attachment]:
-    """The files ``ids`` name, in that order, if a post by ``uploader_id`` may
-    carry them: each one's own upload not yet on a post, or (editing) already on
-    ``post_id``.
+    """The files ``ids`` name, in that order, if a post by ``uploader_id`` (or
+    an announcement: announcements/files.py) may carry them: each one's own
+    upload on nothing yet, or (editing) already on ``post_id`` or
+    ``announcement_id``, whoever uploaded it.
 
     Raises:
         UnusableFileError: one of them may not be used.
@@ -218,18 +224,19 @@ async def usable(
     if len(set(ids)) != len(ids):
         raise UnusableFileError("the same file is named twice")
     if len(ids) > MAX_FILES:
-        raise UnusableFileError(f"at most {MAX_FILES} files per post")
+        what = "announcement" if announcement_id is not None else "post"
+        raise UnusableFileError(f"at most {MAX_FILES} files per {what}")
     rows = (await db.exec(select(Attachment).where(col(Attachment.id).in_(ids)))).all()
     found = {row.id: row for row in rows}
     for file_id in ids:
         row = found.get(file_id)
-        on_this_post = row is not None and post_id is not None and row.post_id == post_id
-        if (
-            row is None
-            or row.deleted_at is not None
-            or row.announcement_id is not None
-            or (not on_this_post and (row.post_id is not None or row.uploader_id != uploader_id))
-        ):
+        if row is None or row.deleted_at is not None:
+            raise UnusableFileError(f"file {file_id} cannot be attached here")
+        here = (post_id is not None and row.post_id == post_id) or (
+            announcement_id is not None and row.announcement_id == announcement_id
+        )
+        free = row.post_id is None and row.announcement_id is None
+        if not (here or (free and row.uploader_id == uploader_id)):
             raise UnusableFileError(f"file {file_id} cannot be attached here")
     return [found[file_id] for file_id in ids]
 

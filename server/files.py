@@ -8,7 +8,6 @@ every request: nothing here caches a right.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterable, AsyncIterator
@@ -28,6 +27,7 @@ from files.storage import ByteRange, Storage, make_storage
 from org import settings as company
 from org.models import User
 from server.db import Database
+from server.periodic import Periodic
 from server.settings import Settings
 from streams.unit import Unit, run
 
@@ -65,7 +65,7 @@ class FileService:
         self.images = ImageProcessor(workers=settings.image_workers, limits=ImageLimits())
         self._db = db
         self._bus = bus
-        self._sweeper: asyncio.Task[None] | None = None
+        self._sweeper: _Sweeper | None = None
 
     # ---- settings --------------------------------------------------------------
 
@@ -209,25 +209,28 @@ class FileService:
             removed += len(rows)
 
     def start(self, interval: float) -> None:
-        self._sweeper = asyncio.create_task(self._sweep_every(interval), name="file-sweeper")
-
-    async def _sweep_every(self, interval: float) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                removed = await self.sweep()
-                if removed:
-                    log.info("swept %d deleted files", removed)
-            except Exception as exc:  # the next round tries again
-                log.warning("sweeping files failed: %s", exc)
+        self._sweeper = _Sweeper(self)
+        self._sweeper.start(interval)
 
     async def close(self) -> None:
         if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
+            await self._sweeper.close()
         await self.images.close()
         await self.storage.close()
+
+
+class _Sweeper(Periodic):
+    """Deleted and never-attached files swept every interval; closing the node
+    lets a round finish rather than cutting a statement short (server/periodic.py)."""
+
+    name = "file-sweeper"
+
+    def __init__(self, files: FileService) -> None:
+        super().__init__()
+        self._files = files
+
+    async def run_once(self) -> int:
+        return await self._files.sweep()
 
 
 def _etags(header: str | None) -> set[str]:
