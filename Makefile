@@ -62,6 +62,7 @@ bench: $(DEV_STAMP) services
 	$(BIN)/python bench/files_server.py
 	$(BIN)/python bench/home.py
 	$(BIN)/python bench/wordcheck.py
+	$(BIN)/python bench/wordcheck_fanout.py
 	$(BIN)/python bench/survey_pool.py
 	$(BIN)/python bench/analytics.py
 	$(BIN)/python bench/export_import.py

@@ -61,7 +61,8 @@ LONG_PARAGRAPH = (
 )
 
 
-def _entries(n: int, rng: random.Random) -> list[Entry]:
+def generated_list(n: int, rng: random.Random) -> list[Entry]:
+    """The starting lists and generated words up to ``n`` entries (a tenth block)."""
     entries = list(STARTING)
     seen = {e.word for e in entries}
     alphabets = (KANA, KATAKANA, KANJI, LATIN)
@@ -97,7 +98,7 @@ def _time(fn: Callable[[str], object], bodies: list[str], repeats: int) -> float
 
 
 def run(size: int, repeats: int, rng: random.Random) -> None:
-    entries = _entries(size, rng)
+    entries = generated_list(size, rng)
     start = time.perf_counter()
     matcher = Matcher(entries)
     built = time.perf_counter() - start
