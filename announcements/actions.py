@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from announcements import files, reads
+from announcements import reads
 from announcements.facts import (
     AnnouncementCommentRemoved,
     AnnouncementConfirmed,
@@ -190,7 +190,9 @@ async def do_publish_announcement(
         await unit.db.flush()
         assert announcement.id is not None
         if uploads:
-            announcement.files = await files.attach(unit.db, uploads, announcement.id)
+            announcement.files = await attachments.attach(
+                unit.db, uploads, announcement_id=announcement.id
+            )
             unit.db.add(announcement)
             await unit.db.flush()
         await lists.record_override(unit, me.id, "announcement", warned)
@@ -232,8 +234,10 @@ async def do_edit_announcement(
             uploads = await attachments.usable(
                 unit.db, me.id, data.files, announcement_id=announcement_id
             )
-            await files.release(unit.db, announcement_id, keep=data.files)
-            values["files"] = await files.attach(unit.db, uploads, announcement_id)
+            await attachments.release(unit.db, announcement_id=announcement_id, keep=data.files)
+            values["files"] = await attachments.attach(
+                unit.db, uploads, announcement_id=announcement_id
+            )
         # Opening or closing the comments is no change of what it says.
         talk_changed = (
             data.comments_enabled is not None and data.comments_enabled != a.comments_enabled

@@ -28,7 +28,7 @@ import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -347,6 +347,22 @@ async def pg_drop_database() -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{PG_BENCH_DB}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def bench_database(backend: str) -> AsyncIterator[str]:
+    """A fresh database of ``backend`` ("sqlite" or "postgres") for one run:
+    its URL (a SQLite file in a temporary folder, or the benchmarks' own
+    PostgreSQL database made anew), removed after."""
+    with tempfile.TemporaryDirectory(prefix="kaisha-bench-") as tmp:
+        if backend != "postgres":
+            yield f"sqlite+aiosqlite:///{tmp}/kaisha.db"
+            return
+        await pg_fresh_database()
+        try:
+            yield PG_BENCH_URL
+        finally:
+            await pg_drop_database()
 
 
 # ---- the HTTP API --------------------------------------------------------------------

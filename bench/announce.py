@@ -60,15 +60,11 @@ from _common import (
     table,
     wait_received,
 )
-from sqlalchemy import func, insert, select
+from _seeding import add_people, add_tokens, seeded
 from websockets.asyncio.client import connect
 
 from core.clock import utcnow
-from core.tables import table_of
-from org.auth import digest
-from org.models import ApiToken, User
 from server.db import Database
-from streams.log import new_epoch
 
 WORKERS = 2  # client processes holding the sockets
 
@@ -77,54 +73,13 @@ async def seed(db: Database, departments: list[int], each: int) -> dict[int, lis
     """``each`` people in every department, with an API token each:
     {department id: [token, …]}."""
     now = utcnow()
-    users = table_of(User)
-    tag = secrets.token_hex(3)
     tokens: dict[int, list[str]] = {}
     async with db.engine.begin() as conn:
-        first = (await conn.execute(select(func.max(users.c.id)))).scalar_one() + 1
         for d, department_id in enumerate(departments):
-            people = [
-                {
-                    "id": first + d * each + i,
-                    "email": f"a{d}-{i}-{tag}@example.com",
-                    "display_name": f"社員 {d}-{i}",
-                    "reading": "",
-                    "bio": "",
-                    "department_id": department_id,
-                    "role": "member",
-                    "is_active": True,
-                    "password_hash": None,
-                    "start_date": None,
-                    "created_at": now,
-                    "stream_epoch": new_epoch(),
-                    "stream_seq": 0,
-                    "search_text": f"社員 {d}-{i}",
-                    "sort_key": f"しゃいん{d}{i:05d}",
-                }
-                for i in range(each)
-            ]
-            await conn.execute(insert(users), people)
-            mine = [(p["id"], "kt_" + secrets.token_urlsafe(24)) for p in people]
-            await conn.execute(
-                insert(table_of(ApiToken)),
-                [
-                    {
-                        "user_id": user_id,
-                        "name": "bench",
-                        "token_hash": digest(token),
-                        "created_at": now,
-                        "expires_at": None,
-                        "last_used_at": now,
-                    }
-                    for user_id, token in mine
-                ],
-            )
-            tokens[department_id] = [t for _, t in mine]
-        if conn.dialect.name == "postgresql":
-            await conn.exec_driver_sql(
-                "SELECT setval(pg_get_serial_sequence('account', 'id'),"
-                " (SELECT max(id) FROM account))"
-            )
+            names = [f"社員 {d}-{i}" for i in range(each)]
+            ids = await add_people(conn, department_id, names, now)
+            tokens[department_id] = await add_tokens(conn, ids, now)
+        await seeded(conn)
     return tokens
 
 

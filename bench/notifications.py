@@ -54,8 +54,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import secrets
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -64,7 +62,6 @@ from _common import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     HOST,
-    PG_BENCH_URL,
     REDIS_URL,
     USER_PASSWORD,
     Http,
@@ -72,19 +69,19 @@ from _common import (
     Org,
     ServerProcess,
     Workers,
+    bench_database,
     cpu_seconds,
     kaisha_node,
     machine_lines,
     ms,
     percentile,
-    pg_drop_database,
-    pg_fresh_database,
     raise_nofile,
     run,
     say,
     table,
     wait_received,
 )
+from _seeding import add_people, add_tokens, seeded
 from sqlalchemy import func, insert, select
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -94,10 +91,7 @@ from core.clock import utcnow
 from core.tables import table_of
 from notify.duties import MAX_MENTIONS
 from notify.models import Notification
-from org.auth import digest
-from org.models import ApiToken, User
 from server.db import Database
-from streams.log import new_epoch
 
 WATCHERS = 200  # seeded members who follow their own stream over a socket
 MENTIONED = 100
@@ -124,64 +118,23 @@ async def seed(
     """``n`` members of the channel, straight into the tables; the first
     ``with_tokens`` get API tokens: [(user id, token)]."""
     now = utcnow()
-    users, memberships = table_of(User), table_of(Membership)
-    tag = secrets.token_hex(3)
     async with db.engine.begin() as conn:
-        first = (await conn.execute(select(func.max(users.c.id)))).scalar_one() + 1
-        people = [
-            {
-                "id": first + i,
-                "email": f"m{i}-{tag}@example.com",
-                "display_name": f"{name} {i}",
-                "reading": "",
-                "bio": "",
-                "department_id": department_id,
-                "role": "member",
-                "is_active": True,
-                "password_hash": None,
-                "start_date": None,
-                "created_at": now,
-                "stream_epoch": new_epoch(),
-                "stream_seq": 0,
-                "search_text": f"{name} {i}",
-                "sort_key": f"{tag}{i:05d}",
-            }
-            for i in range(n)
-        ]
-        await conn.execute(insert(users), people)
+        ids = await add_people(conn, department_id, [f"{name} {i}" for i in range(n)], now)
         await conn.execute(
-            insert(memberships),
+            insert(table_of(Membership)),
             [
                 {
                     "channel_id": channel_id,
-                    "user_id": p["id"],
+                    "user_id": user_id,
                     "joined_at": now,
                     "notify": "mentions",
                 }
-                for p in people
+                for user_id in ids
             ],
         )
-        tokens = [(p["id"], "kt_" + secrets.token_urlsafe(24)) for p in people[:with_tokens]]
-        await conn.execute(
-            insert(table_of(ApiToken)),
-            [
-                {
-                    "user_id": user_id,
-                    "name": "bench",
-                    "token_hash": digest(token),
-                    "created_at": now,
-                    "expires_at": None,
-                    "last_used_at": now,
-                }
-                for user_id, token in tokens
-            ],
-        )
-        if conn.dialect.name == "postgresql":
-            await conn.exec_driver_sql(
-                "SELECT setval(pg_get_serial_sequence('account', 'id'),"
-                " (SELECT max(id) FROM account))"
-            )
-    return tokens
+        tokens = await add_tokens(conn, ids[:with_tokens], now)
+        await seeded(conn)
+    return list(zip(ids[:with_tokens], tokens, strict=True))
 
 
 async def _org(base: str, name: str, people: int) -> Org:
@@ -435,15 +388,20 @@ async def bench_backend(
     backend: str, members: int, runs: int, seconds: float
 ) -> tuple[list[list[str]], list[list[str]]]:
     say(f"\n== {backend}")
-    postgres = backend == "postgres"
-    tmp = tempfile.TemporaryDirectory(prefix="kaisha-bench-")
-    if postgres:
-        await pg_fresh_database()
-        url = PG_BENCH_URL
-    else:
-        url = f"sqlite+aiosqlite:///{tmp.name}/kaisha.db"
-    node = kaisha_node("node", url, redis_url=REDIS_URL if postgres else None)
-    db = Database(url)
+    async with bench_database(backend) as url:
+        redis = REDIS_URL if backend == "postgres" else None
+        node = kaisha_node("node", url, redis_url=redis)
+        db = Database(url)
+        try:
+            return await _measure(backend, node, db, members, runs, seconds)
+        finally:
+            await db.close()
+            node.stop()
+
+
+async def _measure(
+    backend: str, node: ServerProcess, db: Database, members: int, runs: int, seconds: float
+) -> tuple[list[list[str]], list[list[str]]]:
     watchers: list[Watcher] = []
     traffic: Traffic | None = None
     try:
@@ -545,11 +503,6 @@ async def bench_backend(
             await w.close()
         if traffic is not None:
             await traffic.close()
-        await db.close()
-        node.stop()
-        if postgres:
-            await pg_drop_database()
-        tmp.cleanup()
     return posts, fanout
 
 

@@ -24,20 +24,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import tempfile
 
 from _common import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
-    PG_BENCH_URL,
     REDIS_URL,
     Http,
+    ServerProcess,
+    bench_database,
     kaisha_node,
     machine_lines,
     ms,
     percentile,
-    pg_drop_database,
-    pg_fresh_database,
     raise_nofile,
     run,
     say,
@@ -64,18 +62,28 @@ NO_LIST, FULL_LIST = "no list", f"{LIST_SIZE:,} entries"
 
 async def bench_backend(backend: str, rounds: int, seconds: float) -> list[list[str]]:
     say(f"\n== {backend}")
-    postgres = backend == "postgres"
-    tmp = tempfile.TemporaryDirectory(prefix="kaisha-bench-")
-    if postgres:
-        await pg_fresh_database()
-        url = PG_BENCH_URL
-    else:
-        url = f"sqlite+aiosqlite:///{tmp.name}/kaisha.db"
-    node = kaisha_node("node", url, redis_url=REDIS_URL if postgres else None)
-    db = Database(url)
-    traffic: Traffic | None = None
     generated = generated_list(LIST_SIZE, random.Random(7))
     entries = [{"word": e.word, "level": e.level} for e in generated]
+    async with bench_database(backend) as url:
+        redis = REDIS_URL if backend == "postgres" else None
+        node = kaisha_node("node", url, redis_url=redis)
+        db = Database(url)
+        try:
+            return await _measure(backend, node, db, entries, rounds, seconds)
+        finally:
+            await db.close()
+            node.stop()
+
+
+async def _measure(
+    backend: str,
+    node: ServerProcess,
+    db: Database,
+    entries: list[dict[str, str]],
+    rounds: int,
+    seconds: float,
+) -> list[list[str]]:
+    traffic: Traffic | None = None
     try:
         await node.start()
         other = await _org(node.http, "Traffic", TRAFFIC_PUBLISHERS)
@@ -115,8 +123,7 @@ async def bench_backend(backend: str, rounds: int, seconds: float) -> list[list[
         for name, measured in windows.items():
             spans = [m.window for m in measured]
             during = _within(sent_at, latencies, spans)
-            posts = len([s for s in sent_at if any(a <= s <= b for a, b in spans)])
-            posts //= max(1, traffic.subscribers)
+            posts = len(during) // max(1, traffic.subscribers)
             cpu = sum(m.cpu for m in measured)
             rows.append(
                 [
@@ -135,11 +142,6 @@ async def bench_backend(backend: str, rounds: int, seconds: float) -> list[list[
     finally:
         if traffic is not None:
             await traffic.close()
-        await db.close()
-        node.stop()
-        if postgres:
-            await pg_drop_database()
-        tmp.cleanup()
 
 
 async def main(args: argparse.Namespace) -> None:

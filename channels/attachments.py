@@ -241,11 +241,22 @@ async def usable(
     return [found[file_id] for file_id in ids]
 
 
-async def attach(db: AsyncSession, rows: Sequence[Attachment], post: Post) -> list[dict[str, Any]]:
-    """Put ``rows`` on ``post`` (flushed, with an id) and answer what the post
-    carries. Only rows on no post are taken: if another write took one first,
-    ``UnusableFileError`` (the caller's unit rolls back)."""
-    new = [row.pk for row in rows if row.post_id is None]
+async def attach(
+    db: AsyncSession,
+    rows: Sequence[Attachment],
+    post: Post | None = None,
+    *,
+    announcement_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """Put ``rows`` on ``post`` (flushed, with an id), or on an announcement
+    (announcements/), and answer what it carries. Only rows on nothing are
+    taken: if another write took one first, ``UnusableFileError`` (the
+    caller's unit rolls back)."""
+    if post is not None:
+        holder: dict[str, Any] = {"post_id": post.id, "channel_id": post.channel_id}
+    else:
+        holder = {"announcement_id": announcement_id}
+    new = [row.pk for row in rows if row.post_id is None and row.announcement_id is None]
     if new:
         taken = await db.exec(
             update(Attachment)
@@ -255,22 +266,33 @@ async def attach(db: AsyncSession, rows: Sequence[Attachment], post: Post) -> li
                 col(Attachment.announcement_id).is_(None),
                 col(Attachment.deleted_at).is_(None),
             )
-            .values(post_id=post.id, channel_id=post.channel_id, attached_at=utcnow())
+            .values(**holder, attached_at=utcnow())
             .execution_options(synchronize_session=False)
         )
         if taken.rowcount != len(new):
-            raise UnusableFileError("a file was attached to another post meanwhile")
+            raise UnusableFileError("a file was attached elsewhere meanwhile")
     return [ref_of(row).model_dump(mode="json") for row in rows]
 
 
-async def release(db: AsyncSession, post_ids: Sequence[int], *, keep: Sequence[str] = ()) -> None:
-    """The files on these posts (but ``keep``) are deleted: nobody may see them
-    from this commit on, and the sweeper removes their bytes."""
-    if not post_ids:
+async def release(
+    db: AsyncSession,
+    post_ids: Sequence[int] = (),
+    *,
+    announcement_id: int | None = None,
+    keep: Sequence[str] = (),
+) -> None:
+    """The files on these posts, or on an announcement, (but ``keep``) are
+    deleted: nobody may see them from this commit on, and the sweeper removes
+    their bytes."""
+    if announcement_id is not None:
+        holder = col(Attachment.announcement_id) == announcement_id
+    elif post_ids:
+        holder = col(Attachment.post_id).in_(post_ids)
+    else:
         return
     query = (
         update(Attachment)
-        .where(col(Attachment.post_id).in_(post_ids), col(Attachment.deleted_at).is_(None))
+        .where(holder, col(Attachment.deleted_at).is_(None))
         .values(deleted_at=utcnow())
         .execution_options(synchronize_session=False)
     )
